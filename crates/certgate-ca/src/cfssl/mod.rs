@@ -1,0 +1,2 @@
+//! cfssl models
+pub const USAGE_NAMES: [&str; 0] = [];
