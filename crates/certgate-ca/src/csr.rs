@@ -85,6 +85,23 @@ impl CertificateRequest {
         Self::from_der(&der, "generated request")
     }
 
+    /// Generates the key that cfssl CSR JSON asks for and a request for it, as
+    /// `cfssl genkey` does: the subject from `names` and `CN`, the SANs from `hosts`.
+    ///
+    /// # Errors
+    /// [`CaError::UnsupportedKey`], [`CaError::InvalidConfig`] for a bad host,
+    /// [`CaError::InvalidRequest`] for a subject that cannot be encoded.
+    pub fn generate(csr: &crate::cfssl::CsrJson) -> Result<(crate::PrivateKey, Self), CaError> {
+        let key = crate::PrivateKey::generate(csr.key_spec()?)?;
+        let signer = crate::KeySigner::new(key);
+        let request = Self::create(
+            &signer,
+            &SubjectName::from_csr_json(csr),
+            &csr.host_names()?,
+        )?;
+        Ok((signer.into_key(), request))
+    }
+
     /// Parses a DER request and checks its signature.
     ///
     /// Requested extensions other than subjectAltName are read past, not refused:

@@ -175,6 +175,11 @@ impl KeySigner {
     pub fn key(&self) -> &PrivateKey {
         &self.key
     }
+
+    /// Gives the key back.
+    pub fn into_key(self) -> PrivateKey {
+        self.key
+    }
 }
 
 impl CaSigner for KeySigner {

@@ -437,12 +437,8 @@ fn encrypted_ca_key_is_read_by_openssl() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let ours = PrivateKey::from_pem(
-        pem.as_bytes(),
-        "ca-key.pem",
-        Some(&Password::new("s3cret")),
-    )
-    .unwrap();
+    let ours =
+        PrivateKey::from_pem(pem.as_bytes(), "ca-key.pem", Some(&Password::new("s3cret"))).unwrap();
     assert_eq!(ours.public_key_der(), key.public_key_der());
     // And a key OpenSSL encrypted (its default PBES2/AES-256-CBC, HMAC-SHA256) opens too.
     let out = std::process::Command::new("openssl")
