@@ -1,4 +1,85 @@
-//! placeholder: crate docs are written at the end
+//! A certificate authority for device certificates, compatible with cfssl.
+//!
+//! certgate-ca reads the JSON files cfssl reads (`ca-csr.json`, `ca-config.json`,
+//! `client-csr.json`), makes root and intermediate CAs, issues client certificates for
+//! devices — from a key it generates, or from a PKCS#10 request a device made itself, so
+//! that the device keeps its key — and signs CRLs. Every certificate goes through one
+//! path: the fields are built with x509-cert's builder, and a [`CaSigner`] signs them
+//! (a [`KeySigner`] over a key aws-lc-rs holds, or your own for an HSM or a KMS).
+//!
+//! # Example: the seed walkthrough
+//!
+//! ```
+//! use certgate_ca::cfssl::{CsrJson, SigningConfig};
+//! use certgate_ca::{CertificateRequest, KeySigner, PrivateKey, RootCaBuilder};
+//!
+//! # fn main() -> Result<(), certgate_ca::CaError> {
+//! // cfssl genkey -initca ca-csr.json | cfssljson -bare ca
+//! let ca_csr = CsrJson::from_json(br#"{"CN": "Sam Money App", "key": {"algo": "ecdsa", "size": 256},
+//!     "names": [{"C": "PT", "L": "Lisboa", "O": "Money App Test", "OU": "Sam Projects", "ST": "Lisboa"}]}"#,
+//!     "ca-csr.json")?;
+//! let ca_key = PrivateKey::generate(ca_csr.key_spec()?)?;
+//! let root = RootCaBuilder::new(&ca_csr, Box::new(KeySigner::new(ca_key))).build()?;
+//!
+//! // cfssl gencert -ca ca.pem -ca-key ca-key.pem -config ca-config.json -profile client client-csr.json
+//! let config = SigningConfig::from_json(br#"{"signing": {"default": {"expiry": "8760h"},
+//!     "profiles": {"client": {"usages": ["signing", "key encipherment", "client auth"], "expiry": "8760h"}}}}"#,
+//!     "ca-config.json")?;
+//! let client_csr = CsrJson::from_json(br#"{"CN": "Rhea Group", "hosts": [""]}"#, "client-csr.json")?;
+//! let (client_key, request) = CertificateRequest::generate(&client_csr)?;
+//! let client = root.ca.sign_csr(&request, config.profile("client")?)?;
+//! assert!(client.to_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+//! # let _ = client_key;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What cfssl does, and where we differ on purpose
+//!
+//! The same defaults: an ECDSA P-256 key when none is asked for; roots for 43800 hours;
+//! notBefore five minutes back from now rounded to the minute, notAfter that plus the
+//! profile's expiry; cfssl's 23 usage strings with its meanings; the subject in Go's
+//! order (C, ST, L, O, OU, CN); 20-byte serials; SKI as the SHA-1 of the public key bits;
+//! the signature hash chosen from the CA key (RSA of 4096 bits or more: SHA-512, 3072 or
+//! more: SHA-384, else SHA-256; ECDSA by curve), which [`KeySigner::with_hash`] overrides.
+//! `tests/cfssl_interop.rs` compares the two tools' certificates field by field. The
+//! intended differences:
+//!
+//! | cfssl 1.2 | certgate | why |
+//! |---|---|---|
+//! | an unknown `-profile` silently uses the default profile | [`CaError::UnknownProfile`] listing the profiles | a typo must not issue a certificate with other usages |
+//! | an unknown usage string is ignored | [`CaError::UnknownUsage`] listing the 23 valid ones | same |
+//! | unknown JSON keys are ignored | an error naming the key and its line | `"host"` for `"hosts"` would drop every SAN |
+//! | `auth_key`, `remote` and other server features | refused as unsupported | silently ignoring authentication would be worse |
+//! | `"hosts": [""]` adds an empty DNS name | no SAN for an empty host | verifiers reject empty DNS names |
+//! | durations in Go syntax only | also `d` (days) and `y` (365 days) | `"1y"` is what people write |
+//! | EC and Ed25519 leaves get keyEncipherment when asked | left out for non-RSA keys | those keys cannot encipher keys |
+//! | duplicate usages listed twice | merged | |
+//! | self-signed roots have no AKI | AKI = own SKI on every certificate | uniform chain building |
+//! | subject strings are PrintableString where possible | UTF8String except C and serialNumber | RFC 5280 4.1.2.6 |
+//! | several OUs in one multi-valued RDN | one RDN per value | what OpenSSL and most verifiers expect |
+//! | a CA profile may issue below a pathlen-0 CA | [`CaError::PathLength`]; a child CA's path length stays below its issuer's | RFC 5280 4.2.1.9 |
+//! | `cert sign` may be set on a leaf | refused unless the profile is a CA | a leaf must not sign certificates |
+//! | no name constraints | `name_constraints` on CA profiles (DNS, email, IP) | bound what an intermediate may certify |
+//! | CA keys are plain PEM | also encrypted PKCS#8 ([`PasswordSource`]: `pass:`, `env:`, `file:`) | |
+//! | no Ed25519 keys (1.2) | Ed25519 keys | |
+//!
+//! # Why not rcgen for issuing
+//!
+//! rcgen 0.14 is where the benches measure us against, but it cannot issue what cfssl
+//! issues: a second OU replaces the first, C is written as UTF8String, the issuer name is
+//! re-encoded instead of copied, AKI is off by default, its default serial is derived
+//! from the key, CSR parsing refuses extensions other than SAN/KU/EKU/basic constraints,
+//! and a P-384 request signed with SHA-256 gives a broken certificate (rcgen #448). So
+//! there is one issuing path on x509-cert 0.3's builder with an aws-lc-rs signer.
+//!
+//! # Security
+//!
+//! Private keys are generated and used by aws-lc-rs, written as PKCS#8 (mode 0600 through
+//! [`write_all_or_nothing`]), wiped from memory on drop where we hold their bytes, and
+//! never printed by `Debug`. Requests from devices have their signatures checked before
+//! anything is issued, and the profile, never the request, decides key usage and
+//! constraints.
 #![forbid(unsafe_code)]
 
 mod cert;
