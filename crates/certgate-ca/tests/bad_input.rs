@@ -1,5 +1,7 @@
 //! Every kind of bad input gets a typed error that names the thing and the reason.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use certgate_ca::cfssl::{CsrJson, SigningConfig};

@@ -3,6 +3,8 @@
 //! certificates, and the fields of the two tools' certificates for the same inputs agree
 //! except where the crate docs list an intended difference.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;
