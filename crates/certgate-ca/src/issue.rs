@@ -29,7 +29,7 @@ use crate::x509::{
 };
 use crate::{
     CaCertificate, CaError, CaSigner, CertificateRequest, KeySigner, KeySpec, Password, PrivateKey,
-    pem,
+    SignatureHash, pem,
 };
 
 /// cfssl's default backdate of notBefore, which absorbs clock skew between machines.
@@ -116,9 +116,28 @@ impl CertificateAuthority {
         key_path: impl AsRef<Path>,
         password: Option<&Password>,
     ) -> Result<Self, CaError> {
+        Self::load_with_hash(cert_path, key_path, password, None)
+    }
+
+    /// Like [`CertificateAuthority::load`], signing with `hash` instead of cfssl's
+    /// choice for the key when one is given.
+    ///
+    /// # Errors
+    /// As [`CertificateAuthority::load`], and [`CaError::Signing`] when the key cannot
+    /// sign with that hash.
+    pub fn load_with_hash(
+        cert_path: impl AsRef<Path>,
+        key_path: impl AsRef<Path>,
+        password: Option<&Password>,
+        hash: Option<SignatureHash>,
+    ) -> Result<Self, CaError> {
         let cert = CaCertificate::from_pem_file(cert_path.as_ref())?;
         let key = PrivateKey::from_pem_file(key_path.as_ref(), password)?;
-        Self::new(cert, Box::new(KeySigner::new(key))).map_err(|e| match e {
+        let signer = match hash {
+            Some(hash) => KeySigner::with_hash(key, hash)?,
+            None => KeySigner::new(key),
+        };
+        Self::new(cert, Box::new(signer)).map_err(|e| match e {
             CaError::KeyMismatch { cert, .. } => CaError::KeyMismatch {
                 key: key_path.as_ref().display().to_string(),
                 cert,

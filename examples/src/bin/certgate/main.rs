@@ -1,1 +1,207 @@
-fn main() {}
+//! `certgate`: a cfssl-compatible command line for certgate-ca.
+//!
+//! `certgate` stands in for `cfssl` and `certgate json` for `cfssljson` in the usual
+//! pipelines (`certgate genkey -initca ca-csr.json | certgate json -bare ca`); cfssl's
+//! single-dash flags work as they are.
+
+mod args;
+mod issue;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use certgate_ca::CaError;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// What went wrong, in one line.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// From the library: already names the file and the reason.
+    #[error(transparent)]
+    Ca(#[from] CaError),
+    /// The command line asks for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
+    /// Input (a file or standard input) that is not what it should be.
+    #[error("{origin}: {reason}")]
+    Input { origin: String, reason: String },
+}
+
+/// A signature hash chosen on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum HashArg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl From<HashArg> for certgate_ca::SignatureHash {
+    fn from(h: HashArg) -> Self {
+        match h {
+            HashArg::Sha256 => Self::Sha256,
+            HashArg::Sha384 => Self::Sha384,
+            HashArg::Sha512 => Self::Sha512,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "certgate",
+    version,
+    about = "A cfssl-compatible certificate authority for device certificates",
+    after_help = "cfssl's single-dash flags work too: -ca=ca.pem, -initca, -bare NAME."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where issuing commands get their CA and profile from.
+#[derive(Debug, clap::Args)]
+struct CaArgs {
+    /// The CA certificate (PEM).
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// The CA private key (PEM: PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8).
+    #[arg(long = "ca-key")]
+    ca_key: Option<PathBuf>,
+    /// Password of an encrypted CA key: pass:PW, env:VAR or file:PATH.
+    #[arg(long = "ca-key-pass")]
+    ca_key_pass: Option<String>,
+    /// cfssl signing configuration (JSON); without it, cfssl's default profile.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The signing profile to use; without it, the configuration's default profile.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Names for the certificate, comma separated, instead of the request's.
+    #[arg(long)]
+    hostname: Option<String>,
+    /// Signature hash instead of cfssl's choice for the CA key.
+    #[arg(long, value_enum)]
+    hash: Option<HashArg>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a key and a CSR from cfssl CSR JSON; with -initca, a self-signed root CA.
+    Genkey {
+        /// Make a self-signed root CA.
+        #[arg(long)]
+        initca: bool,
+        /// With -initca: encrypt the new CA key with this password (pass:, env:, file:).
+        #[arg(long = "key-pass")]
+        key_pass: Option<String>,
+        /// Signature hash of the root (with -initca).
+        #[arg(long, value_enum)]
+        hash: Option<HashArg>,
+        /// Write NAME.pem, NAME-key.pem and NAME.csr instead of printing JSON.
+        #[arg(long)]
+        bare: Option<String>,
+        /// cfssl CSR JSON file.
+        csr_json: PathBuf,
+    },
+    /// Generate a key and a certificate signed by a CA (or, with -initca, a root CA).
+    Gencert {
+        /// Make a self-signed root CA.
+        #[arg(long)]
+        initca: bool,
+        /// With -initca: encrypt the new CA key with this password (pass:, env:, file:).
+        #[arg(long = "key-pass")]
+        key_pass: Option<String>,
+        #[command(flatten)]
+        ca: CaArgs,
+        /// Write NAME.pem, NAME-key.pem and NAME.csr instead of printing JSON.
+        #[arg(long)]
+        bare: Option<String>,
+        /// cfssl CSR JSON file.
+        csr_json: PathBuf,
+    },
+    /// Sign PKCS#10 CSRs that devices made (they keep their keys).
+    Sign {
+        #[command(flatten)]
+        ca: CaArgs,
+        /// With one CSR: write NAME.pem instead of printing JSON.
+        #[arg(long)]
+        bare: Option<String>,
+        /// CSR files (PEM).
+        #[arg(required = true)]
+        csrs: Vec<PathBuf>,
+    },
+    /// Print a certificate's (or CSR's) fields as JSON, like cfssl certinfo.
+    Certinfo {
+        /// A certificate (PEM).
+        #[arg(long, conflicts_with = "csr")]
+        cert: Option<PathBuf>,
+        /// A certificate request (PEM).
+        #[arg(long)]
+        csr: Option<PathBuf>,
+    },
+    /// Write cfssl's JSON output as files (the cfssljson role): NAME.pem, NAME-key.pem, NAME.csr.
+    Json {
+        /// Base name of the files.
+        #[arg(long)]
+        bare: Option<String>,
+        /// Read this file instead of standard input.
+        #[arg(short = 'f')]
+        file: Option<PathBuf>,
+        /// `-` for standard input, or the base name.
+        args: Vec<String>,
+    },
+    /// Print an example CSR JSON or signing configuration.
+    PrintDefaults {
+        /// `csr` or `config`.
+        kind: String,
+    },
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Genkey {
+            initca,
+            key_pass,
+            hash,
+            bare,
+            csr_json,
+        } => {
+            if initca {
+                issue::init_ca(&csr_json, key_pass.as_deref(), hash, bare.as_deref())
+            } else {
+                issue::genkey(&csr_json, bare.as_deref())
+            }
+        }
+        Command::Gencert {
+            initca,
+            key_pass,
+            ca,
+            bare,
+            csr_json,
+        } => {
+            if initca {
+                issue::init_ca(&csr_json, key_pass.as_deref(), ca.hash, bare.as_deref())
+            } else {
+                issue::gencert(&ca, &csr_json, bare.as_deref())
+            }
+        }
+        Command::Sign { ca, bare, csrs } => issue::sign(&ca, &csrs, bare.as_deref()),
+        Command::Certinfo { cert, csr } => tools::certinfo(cert.as_deref(), csr.as_deref()),
+        Command::Json { bare, file, args } => tools::json(bare, file.as_deref(), &args),
+        Command::PrintDefaults { kind } => tools::print_defaults(&kind),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(args::normalize(std::env::args_os())) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("certgate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

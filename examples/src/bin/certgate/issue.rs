@@ -1,0 +1,194 @@
+//! The issuing commands: `genkey`, `gencert`, `sign`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use certgate_ca::cfssl::{CsrJson, HostName, SigningConfig, SigningProfile, classify_host};
+use certgate_ca::{
+    CertificateAuthority, CertificateRequest, IssuedCertificate, KeySigner, Password,
+    PasswordSource, PrivateKey, RootCaBuilder, SignatureHash, bare_files, write_all_or_nothing,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::{CaArgs, CliError, HashArg};
+
+/// Writes `NAME.pem`, `NAME-key.pem` and `NAME.csr` (all or none), or prints cfssl's JSON.
+fn emit(
+    bare: Option<&str>,
+    cert: Option<&str>,
+    key: Option<&str>,
+    csr: Option<&str>,
+) -> Result<(), CliError> {
+    if let Some(name) = bare {
+        return Ok(write_all_or_nothing(&bare_files(name, cert, key, csr))?);
+    }
+    let mut out = serde_json::Map::new();
+    for (field, value) in [("cert", cert), ("csr", csr), ("key", key)] {
+        if let Some(value) = value {
+            out.insert(field.into(), value.into());
+        }
+    }
+    println!("{}", serde_json::Value::Object(out));
+    Ok(())
+}
+
+fn password(spec: &str, flag: &str) -> Result<Password, CliError> {
+    let source: PasswordSource = spec
+        .parse()
+        .map_err(|e| CliError::Usage(format!("{flag}: {e}")))?;
+    Ok(source.read()?)
+}
+
+/// `genkey CSR.json`: a key and a request for it.
+pub(crate) fn genkey(csr_json: &Path, bare: Option<&str>) -> Result<(), CliError> {
+    let csr = CsrJson::from_file(csr_json)?;
+    let (key, request) = CertificateRequest::generate(&csr)?;
+    let key_pem = key.to_pkcs8_pem()?;
+    emit(bare, None, Some(&key_pem), Some(&request.to_pem()))
+}
+
+/// `genkey -initca` / `gencert -initca`: a self-signed root CA.
+pub(crate) fn init_ca(
+    csr_json: &Path,
+    key_pass: Option<&str>,
+    hash: Option<HashArg>,
+    bare: Option<&str>,
+) -> Result<(), CliError> {
+    let csr = CsrJson::from_file(csr_json)?;
+    let key = PrivateKey::generate(csr.key_spec()?)?;
+    let key_pem = match key_pass {
+        Some(spec) => key.to_encrypted_pkcs8_pem(&password(spec, "-key-pass")?)?,
+        None => key.to_pkcs8_pem()?.to_string(),
+    };
+    let signer = match hash {
+        Some(hash) => KeySigner::with_hash(key, SignatureHash::from(hash))?,
+        None => KeySigner::new(key),
+    };
+    let root = RootCaBuilder::new(&csr, Box::new(signer)).build()?;
+    emit(
+        bare,
+        Some(&root.certificate.to_pem()),
+        Some(&key_pem),
+        Some(&root.request.to_pem()),
+    )
+}
+
+/// The CA, the configuration and the profile that `gencert` and `sign` use.
+struct Issuer {
+    ca: CertificateAuthority,
+    config: SigningConfig,
+    hosts: Option<Vec<HostName>>,
+}
+
+impl Issuer {
+    fn load(args: &CaArgs, command: &str) -> Result<Self, CliError> {
+        let (Some(ca), Some(ca_key)) = (&args.ca, &args.ca_key) else {
+            return Err(CliError::Usage(format!("{command} needs -ca and -ca-key")));
+        };
+        let password = args
+            .ca_key_pass
+            .as_deref()
+            .map(|spec| password(spec, "-ca-key-pass"))
+            .transpose()?;
+        let hash = args.hash.map(SignatureHash::from);
+        let ca = CertificateAuthority::load_with_hash(ca, ca_key, password.as_ref(), hash)?;
+        let config = match &args.config {
+            Some(path) => SigningConfig::from_file(path)?,
+            None => SigningConfig::default(),
+        };
+        let hosts = args.hostname.as_deref().map(parse_hosts).transpose()?;
+        let issuer = Self { ca, config, hosts };
+        issuer.profile(args.profile.as_deref())?;
+        Ok(issuer)
+    }
+
+    fn profile(&self, name: Option<&str>) -> Result<&SigningProfile, CliError> {
+        Ok(match name {
+            Some(name) => self.config.profile(name)?,
+            None => self.config.default_profile(),
+        })
+    }
+
+    fn issue(
+        &self,
+        request: &CertificateRequest,
+        profile: &SigningProfile,
+    ) -> Result<IssuedCertificate, CliError> {
+        let mut builder = self.ca.issue(request, profile);
+        if let Some(hosts) = &self.hosts {
+            builder = builder.with_hosts(hosts.clone());
+        }
+        Ok(builder.build()?)
+    }
+}
+
+fn parse_hosts(list: &str) -> Result<Vec<HostName>, CliError> {
+    let mut hosts = Vec::new();
+    for (i, h) in list.split(',').enumerate() {
+        if let Some(host) =
+            classify_host(i, h).map_err(|e| CliError::Usage(format!("-hostname: {e}")))?
+        {
+            hosts.push(host);
+        }
+    }
+    Ok(hosts)
+}
+
+/// `gencert -ca .. -ca-key .. CSR.json`: a new key and a certificate for it.
+pub(crate) fn gencert(args: &CaArgs, csr_json: &Path, bare: Option<&str>) -> Result<(), CliError> {
+    let csr = CsrJson::from_file(csr_json)?;
+    let issuer = Issuer::load(args, "gencert")?;
+    let profile = issuer.profile(args.profile.as_deref())?;
+    let (key, request) = CertificateRequest::generate(&csr)?;
+    let cert = issuer.issue(&request, profile)?;
+    let key_pem = key.to_pkcs8_pem()?;
+    emit(
+        bare,
+        Some(&cert.to_pem()),
+        Some(&key_pem),
+        Some(&request.to_pem()),
+    )
+}
+
+/// `sign -ca .. -ca-key .. DEVICE.csr ...`: certificates for requests made elsewhere.
+///
+/// Every request is read and signed before anything is written or printed, so a bad
+/// request among many leaves no output behind.
+pub(crate) fn sign(args: &CaArgs, csrs: &[PathBuf], bare: Option<&str>) -> Result<(), CliError> {
+    if bare.is_some() && csrs.len() > 1 {
+        return Err(CliError::Usage(
+            "-bare takes one CSR; with several, certgate sign prints one JSON object per line"
+                .into(),
+        ));
+    }
+    let issuer = Issuer::load(args, "sign")?;
+    let profile = issuer.profile(args.profile.as_deref())?;
+    let progress = progress_bar(csrs.len());
+    let mut issued = Vec::with_capacity(csrs.len());
+    for path in csrs {
+        let request = CertificateRequest::from_pem_file(path)?;
+        issued.push(issuer.issue(&request, profile)?);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    if let [cert] = issued.as_slice() {
+        return emit(bare, Some(&cert.to_pem()), None, None);
+    }
+    for (path, cert) in csrs.iter().zip(&issued) {
+        let line =
+            serde_json::json!({"csr_file": path.display().to_string(), "cert": cert.to_pem()});
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    if len < 2 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} signed ({per_sec})") {
+        bar.set_style(style);
+    }
+    bar
+}
