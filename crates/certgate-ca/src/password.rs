@@ -111,12 +111,15 @@ impl PasswordSource {
     }
 }
 
-/// A password source spec with any literal password hidden, for error messages.
+/// A password source spec fit for an error message: `env:` and `file:` sources as they
+/// are; anything else may be a password typed without its `pass:`, so it is hidden.
 fn redact(spec: &str) -> String {
-    if spec.starts_with("pass:") {
+    if spec.starts_with("env:") || spec.starts_with("file:") {
+        spec.to_owned()
+    } else if spec.starts_with("pass:") {
         "pass:<redacted>".to_owned()
     } else {
-        spec.to_owned()
+        "<redacted>".to_owned()
     }
 }
 
@@ -143,7 +146,7 @@ mod tests {
     #[test]
     fn rejects_bad_specs_without_leaking() {
         let e = "s3cret".parse::<PasswordSource>().unwrap_err().to_string();
-        assert!(e.contains("expected pass:"), "{e}");
+        assert!(e.contains("expected pass:") && !e.contains("s3cret"), "{e}");
         let e = "env:CERTGATE_SURELY_UNSET_VAR"
             .parse::<PasswordSource>()
             .unwrap()

@@ -1,0 +1,364 @@
+//! Bad input: exit 1, one line on stderr that names the file and the reason, no files.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use certgate_test_support::{require_tool, run_with_stdin};
+use common::*;
+
+/// Runs a failing `gencert -bare out` and checks no `out*` file appeared.
+fn gencert_fails(dir: &Path, extra: &[&str], csr: &str) -> String {
+    let mut args = vec![
+        "gencert",
+        "-ca=ca.pem",
+        "-ca-key=ca-key.pem",
+        "-config=ca-config.json",
+        "-bare",
+        "out",
+    ];
+    args.extend_from_slice(extra);
+    args.push(csr);
+    let err = certgate_err(dir, &args);
+    assert!(
+        files(dir)
+            .iter()
+            .all(|f| !f.starts_with("out") && !f.contains(".tmp")),
+        "{:?}",
+        files(dir)
+    );
+    err
+}
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    small_ca(dir.path());
+    std::fs::write(
+        dir.path().join("dev.json"),
+        r#"{"CN": "dev", "key": {"algo": "ecdsa", "size": 256}}"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn malformed_json() {
+    let dir = setup();
+    std::fs::write(dir.path().join("bad.json"), "{\"CN\": \"x\",\n\"key\": }").unwrap();
+    let err = gencert_fails(dir.path(), &["-profile=client"], "bad.json");
+    assert!(err.contains("bad.json: invalid JSON at line 2"), "{err}");
+}
+
+#[test]
+fn unknown_profile_lists_the_known_ones() {
+    let dir = setup();
+    let err = gencert_fails(dir.path(), &["-profile=clinet"], "dev.json");
+    assert!(
+        err.contains("unknown signing profile \"clinet\"") && err.contains("client, server"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_usage_and_bad_duration() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("ca-config.json"),
+        r#"{"signing": {"profiles": {"client": {"usages": ["client-auth"]}}}}"#,
+    )
+    .unwrap();
+    let err = gencert_fails(dir.path(), &["-profile=client"], "dev.json");
+    assert!(
+        err.contains(
+            "ca-config.json: signing.profiles.client.usages: unknown usage \"client-auth\""
+        ),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("ca-config.json"),
+        r#"{"signing": {"profiles": {"client": {"usages": ["client auth"], "expiry": "1 year"}}}}"#,
+    )
+    .unwrap();
+    let err = gencert_fails(dir.path(), &["-profile=client"], "dev.json");
+    assert!(
+        err.contains("signing.profiles.client.expiry: invalid duration \"1 year\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_unreadable_and_mismatched_ca_keys() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::rename(d.join("ca-key.pem"), d.join("kept-key.pem")).unwrap();
+    let err = gencert_fails(d, &["-profile=client"], "dev.json");
+    assert!(err.contains("ca-key.pem: No such file"), "{err}");
+
+    std::fs::write(d.join("ca-key.pem"), "not a key").unwrap();
+    let err = gencert_fails(d, &["-profile=client"], "dev.json");
+    assert!(err.contains("ca-key.pem: no PEM block found"), "{err}");
+
+    // A key of another CA.
+    std::fs::create_dir(d.join("other")).unwrap();
+    small_ca(&d.join("other"));
+    std::fs::copy(d.join("other/ca-key.pem"), d.join("ca-key.pem")).unwrap();
+    let err = gencert_fails(d, &["-profile=client"], "dev.json");
+    assert!(
+        err.contains(
+            "the CA key ca-key.pem does not match the public key of the CA certificate ca.pem"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn encrypted_ca_key_right_and_wrong_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("ca-csr.json"),
+        r#"{"CN": "Locked CA", "key": {"algo": "ecdsa", "size": 256}}"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("dev.json"), r#"{"CN": "dev"}"#).unwrap();
+    certgate_ok(
+        d,
+        &[
+            "genkey",
+            "-initca",
+            "-key-pass",
+            "pass:open sesame",
+            "-bare",
+            "ca",
+            "ca-csr.json",
+        ],
+    );
+    let key = std::fs::read_to_string(d.join("ca-key.pem")).unwrap();
+    assert!(
+        key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{key}"
+    );
+
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-ca-key-pass",
+            "pass:nope",
+            "-bare",
+            "out",
+            "dev.json",
+        ],
+    );
+    assert!(err.contains("ca-key.pem: wrong password"), "{err}");
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-bare",
+            "out",
+            "dev.json",
+        ],
+    );
+    assert!(err.contains("encrypted and no password"), "{err}");
+    assert!(!d.join("out.pem").exists());
+
+    certgate_ok(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-ca-key-pass",
+            "pass:open sesame",
+            "-bare",
+            "a",
+            "dev.json",
+        ],
+    );
+    std::fs::write(d.join("pw.txt"), "open sesame\n").unwrap();
+    certgate_ok(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-ca-key-pass",
+            "file:pw.txt",
+            "-bare",
+            "b",
+            "dev.json",
+        ],
+    );
+    let out = run_env(d);
+    assert!(out.success(), "{}", out.stderr);
+    assert!(d.join("a.pem").exists() && d.join("b.pem").exists() && d.join("c.pem").exists());
+}
+
+fn run_env(d: &Path) -> certgate_test_support::ToolOutput {
+    let out = std::process::Command::new(CERTGATE)
+        .args([
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-ca-key-pass",
+            "env:CERTGATE_TEST_PW",
+            "-bare",
+            "c",
+            "dev.json",
+        ])
+        .env("CERTGATE_TEST_PW", "open sesame")
+        .current_dir(d)
+        .output()
+        .unwrap();
+    certgate_test_support::ToolOutput {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_csr_with_a_bad_signature() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = setup();
+    let d = dir.path();
+    let out = openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "k.pem",
+            "-subj",
+            "/CN=dev",
+            "-outform",
+            "DER",
+            "-out",
+            "dev.der",
+        ],
+    );
+    assert!(out.success(), "{}", out.stderr);
+    let mut der = std::fs::read(d.join("dev.der")).unwrap();
+    let n = der.len();
+    der[n - 5] ^= 0x40;
+    std::fs::write(d.join("bad.der"), &der).unwrap();
+    let out = openssl(
+        d,
+        &["req", "-inform", "DER", "-in", "bad.der", "-out", "bad.csr"],
+    );
+    assert!(out.success(), "{}", out.stderr);
+    let err = certgate_err(
+        d,
+        &[
+            "sign",
+            "-ca",
+            "ca.pem",
+            "-ca-key",
+            "ca-key.pem",
+            "-bare",
+            "out",
+            "bad.csr",
+        ],
+    );
+    assert!(
+        err.contains("bad.csr: certificate request signature does not verify"),
+        "{err}"
+    );
+    assert!(!d.join("out.pem").exists());
+}
+
+#[test]
+fn a_non_ca_certificate_as_ca() {
+    let dir = setup();
+    let d = dir.path();
+    certgate_ok(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=client",
+            "-bare",
+            "leaf",
+            "dev.json",
+        ],
+    );
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=leaf.pem",
+            "-ca-key=leaf-key.pem",
+            "-bare",
+            "out",
+            "dev.json",
+        ],
+    );
+    assert_eq!(
+        err.trim_end(),
+        "certgate: leaf.pem: not usable as a CA: basicConstraints does not say cA=TRUE"
+    );
+}
+
+#[test]
+fn bad_commands() {
+    let dir = setup();
+    let d = dir.path();
+    let err = certgate_err(d, &["print-defaults", "nope"]);
+    assert!(err.contains("valid kinds: csr, config"), "{err}");
+    let err = certgate_err(d, &["gencert", "dev.json"]);
+    assert!(err.contains("gencert needs -ca and -ca-key"), "{err}");
+    let out = run_with_stdin(CERTGATE, &["json", "-bare", "x"], d, b"{\"cert\": ");
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("<stdin>: invalid JSON"),
+        "{}",
+        out.stderr
+    );
+    let out = run_with_stdin(CERTGATE, &["json", "-bare", "x"], d, b"");
+    assert!(out.stderr.contains("no JSON given"), "{}", out.stderr);
+    assert!(!d.join("x.pem").exists());
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "missing.json",
+        ],
+    );
+    assert!(err.contains("missing.json: No such file"), "{err}");
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-ca-key-pass",
+            "hunter2",
+            "dev.json",
+        ],
+    );
+    assert!(
+        err.contains("-ca-key-pass") && !err.contains("hunter2"),
+        "{err}"
+    );
+    // A usage error from clap: exit 2.
+    let out = certgate(d, &["gencert", "--no-such-flag"]);
+    assert_eq!(out.status, 2);
+}

@@ -1,0 +1,103 @@
+//! Helpers for the CLI tests: run `certgate` in a directory, with the seed's files.
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use certgate_test_support::{ToolOutput, run_with_stdin};
+
+/// The `certgate` binary under test.
+pub const CERTGATE: &str = env!("CARGO_BIN_EXE_certgate");
+
+/// Runs `certgate ARGS` in `dir`.
+pub fn certgate(dir: &Path, args: &[&str]) -> ToolOutput {
+    run_with_stdin(CERTGATE, args, dir, b"")
+}
+
+/// Runs `certgate ARGS` in `dir` and expects success.
+pub fn certgate_ok(dir: &Path, args: &[&str]) -> ToolOutput {
+    let out = certgate(dir, args);
+    assert!(out.success(), "certgate {args:?} failed:\n{}", out.stderr);
+    out
+}
+
+/// Runs `certgate ARGS` in `dir` and expects failure with one line on stderr.
+pub fn certgate_err(dir: &Path, args: &[&str]) -> String {
+    let out = certgate(dir, args);
+    assert!(
+        !out.success(),
+        "certgate {args:?} succeeded:\n{}",
+        out.stdout
+    );
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "not one line: {}",
+        out.stderr
+    );
+    assert!(out.stderr.starts_with("certgate: "), "{}", out.stderr);
+    out.stderr
+}
+
+/// `certgate ARGS1 | certgate ARGS2`, both in `dir`.
+pub fn pipe(dir: &Path, first: &[&str], second: &[&str]) -> ToolOutput {
+    let one = certgate_ok(dir, first);
+    let two = run_with_stdin(CERTGATE, second, dir, one.stdout.as_bytes());
+    assert!(two.success(), "certgate {second:?} failed:\n{}", two.stderr);
+    two
+}
+
+/// The seed walkthrough's JSON files, copied into `root/` and `client/` under `dir`.
+pub fn seed_files(dir: &Path) -> (PathBuf, PathBuf) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("walkthrough");
+    let root = dir.join("root");
+    let client = dir.join("client");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&client).unwrap();
+    for f in ["ca-csr.json", "ca-config.json"] {
+        std::fs::copy(src.join("root").join(f), root.join(f)).unwrap();
+    }
+    std::fs::copy(
+        src.join("client/client-csr.json"),
+        client.join("client-csr.json"),
+    )
+    .unwrap();
+    (root, client)
+}
+
+/// The names of the files in `dir`, sorted.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The permission bits of a file.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A small CA made with the CLI in `dir` (ECDSA, fast): ca.pem, ca-key.pem, ca-config.json.
+pub fn small_ca(dir: &Path) {
+    std::fs::write(
+        dir.join("ca-csr.json"),
+        r#"{"CN": "Test CA", "key": {"algo": "ecdsa", "size": 256}}"#,
+    )
+    .unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("walkthrough/root/ca-config.json"),
+        dir.join("ca-config.json"),
+    )
+    .unwrap();
+    certgate_ok(dir, &["genkey", "-initca", "-bare", "ca", "ca-csr.json"]);
+}
+
+/// `openssl ARGS` in `dir`.
+pub fn openssl(dir: &Path, args: &[&str]) -> ToolOutput {
+    certgate_test_support::run("openssl", args, dir)
+}
