@@ -111,3 +111,8 @@ pub use output::{FileMode, OutputFile, bare_files, write_all_or_nothing, write_a
 pub use password::{Password, PasswordSource};
 pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash};
 pub use x509::{SubjectName, colon_hex};
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

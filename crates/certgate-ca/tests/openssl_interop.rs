@@ -469,3 +469,137 @@ fn encrypted_ca_key_is_read_by_openssl() {
         .unwrap_err();
     assert!(matches!(err, CaError::WrongPassword { .. }), "{err}");
 }
+
+#[test]
+fn profile_urls_and_fixed_dates_reach_the_certificate() {
+    use certgate_ca::cfssl::SigningConfig;
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = SigningConfig::from_json(
+        br#"{"signing": {"profiles": {"device": {
+            "usages": ["digital signature", "client auth"],
+            "crl_url": "http://pki.example.com/ca.crl",
+            "ocsp_url": "http://ocsp.example.com",
+            "issuer_urls": ["http://pki.example.com/ca.der"],
+            "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z"}}}}"#,
+        "c.json",
+    )
+    .unwrap();
+    let (ca, _) = root(KeySpec::EcdsaP256);
+    let (_, csr) = request("dev", KeySpec::EcdsaP256, &[]);
+    let cert = ca
+        .issue(&csr, config.profile("device").unwrap())
+        .with_now(NOW)
+        .build()
+        .unwrap();
+    write(dir.path(), "dev.pem", cert.to_pem());
+    let text = openssl_text(dir.path(), "dev.pem");
+    for expected in [
+        "X509v3 CRL Distribution Points",
+        "URI:http://pki.example.com/ca.crl",
+        "OCSP - URI:http://ocsp.example.com",
+        "CA Issuers - URI:http://pki.example.com/ca.der",
+        "Not Before: Jan  1 00:00:00 2026 GMT",
+        "Not After : Jan  1 00:00:00 2027 GMT",
+        "X509v3 Basic Constraints: critical",
+        "X509v3 Key Usage: critical",
+        "X509v3 Subject Key Identifier",
+        "X509v3 Authority Key Identifier",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+}
+
+#[test]
+fn the_clock_and_serial_can_be_fixed_and_notbefore_is_backdated() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, _) = root(KeySpec::EcdsaP256);
+    let (_, csr) = request("dev", KeySpec::EcdsaP256, &[]);
+    let cert = ca
+        .issue(&csr, &profile("client"))
+        .with_now(NOW + Duration::seconds(40)) // rounds up to 12:01
+        .with_serial(&[0x0a, 0xbc])
+        .build()
+        .unwrap();
+    write(dir.path(), "dev.pem", cert.to_pem());
+    let text = openssl_text(dir.path(), "dev.pem");
+    assert!(text.contains("Serial Number: 2748 (0xabc)"), "{text}");
+    assert!(
+        text.contains("Not Before: Jun  1 11:56:00 2026 GMT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Not After : Jun  1 11:56:00 2027 GMT"),
+        "{text}"
+    );
+    // Random serials: 20 bytes, positive.
+    let random = ca.issue(&csr, &profile("client")).build().unwrap();
+    assert_eq!(random.serial().len(), 20);
+    assert!(random.serial()[0] < 0x80 && random.serial()[0] != 0);
+}
+
+/// A signer held "elsewhere": here a wrapper that counts what it signs, standing in for
+/// an HSM or a KMS behind the `CaSigner` trait.
+#[derive(Debug)]
+struct CountingSigner {
+    inner: certgate_ca::KeySigner,
+    count: std::sync::atomic::AtomicUsize,
+}
+
+impl certgate_ca::CaSigner for CountingSigner {
+    fn public_key_der(&self) -> Vec<u8> {
+        self.inner.public_key_der()
+    }
+    fn algorithm(&self) -> certgate_ca::SignatureAlgorithm {
+        self.inner.algorithm()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError> {
+        self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.sign(message)
+    }
+}
+
+#[test]
+fn an_external_signer_signs_through_the_trait() {
+    use certgate_ca::{CaSigner, CertificateAuthority, KeySigner, PrivateKey, RootCaBuilder};
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let csr_json = csr_json("HSM root", "ecdsa", 384);
+    let signer = CountingSigner {
+        inner: KeySigner::new(PrivateKey::generate(KeySpec::EcdsaP384).unwrap()),
+        count: 0.into(),
+    };
+    let made = RootCaBuilder::new(&csr_json, Box::new(signer))
+        .with_now(NOW)
+        .build()
+        .unwrap();
+    let ca: &CertificateAuthority = &made.ca;
+    let (_, csr) = request("dev", KeySpec::Ed25519, &[]);
+    let leaf = issue(ca, &csr, "client", 5);
+    let crl = ca.crl(1, NOW, NOW + Duration::days(1)).build().unwrap();
+    write(dir.path(), "ca.pem", made.certificate.to_pem());
+    write(dir.path(), "leaf.pem", leaf.to_pem());
+    write(dir.path(), "crl.pem", crl.to_pem());
+    let (ok, out) = openssl_verify(
+        dir.path(),
+        &[
+            "-CAfile",
+            "ca.pem",
+            "-crl_check",
+            "-CRLfile",
+            "crl.pem",
+            "leaf.pem",
+        ],
+    );
+    assert!(ok, "{out}");
+    // Request, root, leaf and CRL: four signatures, all through the trait.
+    let signer: &dyn CaSigner = ca.signer();
+    assert!(format!("{signer:?}").contains("count: 4"), "{signer:?}");
+}
