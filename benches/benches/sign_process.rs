@@ -21,29 +21,66 @@ fn certgate_binary() -> Option<PathBuf> {
 }
 
 fn on_path(tool: &str) -> bool {
-    Command::new(tool).arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new(tool)
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 fn run(program: &Path, args: &[&str], dir: &Path) {
-    let out = Command::new(program).args(args).current_dir(dir).output().expect("start");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout.starts_with(b"{\"cert\""), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("start");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.starts_with(b"{\"cert\""),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 fn sign_process(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
-    let csr = CsrJson::from_json(br#"{"CN": "Bench CA", "key": {"algo": "ecdsa", "size": 256}}"#, "bench")
-        .expect("CA JSON");
+    let csr = CsrJson::from_json(
+        br#"{"CN": "Bench CA", "key": {"algo": "ecdsa", "size": 256}}"#,
+        "bench",
+    )
+    .expect("CA JSON");
     let key = PrivateKey::generate(csr.key_spec().expect("spec")).expect("key");
-    std::fs::write(d.join("ca-key.pem"), key.to_pkcs8_pem().expect("pem").as_bytes()).expect("write");
-    let root = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key))).build().expect("root");
+    std::fs::write(
+        d.join("ca-key.pem"),
+        key.to_pkcs8_pem().expect("pem").as_bytes(),
+    )
+    .expect("write");
+    let root = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key)))
+        .build()
+        .expect("root");
     std::fs::write(d.join("ca.pem"), root.certificate.to_pem()).expect("write");
     std::fs::write(d.join("ca-config.json"), CONFIG).expect("write");
-    let device = CsrJson::from_json(br#"{"CN": "iphone", "hosts": ["iphone.example.com"]}"#, "device").expect("JSON");
+    let device = CsrJson::from_json(
+        br#"{"CN": "iphone", "hosts": ["iphone.example.com"]}"#,
+        "device",
+    )
+    .expect("JSON");
     let (_, request) = CertificateRequest::generate(&device).expect("CSR");
     std::fs::write(d.join("device.csr"), request.to_pem()).expect("write");
-    let args = ["sign", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=ca-config.json", "-profile=client", "device.csr"];
+    let args = [
+        "sign",
+        "-ca=ca.pem",
+        "-ca-key=ca-key.pem",
+        "-config=ca-config.json",
+        "-profile=client",
+        "device.csr",
+    ];
 
     let mut group = c.benchmark_group("sign-process/p256-ca");
     group.sample_size(30);
@@ -51,7 +88,9 @@ fn sign_process(c: &mut Criterion) {
         Some(bin) => {
             group.bench_function("certgate", |b| b.iter(|| run(&bin, &args, d)));
         }
-        None => eprintln!("skipping certgate: build it with `cargo build --release -p certgate-examples`"),
+        None => eprintln!(
+            "skipping certgate: build it with `cargo build --release -p certgate-examples`"
+        ),
     }
     if on_path("cfssl") {
         group.bench_function("cfssl", |b| b.iter(|| run(Path::new("cfssl"), &args, d)));

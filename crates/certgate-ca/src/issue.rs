@@ -3,30 +3,20 @@
 use std::path::Path;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use der::asn1::{BitString, OctetString};
+use der::asn1::BitString;
 use der::{Decode, Encode};
 use time::{Duration, OffsetDateTime};
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::ext::Extension;
-use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
-use x509_cert::ext::pkix::crl::dp::DistributionPoint;
-use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
-use x509_cert::ext::pkix::{
-    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
-    CrlDistributionPoints, ExtendedKeyUsage as EkuExt, KeyUsage, KeyUsages, SubjectAltName,
-    SubjectKeyIdentifier,
-};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Validity;
 
-use crate::cfssl::{CsrJson, HostName, KeyUsageBit, NameConstraintsSpec, SigningProfile};
+use crate::cfssl::{HostName, SigningProfile};
 use crate::signer_adapter::BuilderSigner;
-use crate::x509::{
-    SubjectName, extension, general_name, ip_subtree, key_identifier, uri_name, x509_time,
-};
+use crate::x509::x509_time;
 use crate::{
     CaCertificate, CaError, CaSigner, CertificateRequest, KeySigner, KeySpec, Password, PrivateKey,
     SignatureHash, pem,
@@ -288,19 +278,19 @@ fn check_names(
 }
 
 /// What goes into one certificate.
-struct CertParams<'a> {
-    subject: Name,
-    public_key: Vec<u8>,
-    key_spec: KeySpec,
-    hosts: Vec<HostName>,
-    profile: &'a SigningProfile,
-    path_len: Option<u8>,
-    now: OffsetDateTime,
-    serial: Option<Vec<u8>>,
+pub(crate) struct CertParams<'a> {
+    pub(crate) subject: Name,
+    pub(crate) public_key: Vec<u8>,
+    pub(crate) key_spec: KeySpec,
+    pub(crate) hosts: Vec<HostName>,
+    pub(crate) profile: &'a SigningProfile,
+    pub(crate) path_len: Option<u8>,
+    pub(crate) now: OffsetDateTime,
+    pub(crate) serial: Option<Vec<u8>>,
 }
 
 /// The single issuing path: every certificate certgate makes is built here.
-fn build_certificate(
+pub(crate) fn build_certificate(
     params: &CertParams<'_>,
     issuer: Name,
     issuer_key_id: Vec<u8>,
@@ -320,7 +310,7 @@ fn build_certificate(
         Some(s) => s.clone(),
         None => random_serial()?,
     };
-    let extensions = extensions(params, &issuer_key_id)?;
+    let extensions = crate::extensions::extensions(params, &issuer_key_id)?;
     let cert_profile = FixedProfile {
         issuer,
         subject: params.subject.clone(),
@@ -385,143 +375,6 @@ fn random_serial() -> Result<Vec<u8>, CaError> {
     Ok(serial)
 }
 
-fn extensions(params: &CertParams<'_>, issuer_key_id: &[u8]) -> Result<Vec<Extension>, CaError> {
-    let profile = params.profile;
-    let is_ca = profile.ca_constraint.is_ca;
-    let mut bits = profile.key_usage.clone();
-    if is_ca {
-        bits.insert(KeyUsageBit::KeyCertSign);
-        bits.insert(KeyUsageBit::CrlSign);
-    } else if bits.contains(&KeyUsageBit::KeyCertSign) {
-        return Err(CaError::InvalidConfig {
-            origin: "signing profile".into(),
-            field: format!("{}.usages", profile.name),
-            reason: "\"cert sign\" needs ca_constraint.is_ca: a leaf may not sign certificates"
-                .into(),
-        });
-    }
-    if !matches!(params.key_spec, KeySpec::Rsa(_)) {
-        // EC and Ed25519 keys cannot encrypt a key; cfssl sets the bit anyway.
-        bits.remove(&KeyUsageBit::KeyEncipherment);
-    }
-    if bits.is_empty() && profile.ext_key_usage.is_empty() {
-        return Err(CaError::InvalidConfig {
-            origin: "signing profile".into(),
-            field: format!("{}.usages", profile.name),
-            reason: "the profile gives no key usage".into(),
-        });
-    }
-    let mut exts = Vec::new();
-    if !bits.is_empty() {
-        let flags = bits.iter().fold(0u16, |acc, b| acc | (1u16 << b.bit()));
-        let ku = KeyUsage(der::flagset::FlagSet::<KeyUsages>::new_truncated(flags));
-        exts.push(extension(&ku, true)?);
-    }
-    if !profile.ext_key_usage.is_empty() {
-        let ekus = EkuExt(profile.ext_key_usage.iter().map(|e| e.oid()).collect());
-        exts.push(extension(&ekus, false)?);
-    }
-    let bc = BasicConstraints {
-        ca: is_ca,
-        path_len_constraint: params.path_len,
-    };
-    exts.push(extension(&bc, true)?);
-    let ski = key_identifier(&params.public_key)?;
-    exts.push(extension(&SubjectKeyIdentifier(octets(&ski)?), false)?);
-    let aki = AuthorityKeyIdentifier {
-        key_identifier: Some(octets(issuer_key_id)?),
-        ..Default::default()
-    };
-    exts.push(extension(&aki, false)?);
-    if !params.hosts.is_empty() {
-        let names = params
-            .hosts
-            .iter()
-            .map(general_name)
-            .collect::<Result<Vec<_>, _>>()?;
-        // RFC 5280 4.2.1.6: the SAN is critical when the subject is empty.
-        exts.push(extension(
-            &SubjectAltName(names),
-            params.subject.is_empty(),
-        )?);
-    }
-    let mut access = Vec::new();
-    if let Some(ocsp) = &profile.ocsp_url {
-        access.push(AccessDescription {
-            access_method: const_oid::db::rfc5280::ID_AD_OCSP,
-            access_location: uri_name(ocsp)?,
-        });
-    }
-    for url in &profile.issuer_urls {
-        access.push(AccessDescription {
-            access_method: const_oid::db::rfc5280::ID_AD_CA_ISSUERS,
-            access_location: uri_name(url)?,
-        });
-    }
-    if !access.is_empty() {
-        exts.push(extension(&AuthorityInfoAccessSyntax(access), false)?);
-    }
-    if let Some(url) = &profile.crl_url {
-        let dp = DistributionPoint {
-            distribution_point: Some(DistributionPointName::FullName(vec![uri_name(url)?])),
-            reasons: None,
-            crl_issuer: None,
-        };
-        exts.push(extension(&CrlDistributionPoints(vec![dp]), false)?);
-    }
-    if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
-        exts.push(extension(&name_constraints(nc)?, true)?);
-    }
-    Ok(exts)
-}
-
-fn octets(bytes: &[u8]) -> Result<OctetString, CaError> {
-    OctetString::new(bytes).map_err(|e| CaError::encoding("key identifier", e))
-}
-
-fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaError> {
-    let subtrees = |dns: &[String], email: &[String], ip: &[crate::cfssl::IpNet]| {
-        let mut out = Vec::new();
-        for d in dns {
-            out.push(general_name(&HostName::Dns(d.clone()))?);
-        }
-        for e in email {
-            out.push(GeneralName::Rfc822Name(
-                der::asn1::Ia5String::new(e)
-                    .map_err(|err| CaError::encoding("name constraint", err))?,
-            ));
-        }
-        for net in ip {
-            out.push(ip_subtree(net)?);
-        }
-        let out: Vec<GeneralSubtree> = out
-            .into_iter()
-            .map(|base| GeneralSubtree {
-                base,
-                minimum: 0,
-                maximum: None,
-            })
-            .collect();
-        Ok::<_, CaError>((!out.is_empty()).then_some(out))
-    };
-    let constraints = NameConstraints {
-        permitted_subtrees: subtrees(
-            &spec.permitted_dns,
-            &spec.permitted_email,
-            &spec.permitted_ip,
-        )?,
-        excluded_subtrees: subtrees(&spec.excluded_dns, &spec.excluded_email, &spec.excluded_ip)?,
-    };
-    if constraints.permitted_subtrees.is_none() && constraints.excluded_subtrees.is_none() {
-        return Err(CaError::InvalidConfig {
-            origin: "signing profile".into(),
-            field: "name_constraints".into(),
-            reason: "no permitted or excluded names given".into(),
-        });
-    }
-    Ok(constraints)
-}
-
 /// A builder profile whose answers were all worked out beforehand.
 struct FixedProfile {
     issuer: Name,
@@ -545,91 +398,5 @@ impl BuilderProfile for FixedProfile {
         _tbs: &x509_cert::TbsCertificate,
     ) -> x509_cert::builder::Result<Vec<Extension>> {
         Ok(self.extensions.clone())
-    }
-}
-
-/// A new self-signed root CA: its key's signer, certificate and request.
-#[derive(Debug)]
-pub struct NewRootCa {
-    /// The CA, ready to issue.
-    pub ca: CertificateAuthority,
-    /// The root certificate.
-    pub certificate: IssuedCertificate,
-    /// The request the root was made from (cfssl writes it as `ca.csr`).
-    pub request: CertificateRequest,
-}
-
-/// Makes a self-signed root CA from cfssl CSR JSON, as `cfssl genkey -initca` does.
-#[derive(Debug)]
-pub struct RootCaBuilder<'a> {
-    csr: &'a CsrJson,
-    signer: Box<dyn CaSigner>,
-    now: Option<OffsetDateTime>,
-    serial: Option<Vec<u8>>,
-}
-
-impl<'a> RootCaBuilder<'a> {
-    /// A root for `csr`, signed by `signer` (use [`KeySigner`] over a key generated for
-    /// [`CsrJson::key_spec`]).
-    pub fn new(csr: &'a CsrJson, signer: Box<dyn CaSigner>) -> Self {
-        Self {
-            csr,
-            signer,
-            now: None,
-            serial: None,
-        }
-    }
-
-    /// Issues as if the time were `now`.
-    pub fn with_now(mut self, now: OffsetDateTime) -> Self {
-        self.now = Some(now);
-        self
-    }
-
-    /// Uses this serial number instead of 20 random bytes.
-    pub fn with_serial(mut self, serial: &[u8]) -> Self {
-        self.serial = Some(serial.to_vec());
-        self
-    }
-
-    /// Signs the root: keyCertSign and cRLSign, cA=TRUE with the CSR's path length,
-    /// `ca.expiry` or 43800h, backdated by `ca.backdate` or 5 minutes.
-    ///
-    /// # Errors
-    /// [`CaError::InvalidRequest`] for names that cannot be encoded, [`CaError::Signing`].
-    pub fn build(self) -> Result<NewRootCa, CaError> {
-        let subject = SubjectName::from_csr_json(self.csr);
-        let hosts = self.csr.host_names()?;
-        let request = CertificateRequest::create(self.signer.as_ref(), &subject, &hosts)?;
-        let ca_req = self.csr.ca.clone().unwrap_or_default();
-        let profile = SigningProfile::root_ca(
-            ca_req.expiry.unwrap_or(DEFAULT_ROOT_EXPIRY),
-            ca_req.backdate,
-            self.csr.ca_path_len(),
-        );
-        let params = CertParams {
-            subject: request.subject_name().clone(),
-            public_key: request.public_key_der().to_vec(),
-            key_spec: request.key_spec(),
-            hosts,
-            profile: &profile,
-            path_len: profile.ca_constraint.max_path_len,
-            now: self.now.unwrap_or_else(OffsetDateTime::now_utc),
-            serial: self.serial,
-        };
-        let own_key_id = key_identifier(&params.public_key)?;
-        let certificate = build_certificate(
-            &params,
-            params.subject.clone(),
-            own_key_id,
-            self.signer.as_ref(),
-        )?;
-        let cert = CaCertificate::from_der(certificate.der(), "new root CA")?;
-        let ca = CertificateAuthority::new(cert, self.signer)?;
-        Ok(NewRootCa {
-            ca,
-            certificate,
-            request,
-        })
     }
 }

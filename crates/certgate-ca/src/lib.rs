@@ -88,11 +88,13 @@ pub mod cfssl;
 mod crl;
 mod csr;
 mod error;
+mod extensions;
 mod issue;
 mod key;
 mod output;
 mod password;
 mod pem;
+mod root;
 mod signer;
 mod signer_adapter;
 mod x509;
@@ -104,11 +106,12 @@ pub use csr::CertificateRequest;
 pub use error::CaError;
 pub use issue::{
     CertificateAuthority, DEFAULT_BACKDATE, DEFAULT_ROOT_EXPIRY, IssueBuilder, IssuedCertificate,
-    NewRootCa, RootCaBuilder, SERIAL_LEN,
+    SERIAL_LEN,
 };
 pub use key::{KeySpec, PKCS8_PBKDF2_ITERATIONS, PrivateKey};
 pub use output::{FileMode, OutputFile, bare_files, write_all_or_nothing, write_atomic};
 pub use password::{Password, PasswordSource};
+pub use root::{NewRootCa, RootCaBuilder};
 pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash};
 pub use x509::{SubjectName, colon_hex};
 

@@ -1,0 +1,159 @@
+//! The extensions of an issued certificate, from its profile and its key.
+
+use der::asn1::OctetString;
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
+    CrlDistributionPoints, ExtendedKeyUsage as EkuExt, KeyUsage, KeyUsages, SubjectAltName,
+    SubjectKeyIdentifier,
+};
+
+use crate::cfssl::{HostName, KeyUsageBit, NameConstraintsSpec};
+use crate::issue::CertParams;
+use crate::x509::{extension, general_name, ip_subtree, key_identifier, uri_name};
+use crate::{CaError, KeySpec};
+
+/// keyUsage (critical), extendedKeyUsage, basicConstraints (critical), SKI, AKI, SAN,
+/// authorityInfoAccess, CRL distribution points and, on CAs, name constraints (critical).
+pub(crate) fn extensions(
+    params: &CertParams<'_>,
+    issuer_key_id: &[u8],
+) -> Result<Vec<Extension>, CaError> {
+    let profile = params.profile;
+    let is_ca = profile.ca_constraint.is_ca;
+    let mut bits = profile.key_usage.clone();
+    if is_ca {
+        bits.insert(KeyUsageBit::KeyCertSign);
+        bits.insert(KeyUsageBit::CrlSign);
+    } else if bits.contains(&KeyUsageBit::KeyCertSign) {
+        return Err(CaError::InvalidConfig {
+            origin: "signing profile".into(),
+            field: format!("{}.usages", profile.name),
+            reason: "\"cert sign\" needs ca_constraint.is_ca: a leaf may not sign certificates"
+                .into(),
+        });
+    }
+    if !matches!(params.key_spec, KeySpec::Rsa(_)) {
+        // EC and Ed25519 keys cannot encrypt a key; cfssl sets the bit anyway.
+        bits.remove(&KeyUsageBit::KeyEncipherment);
+    }
+    if bits.is_empty() && profile.ext_key_usage.is_empty() {
+        return Err(CaError::InvalidConfig {
+            origin: "signing profile".into(),
+            field: format!("{}.usages", profile.name),
+            reason: "the profile gives no key usage".into(),
+        });
+    }
+    let mut exts = Vec::new();
+    if !bits.is_empty() {
+        let flags = bits.iter().fold(0u16, |acc, b| acc | (1u16 << b.bit()));
+        let ku = KeyUsage(der::flagset::FlagSet::<KeyUsages>::new_truncated(flags));
+        exts.push(extension(&ku, true)?);
+    }
+    if !profile.ext_key_usage.is_empty() {
+        let ekus = EkuExt(profile.ext_key_usage.iter().map(|e| e.oid()).collect());
+        exts.push(extension(&ekus, false)?);
+    }
+    let bc = BasicConstraints {
+        ca: is_ca,
+        path_len_constraint: params.path_len,
+    };
+    exts.push(extension(&bc, true)?);
+    let ski = key_identifier(&params.public_key)?;
+    exts.push(extension(&SubjectKeyIdentifier(octets(&ski)?), false)?);
+    let aki = AuthorityKeyIdentifier {
+        key_identifier: Some(octets(issuer_key_id)?),
+        ..Default::default()
+    };
+    exts.push(extension(&aki, false)?);
+    if !params.hosts.is_empty() {
+        let names = params
+            .hosts
+            .iter()
+            .map(general_name)
+            .collect::<Result<Vec<_>, _>>()?;
+        // RFC 5280 4.2.1.6: the SAN is critical when the subject is empty.
+        exts.push(extension(
+            &SubjectAltName(names),
+            params.subject.is_empty(),
+        )?);
+    }
+    let mut access = Vec::new();
+    if let Some(ocsp) = &profile.ocsp_url {
+        access.push(AccessDescription {
+            access_method: const_oid::db::rfc5280::ID_AD_OCSP,
+            access_location: uri_name(ocsp)?,
+        });
+    }
+    for url in &profile.issuer_urls {
+        access.push(AccessDescription {
+            access_method: const_oid::db::rfc5280::ID_AD_CA_ISSUERS,
+            access_location: uri_name(url)?,
+        });
+    }
+    if !access.is_empty() {
+        exts.push(extension(&AuthorityInfoAccessSyntax(access), false)?);
+    }
+    if let Some(url) = &profile.crl_url {
+        let dp = DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![uri_name(url)?])),
+            reasons: None,
+            crl_issuer: None,
+        };
+        exts.push(extension(&CrlDistributionPoints(vec![dp]), false)?);
+    }
+    if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
+        exts.push(extension(&name_constraints(nc)?, true)?);
+    }
+    Ok(exts)
+}
+
+fn octets(bytes: &[u8]) -> Result<OctetString, CaError> {
+    OctetString::new(bytes).map_err(|e| CaError::encoding("key identifier", e))
+}
+
+fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaError> {
+    let subtrees = |dns: &[String], email: &[String], ip: &[crate::cfssl::IpNet]| {
+        let mut out = Vec::new();
+        for d in dns {
+            out.push(general_name(&HostName::Dns(d.clone()))?);
+        }
+        for e in email {
+            out.push(GeneralName::Rfc822Name(
+                der::asn1::Ia5String::new(e)
+                    .map_err(|err| CaError::encoding("name constraint", err))?,
+            ));
+        }
+        for net in ip {
+            out.push(ip_subtree(net)?);
+        }
+        let out: Vec<GeneralSubtree> = out
+            .into_iter()
+            .map(|base| GeneralSubtree {
+                base,
+                minimum: 0,
+                maximum: None,
+            })
+            .collect();
+        Ok::<_, CaError>((!out.is_empty()).then_some(out))
+    };
+    let constraints = NameConstraints {
+        permitted_subtrees: subtrees(
+            &spec.permitted_dns,
+            &spec.permitted_email,
+            &spec.permitted_ip,
+        )?,
+        excluded_subtrees: subtrees(&spec.excluded_dns, &spec.excluded_email, &spec.excluded_ip)?,
+    };
+    if constraints.permitted_subtrees.is_none() && constraints.excluded_subtrees.is_none() {
+        return Err(CaError::InvalidConfig {
+            origin: "signing profile".into(),
+            field: "name_constraints".into(),
+            reason: "no permitted or excluded names given".into(),
+        });
+    }
+    Ok(constraints)
+}
