@@ -126,7 +126,7 @@ impl CertificateInfo {
     /// [`CaError::Io`] when the file cannot be read, else as [`CertificateInfo::from_pem`].
     pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, CaError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| CaError::io(path, e))?;
+        let bytes = CaError::read_file(path)?;
         Self::from_pem(&bytes, &path.display().to_string())
     }
 

@@ -209,6 +209,11 @@ impl CaError {
         }
     }
 
+    /// Reads a whole file, naming it in the error.
+    pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Self> {
+        std::fs::read(path).map_err(|e| Self::io(path, e))
+    }
+
     /// Wraps a DER error met while building or reading `what`.
     pub(crate) fn encoding(what: &'static str, err: impl std::fmt::Display) -> Self {
         Self::Encoding {

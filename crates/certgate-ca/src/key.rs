@@ -189,7 +189,7 @@ impl PrivateKey {
         password: Option<&Password>,
     ) -> Result<Self, CaError> {
         let path = path.as_ref();
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| CaError::io(path, e))?);
+        let bytes = Zeroizing::new(CaError::read_file(path)?);
         Self::from_pem(&bytes, &path.display().to_string(), password)
     }
 

@@ -102,7 +102,7 @@ impl PasswordSource {
                 }),
             },
             Self::File(path) => {
-                let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| CaError::io(path, e))?);
+                let bytes = Zeroizing::new(CaError::read_file(path)?);
                 let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 Ok(Password::new(line.to_vec()))

@@ -254,7 +254,7 @@ impl SigningConfig {
     /// [`CaError::Io`] when it cannot be read, else as [`SigningConfig::from_json`].
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, CaError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| CaError::io(path, e))?;
+        let bytes = CaError::read_file(path)?;
         Self::from_json(&bytes, &path.display().to_string())
     }
 

@@ -203,7 +203,7 @@ impl CsrJson {
     /// [`CaError::Io`] when it cannot be read, else as [`CsrJson::from_json`].
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, CaError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| CaError::io(path, e))?;
+        let bytes = CaError::read_file(path)?;
         Self::from_json(&bytes, &path.display().to_string())
     }
 
