@@ -14,7 +14,7 @@ pub enum Pkcs12Error {
     },
 
     /// The password does not open the bundle (the MAC, or the decrypted padding, says so).
-    #[error("wrong password (the {checked_by} does not verify)")]
+    #[error("wrong password, or a modified bundle (the {checked_by} does not verify)")]
     WrongPassword {
         /// What told us: `MAC`, or `decryption` for bundles without a MAC.
         checked_by: &'static str,

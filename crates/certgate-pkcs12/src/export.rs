@@ -3,7 +3,7 @@
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::encrypted_data::EncryptedData;
 use cms::enveloped_data::EncryptedContentInfo;
-use der::asn1::{BmpString, OctetString, SetOfVec};
+use der::asn1::{OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
 use pkcs12::pbe_params::EncryptedPrivateKeyInfo;
 use pkcs12::{DigestInfo, MacData, Pfx, SafeBag};
@@ -115,7 +115,7 @@ impl<'a> Pkcs12Builder<'a> {
     ///
     /// # Errors
     /// [`Pkcs12Error::InvalidInput`] when the key or a certificate is not DER of its kind,
-    /// the name cannot be a BMPString, or the iterations are 0 or too many;
+    /// or the iterations are 0 or too many;
     /// [`Pkcs12Error::Encoding`] when encryption or encoding fails.
     pub fn build(self) -> Result<Vec<u8>, Pkcs12Error> {
         let invalid = |reason: String| Pkcs12Error::InvalidInput { reason };
@@ -240,12 +240,11 @@ fn attributes(
     let enc = |e: der::Error| Pkcs12Error::encoding("bag attributes", e);
     let mut attrs = SetOfVec::new();
     if let Some(name) = name {
-        let bmp = BmpString::from_utf8(name).map_err(|e| Pkcs12Error::InvalidInput {
-            reason: format!("friendly name {name:?} cannot be a BMPString: {e}"),
-        })?;
+        // UTF-16BE with surrogate pairs beyond the BMP, as OpenSSL writes it.
+        let utf16: Vec<u8> = name.encode_utf16().flat_map(u16::to_be_bytes).collect();
         let mut values = SetOfVec::new();
         values
-            .insert(Any::encode_from(&bmp).map_err(enc)?)
+            .insert(Any::new(der::Tag::BmpString, utf16).map_err(enc)?)
             .map_err(enc)?;
         attrs
             .insert(Attribute {

@@ -2,7 +2,7 @@
 
 use cms::content_info::ContentInfo;
 use cms::encrypted_data::EncryptedData;
-use der::asn1::{BmpString, OctetString};
+use der::asn1::OctetString;
 use der::{Decode, Tag, TagNumber, Tagged};
 use pkcs12::pbe_params::EncryptedPrivateKeyInfo;
 use pkcs12::{Pfx, SafeBag};
@@ -208,7 +208,7 @@ fn bag_attributes(attrs: Option<&Attributes>) -> (Option<String>, Option<Vec<u8>
             continue;
         };
         if attr.oid == FRIENDLY_NAME {
-            name = value.decode_as::<BmpString>().ok().map(|s| s.to_string());
+            name = bmp_text(value);
         } else if attr.oid == LOCAL_KEY_ID {
             key_id = value
                 .decode_as::<OctetString>()
@@ -217,6 +217,20 @@ fn bag_attributes(attrs: Option<&Attributes>) -> (Option<String>, Option<Vec<u8>
         }
     }
     (name, key_id)
+}
+
+/// A BMPString's text, read as UTF-16BE so that surrogate pairs (which OpenSSL writes
+/// for characters beyond the BMP) survive.
+fn bmp_text(value: &der::Any) -> Option<String> {
+    if value.tag() != Tag::BmpString || value.value().len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = value
+        .value()
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
 }
 
 fn verify_mac(mac: &pkcs12::MacData, password: &str, data: &[u8]) -> Result<(), Pkcs12Error> {
