@@ -222,7 +222,7 @@ fn bag_attributes(attrs: Option<&Attributes>) -> (Option<String>, Option<Vec<u8>
 /// A BMPString's text, read as UTF-16BE so that surrogate pairs (which OpenSSL writes
 /// for characters beyond the BMP) survive.
 fn bmp_text(value: &der::Any) -> Option<String> {
-    if value.tag() != Tag::BmpString || value.value().len() % 2 != 0 {
+    if value.tag() != Tag::BmpString || !value.value().len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = value
