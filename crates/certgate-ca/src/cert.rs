@@ -12,6 +12,49 @@ use crate::CaError;
 use crate::pem;
 use crate::x509::{key_identifier, offset_time};
 
+/// Every `CERTIFICATE` block of PEM input, as DER (a chain file, a bundle of roots).
+///
+/// # Errors
+/// [`CaError::Pem`] when there is none, [`CaError::Certificate`] when one is not a
+/// certificate.
+pub fn certificates_from_pem(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>, CaError> {
+    let certs: Vec<Vec<u8>> = pem::parse_blocks(input, origin)?
+        .into_iter()
+        .filter(|b| b.label == "CERTIFICATE")
+        .map(|b| b.der)
+        .collect();
+    if certs.is_empty() {
+        return Err(CaError::Pem {
+            origin: origin.to_owned(),
+            reason: "no CERTIFICATE block found".into(),
+        });
+    }
+    for der in &certs {
+        Certificate::from_der(der).map_err(|e| CaError::Certificate {
+            origin: origin.to_owned(),
+            reason: format!("malformed DER: {e}"),
+        })?;
+    }
+    Ok(certs)
+}
+
+/// The DER `SubjectPublicKeyInfo` of a certificate, to check a key belongs to it.
+///
+/// # Errors
+/// [`CaError::Certificate`] when the DER is not a certificate.
+pub fn certificate_public_key(der: &[u8], origin: &str) -> Result<Vec<u8>, CaError> {
+    let bad = |e: der::Error| CaError::Certificate {
+        origin: origin.to_owned(),
+        reason: format!("malformed DER: {e}"),
+    };
+    Certificate::from_der(der)
+        .map_err(bad)?
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(bad)
+}
+
 /// A CA certificate: parsed once, kept with its DER so its subject can be copied byte
 /// for byte into the issuer field of what it signs.
 #[derive(Clone, Debug)]

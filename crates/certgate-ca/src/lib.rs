@@ -99,7 +99,7 @@ mod signer;
 mod signer_adapter;
 mod x509;
 
-pub use cert::CaCertificate;
+pub use cert::{CaCertificate, certificate_public_key, certificates_from_pem};
 pub use certinfo::{CertificateInfo, NameInfo};
 pub use crl::{Crl, CrlBuilder, REVOCATION_REASON_NAMES, RevocationReason, RevokedEntry};
 pub use csr::CertificateRequest;

@@ -95,11 +95,21 @@ pub(crate) fn describe_encryption(alg: &AlgorithmIdentifierOwned) -> String {
         };
         let kdf = match &p.kdf {
             pkcs5::pbes2::Kdf::Pbkdf2(k) => {
-                format!("PBKDF2-{:?}, {} iterations", k.prf, k.iteration_count)
+                format!("PBKDF2 with {:?}, {} iterations", k.prf, k.iteration_count)
             }
             _ => "scrypt".to_owned(),
         };
-        return format!("PBES2, {kdf}, {:?}", p.encryption);
+        let cipher = format!("{:?}", p.encryption);
+        let cipher = match cipher.split([' ', '{']).next().unwrap_or_default() {
+            "Aes128Cbc" => "AES-128-CBC",
+            "Aes192Cbc" => "AES-192-CBC",
+            "Aes256Cbc" => "AES-256-CBC",
+            "DesEde3Cbc" => "DES-EDE3-CBC",
+            "DesCbc" => "DES-CBC",
+            other => other,
+        }
+        .to_owned();
+        return format!("PBES2, {kdf}, {cipher}");
     }
     let name = match LegacyPbe::from_oid(alg.oid) {
         Some(LegacyPbe::TripleDes) => "pbeWithSHA1And3-KeyTripleDES-CBC",

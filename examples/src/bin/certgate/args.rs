@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 13] = [
+const SINGLE_DASH_FLAGS: [&str; 25] = [
     "initca",
     "ca",
     "ca-key",
@@ -21,6 +21,19 @@ const SINGLE_DASH_FLAGS: [&str; 13] = [
     "cert",
     "csr",
     "loglevel",
+    // OpenSSL's pkcs12 flags.
+    "export",
+    "info",
+    "out",
+    "inkey",
+    "in",
+    "certfile",
+    "name",
+    "legacy",
+    "iter",
+    "passout",
+    "passin",
+    "nodes",
 ];
 
 /// Rewrites `-name` and `-name=value` as `--name` / `--name=value` for every known

@@ -28,7 +28,7 @@ fn emit(
             out.insert(field.into(), value.into());
         }
     }
-    println!("{}", serde_json::Value::Object(out));
+    crate::print_out(&format!("{}\n", serde_json::Value::Object(out)))?;
     Ok(())
 }
 
@@ -177,7 +177,7 @@ pub(crate) fn sign(args: &CaArgs, csrs: &[PathBuf], bare: Option<&str>) -> Resul
     for (path, cert) in csrs.iter().zip(&issued) {
         let line =
             serde_json::json!({"csr_file": path.display().to_string(), "cert": cert.to_pem()});
-        println!("{line}");
+        crate::print_out(&format!("{line}\n"))?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 mod args;
 mod issue;
+mod pkcs12;
 mod tools;
 
 use std::path::PathBuf;
@@ -150,11 +151,30 @@ enum Command {
         /// `-` for standard input, or the base name.
         args: Vec<String>,
     },
+    /// Make or read a PKCS#12 bundle, with OpenSSL's flags (-export, -info).
+    Pkcs12(pkcs12::Pkcs12Args),
     /// Print an example CSR JSON or signing configuration.
     PrintDefaults {
         /// `csr` or `config`.
         kind: String,
     },
+}
+
+/// Writes to standard output. A reader that went away (`| head`) ends the output
+/// quietly, as other Unix tools do; any other failure is an error.
+fn print_out(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Input {
+            origin: "<stdout>".into(),
+            reason: e.to_string(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -188,6 +208,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sign { ca, bare, csrs } => issue::sign(&ca, &csrs, bare.as_deref()),
         Command::Certinfo { cert, csr } => tools::certinfo(cert.as_deref(), csr.as_deref()),
         Command::Json { bare, file, args } => tools::json(bare, file.as_deref(), &args),
+        Command::Pkcs12(args) => pkcs12::run(&args),
         Command::PrintDefaults { kind } => tools::print_defaults(&kind),
     }
 }

@@ -12,7 +12,12 @@ use crate::CliError;
 /// `certinfo -cert F` or `certinfo -csr F`.
 pub(crate) fn certinfo(cert: Option<&Path>, csr: Option<&Path>) -> Result<(), CliError> {
     match (cert, csr) {
-        (Some(cert), _) => println!("{}", CertificateInfo::from_pem_file(cert)?.to_json()),
+        (Some(cert), _) => {
+            crate::print_out(&format!(
+                "{}\n",
+                CertificateInfo::from_pem_file(cert)?.to_json()
+            ))?;
+        }
         (None, Some(csr)) => {
             let request = CertificateRequest::from_pem_file(csr)?;
             let info = serde_json::json!({
@@ -21,10 +26,8 @@ pub(crate) fn certinfo(cert: Option<&Path>, csr: Option<&Path>) -> Result<(), Cl
                 "key_algorithm": request.key_spec().algo(),
                 "key_size": request.key_spec().size(),
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&info).unwrap_or_default()
-            );
+            let json = serde_json::to_string_pretty(&info).unwrap_or_default();
+            crate::print_out(&format!("{json}\n"))?;
         }
         (None, None) => {
             return Err(CliError::Usage(
@@ -108,8 +111,8 @@ pub(crate) fn json(
 /// `print-defaults csr|config`.
 pub(crate) fn print_defaults(kind: &str) -> Result<(), CliError> {
     match kind {
-        "csr" => println!("{}", CsrJson::example().to_json()),
-        "config" => print!("{}", SigningConfig::example_json()),
+        "csr" => crate::print_out(&format!("{}\n", CsrJson::example().to_json()))?,
+        "config" => crate::print_out(SigningConfig::example_json())?,
         other => {
             return Err(CliError::Usage(format!(
                 "print-defaults: unknown kind {other:?}; valid kinds: csr, config"

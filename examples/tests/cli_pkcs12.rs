@@ -1,0 +1,335 @@
+//! `certgate pkcs12` in place of `openssl pkcs12`: the seed's last step, bundles read by
+//! OpenSSL, and curl completing an mTLS handshake with them against `openssl s_server`.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use certgate_test_support::{require_tool, run};
+use common::*;
+
+/// The seed walkthrough's CA and client certificate (ECDSA keys to keep it quick), plus
+/// a server certificate for localhost.
+fn pki(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (root, client) = seed_files(dir);
+    for (file, algo) in [
+        (root.join("ca-csr.json"), "ecdsa"),
+        (client.join("client-csr.json"), "ecdsa"),
+    ] {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let text = text
+            .replace("\"algo\": \"rsa\"", &format!("\"algo\": \"{algo}\""))
+            .replace("\"size\": 4096", "\"size\": 256");
+        std::fs::write(&file, text).unwrap();
+    }
+    pipe(
+        &root,
+        &["genkey", "-initca", "ca-csr.json"],
+        &["json", "-bare", "ca"],
+    );
+    pipe(
+        &client,
+        &[
+            "gencert",
+            "-ca=../root/ca.pem",
+            "-ca-key=../root/ca-key.pem",
+            "-config=../root/ca-config.json",
+            "-profile=client",
+            "client-csr.json",
+        ],
+        &["json", "-bare", "iphone-client"],
+    );
+    std::fs::write(
+        root.join("server.json"),
+        r#"{"CN": "localhost", "hosts": ["localhost", "127.0.0.1"]}"#,
+    )
+    .unwrap();
+    certgate_ok(
+        &root,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=server",
+            "-bare",
+            "server",
+            "server.json",
+        ],
+    );
+    (root, client)
+}
+
+#[test]
+fn seed_pkcs12_step_read_by_openssl() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, client) = pki(dir.path());
+    for (file, legacy, mac) in [
+        ("sam-iphone.p12", false, "MAC: sha256"),
+        ("sam-iphone-legacy.p12", true, "MAC: sha1"),
+    ] {
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-out",
+            file,
+            "-inkey",
+            "iphone-client-key.pem",
+            "-in",
+            "iphone-client.pem",
+            "-certfile",
+            "../root/ca.pem",
+            "-name",
+            "Sam's iPhone",
+            "-passout",
+            "pass:correct horse",
+        ];
+        if legacy {
+            args.push("-legacy");
+        }
+        certgate_ok(&client, &args);
+        assert_eq!(mode(&client.join(file)), 0o600);
+        let out = openssl(
+            &client,
+            &[
+                "pkcs12",
+                "-info",
+                "-in",
+                file,
+                "-passin",
+                "pass:correct horse",
+                "-nokeys",
+            ],
+        );
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            out.success() && all.contains(mac) && all.contains("friendlyName: Sam's iPhone"),
+            "{all}"
+        );
+        assert_eq!(all.matches("BEGIN CERTIFICATE").count(), 2, "{all}");
+
+        let info = certgate_ok(
+            &client,
+            &[
+                "pkcs12",
+                "-info",
+                "-in",
+                file,
+                "-passin",
+                "pass:correct horse",
+            ],
+        );
+        assert!(
+            info.stdout.contains(mac) && !info.stdout.contains("PRIVATE KEY"),
+            "{}",
+            info.stdout
+        );
+        let info = certgate_ok(
+            &client,
+            &[
+                "pkcs12",
+                "-info",
+                "-in",
+                file,
+                "-passin",
+                "pass:correct horse",
+                "-nodes",
+            ],
+        );
+        assert!(
+            info.stdout.contains("-----BEGIN PRIVATE KEY-----"),
+            "{}",
+            info.stdout
+        );
+    }
+    let err = certgate_err(
+        &client,
+        &[
+            "pkcs12",
+            "-info",
+            "-in",
+            "sam-iphone.p12",
+            "-passin",
+            "pass:wrong",
+        ],
+    );
+    assert!(err.contains("sam-iphone.p12: wrong password"), "{err}");
+}
+
+#[test]
+fn pkcs12_bad_input_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, client) = pki(dir.path());
+    let _ = root;
+    let err = certgate_err(
+        &client,
+        &[
+            "pkcs12",
+            "-export",
+            "-out",
+            "x.p12",
+            "-inkey",
+            "../root/ca-key.pem",
+            "-in",
+            "iphone-client.pem",
+            "-passout",
+            "pass:pw",
+        ],
+    );
+    assert!(
+        err.contains("the key does not match the certificate in iphone-client.pem"),
+        "{err}"
+    );
+    let err = certgate_err(
+        &client,
+        &[
+            "pkcs12",
+            "-export",
+            "-out",
+            "x.p12",
+            "-inkey",
+            "iphone-client-key.pem",
+            "-in",
+            "missing.pem",
+            "-passout",
+            "pass:pw",
+        ],
+    );
+    assert!(err.contains("missing.pem"), "{err}");
+    // No -passout and no terminal: an error, not a bundle with an empty password.
+    let err = certgate_err(
+        &client,
+        &[
+            "pkcs12",
+            "-export",
+            "-out",
+            "x.p12",
+            "-inkey",
+            "iphone-client-key.pem",
+            "-in",
+            "iphone-client.pem",
+        ],
+    );
+    assert!(err.contains("no -passout given"), "{err}");
+    assert!(!client.join("x.p12").exists());
+    std::fs::write(client.join("junk.p12"), b"\x30\x03\x02\x01\x03").unwrap();
+    let err = certgate_err(
+        &client,
+        &["pkcs12", "-info", "-in", "junk.p12", "-passin", "pass:pw"],
+    );
+    assert!(err.contains("junk.p12: malformed PKCS#12"), "{err}");
+}
+
+/// `openssl s_server` requiring a client certificate from the CA, on a free port.
+fn s_server(root: &Path) -> (Child, u16) {
+    for attempt in 0..20u16 {
+        let port = 20_000 + u16::try_from(std::process::id() % 20_000).unwrap() + attempt * 7;
+        let mut child = Command::new("openssl")
+            .args([
+                "s_server",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-cert",
+                "server.pem",
+                "-key",
+                "server-key.pem",
+                "-CAfile",
+                "ca.pem",
+                "-Verify",
+                "1",
+                "-verify_return_error",
+                "-www",
+            ])
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        while reader.read_line(&mut line).unwrap() > 0 {
+            if line.contains("ACCEPT") {
+                std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+                return (child, port);
+            }
+            line.clear();
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("openssl s_server did not start");
+}
+
+#[test]
+fn curl_completes_an_mtls_handshake_with_both_profiles() {
+    if !require_tool("openssl") || !require_tool("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (root, client) = pki(dir.path());
+    let (mut server, port) = s_server(&root);
+    let url = format!("https://localhost:{port}/");
+    let ca = root.join("ca.pem").display().to_string();
+    for (file, legacy) in [("modern.p12", false), ("legacy.p12", true)] {
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-out",
+            file,
+            "-inkey",
+            "iphone-client-key.pem",
+            "-in",
+            "iphone-client.pem",
+            "-passout",
+            "pass:pw",
+        ];
+        if legacy {
+            args.push("-legacy");
+        }
+        certgate_ok(&client, &args);
+        let cert = format!("{file}:pw");
+        let out = run(
+            "curl",
+            &[
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                &ca,
+                "--cert-type",
+                "P12",
+                "--cert",
+                &cert,
+                &url,
+            ],
+            &client,
+        );
+        assert!(out.success(), "{file}: curl failed: {}", out.stderr);
+        assert!(
+            out.stdout.contains("Rhea Group"),
+            "{file}: the server did not see the client certificate: {}",
+            out.stdout
+        );
+    }
+    // Without a client certificate the handshake fails.
+    let out = run(
+        "curl",
+        &["-sS", "--max-time", "10", "--cacert", &ca, &url],
+        &client,
+    );
+    assert!(
+        !out.success(),
+        "a handshake without a client certificate succeeded: {}",
+        out.stdout
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
