@@ -333,3 +333,72 @@ fn curl_completes_an_mtls_handshake_with_both_profiles() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// Runs `certgate ARGS` on a pseudo-terminal (`script`), typing `lines` at its prompts.
+fn on_terminal(dir: &Path, args: &str, lines: &[&str]) -> certgate_test_support::ToolOutput {
+    use std::io::Write;
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("{CERTGATE} {args}"), "/dev/null"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in lines {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    certgate_test_support::ToolOutput {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn asks_twice_for_the_export_password_on_a_terminal() {
+    if !require_tool("script") || !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, client) = pki(dir.path());
+    let args = "pkcs12 -export -out t.p12 -inkey iphone-client-key.pem -in iphone-client.pem";
+    let out = on_terminal(&client, args, &["typed secret", "typed secret"]);
+    assert!(out.success(), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("Enter Export Password:")
+            && out.stdout.contains("Verifying - Enter Export Password:"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("typed secret"),
+        "the password was echoed: {}",
+        out.stdout
+    );
+    let check = openssl(
+        &client,
+        &[
+            "pkcs12",
+            "-info",
+            "-in",
+            "t.p12",
+            "-passin",
+            "pass:typed secret",
+            "-noout",
+        ],
+    );
+    assert!(check.success(), "{}", check.stderr);
+
+    let out = on_terminal(&client, &args.replace("t.p12", "u.p12"), &["one", "two"]);
+    assert!(
+        !out.success() && out.stdout.contains("the passwords do not match"),
+        "{}",
+        out.stdout
+    );
+    assert!(!client.join("u.p12").exists());
+}

@@ -267,13 +267,13 @@ pub(crate) fn encrypt(
     }
 }
 
-/// Random bytes from aws-lc.
+/// Random bytes for salts and IVs, from the operating system.
+///
+/// Not aws-lc's DRBG: its first use in a process seeds a CPU-jitter entropy source,
+/// about 20 ms, which would dominate a one-shot `certgate pkcs12 -export`.
 pub(crate) fn random<const N: usize>() -> Result<[u8; N], Pkcs12Error> {
-    use aws_lc_rs::rand::SecureRandom;
     let mut out = [0u8; N];
-    aws_lc_rs::rand::SystemRandom::new()
-        .fill(&mut out)
-        .map_err(|_| Pkcs12Error::encoding("salt", "no randomness"))?;
+    getrandom::fill(&mut out).map_err(|e| Pkcs12Error::encoding("salt", e))?;
     Ok(out)
 }
 

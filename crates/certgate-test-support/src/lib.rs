@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The Debian package that provides each tool the tests use.
-const PACKAGES: [(&str, &str); 9] = [
+const PACKAGES: [(&str, &str); 10] = [
     ("openssl", "openssl"),
     ("curl", "curl"),
     ("cfssl", "golang-cfssl"),
@@ -20,6 +20,7 @@ const PACKAGES: [(&str, &str); 9] = [
     ("python3", "python3"),
     ("xz", "xz-utils"),
     ("sh", "dash"),
+    ("script", "bsdutils"),
 ];
 
 /// Whether the environment says we run in CI (`CI` set, and not `false` or `0`).
