@@ -52,6 +52,9 @@ impl Pkcs12Bundle {
             .decode_as::<OctetString>()
             .map_err(|e| Pkcs12Error::malformed("authSafe", e))?;
         let mut info = BundleInfo::default();
+        // Without a MAC, only the decryption speaks for the password: plaintext that
+        // does not parse then means a wrong password (padding checks pass by chance).
+        let authenticated = pfx.mac_data.is_some();
         if let Some(mac) = &pfx.mac_data {
             verify_mac(mac, password, auth_safe.as_bytes())?;
             info.mac = Some((
@@ -101,14 +104,27 @@ impl Pkcs12Bundle {
                     });
                 }
             };
-            bundle.read_bags(&safe_contents, password, 0)?;
+            let decrypted = content.content_type == ID_ENCRYPTED_DATA;
+            bundle.read_bags(&safe_contents, password, 0, decrypted && !authenticated)?;
         }
         Ok(bundle)
     }
 
-    fn read_bags(&mut self, der: &[u8], password: &str, depth: u8) -> Result<(), Pkcs12Error> {
-        let bags =
-            Vec::<SafeBag>::from_der(der).map_err(|e| Pkcs12Error::malformed("SafeContents", e))?;
+    fn read_bags(
+        &mut self,
+        der: &[u8],
+        password: &str,
+        depth: u8,
+        unauthenticated_plaintext: bool,
+    ) -> Result<(), Pkcs12Error> {
+        let authenticated = self.info.mac.is_some();
+        let bags = Vec::<SafeBag>::from_der(der).map_err(|e| {
+            if unauthenticated_plaintext {
+                wrong_password()
+            } else {
+                Pkcs12Error::malformed("SafeContents", e)
+            }
+        })?;
         for bag in bags {
             self.info.bag_count += 1;
             let index = self.info.bag_count;
@@ -159,11 +175,15 @@ impl Pkcs12Bundle {
                         self.info
                             .encryptions
                             .push(describe_encryption(&epki.encryption_algorithm));
-                        decrypt(
+                        let plain = decrypt(
                             &epki.encryption_algorithm,
                             password,
                             epki.encrypted_data.as_bytes(),
-                        )?
+                        )?;
+                        if !authenticated && pkcs8::PrivateKeyInfoRef::from_der(&plain).is_err() {
+                            return Err(wrong_password());
+                        }
+                        plain
                     };
                     pkcs8::PrivateKeyInfoRef::from_der(&pkcs8)
                         .map_err(|e| bad(bag_type, format!("not a PKCS#8 private key: {e}")))?;
@@ -179,13 +199,19 @@ impl Pkcs12Bundle {
                     if depth > 4 {
                         return Err(bad("safeContentsBag", "nested more than 4 deep".into()));
                     }
-                    self.read_bags(value, password, depth + 1)?;
+                    self.read_bags(value, password, depth + 1, false)?;
                 }
                 id if id == CRL_BAG || id == SECRET_BAG => {}
                 other => return Err(bad("unknown", format!("unknown bag type {other}"))),
             }
         }
         Ok(())
+    }
+}
+
+fn wrong_password() -> Pkcs12Error {
+    Pkcs12Error::WrongPassword {
+        checked_by: "decryption",
     }
 }
 
