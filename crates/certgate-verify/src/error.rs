@@ -12,6 +12,41 @@ pub enum VerifyError {
         /// What is wrong.
         reason: String,
     },
+
+    /// A CRL that is not DER of the RFC 5280 shape, or uses what we do not support.
+    #[error("malformed or unsupported CRL: {field}: {reason}")]
+    MalformedCrl {
+        /// The field being read.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A CRL whose issuer is unknown, may not sign CRLs, or whose signature fails.
+    #[error("CRL not accepted: {reason}")]
+    CrlIssuer {
+        /// Why.
+        reason: String,
+    },
+
+    /// A file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// PEM input that holds no block of the expected kind.
+    #[error("{origin}: {reason}")]
+    Pem {
+        /// Where it came from.
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl VerifyError {
