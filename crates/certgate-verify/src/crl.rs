@@ -120,8 +120,8 @@ pub(crate) fn parse(
     if item.value() != sig_alg.value() {
         return Err(bad("signature", "differs from signatureAlgorithm"));
     }
-    let issuer_any = tlv(&mut t, "issuer")?;
-    let issuer = der::Encode::to_der(&issuer_any).map_err(|e| bad("issuer", e))?;
+    // Names are keyed by their content (without the SEQUENCE header), as webpki gives them.
+    let issuer = tlv(&mut t, "issuer")?.value().to_vec();
     let this_update = seconds(&tlv(&mut t, "thisUpdate")?, "thisUpdate")?;
     let mut crl = ParsedCrl {
         issuer,

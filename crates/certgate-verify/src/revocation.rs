@@ -113,8 +113,11 @@ fn crl_issuer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {
         .map_err(|e| VerifyError::malformed("keyUsage", e))?
         .map(|(_, ku)| ku);
     Ok(CrlIssuer {
-        subject: der::Encode::to_der(tbs.subject())
-            .map_err(|e| VerifyError::malformed("subject", e))?,
+        subject: name_content(
+            &der::Encode::to_der(tbs.subject())
+                .map_err(|e| VerifyError::malformed("subject", e))?,
+        )
+        .to_vec(),
         spki_algorithm: alg,
         public_key: spki.subject_public_key.raw_bytes().to_vec(),
         key_id: tbs
@@ -124,6 +127,15 @@ fn crl_issuer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {
             .map(|(_, ski)| ski.0.as_bytes().to_vec()),
         can_sign_crls: ku.is_none_or(|ku| ku.0.contains(KeyUsages::CRLSign)),
     })
+}
+
+/// A `Name`'s content: the RDNs without the SEQUENCE header. Content starts with a SET
+/// (0x31) or is empty; a whole `Name` starts with 0x30.
+pub(crate) fn name_content(name: &[u8]) -> &[u8] {
+    match der::asn1::AnyRef::from_der(name) {
+        Ok(any) if name.first() == Some(&0x30) => any.value(),
+        _ => name,
+    }
 }
 
 /// The `X509 CRL` blocks of PEM input (or the input itself when it is DER).
@@ -326,7 +338,7 @@ impl RevocationStore {
         expiration: ExpirationPolicy,
     ) -> RevocationStatus {
         let set = self.current();
-        let Some(crl) = set.by_issuer.get(issuer) else {
+        let Some(crl) = set.by_issuer.get(name_content(issuer)) else {
             return RevocationStatus::Unknown;
         };
         // A CRL from the future (beyond five minutes of clock skew) says nothing yet.
