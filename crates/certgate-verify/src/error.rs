@@ -29,6 +29,15 @@ pub enum VerifyError {
         reason: String,
     },
 
+    /// A trust anchor that cannot be used.
+    #[error("trust anchor {index}: {reason}")]
+    BadTrustAnchor {
+        /// Its position in the list given.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+
     /// A file could not be read.
     #[error("{}: {source}", path.display())]
     Io {

@@ -154,6 +154,17 @@ impl ClientCertInfo {
         })
     }
 
+    pub(crate) fn with_verdict(mut self, verdict: Verdict) -> Self {
+        self.verdict = verdict;
+        self
+    }
+
+    /// A certificate was presented but could not even be read.
+    pub(crate) fn presented_but_unreadable(mut self, reason: FailureReason) -> Self {
+        self.verdict = Verdict::Failed(reason);
+        self
+    }
+
     fn cert(&self) -> Option<&Parsed> {
         self.cert.as_deref()
     }

@@ -7,6 +7,7 @@ mod dn;
 mod error;
 mod info;
 mod revocation;
+mod verifier;
 
 pub use dn::NameAttribute;
 pub use error::VerifyError;
@@ -15,3 +16,4 @@ pub use revocation::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, RevocationStore,
     RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
 };
+pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger, shared};

@@ -1,0 +1,346 @@
+//! Real rustls handshakes in process: the verifier in a `ServerConfig`, every mode and
+//! every failure reason, with the alert the client receives or the reason reported.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use certgate_ca::cfssl::SigningConfig;
+use certgate_ca::{
+    CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey, RevokedEntry,
+    RootCaBuilder,
+};
+use certgate_verify::{
+    ClientVerifier, FailureReason, RevocationPolicy, RevocationStore, UnknownStatusPolicy,
+    VerifyMode,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::{AlertDescription, ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+use time::{Duration, OffsetDateTime};
+
+const PROFILES: &str = r#"{"signing": {"profiles": {
+  "client": {"usages": ["digital signature", "client auth"], "expiry": "720h"},
+  "server": {"usages": ["digital signature", "server auth"], "expiry": "720h"},
+  "expired": {"usages": ["digital signature", "client auth"], "not_before": "2020-01-01T00:00:00Z", "not_after": "2021-01-01T00:00:00Z"}}}}"#;
+
+struct Ca {
+    ca: CertificateAuthority,
+    der: CertificateDer<'static>,
+}
+
+fn ca(cn: &str) -> Ca {
+    let csr =
+        certgate_ca::cfssl::CsrJson::from_json(format!(r#"{{"CN": "{cn}"}}"#).as_bytes(), "t")
+            .unwrap();
+    let made = RootCaBuilder::new(
+        &csr,
+        Box::new(KeySigner::new(
+            PrivateKey::generate(KeySpec::EcdsaP256).unwrap(),
+        )),
+    )
+    .build()
+    .unwrap();
+    Ca {
+        der: CertificateDer::from(made.certificate.der().to_vec()),
+        ca: made.ca,
+    }
+}
+
+/// A key and a certificate from `ca` under `profile`, with `serial`.
+fn issue(
+    ca: &Ca,
+    cn: &str,
+    hosts: &str,
+    profile: &str,
+    serial: u8,
+) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    let json = certgate_ca::cfssl::CsrJson::from_json(
+        format!(r#"{{"CN": "{cn}", "hosts": [{hosts}]}}"#).as_bytes(),
+        "t",
+    )
+    .unwrap();
+    let (key, req) = CertificateRequest::generate(&json).unwrap();
+    let config = SigningConfig::from_json(PROFILES.as_bytes(), "profiles").unwrap();
+    let cert = ca
+        .ca
+        .issue(&req, config.profile(profile).unwrap())
+        .with_serial(&[serial])
+        .build()
+        .unwrap();
+    (
+        vec![CertificateDer::from(cert.der().to_vec())],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            key.to_pkcs8_der().unwrap().to_vec(),
+        )),
+    )
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+fn server_config(verifier: ClientVerifier, server_ca: &Ca) -> Arc<ServerConfig> {
+    let (chain, key) = issue(server_ca, "localhost", r#""localhost""#, "server", 1);
+    Arc::new(
+        ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(Arc::new(verifier))
+            .with_single_cert(chain, key)
+            .unwrap(),
+    )
+}
+
+fn client_config(
+    server_ca: &Ca,
+    client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+) -> Arc<ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(server_ca.der.clone()).unwrap();
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    Arc::new(match client {
+        Some((chain, key)) => builder.with_client_auth_cert(chain, key).unwrap(),
+        None => builder.with_no_client_auth(),
+    })
+}
+
+/// Runs a handshake in memory. Returns the server connection and, on failure, the
+/// alert the client received.
+fn handshake(
+    server: &Arc<ServerConfig>,
+    client: &Arc<ClientConfig>,
+) -> (ServerConnection, Result<(), Option<AlertDescription>>) {
+    let mut c = ClientConnection::new(Arc::clone(client), "localhost".try_into().unwrap()).unwrap();
+    let mut s = ServerConnection::new(Arc::clone(server)).unwrap();
+    for _ in 0..20 {
+        let mut buf = Vec::new();
+        while c.wants_write() {
+            c.write_tls(&mut buf).unwrap();
+        }
+        s.read_tls(&mut buf.as_slice()).unwrap();
+        let server_result = s.process_new_packets();
+        let mut back = Vec::new();
+        while s.wants_write() {
+            s.write_tls(&mut back).unwrap();
+        }
+        c.read_tls(&mut back.as_slice()).unwrap();
+        let client_result = c.process_new_packets();
+        if let Err(e) = client_result {
+            let alert = match e {
+                rustls::Error::AlertReceived(a) => Some(a),
+                _ => None,
+            };
+            return (s, Err(alert));
+        }
+        if server_result.is_err() {
+            return (s, Err(None));
+        }
+        if !c.is_handshaking() && !s.is_handshaking() {
+            return (s, Ok(()));
+        }
+    }
+    panic!("handshake did not finish");
+}
+
+struct World {
+    client_ca: Ca,
+    server_ca: Ca,
+}
+
+fn world() -> World {
+    World {
+        client_ca: ca("Client CA"),
+        server_ca: ca("Server CA"),
+    }
+}
+
+fn enforce(w: &World) -> Arc<ServerConfig> {
+    server_config(
+        ClientVerifier::builder(vec![w.client_ca.der.clone()])
+            .build()
+            .unwrap(),
+        &w.server_ca,
+    )
+}
+
+#[test]
+fn enforce_accepts_a_good_certificate() {
+    let w = world();
+    let client = client_config(
+        &w.server_ca,
+        Some(issue(&w.client_ca, "iphone", "", "client", 2)),
+    );
+    let (server, result) = handshake(&enforce(&w), &client);
+    assert_eq!(result, Ok(()));
+    assert!(server.peer_certificates().is_some());
+}
+
+#[test]
+fn enforce_refuses_with_the_right_alert() {
+    let w = world();
+    let server = enforce(&w);
+    let stranger = ca("Stranger CA");
+    let cases = [
+        (
+            "no certificate",
+            None,
+            AlertDescription::CertificateRequired,
+        ),
+        (
+            "unknown CA",
+            Some(issue(&stranger, "mallory", "", "client", 3)),
+            AlertDescription::UnknownCA,
+        ),
+        (
+            "expired",
+            Some(issue(&w.client_ca, "old", "", "expired", 4)),
+            AlertDescription::CertificateExpired,
+        ),
+        (
+            "server certificate as client",
+            Some(issue(&w.client_ca, "srv", r#""x.example""#, "server", 5)),
+            AlertDescription::UnsupportedCertificate,
+        ),
+    ];
+    for (what, client, alert) in cases {
+        let (_, result) = handshake(&server, &client_config(&w.server_ca, client));
+        assert_eq!(result, Err(Some(alert)), "{what}");
+    }
+}
+
+#[test]
+fn revoked_and_unknown_revocation_status() {
+    let w = world();
+    let t = OffsetDateTime::now_utc();
+    let crl = w
+        .client_ca
+        .ca
+        .crl(1, t - Duration::minutes(1), t + Duration::days(1))
+        .with_entry(RevokedEntry {
+            serial: vec![6],
+            revoked_at: t,
+            reason: None,
+        })
+        .build()
+        .unwrap();
+    let store = RevocationStore::builder([w.client_ca.der.as_ref()])
+        .unwrap()
+        .with_crls(crl.der(), "crl")
+        .unwrap()
+        .build()
+        .unwrap();
+    let verifier = ClientVerifier::builder(vec![w.client_ca.der.clone()])
+        .with_revocation(store.clone(), RevocationPolicy::default())
+        .build()
+        .unwrap();
+    let server = server_config(verifier, &w.server_ca);
+    let (_, result) = handshake(
+        &server,
+        &client_config(
+            &w.server_ca,
+            Some(issue(&w.client_ca, "lost phone", "", "client", 6)),
+        ),
+    );
+    assert_eq!(result, Err(Some(AlertDescription::CertificateRevoked)));
+    let (_, result) = handshake(
+        &server,
+        &client_config(
+            &w.server_ca,
+            Some(issue(&w.client_ca, "phone", "", "client", 7)),
+        ),
+    );
+    assert_eq!(result, Ok(()));
+
+    // A second CA with no CRL in the store: refused by default, accepted with Allow.
+    let other = ca("Other CA");
+    let anchors = vec![w.client_ca.der.clone(), other.der.clone()];
+    let strict = ClientVerifier::builder(anchors.clone())
+        .with_revocation(store.clone(), RevocationPolicy::default())
+        .build()
+        .unwrap();
+    let (_, result) = handshake(
+        &server_config(strict, &w.server_ca),
+        &client_config(&w.server_ca, Some(issue(&other, "x", "", "client", 8))),
+    );
+    assert_eq!(result, Err(Some(AlertDescription::UnknownCA)));
+    let lenient = RevocationPolicy {
+        unknown_status: UnknownStatusPolicy::Allow,
+        ..RevocationPolicy::default()
+    };
+    let allow = ClientVerifier::builder(anchors)
+        .with_revocation(store, lenient)
+        .build()
+        .unwrap();
+    let (_, result) = handshake(
+        &server_config(allow, &w.server_ca),
+        &client_config(&w.server_ca, Some(issue(&other, "x", "", "client", 8))),
+    );
+    assert_eq!(result, Ok(()));
+}
+
+#[test]
+fn report_mode_completes_and_says_why() {
+    let w = world();
+    let verifier = Arc::new(
+        ClientVerifier::builder(vec![w.client_ca.der.clone()])
+            .with_mode(VerifyMode::Report)
+            .build()
+            .unwrap(),
+    );
+    let (chain, key) = issue(&w.server_ca, "localhost", r#""localhost""#, "server", 1);
+    let server = Arc::new(
+        ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier.clone())
+            .with_single_cert(chain, key)
+            .unwrap(),
+    );
+    let stranger = ca("Stranger CA");
+    let cases = [
+        (
+            Some(issue(
+                &w.client_ca,
+                "iphone",
+                r#""iphone.example.com""#,
+                "client",
+                2,
+            )),
+            None,
+        ),
+        (
+            Some(issue(&stranger, "mallory", "", "client", 3)),
+            Some(FailureReason::UnknownIssuer),
+        ),
+        (
+            Some(issue(&w.client_ca, "old", "", "expired", 4)),
+            Some(FailureReason::Expired),
+        ),
+        (None, None),
+    ];
+    for (client, expected) in cases {
+        let presented = client.is_some();
+        let (conn, result) = handshake(&server, &client_config(&w.server_ca, client));
+        assert_eq!(result, Ok(()), "report mode lets every handshake through");
+        let info = verifier.verify_presented(conn.peer_certificates(), UnixTime::now());
+        assert_eq!(info.presented(), presented);
+        assert_eq!(info.failure_reason(), expected.as_ref());
+        if presented && expected.is_none() {
+            assert!(info.verified());
+            assert_eq!(info.common_name().as_deref(), Some("iphone"));
+            assert_eq!(info.anchor_subject(), Some("CN=Client CA"));
+        }
+    }
+}
+
+#[test]
+fn a_verifier_needs_usable_anchors() {
+    let w = world();
+    assert!(ClientVerifier::builder(vec![]).build().is_err());
+    let (leaf, _) = issue(&w.client_ca, "leaf", "", "client", 9);
+    let err = ClientVerifier::builder(leaf).build().unwrap_err();
+    assert!(err.to_string().contains("not a CA"), "{err}");
+}
