@@ -27,6 +27,17 @@ enum CliError {
     /// Input (a file or standard input) that is not what it should be.
     #[error("{origin}: {reason}")]
     Input { origin: String, reason: String },
+    /// A library error with what the command line knows about it (a flag, a file).
+    #[error("{context}: {source}")]
+    Context { context: String, source: CaError },
+}
+
+impl CliError {
+    /// Prefixes a library error with `context` (a flag or a file name).
+    fn context(context: impl Into<String>) -> impl FnOnce(CaError) -> Self {
+        let context = context.into();
+        move |source| Self::Context { context, source }
+    }
 }
 
 /// A signature hash chosen on the command line.
@@ -63,22 +74,22 @@ struct Cli {
 #[derive(Debug, clap::Args)]
 struct CaArgs {
     /// The CA certificate (PEM).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
     /// The CA private key (PEM: PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8).
-    #[arg(long = "ca-key")]
+    #[arg(long = "ca-key", value_name = "FILE")]
     ca_key: Option<PathBuf>,
     /// Password of an encrypted CA key: pass:PW, env:VAR or file:PATH.
-    #[arg(long = "ca-key-pass")]
+    #[arg(long = "ca-key-pass", value_name = "SOURCE")]
     ca_key_pass: Option<String>,
     /// cfssl signing configuration (JSON); without it, cfssl's default profile.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// The signing profile to use; without it, the configuration's default profile.
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     profile: Option<String>,
     /// Names for the certificate, comma separated, instead of the request's.
-    #[arg(long)]
+    #[arg(long, value_name = "H1,H2")]
     hostname: Option<String>,
     /// Signature hash instead of cfssl's choice for the CA key.
     #[arg(long, value_enum)]
@@ -92,14 +103,14 @@ enum Command {
         /// Make a self-signed root CA.
         #[arg(long)]
         initca: bool,
-        /// With -initca: encrypt the new CA key with this password (pass:, env:, file:).
-        #[arg(long = "key-pass")]
+        /// Encrypt the new private key with this password: pass:PW, env:VAR or file:PATH.
+        #[arg(long = "key-pass", value_name = "SOURCE")]
         key_pass: Option<String>,
         /// Signature hash of the root (with -initca).
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, requires = "initca")]
         hash: Option<HashArg>,
         /// Write NAME.pem, NAME-key.pem and NAME.csr instead of printing JSON.
-        #[arg(long)]
+        #[arg(long, value_name = "NAME")]
         bare: Option<String>,
         /// cfssl CSR JSON file.
         csr_json: PathBuf,
@@ -109,44 +120,52 @@ enum Command {
         /// Make a self-signed root CA.
         #[arg(long)]
         initca: bool,
-        /// With -initca: encrypt the new CA key with this password (pass:, env:, file:).
-        #[arg(long = "key-pass")]
+        /// Encrypt the new private key with this password: pass:PW, env:VAR or file:PATH.
+        #[arg(long = "key-pass", value_name = "SOURCE")]
         key_pass: Option<String>,
         #[command(flatten)]
         ca: CaArgs,
         /// Write NAME.pem, NAME-key.pem and NAME.csr instead of printing JSON.
-        #[arg(long)]
+        #[arg(long, value_name = "NAME")]
         bare: Option<String>,
         /// cfssl CSR JSON file.
         csr_json: PathBuf,
     },
     /// Sign PKCS#10 CSRs that devices made (they keep their keys).
+    #[command(
+        after_help = "One CSR: prints {\"cert\": PEM} like cfssl, or writes NAME.pem with -bare.\n\
+                      Several CSRs: all are signed before anything is printed, then one JSON\n\
+                      object per line: {\"cert\": PEM, \"csr_file\": FILE}; -bare is refused."
+    )]
     Sign {
         #[command(flatten)]
         ca: CaArgs,
         /// With one CSR: write NAME.pem instead of printing JSON.
-        #[arg(long)]
+        #[arg(long, value_name = "NAME")]
         bare: Option<String>,
+        /// A CSR file, as cfssl spells it (same as a positional CSR).
+        #[arg(long, value_name = "FILE")]
+        csr: Option<PathBuf>,
         /// CSR files (PEM).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "csr")]
         csrs: Vec<PathBuf>,
     },
     /// Print a certificate's (or CSR's) fields as JSON, like cfssl certinfo.
     Certinfo {
         /// A certificate (PEM).
-        #[arg(long, conflicts_with = "csr")]
+        #[arg(long, value_name = "FILE", conflicts_with = "csr")]
         cert: Option<PathBuf>,
         /// A certificate request (PEM).
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         csr: Option<PathBuf>,
     },
     /// Write cfssl's JSON output as files (the cfssljson role): NAME.pem, NAME-key.pem, NAME.csr.
     Json {
         /// Base name of the files.
-        #[arg(long)]
+        #[arg(long, value_name = "NAME")]
         bare: Option<String>,
         /// Read this file instead of standard input.
-        #[arg(short = 'f')]
+        #[arg(short = 'f', value_name = "FILE")]
         file: Option<PathBuf>,
         /// `-` for standard input, or the base name.
         args: Vec<String>,
@@ -189,7 +208,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             if initca {
                 issue::init_ca(&csr_json, key_pass.as_deref(), hash, bare.as_deref())
             } else {
-                issue::genkey(&csr_json, bare.as_deref())
+                issue::genkey(&csr_json, key_pass.as_deref(), bare.as_deref())
             }
         }
         Command::Gencert {
@@ -202,10 +221,18 @@ fn run(cli: Cli) -> Result<(), CliError> {
             if initca {
                 issue::init_ca(&csr_json, key_pass.as_deref(), ca.hash, bare.as_deref())
             } else {
-                issue::gencert(&ca, &csr_json, bare.as_deref())
+                issue::gencert(&ca, &csr_json, key_pass.as_deref(), bare.as_deref())
             }
         }
-        Command::Sign { ca, bare, csrs } => issue::sign(&ca, &csrs, bare.as_deref()),
+        Command::Sign {
+            ca,
+            bare,
+            csr,
+            mut csrs,
+        } => {
+            csrs.splice(0..0, csr);
+            issue::sign(&ca, &csrs, bare.as_deref())
+        }
         Command::Certinfo { cert, csr } => tools::certinfo(cert.as_deref(), csr.as_deref()),
         Command::Json { bare, file, args } => tools::json(bare, file.as_deref(), &args),
         Command::Pkcs12(args) => pkcs12::run(&args),
