@@ -154,12 +154,14 @@ impl ClientCertInfo {
         })
     }
 
+    #[cfg(feature = "rustls")]
     pub(crate) fn with_verdict(mut self, verdict: Verdict) -> Self {
         self.verdict = verdict;
         self
     }
 
     /// A certificate was presented but could not even be read.
+    #[cfg(feature = "rustls")]
     pub(crate) fn presented_but_unreadable(mut self, reason: FailureReason) -> Self {
         self.verdict = Verdict::Failed(reason);
         self

@@ -1,19 +1,48 @@
-//! Client-certificate verification for rustls servers (in progress), and
-//! [`ClientCertInfo`]: the verdict and the fields of the certificate a client presented.
+//! Client-certificate verification for rustls servers, and [`ClientCertInfo`]: the
+//! verdict and the fields of the certificate a client presented.
+//!
+//! - `ClientVerifier` (feature `rustls`, on by default) implements rustls'
+//!   `ClientCertVerifier`: plug it into your own `ServerConfig`. In
+//!   `VerifyMode::Enforce` a bad or missing certificate fails the handshake with the
+//!   matching alert; in `VerifyMode::Report` every handshake completes and
+//!   `ClientVerifier::verify_presented` tells the application why a certificate was
+//!   refused. clientAuth must be in the leaf's extendedKeyUsage unless
+//!   `danger::allow_leaf_without_eku` says otherwise.
+//! - `RevocationStore` (feature `rustls`) holds CRLs, each checked once at load against
+//!   its issuer, and swaps them atomically at run time. Without a store, revocation is
+//!   not checked.
+//! - [`ClientCertInfo`] builds without rustls, for policy engines and fuzzing.
+//!
+//! ```ignore
+//! let verifier = ClientVerifier::builder(anchors)
+//!     .with_revocation(store.clone(), RevocationPolicy::default())
+//!     .build()?;
+//! let config = rustls::ServerConfig::builder()
+//!     .with_client_cert_verifier(Arc::new(verifier))
+//!     .with_single_cert(server_chain, server_key)?;
+//! ```
+//!
+//! Still to come: per-host trust by SNI, a session-resumption guard, the x509-limbo
+//! conformance harness and the remaining RFC 5280 checks.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "rustls")]
 mod crl;
 mod dn;
 mod error;
 mod info;
+#[cfg(feature = "rustls")]
 mod revocation;
+#[cfg(feature = "rustls")]
 mod verifier;
 
 pub use dn::NameAttribute;
 pub use error::VerifyError;
 pub use info::{ClientCertInfo, FailureReason, SanEntry, Verdict, hex};
+#[cfg(feature = "rustls")]
 pub use revocation::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, RevocationStore,
     RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
 };
+#[cfg(feature = "rustls")]
 pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger, shared};

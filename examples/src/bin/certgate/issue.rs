@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use certgate_ca::cfssl::{CsrJson, HostName, SigningConfig, SigningProfile, classify_host};
 use certgate_ca::{
-    CertificateAuthority, CertificateRequest, IssuedCertificate, KeySigner, Password,
-    PasswordSource, PrivateKey, RootCaBuilder, SignatureHash, bare_files, write_all_or_nothing,
+    CaError, CertificateAuthority, CertificateRequest, IssuedCertificate, KeySigner, KeySpec,
+    Password, PasswordSource, PrivateKey, RootCaBuilder, SignatureHash, bare_files,
+    write_all_or_nothing,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use zeroize::Zeroizing;
 
 use crate::{CaArgs, CliError, HashArg};
 
@@ -32,18 +34,50 @@ fn emit(
     Ok(())
 }
 
+/// Reads the password that `spec` (`pass:`, `env:`, `file:`) names; errors name `flag`.
 fn password(spec: &str, flag: &str) -> Result<Password, CliError> {
-    let source: PasswordSource = spec
-        .parse()
-        .map_err(|e| CliError::Usage(format!("{flag}: {e}")))?;
-    Ok(source.read()?)
+    let source: PasswordSource = spec.parse().map_err(CliError::context(flag))?;
+    source.read().map_err(CliError::context(flag))
+}
+
+/// Reads cfssl CSR JSON, with errors that name the file even where the library's
+/// (the key spec, the hosts) do not.
+fn read_csr_json(path: &Path) -> Result<(CsrJson, KeySpec), CliError> {
+    let origin = path.display().to_string();
+    let csr = CsrJson::from_file(path)?;
+    let spec = csr.key_spec().map_err(CliError::context(&origin))?;
+    csr.host_names().map_err(|e| match e {
+        CaError::InvalidConfig {
+            origin: _,
+            field,
+            reason,
+        } => CaError::InvalidConfig {
+            origin: origin.clone(),
+            field,
+            reason,
+        },
+        other => other,
+    })?;
+    Ok((csr, spec))
+}
+
+/// The new key as PEM: encrypted PKCS#8 with `-key-pass`, else plain PKCS#8.
+fn key_pem(key: &PrivateKey, key_pass: Option<&str>) -> Result<Zeroizing<String>, CliError> {
+    Ok(match key_pass {
+        Some(spec) => Zeroizing::new(key.to_encrypted_pkcs8_pem(&password(spec, "-key-pass")?)?),
+        None => key.to_pkcs8_pem()?,
+    })
 }
 
 /// `genkey CSR.json`: a key and a request for it.
-pub(crate) fn genkey(csr_json: &Path, bare: Option<&str>) -> Result<(), CliError> {
-    let csr = CsrJson::from_file(csr_json)?;
+pub(crate) fn genkey(
+    csr_json: &Path,
+    key_pass: Option<&str>,
+    bare: Option<&str>,
+) -> Result<(), CliError> {
+    let (csr, _) = read_csr_json(csr_json)?;
     let (key, request) = CertificateRequest::generate(&csr)?;
-    let key_pem = key.to_pkcs8_pem()?;
+    let key_pem = key_pem(&key, key_pass)?;
     emit(bare, None, Some(&key_pem), Some(&request.to_pem()))
 }
 
@@ -54,14 +88,12 @@ pub(crate) fn init_ca(
     hash: Option<HashArg>,
     bare: Option<&str>,
 ) -> Result<(), CliError> {
-    let csr = CsrJson::from_file(csr_json)?;
-    let key = PrivateKey::generate(csr.key_spec()?)?;
-    let key_pem = match key_pass {
-        Some(spec) => key.to_encrypted_pkcs8_pem(&password(spec, "-key-pass")?)?,
-        None => key.to_pkcs8_pem()?.to_string(),
-    };
+    let (csr, spec) = read_csr_json(csr_json)?;
+    let key = PrivateKey::generate(spec)?;
+    let key_pem = key_pem(&key, key_pass)?;
     let signer = match hash {
-        Some(hash) => KeySigner::with_hash(key, SignatureHash::from(hash))?,
+        Some(hash) => KeySigner::with_hash(key, SignatureHash::from(hash))
+            .map_err(CliError::context("-hash"))?,
         None => KeySigner::new(key),
     };
     let root = RootCaBuilder::new(&csr, Box::new(signer)).build()?;
@@ -77,36 +109,58 @@ pub(crate) fn init_ca(
 struct Issuer {
     ca: CertificateAuthority,
     config: SigningConfig,
+    /// The configuration file, or the built-in default: named in profile errors.
+    config_origin: String,
     hosts: Option<Vec<HostName>>,
 }
 
 impl Issuer {
+    /// Reads the configuration, the `-hostname` list and the CA, in that order (the
+    /// cheap checks first), and checks that the profile exists before anything is made.
     fn load(args: &CaArgs, command: &str) -> Result<Self, CliError> {
         let (Some(ca), Some(ca_key)) = (&args.ca, &args.ca_key) else {
             return Err(CliError::Usage(format!("{command} needs -ca and -ca-key")));
         };
+        let (config, config_origin) = match &args.config {
+            Some(path) => (SigningConfig::from_file(path)?, path.display().to_string()),
+            None => (
+                SigningConfig::default(),
+                "the default configuration (no -config)".to_owned(),
+            ),
+        };
+        let hosts = args.hostname.as_deref().map(parse_hosts).transpose()?;
         let password = args
             .ca_key_pass
             .as_deref()
             .map(|spec| password(spec, "-ca-key-pass"))
             .transpose()?;
         let hash = args.hash.map(SignatureHash::from);
-        let ca = CertificateAuthority::load_with_hash(ca, ca_key, password.as_ref(), hash)?;
-        let config = match &args.config {
-            Some(path) => SigningConfig::from_file(path)?,
-            None => SigningConfig::default(),
+        let ca = CertificateAuthority::load_with_hash(ca, ca_key, password.as_ref(), hash)
+            .map_err(|e| match e {
+                // Name the flag as well as the file: -ca and -ca-key are easy to swap.
+                CaError::Io { ref path, .. } if path == ca => CliError::context("-ca")(e),
+                CaError::Io { ref path, .. } if path == ca_key => CliError::context("-ca-key")(e),
+                CaError::Signing { .. } => CliError::context("-hash")(e),
+                other => other.into(),
+            })?;
+        let issuer = Self {
+            ca,
+            config,
+            config_origin,
+            hosts,
         };
-        let hosts = args.hostname.as_deref().map(parse_hosts).transpose()?;
-        let issuer = Self { ca, config, hosts };
         issuer.profile(args.profile.as_deref())?;
         Ok(issuer)
     }
 
     fn profile(&self, name: Option<&str>) -> Result<&SigningProfile, CliError> {
-        Ok(match name {
-            Some(name) => self.config.profile(name)?,
-            None => self.config.default_profile(),
-        })
+        match name {
+            Some(name) => self
+                .config
+                .profile(name)
+                .map_err(CliError::context(&self.config_origin)),
+            None => Ok(self.config.default_profile()),
+        }
     }
 
     fn issue(
@@ -125,8 +179,14 @@ impl Issuer {
 fn parse_hosts(list: &str) -> Result<Vec<HostName>, CliError> {
     let mut hosts = Vec::new();
     for (i, h) in list.split(',').enumerate() {
-        if let Some(host) =
-            classify_host(i, h).map_err(|e| CliError::Usage(format!("-hostname: {e}")))?
+        let host = classify_host(i, h).map_err(|e| match e {
+            CaError::InvalidConfig { reason, .. } => {
+                CliError::Usage(format!("-hostname: entry {}: {reason}", i + 1))
+            }
+            other => CliError::context("-hostname")(other),
+        })?;
+        if let Some(host) = host
+            && !hosts.contains(&host)
         {
             hosts.push(host);
         }
@@ -135,13 +195,18 @@ fn parse_hosts(list: &str) -> Result<Vec<HostName>, CliError> {
 }
 
 /// `gencert -ca .. -ca-key .. CSR.json`: a new key and a certificate for it.
-pub(crate) fn gencert(args: &CaArgs, csr_json: &Path, bare: Option<&str>) -> Result<(), CliError> {
-    let csr = CsrJson::from_file(csr_json)?;
+pub(crate) fn gencert(
+    args: &CaArgs,
+    csr_json: &Path,
+    key_pass: Option<&str>,
+    bare: Option<&str>,
+) -> Result<(), CliError> {
+    let (csr, _) = read_csr_json(csr_json)?;
     let issuer = Issuer::load(args, "gencert")?;
     let profile = issuer.profile(args.profile.as_deref())?;
     let (key, request) = CertificateRequest::generate(&csr)?;
     let cert = issuer.issue(&request, profile)?;
-    let key_pem = key.to_pkcs8_pem()?;
+    let key_pem = key_pem(&key, key_pass)?;
     emit(
         bare,
         Some(&cert.to_pem()),
