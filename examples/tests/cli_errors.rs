@@ -56,8 +56,86 @@ fn unknown_profile_lists_the_known_ones() {
     let dir = setup();
     let err = gencert_fails(dir.path(), &["-profile=clinet"], "dev.json");
     assert!(
-        err.contains("unknown signing profile \"clinet\"") && err.contains("client, server"),
+        err.contains("ca-config.json: unknown signing profile \"clinet\"")
+            && err.contains("client, server"),
         "{err}"
+    );
+    // Without -config there are no named profiles at all.
+    let err = certgate_err(
+        dir.path(),
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-profile=client",
+            "dev.json",
+        ],
+    );
+    assert!(
+        err.contains("-profile client") && err.contains("no -config"),
+        "{err}"
+    );
+}
+
+#[test]
+fn csr_json_errors_name_the_file() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::write(
+        d.join("weak.json"),
+        r#"{"CN": "dev", "key": {"algo": "rsa", "size": 1024}}"#,
+    )
+    .unwrap();
+    let err = gencert_fails(d, &["-profile=client"], "weak.json");
+    assert!(
+        err.contains("weak.json: unsupported key \"rsa\" of size 1024"),
+        "{err}"
+    );
+    std::fs::write(
+        d.join("host.json"),
+        r#"{"CN": "dev", "hosts": ["ok.example", "a b"]}"#,
+    )
+    .unwrap();
+    let err = gencert_fails(d, &["-profile=client"], "host.json");
+    assert!(
+        err.contains("host.json: hosts[1]: \"a b\" contains white space"),
+        "{err}"
+    );
+    let err = gencert_fails(
+        d,
+        &["-profile=client", "-hostname=ok.example,a b"],
+        "dev.json",
+    );
+    assert!(err.contains("-hostname: entry 2"), "{err}");
+    // The -initca path reads the same file the same way.
+    let err = certgate_err(d, &["genkey", "-initca", "-bare", "out", "weak.json"]);
+    assert!(err.contains("weak.json: unsupported key"), "{err}");
+    assert!(!d.join("out.pem").exists());
+}
+
+#[test]
+fn a_failing_pipeline_writes_nothing() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::write(d.join("bad.json"), "{").unwrap();
+    let (one, two) = pipe_raw(
+        d,
+        &["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "bad.json"],
+        &["json", "-bare", "out"],
+    );
+    assert_eq!((one.status, two.status), (1, 1));
+    assert_eq!(one.stdout, "");
+    assert!(
+        one.stderr.contains("bad.json: invalid JSON"),
+        "{}",
+        one.stderr
+    );
+    assert!(two.stderr.contains("no JSON given"), "{}", two.stderr);
+    assert_eq!(two.stderr.lines().count(), 1, "{}", two.stderr);
+    assert!(
+        files(d).iter().all(|f| !f.starts_with("out")),
+        "{:?}",
+        files(d)
     );
 }
 
@@ -111,117 +189,6 @@ fn missing_unreadable_and_mismatched_ca_keys() {
         ),
         "{err}"
     );
-}
-
-#[test]
-fn encrypted_ca_key_right_and_wrong_passwords() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(
-        d.join("ca-csr.json"),
-        r#"{"CN": "Locked CA", "key": {"algo": "ecdsa", "size": 256}}"#,
-    )
-    .unwrap();
-    std::fs::write(d.join("dev.json"), r#"{"CN": "dev"}"#).unwrap();
-    certgate_ok(
-        d,
-        &[
-            "genkey",
-            "-initca",
-            "-key-pass",
-            "pass:open sesame",
-            "-bare",
-            "ca",
-            "ca-csr.json",
-        ],
-    );
-    let key = std::fs::read_to_string(d.join("ca-key.pem")).unwrap();
-    assert!(
-        key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
-        "{key}"
-    );
-
-    let err = certgate_err(
-        d,
-        &[
-            "gencert",
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-ca-key-pass",
-            "pass:nope",
-            "-bare",
-            "out",
-            "dev.json",
-        ],
-    );
-    assert!(err.contains("ca-key.pem: wrong password"), "{err}");
-    let err = certgate_err(
-        d,
-        &[
-            "gencert",
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-bare",
-            "out",
-            "dev.json",
-        ],
-    );
-    assert!(err.contains("encrypted and no password"), "{err}");
-    assert!(!d.join("out.pem").exists());
-
-    certgate_ok(
-        d,
-        &[
-            "gencert",
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-ca-key-pass",
-            "pass:open sesame",
-            "-bare",
-            "a",
-            "dev.json",
-        ],
-    );
-    std::fs::write(d.join("pw.txt"), "open sesame\n").unwrap();
-    certgate_ok(
-        d,
-        &[
-            "gencert",
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-ca-key-pass",
-            "file:pw.txt",
-            "-bare",
-            "b",
-            "dev.json",
-        ],
-    );
-    let out = run_env(d);
-    assert!(out.success(), "{}", out.stderr);
-    assert!(d.join("a.pem").exists() && d.join("b.pem").exists() && d.join("c.pem").exists());
-}
-
-fn run_env(d: &Path) -> certgate_test_support::ToolOutput {
-    let out = std::process::Command::new(CERTGATE)
-        .args([
-            "gencert",
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-ca-key-pass",
-            "env:CERTGATE_TEST_PW",
-            "-bare",
-            "c",
-            "dev.json",
-        ])
-        .env("CERTGATE_TEST_PW", "open sesame")
-        .current_dir(d)
-        .output()
-        .unwrap();
-    certgate_test_support::ToolOutput {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 #[test]
@@ -279,6 +246,34 @@ fn a_csr_with_a_bad_signature() {
         "{err}"
     );
     assert!(!d.join("out.pem").exists());
+    // Among several requests, one bad one stops them all before anything is printed.
+    let out = openssl(
+        d,
+        &[
+            "req", "-inform", "DER", "-in", "dev.der", "-out", "good.csr",
+        ],
+    );
+    assert!(out.success(), "{}", out.stderr);
+    let out = certgate(
+        d,
+        &[
+            "sign",
+            "-ca",
+            "ca.pem",
+            "-ca-key",
+            "ca-key.pem",
+            "good.csr",
+            "bad.csr",
+        ],
+    );
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr
+            .contains("bad.csr: certificate request signature"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -323,12 +318,69 @@ fn bad_commands() {
     assert!(err.contains("valid kinds: csr, config"), "{err}");
     let err = certgate_err(d, &["gencert", "dev.json"]);
     assert!(err.contains("gencert needs -ca and -ca-key"), "{err}");
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=missing-key.pem",
+            "dev.json",
+        ],
+    );
+    assert!(
+        err.contains("-ca-key: missing-key.pem: No such file"),
+        "{err}"
+    );
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=missing.pem",
+            "-ca-key=ca-key.pem",
+            "dev.json",
+        ],
+    );
+    assert!(err.contains("-ca: missing.pem: No such file"), "{err}");
     let out = run_with_stdin(CERTGATE, &["json", "-bare", "x"], d, b"{\"cert\": ");
     assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(
         out.stderr.contains("<stdin>: invalid JSON"),
         "{}",
         out.stderr
+    );
+    std::fs::write(d.join("bad-out.json"), "{\"cert\": 5}").unwrap();
+    let err = certgate_err(d, &["json", "-f", "bad-out.json", "-bare", "x"]);
+    assert!(err.contains("bad-out.json: invalid JSON"), "{err}");
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-ca-key-pass",
+            "env:CERTGATE_TEST_UNSET_VARIABLE",
+            "dev.json",
+        ],
+    );
+    assert!(
+        err.contains("-ca-key-pass: password source \"env:CERTGATE_TEST_UNSET_VARIABLE\""),
+        "{err}"
+    );
+    let err = certgate_err(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-ca-key-pass",
+            "file:nope.txt",
+            "dev.json",
+        ],
+    );
+    assert!(
+        err.contains("-ca-key-pass: nope.txt: No such file"),
+        "{err}"
     );
     let out = run_with_stdin(CERTGATE, &["json", "-bare", "x"], d, b"");
     assert!(out.stderr.contains("no JSON given"), "{}", out.stderr);

@@ -1,10 +1,10 @@
-//! `certgate sign` with requests made by OpenSSL and cfssl, `certinfo`, `print-defaults`.
+//! `certgate sign` with requests made by OpenSSL (RSA, P-256, P-384), `certinfo`, `print-defaults`.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use certgate_test_support::{require_tool, run_ok, run_with_stdin};
+use certgate_test_support::require_tool;
 use common::*;
 use serde_json::Value;
 
@@ -239,94 +239,40 @@ fn certinfo_and_print_defaults() {
 }
 
 #[test]
-fn cfssl_and_certgate_issue_for_each_other() {
-    if !require_tool("cfssl") || !require_tool("cfssljson") || !require_tool("openssl") {
+fn p384_request_signed_with_sha256_is_accepted() {
+    if !require_tool("openssl") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (root, client) = seed_files(d);
-    // A cfssl-made CA (RSA key written as PKCS#1) issues with certgate.
-    std::fs::write(root.join("ca-csr.json"), r#"{"CN": "cfssl CA", "key": {"algo": "rsa", "size": 2048}, "names": [{"C": "PT", "O": "Money App Test"}]}"#).unwrap();
-    let ca = run_ok("cfssl", &["gencert", "-initca", "ca-csr.json"], &root);
-    let out = run_with_stdin("cfssljson", &["-bare", "ca"], &root, ca.stdout.as_bytes());
-    assert!(out.success(), "{}", out.stderr);
-    std::fs::write(
-        client.join("client-csr.json"),
-        r#"{"CN": "Rhea Group", "hosts": [""], "key": {"algo": "ecdsa", "size": 256}}"#,
-    )
-    .unwrap();
-    pipe(
-        &client,
+    small_ca(d);
+    openssl_csr(
+        d,
+        "p384",
         &[
-            "gencert",
-            "-ca=../root/ca.pem",
-            "-ca-key=../root/ca-key.pem",
-            "-config=../root/ca-config.json",
-            "-profile=client",
-            "client-csr.json",
-        ],
-        &["json", "-bare", "certgate-made"],
-    );
-    let v = openssl(
-        &client,
-        &[
-            "verify",
-            "-CAfile",
-            "../root/ca.pem",
-            "-purpose",
-            "sslclient",
-            "certgate-made.pem",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-sha256",
         ],
     );
-    assert!(v.success(), "{}{}", v.stdout, v.stderr);
-    // ...cfssl reads the result...
-    let info = run_ok(
-        "cfssl",
-        &["certinfo", "-cert", "certgate-made.pem"],
-        &client,
-    );
-    assert!(
-        info.stdout.contains("\"common_name\": \"Rhea Group\""),
-        "{}",
-        info.stdout
-    );
-    // ...and cfssl signs the request certgate made, with the same CA.
-    let signed = run_ok(
-        "cfssl",
+    let text = openssl(d, &["req", "-noout", "-text", "-in", "p384.csr"]);
+    assert!(text.stdout.contains("ecdsa-with-SHA256"), "{}", text.stdout);
+    // cfssl's `-csr FILE` spelling.
+    certgate_ok(
+        d,
         &[
             "sign",
-            "-ca=../root/ca.pem",
-            "-ca-key=../root/ca-key.pem",
-            "-config=../root/ca-config.json",
-            "-profile=client",
-            "certgate-made.csr",
-        ],
-        &client,
-    );
-    let out = run_with_stdin(
-        "cfssljson",
-        &["-bare", "cfssl-made"],
-        &client,
-        signed.stdout.as_bytes(),
-    );
-    assert!(out.success(), "{}", out.stderr);
-    let v = openssl(
-        &client,
-        &[
-            "verify",
-            "-CAfile",
-            "../root/ca.pem",
-            "-purpose",
-            "sslclient",
-            "cfssl-made.pem",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-csr=p384.csr",
+            "-bare",
+            "p384",
         ],
     );
+    let v = openssl(d, &["verify", "-CAfile", "ca.pem", "p384.pem"]);
     assert!(v.success(), "{}{}", v.stdout, v.stderr);
-    // certgate reads cfssl's certificate.
-    let info: Value = serde_json::from_str(
-        &certgate_ok(&client, &["certinfo", "-cert", "cfssl-made.pem"]).stdout,
-    )
-    .unwrap();
-    assert_eq!(info["subject"]["common_name"], "Rhea Group");
+    let text = openssl(d, &["x509", "-noout", "-text", "-in", "p384.pem"]);
+    assert!(text.stdout.contains("NIST CURVE: P-384"), "{}", text.stdout);
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 use certgate_test_support::{ToolOutput, run_with_stdin};
 
@@ -40,12 +41,42 @@ pub fn certgate_err(dir: &Path, args: &[&str]) -> String {
     out.stderr
 }
 
-/// `certgate ARGS1 | certgate ARGS2`, both in `dir`.
+/// `certgate ARGS1 | certgate ARGS2` in `dir`: two processes joined by an OS pipe, as a
+/// shell runs them. Returns what each said (the first one's stdout went down the pipe).
+pub fn pipe_raw(dir: &Path, first: &[&str], second: &[&str]) -> (ToolOutput, ToolOutput) {
+    let mut one = Command::new(CERTGATE)
+        .args(first)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let two = Command::new(CERTGATE)
+        .args(second)
+        .current_dir(dir)
+        .stdin(one.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    let one = one.wait_with_output().unwrap();
+    (tool_output(&one), tool_output(&two))
+}
+
+/// `certgate ARGS1 | certgate ARGS2` in `dir`; both must succeed.
 pub fn pipe(dir: &Path, first: &[&str], second: &[&str]) -> ToolOutput {
-    let one = certgate_ok(dir, first);
-    let two = run_with_stdin(CERTGATE, second, dir, one.stdout.as_bytes());
+    let (one, two) = pipe_raw(dir, first, second);
+    assert!(one.success(), "certgate {first:?} failed:\n{}", one.stderr);
     assert!(two.success(), "certgate {second:?} failed:\n{}", two.stderr);
     two
+}
+
+/// A finished process as the test-support crate describes it.
+pub fn tool_output(out: &Output) -> ToolOutput {
+    ToolOutput {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// The seed walkthrough's JSON files, copied into `root/` and `client/` under `dir`.

@@ -113,6 +113,57 @@ mod tests {
     }
 
     #[test]
+    fn flags_anywhere_and_stdin() {
+        // -bare after the positional, `-` for standard input, values with `=` and dashes.
+        assert_eq!(
+            n(&[
+                "certgate",
+                "sign",
+                "dev.csr",
+                "-bare",
+                "dev",
+                "-ca-key-pass=pass:-x"
+            ]),
+            [
+                "certgate",
+                "sign",
+                "dev.csr",
+                "--bare",
+                "dev",
+                "--ca-key-pass=pass:-x"
+            ]
+        );
+        assert_eq!(
+            n(&["certgate", "json", "-bare", "ca", "-"]),
+            ["certgate", "json", "--bare", "ca", "-"]
+        );
+        // Already in clap's form: unchanged.
+        assert_eq!(
+            n(&["certgate", "gencert", "--ca", "x", "--ca-key=y", "--initca"]),
+            ["certgate", "gencert", "--ca", "x", "--ca-key=y", "--initca"]
+        );
+    }
+
+    #[test]
+    fn unknown_single_dash_words_are_left_to_clap() {
+        // Not a known name (a typo, a short flag, a prefix of a known name): unchanged,
+        // so clap reports it as it is.
+        assert_eq!(
+            n(&["certgate", "gencert", "-cakey", "k", "-h", "-c", "-ca-"]),
+            ["certgate", "gencert", "-cakey", "k", "-h", "-c", "-ca-"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_arguments_pass_through() {
+        use std::os::unix::ffi::OsStringExt;
+        let odd = OsString::from_vec(vec![b'-', 0xff]);
+        let out = normalize([OsString::from("certgate"), odd.clone()]);
+        assert_eq!(out, [OsString::from("certgate"), odd]);
+    }
+
+    #[test]
     fn other_arguments_are_untouched() {
         assert_eq!(
             n(&["certgate", "sign", "--ca", "a", "-x", "-5"]),

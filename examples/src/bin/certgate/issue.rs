@@ -155,24 +155,36 @@ impl Issuer {
 
     fn profile(&self, name: Option<&str>) -> Result<&SigningProfile, CliError> {
         match name {
-            Some(name) => self
-                .config
-                .profile(name)
-                .map_err(CliError::context(&self.config_origin)),
+            Some(name) => self.config.profile(name).map_err(|e| match e {
+                CaError::UnknownProfile { name, known } if known.is_empty() => {
+                    CliError::Usage(format!(
+                        "-profile {name}: {} defines no named profiles, only the default one",
+                        self.config_origin
+                    ))
+                }
+                other => CliError::context(&self.config_origin)(other),
+            }),
             None => Ok(self.config.default_profile()),
         }
     }
 
+    /// Signs `request` (from `origin`, named in errors about its names) under `profile`.
     fn issue(
         &self,
         request: &CertificateRequest,
+        origin: &Path,
         profile: &SigningProfile,
     ) -> Result<IssuedCertificate, CliError> {
         let mut builder = self.ca.issue(request, profile);
         if let Some(hosts) = &self.hosts {
             builder = builder.with_hosts(hosts.clone());
         }
-        Ok(builder.build()?)
+        builder.build().map_err(|e| match e {
+            CaError::NameNotAllowed { .. } | CaError::InvalidRequest { .. } => {
+                CliError::context(origin.display().to_string())(e)
+            }
+            other => other.into(),
+        })
     }
 }
 
@@ -205,7 +217,7 @@ pub(crate) fn gencert(
     let issuer = Issuer::load(args, "gencert")?;
     let profile = issuer.profile(args.profile.as_deref())?;
     let (key, request) = CertificateRequest::generate(&csr)?;
-    let cert = issuer.issue(&request, profile)?;
+    let cert = issuer.issue(&request, csr_json, profile)?;
     let key_pem = key_pem(&key, key_pass)?;
     emit(
         bare,
@@ -232,7 +244,7 @@ pub(crate) fn sign(args: &CaArgs, csrs: &[PathBuf], bare: Option<&str>) -> Resul
     let mut issued = Vec::with_capacity(csrs.len());
     for path in csrs {
         let request = CertificateRequest::from_pem_file(path)?;
-        issued.push(issuer.issue(&request, profile)?);
+        issued.push(issuer.issue(&request, path, profile)?);
         progress.inc(1);
     }
     progress.finish_and_clear();

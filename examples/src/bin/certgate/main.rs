@@ -253,3 +253,61 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(args::normalize(args.iter().map(std::ffi::OsString::from)))
+    }
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn cfssl_command_lines_parse() {
+        for line in [
+            &["certgate", "genkey", "-initca", "ca-csr.json"][..],
+            &[
+                "certgate",
+                "gencert",
+                "-ca=../root/ca.pem",
+                "-ca-key=../root/ca-key.pem",
+                "-config=../root/ca-config.json",
+                "-profile=client",
+                "client-csr.json",
+            ],
+            &["certgate", "json", "-bare", "ca"],
+            &["certgate", "json", "-f", "out.json", "-bare", "ca"],
+            &["certgate", "json", "ca"],
+            &[
+                "certgate", "sign", "-ca", "c", "-ca-key", "k", "a.csr", "b.csr",
+            ],
+            &[
+                "certgate", "sign", "-ca", "c", "-ca-key", "k", "-csr", "a.csr",
+            ],
+            &["certgate", "certinfo", "-cert", "ca.pem"],
+            &["certgate", "print-defaults", "config"],
+        ] {
+            if let Err(e) = parse(line) {
+                panic!("{line:?}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn usage_mistakes_are_clap_errors() {
+        for line in [
+            &["certgate", "genkey", "-hash", "sha384", "x.json"][..],
+            &["certgate", "sign", "-ca", "c", "-ca-key", "k"],
+            &["certgate", "gencert", "-hash", "md5", "x.json"],
+            &["certgate", "certinfo", "-cert", "a", "-csr", "b"],
+        ] {
+            assert!(parse(line).is_err(), "{line:?}");
+        }
+    }
+}
