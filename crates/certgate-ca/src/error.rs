@@ -44,7 +44,11 @@ pub enum CaError {
     },
 
     /// A signing profile name that the configuration does not define.
-    #[error("unknown signing profile {name:?}; the configuration defines: {}", known.join(", "))]
+    #[error("unknown signing profile {name:?}; {}", if known.is_empty() {
+        "the configuration defines no named profiles (only the default one)".to_owned()
+    } else {
+        format!("the configuration defines: {}", known.join(", "))
+    })]
     UnknownProfile {
         /// The name asked for.
         name: String,

@@ -431,7 +431,10 @@ impl PrivateKey {
                 .map_err(|_| failed()),
             (KeyInner::Ed25519(pair), Alg::Ed25519) => Ok(pair.sign(message).as_ref().to_vec()),
             _ => Err(CaError::Signing {
-                reason: format!("a {} key cannot sign with {algorithm}", self.spec().algo()),
+                reason: format!(
+                    "an {} key cannot sign with {algorithm}",
+                    self.spec().algo().to_uppercase()
+                ),
             }),
         }
     }

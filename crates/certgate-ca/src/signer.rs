@@ -71,9 +71,10 @@ impl SignatureAlgorithm {
             _ => {
                 return Err(CaError::Signing {
                     reason: format!(
-                        "a {} {} key cannot sign with {hash:?}",
-                        spec.algo(),
-                        spec.size()
+                        "an {} {} key cannot sign with {hash} (it signs with {})",
+                        spec.algo().to_uppercase(),
+                        spec.size(),
+                        usable_hashes(spec)
                     ),
                 });
             }
@@ -103,6 +104,26 @@ impl SignatureAlgorithm {
             oid: self.oid(),
             parameters,
         }
+    }
+}
+
+impl fmt::Display for SignatureHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sha256 => "SHA-256",
+            Self::Sha384 => "SHA-384",
+            Self::Sha512 => "SHA-512",
+        })
+    }
+}
+
+/// The hashes a key of `spec` can sign with, in words.
+fn usable_hashes(spec: KeySpec) -> &'static str {
+    match spec {
+        KeySpec::Rsa(_) => "SHA-256, SHA-384 or SHA-512",
+        KeySpec::EcdsaP256 => "SHA-256 only",
+        KeySpec::EcdsaP384 => "SHA-384 only",
+        KeySpec::Ed25519 => "its own fixed hash only",
     }
 }
 

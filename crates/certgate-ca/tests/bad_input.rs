@@ -190,3 +190,20 @@ fn a_profile_that_would_make_a_bad_certificate() {
         .unwrap_err();
     assert!(matches!(err, CaError::NameNotAllowed { .. }), "{err:?}");
 }
+
+#[test]
+fn messages_name_hashes_and_empty_profile_lists() {
+    let err = SigningConfig::default().profile("client").unwrap_err();
+    assert!(
+        err.to_string().contains("defines no named profiles"),
+        "{err}"
+    );
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+    let err =
+        certgate_ca::KeySigner::with_hash(key, certgate_ca::SignatureHash::Sha512).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("an ECDSA 256 key cannot sign with SHA-512 (it signs with SHA-256 only)"),
+        "{err}"
+    );
+}
