@@ -156,11 +156,25 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
     }
 }
 
-/// Checks an anchor the way a `RootCertStore` cannot: it must be a CA that may sign
-/// certificates.
+/// Extensions whose meaning we (and webpki) know, so they may be critical on an anchor.
+const KNOWN_EXTENSIONS: [&str; 9] = [
+    "2.5.29.14", // subjectKeyIdentifier
+    "2.5.29.15", // keyUsage
+    "2.5.29.17", // subjectAltName
+    "2.5.29.19", // basicConstraints
+    "2.5.29.30", // nameConstraints
+    "2.5.29.32", // certificatePolicies
+    "2.5.29.35", // authorityKeyIdentifier
+    "2.5.29.36", // policyConstraints
+    "2.5.29.37", // extKeyUsage
+];
+
+/// Checks an anchor the way a `RootCertStore` cannot (it keeps only subject, key and
+/// name constraints): a CA that may sign certificates, with a subjectKeyIdentifier,
+/// valid now, and no critical extension we do not understand.
 fn check_anchor(der: &[u8]) -> Result<(), String> {
     use der::Decode;
-    use x509_cert::ext::pkix::{BasicConstraints, KeyUsage as Ku, KeyUsages};
+    use x509_cert::ext::pkix::{BasicConstraints, KeyUsage as Ku, KeyUsages, SubjectKeyIdentifier};
     let cert = x509_cert::Certificate::from_der(der).map_err(|e| e.to_string())?;
     let tbs = cert.tbs_certificate();
     match tbs.get_extension::<BasicConstraints>() {
@@ -171,6 +185,25 @@ fn check_anchor(der: &[u8]) -> Result<(), String> {
         && !ku.0.contains(KeyUsages::KeyCertSign)
     {
         return Err("keyUsage lacks keyCertSign".into());
+    }
+    if !matches!(tbs.get_extension::<SubjectKeyIdentifier>(), Ok(Some(_))) {
+        return Err(
+            "no subjectKeyIdentifier (RFC 5280 4.2.1.2 requires one on CA certificates)".into(),
+        );
+    }
+    let now = std::time::SystemTime::now();
+    let validity = tbs.validity();
+    if validity.not_after.to_system_time() < now {
+        return Err(format!("expired on {}", validity.not_after));
+    }
+    if validity.not_before.to_system_time() > now {
+        return Err(format!("not valid before {}", validity.not_before));
+    }
+    for ext in tbs.extensions().into_iter().flatten() {
+        let oid = ext.extn_id.to_string();
+        if ext.critical && !KNOWN_EXTENSIONS.contains(&oid.as_str()) {
+            return Err(format!("unknown critical extension {oid}"));
+        }
     }
     Ok(())
 }

@@ -344,3 +344,57 @@ fn a_verifier_needs_usable_anchors() {
     let err = ClientVerifier::builder(leaf).build().unwrap_err();
     assert!(err.to_string().contains("not a CA"), "{err}");
 }
+
+#[test]
+fn broken_anchors_are_refused_at_build() {
+    if !certgate_test_support::require_python_module("cryptography") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+now = datetime.datetime.now(datetime.timezone.utc)
+def make(name, ski=True, expired=False, critical_unknown=False):
+    key = ec.generate_private_key(ec.SECP256R1())
+    n = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    start = now - datetime.timedelta(days=400 if expired else 1)
+    b = (x509.CertificateBuilder().subject_name(n).issuer_name(n).public_key(key.public_key()).serial_number(7)
+         .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=30 if expired else 400))
+         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True))
+    if ski:
+        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    if critical_unknown:
+        b = b.add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00"), critical=True)
+    open(name + ".der", "wb").write(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+make("good")
+make("noski", ski=False)
+make("expired", expired=True)
+make("critical", critical_unknown=True)
+"#;
+    certgate_test_support::run_ok("python3", &["-c", script], dir.path());
+    let anchor = |name: &str| {
+        CertificateDer::from(std::fs::read(dir.path().join(format!("{name}.der"))).unwrap())
+    };
+    assert!(
+        ClientVerifier::builder(vec![anchor("good")])
+            .build()
+            .is_ok()
+    );
+    for (name, expected) in [
+        ("noski", "no subjectKeyIdentifier"),
+        ("expired", "expired on"),
+        ("critical", "unknown critical extension 1.3.6.1.4.1.99999.1"),
+    ] {
+        let err = ClientVerifier::builder(vec![anchor("good"), anchor(name)])
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("trust anchor 1") && err.to_string().contains(expected),
+            "{name}: {err}"
+        );
+    }
+}
