@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 25] = [
+const SINGLE_DASH_FLAGS: [&str; 29] = [
     "initca",
     "ca",
     "ca-key",
@@ -34,6 +34,11 @@ const SINGLE_DASH_FLAGS: [&str; 25] = [
     "passout",
     "passin",
     "nodes",
+    // openssl verify's flags.
+    "CAfile",
+    "untrusted",
+    "CRLfile",
+    "purpose",
 ];
 
 /// Rewrites `-name` and `-name=value` as `--name` / `--name=value` for every known

@@ -8,6 +8,7 @@ mod args;
 mod issue;
 mod pkcs12;
 mod tools;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -172,6 +173,8 @@ enum Command {
     },
     /// Make or read a PKCS#12 bundle, with OpenSSL's flags (-export, -info).
     Pkcs12(pkcs12::Pkcs12Args),
+    /// Verify a client certificate against roots and CRLs, like openssl verify; prints JSON.
+    Verify(verify::VerifyArgs),
     /// Print an example CSR JSON or signing configuration.
     PrintDefaults {
         /// `csr` or `config`.
@@ -236,6 +239,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Certinfo { cert, csr } => tools::certinfo(cert.as_deref(), csr.as_deref()),
         Command::Json { bare, file, args } => tools::json(bare, file.as_deref(), &args),
         Command::Pkcs12(args) => pkcs12::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::PrintDefaults { kind } => tools::print_defaults(&kind),
     }
 }

@@ -1,0 +1,125 @@
+//! `certgate verify`: like `openssl verify`, for client certificates, with CRLs; prints
+//! the verdict and the certificate's fields as JSON.
+
+use std::path::{Path, PathBuf};
+
+use certgate_ca::certificates_from_pem;
+use certgate_verify::{
+    ClientCertInfo, ClientVerifier, RevocationPolicy, RevocationStore, SanEntry, hex,
+};
+use rustls_pki_types::{CertificateDer, UnixTime};
+
+use crate::CliError;
+
+/// The flags of `certgate verify`, spelled as `openssl verify` spells them.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// Trusted roots (PEM).
+    #[arg(long = "CAfile", value_name = "FILE")]
+    ca_file: PathBuf,
+    /// Intermediates to build the path with (PEM).
+    #[arg(long, value_name = "FILE")]
+    untrusted: Vec<PathBuf>,
+    /// CRLs (PEM or DER); with any, revocation is checked for the whole chain.
+    #[arg(long = "CRLfile", value_name = "FILE")]
+    crl_file: Vec<PathBuf>,
+    /// What the certificate is for: only `client` is supported yet.
+    #[arg(long, default_value = "client")]
+    purpose: String,
+    /// The certificate to verify (PEM; the first block).
+    cert: PathBuf,
+}
+
+fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::Input {
+        origin: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(certificates_from_pem(&bytes, &path.display().to_string())?
+        .into_iter()
+        .map(CertificateDer::from)
+        .collect())
+}
+
+fn input(origin: &str) -> impl FnOnce(certgate_verify::VerifyError) -> CliError + '_ {
+    move |e| CliError::Input {
+        origin: origin.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+pub(crate) fn run(args: &VerifyArgs) -> Result<(), CliError> {
+    if args.purpose != "client" {
+        return Err(CliError::Usage(format!(
+            "-purpose {}: only client is supported (server certificates come later)",
+            args.purpose
+        )));
+    }
+    let anchors = certs(&args.ca_file)?;
+    let mut intermediates = Vec::new();
+    for path in &args.untrusted {
+        intermediates.extend(certs(path)?);
+    }
+    let ca_origin = args.ca_file.display().to_string();
+    let mut builder =
+        ClientVerifier::builder(anchors.clone()).with_intermediates(intermediates.clone());
+    if !args.crl_file.is_empty() {
+        let issuers: Vec<&[u8]> = anchors
+            .iter()
+            .chain(&intermediates)
+            .map(|c| c.as_ref())
+            .collect();
+        let mut store = RevocationStore::builder(issuers).map_err(input(&ca_origin))?;
+        for path in &args.crl_file {
+            store = store.with_crl_file(path);
+        }
+        let store = store.build().map_err(input("-CRLfile"))?;
+        builder = builder.with_revocation(store, RevocationPolicy::default());
+    }
+    let verifier = builder.build().map_err(input(&ca_origin))?;
+    let chain = certs(&args.cert)?;
+    let info = verifier.verify_presented(Some(&chain), UnixTime::now());
+    crate::print_out(&format!("{}\n", to_json(&info)))?;
+    match info.failure_reason() {
+        None => Ok(()),
+        Some(reason) => Err(CliError::Input {
+            origin: args.cert.display().to_string(),
+            reason: format!("verification failed: {reason:?}"),
+        }),
+    }
+}
+
+fn to_json(info: &ClientCertInfo) -> String {
+    let sans: Vec<serde_json::Value> = info
+        .sans()
+        .iter()
+        .map(|s| match s {
+            SanEntry::Dns(v) => serde_json::json!({"dns": v}),
+            SanEntry::Email(v) => serde_json::json!({"email": v}),
+            SanEntry::Uri(v) => serde_json::json!({"uri": v}),
+            SanEntry::Ip(ip) => serde_json::json!({"ip": ip.to_string()}),
+            _ => serde_json::Value::Null,
+        })
+        .collect();
+    let json = serde_json::json!({
+        "presented": info.presented(),
+        "verified": info.verified(),
+        "revoked": info.revoked(),
+        "failure_reason": info.failure_reason().map(|r| format!("{r:?}")),
+        "anchor_subject": info.anchor_subject(),
+        "subject": info.subject_rfc4514(),
+        "subject_rfc2253": info.subject_rfc2253(),
+        "issuer": info.issuer_rfc4514(),
+        "common_name": info.common_name(),
+        "sans": sans,
+        "serial": info.serial_hex(),
+        "fingerprint_sha256": info.fingerprint_sha256().map(|f| hex(&f)),
+        "fingerprint_sha1": info.fingerprint_sha1().map(|f| hex(&f)),
+        "spki_sha256": info.spki_sha256().map(|f| hex(&f)),
+        "ski": info.ski().map(hex),
+        "issuer_key_id": info.issuer_key_id().map(hex),
+        "not_before": info.not_before(),
+        "not_after": info.not_after(),
+    });
+    serde_json::to_string_pretty(&json).unwrap_or_default()
+}
