@@ -56,6 +56,26 @@ pub enum VerifyError {
         /// What is wrong.
         reason: String,
     },
+
+    /// A hostname pattern that `HostTrust` cannot use, or one given twice.
+    #[error("host pattern {pattern:?}: {reason}")]
+    BadHostPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it is refused.
+        reason: String,
+    },
+
+    /// A `HostTrust` with neither a host nor a default, which would refuse everyone.
+    #[error("host trust has no host and no default: every connection would be refused")]
+    NoHosts,
+
+    /// rustls refused to build a `ServerConfig`.
+    #[error("TLS configuration: {reason}")]
+    TlsConfig {
+        /// What rustls said.
+        reason: String,
+    },
 }
 
 impl VerifyError {

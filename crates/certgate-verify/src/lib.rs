@@ -11,6 +11,12 @@
 //! - `RevocationStore` (feature `rustls`) holds CRLs, each checked once at load against
 //!   its issuer, and swaps them atomically at run time. Without a store, revocation is
 //!   not checked.
+//! - `HostTrust` (feature `rustls`) chooses a `ServerConfig` by SNI, so each hostname
+//!   trusts its own CAs; `mtls_server_config` builds such a config from a verifier and
+//!   a certificate resolver.
+//! - `Resumption` (feature `rustls`) keeps session resumption from outliving a CRL
+//!   update: a resumed session skips the verifier, so sessions are tied to the
+//!   `RevocationStore`'s generation, or resumption is off.
 //! - [`ClientCertInfo`] builds without rustls, for policy engines and fuzzing.
 //!
 //! ```ignore
@@ -22,15 +28,18 @@
 //!     .with_single_cert(server_chain, server_key)?;
 //! ```
 //!
-//! Still to come: per-host trust by SNI, a session-resumption guard, the x509-limbo
-//! conformance harness and the remaining RFC 5280 checks.
+//! Still to come: the x509-limbo conformance harness and the remaining RFC 5280 checks.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "rustls")]
 mod crl;
 mod dn;
 mod error;
+#[cfg(feature = "rustls")]
+mod host;
 mod info;
+#[cfg(feature = "rustls")]
+mod resumption;
 #[cfg(feature = "rustls")]
 mod revocation;
 #[cfg(feature = "rustls")]
@@ -38,7 +47,11 @@ mod verifier;
 
 pub use dn::NameAttribute;
 pub use error::VerifyError;
+#[cfg(feature = "rustls")]
+pub use host::{HostTrust, HostTrustBuilder, mtls_server_config};
 pub use info::{ClientCertInfo, FailureReason, SanEntry, Verdict, hex};
+#[cfg(feature = "rustls")]
+pub use resumption::{Resumption, apply_resumption};
 #[cfg(feature = "rustls")]
 pub use revocation::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, RevocationStore,

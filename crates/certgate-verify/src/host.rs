@@ -1,0 +1,258 @@
+//! Per-host trust by SNI: each hostname gets its own `ServerConfig` (its own trust
+//! anchors, verifier and resumption policy), chosen from the ClientHello before the
+//! handshake goes on, as Cloudflare Access ties each CA to hostnames.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::server::{ClientHello, ResolvesServerCert};
+
+use crate::resumption::{Resumption, apply_resumption};
+use crate::{ClientVerifier, VerifyError};
+
+/// The longest DNS name in its textual form without the trailing dot (RFC 1035 2.3.4:
+/// 255 octets on the wire, two of which are the first length octet and the root label).
+const MAX_NAME_LEN: usize = 253;
+
+/// The longest DNS label (RFC 1035 2.3.4).
+const MAX_LABEL_LEN: usize = 63;
+
+/// Chooses a `ServerConfig` by the name a client asked for (SNI).
+///
+/// Lookup: the exact name first, then a `*.` wildcard pattern, which covers exactly one
+/// leftmost label as a certificate wildcard does (`*.b.example.com` covers
+/// `x.b.example.com`, not `b.example.com` nor `y.x.b.example.com`). Names are compared
+/// without regard to ASCII case, and a trailing dot is ignored. A client that sends no
+/// name (one connecting to an IP address) or an unknown name gets the default config,
+/// or `None` when there is none: refuse the connection.
+///
+/// Use [`HostTrust::select`] with rustls' `Acceptor` or `tokio_rustls::LazyConfigAcceptor`;
+/// `examples/host_trust.rs` in this crate is a small tokio server doing that.
+///
+/// ```ignore
+/// let trust = HostTrust::builder()
+///     .with_host("a.example.com", config_for_ca_a)?
+///     .with_host("*.b.example.com", config_for_ca_b)?
+///     .build()?;
+/// let start = LazyConfigAcceptor::new(Acceptor::default(), tcp).await?;
+/// match trust.select(&start.client_hello()) {
+///     Some(config) => { let tls = start.into_stream(config).await?; /* ... */ }
+///     None => { /* close the connection */ }
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct HostTrust {
+    exact: HashMap<String, Arc<ServerConfig>>,
+    /// Keyed by the suffix after `*.`.
+    wildcard: HashMap<String, Arc<ServerConfig>>,
+    default: Option<Arc<ServerConfig>>,
+}
+
+/// Collects hosts for a [`HostTrust`]. Start it with [`HostTrust::builder`].
+#[derive(Debug, Default)]
+pub struct HostTrustBuilder {
+    exact: HashMap<String, Arc<ServerConfig>>,
+    wildcard: HashMap<String, Arc<ServerConfig>>,
+    default: Option<Arc<ServerConfig>>,
+}
+
+impl HostTrust {
+    /// Starts an empty set of hosts.
+    pub fn builder() -> HostTrustBuilder {
+        HostTrustBuilder::default()
+    }
+
+    /// The config for the name in `hello`, the default, or `None` to refuse.
+    pub fn select(&self, hello: &ClientHello<'_>) -> Option<Arc<ServerConfig>> {
+        self.select_name(hello.server_name())
+    }
+
+    /// The config for `name` (`None`: the client sent no SNI), the default, or `None`
+    /// to refuse.
+    pub fn select_name(&self, name: Option<&str>) -> Option<Arc<ServerConfig>> {
+        name.and_then(|name| self.lookup(&normalize(name)))
+            .or_else(|| self.default.clone())
+    }
+
+    fn lookup(&self, name: &str) -> Option<Arc<ServerConfig>> {
+        if let Some(config) = self.exact.get(name) {
+            return Some(Arc::clone(config));
+        }
+        match name.split_once('.') {
+            Some((first, rest)) if !first.is_empty() && !rest.is_empty() => {
+                self.wildcard.get(rest).cloned()
+            }
+            _ => None,
+        }
+    }
+}
+
+impl HostTrustBuilder {
+    /// Serves clients asking for `pattern` with `config`. A pattern is a hostname
+    /// (`a.example.com`) or a wildcard over one leftmost label (`*.b.example.com`);
+    /// case and a trailing dot do not matter. Internationalised names are given as
+    /// A-labels (`xn--...`), as clients send them.
+    ///
+    /// # Errors
+    /// [`VerifyError::BadHostPattern`] naming the pattern: an empty label, a label or
+    /// name too long, a character DNS does not allow, `*` other than as the whole
+    /// leftmost label, a bare `*` or `*.tld` (a wildcard needs two labels after it), or
+    /// a pattern given twice.
+    pub fn with_host(
+        mut self,
+        pattern: &str,
+        config: Arc<ServerConfig>,
+    ) -> Result<Self, VerifyError> {
+        let bad = |reason: &str| VerifyError::BadHostPattern {
+            pattern: pattern.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let normal = normalize(pattern);
+        let (map, key) = match normal.strip_prefix("*.") {
+            Some(suffix) => {
+                check_name(suffix).map_err(|r| bad(&r))?;
+                if !suffix.contains('.') {
+                    return Err(bad(
+                        "a wildcard covers one label under a name of at least two labels \
+                         (`*.example.com`), not a bare `*` or `*.tld`",
+                    ));
+                }
+                (&mut self.wildcard, suffix)
+            }
+            None if normal == "*" => {
+                return Err(bad(
+                    "a bare `*` would match every name: use `with_default` for that",
+                ));
+            }
+            None => {
+                check_name(&normal).map_err(|r| bad(&r))?;
+                (&mut self.exact, &*normal)
+            }
+        };
+        match map.entry(key.to_owned()) {
+            Entry::Occupied(_) => Err(bad(
+                "given twice (names are compared without case and trailing dot)",
+            )),
+            Entry::Vacant(slot) => {
+                slot.insert(config);
+                Ok(self)
+            }
+        }
+    }
+
+    /// Serves clients that send no name, or a name no pattern covers, with `config`.
+    /// Without a default they are refused.
+    pub fn with_default(mut self, config: Arc<ServerConfig>) -> Self {
+        self.default = Some(config);
+        self
+    }
+
+    /// Builds the lookup tables.
+    ///
+    /// # Errors
+    /// [`VerifyError::NoHosts`] when no host and no default were given.
+    pub fn build(self) -> Result<HostTrust, VerifyError> {
+        if self.exact.is_empty() && self.wildcard.is_empty() && self.default.is_none() {
+            return Err(VerifyError::NoHosts);
+        }
+        Ok(HostTrust {
+            exact: self.exact,
+            wildcard: self.wildcard,
+            default: self.default,
+        })
+    }
+}
+
+/// Lower-cases ASCII and drops one trailing dot; borrows when there is nothing to do.
+fn normalize(name: &str) -> Cow<'_, str> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Checks a normalised hostname without wildcard: labels of letters, digits, `-` and
+/// `_` (seen in the wild), none empty, within DNS lengths.
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("empty name".into());
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(format!("longer than {MAX_NAME_LEN} characters"));
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err("empty label".into());
+        }
+        if label.len() > MAX_LABEL_LEN {
+            return Err(format!(
+                "label {label:?} longer than {MAX_LABEL_LEN} octets"
+            ));
+        }
+        if label.contains('*') {
+            return Err("`*` is allowed only as the whole leftmost label".into());
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return Err(format!(
+                "character {c:?} is not allowed in a hostname (give internationalised \
+                 names as A-labels, `xn--...`)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An mTLS `ServerConfig`: aws-lc-rs, TLS 1.2 and 1.3, client certificates checked by
+/// `verifier`, the server's certificate chosen by `resolver`, and session resumption as
+/// `resumption` says (see [`apply_resumption`]).
+///
+/// # Errors
+/// [`VerifyError::TlsConfig`] when rustls refuses the provider and versions (it does
+/// not with aws-lc-rs; a FIPS build may differ).
+pub fn mtls_server_config(
+    verifier: Arc<ClientVerifier>,
+    resolver: Arc<dyn ResolvesServerCert>,
+    resumption: Resumption,
+) -> Result<Arc<ServerConfig>, VerifyError> {
+    let mut config = ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| VerifyError::TlsConfig {
+        reason: e.to_string(),
+    })?
+    .with_client_cert_verifier(verifier)
+    .with_cert_resolver(resolver);
+    apply_resumption(&mut config, resumption);
+    Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalised() {
+        assert_eq!(normalize("A.Example.COM."), "a.example.com");
+        assert!(matches!(normalize("a.example.com"), Cow::Borrowed(_)));
+        assert_eq!(normalize("."), "");
+    }
+
+    #[test]
+    fn hostname_checks() {
+        assert!(check_name("a-b_c.example.com").is_ok());
+        assert!(check_name("a..b").is_err());
+        assert!(check_name("a.*.b").is_err());
+        assert!(check_name("a b.c").is_err());
+        assert!(check_name(&"a".repeat(64)).is_err());
+        assert!(check_name(&["abc"; 64].join(".")).is_err());
+    }
+}
