@@ -60,11 +60,88 @@ fn verifies_reports_and_revokes() {
     assert_eq!(out.status, 1);
     assert!(
         out.stderr
-            .contains("server.pem: verification failed: WrongKeyUsage"),
+            .contains("server.pem: verification failed: extended key usage"),
         "{}",
         out.stderr
     );
     assert!(out.stdout.contains("\"verified\": false"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\"failure_reason\": \"wrong-usage\""),
+        "{}",
+        out.stdout
+    );
+
+    // As a server certificate, with and without the right host name; as openssl sees it.
+    let server = |extra: &[&str]| {
+        let mut args = vec!["verify", "-CAfile", "ca.pem", "-purpose", "server"];
+        args.extend_from_slice(extra);
+        args.push("server.pem");
+        certgate(d, &args)
+    };
+    assert_eq!(server(&[]).status, 0);
+    assert_eq!(
+        server(&["-verify_hostname", "iphone.example.com"]).status,
+        0
+    );
+    let wrong = server(&["-verify_hostname", "other.example.com"]);
+    assert_eq!(wrong.status, 1);
+    assert!(
+        wrong
+            .stdout
+            .contains("\"failure_reason\": \"name-mismatch\""),
+        "{}",
+        wrong.stdout
+    );
+    let as_server = certgate(
+        d,
+        &[
+            "verify",
+            "-CAfile",
+            "ca.pem",
+            "-purpose",
+            "server",
+            "iphone.pem",
+        ],
+    );
+    assert_eq!(as_server.status, 1, "a client certificate is no server's");
+    if certgate_test_support::require_tool("openssl") {
+        let ossl = |name: &str| {
+            certgate_test_support::run(
+                "openssl",
+                &[
+                    "verify",
+                    "-CAfile",
+                    "ca.pem",
+                    "-purpose",
+                    "sslserver",
+                    "-verify_hostname",
+                    name,
+                    "server.pem",
+                ],
+                d,
+            )
+        };
+        assert!(
+            ossl("iphone.example.com").success(),
+            "openssl accepts it too"
+        );
+        assert!(
+            !ossl("other.example.com").success(),
+            "openssl agrees the name is wrong"
+        );
+    }
+    let err = certgate_err(
+        d,
+        &[
+            "verify",
+            "-CAfile",
+            "ca.pem",
+            "-purpose",
+            "smime",
+            "server.pem",
+        ],
+    );
+    assert!(err.contains("expected client or server"), "{err}");
 
     // Revoke iphone.pem with a CRL and verify again.
     let ca = CertificateAuthority::load(d.join("ca.pem"), d.join("ca-key.pem"), None).unwrap();

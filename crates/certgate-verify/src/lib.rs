@@ -8,6 +8,13 @@
 //!   `ClientVerifier::verify_presented` tells the application why a certificate was
 //!   refused. clientAuth must be in the leaf's extendedKeyUsage unless
 //!   `danger::allow_leaf_without_eku` says otherwise.
+//! - `ChainVerifier` (feature `rustls`) is the usage-generic heart both rest on:
+//!   `verify_chain(leaf, intermediates, usage, expected_peer_name, now)`. Paths and
+//!   signatures come from rustls-webpki; on the path it builds, certgate adds what RFC
+//!   5280 forbids and webpki lets through (missing AKI/SKI, critical AKI/SKI/AIA, serial
+//!   zero or over 20 octets, keyCertSign on a leaf, empty subjects, malformed name
+//!   constraints, duplicate extensions, expired anchors, ...), the depth limit and
+//!   revocation. `certgate limbo` runs the x509-limbo suite through it.
 //! - `RevocationStore` (feature `rustls`) holds CRLs, each checked once at load against
 //!   its issuer, and swaps them atomically at run time. Without a store, revocation is
 //!   not checked.
@@ -27,10 +34,10 @@
 //!     .with_client_cert_verifier(Arc::new(verifier))
 //!     .with_single_cert(server_chain, server_key)?;
 //! ```
-//!
-//! Still to come: the x509-limbo conformance harness and the remaining RFC 5280 checks.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "rustls")]
+mod chain;
 #[cfg(feature = "rustls")]
 mod crl;
 mod dn;
@@ -43,8 +50,14 @@ mod resumption;
 #[cfg(feature = "rustls")]
 mod revocation;
 #[cfg(feature = "rustls")]
+mod rfc5280;
+#[cfg(feature = "rustls")]
+mod usage;
+#[cfg(feature = "rustls")]
 mod verifier;
 
+#[cfg(feature = "rustls")]
+pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, check_trust_anchor};
 pub use dn::NameAttribute;
 pub use error::VerifyError;
 #[cfg(feature = "rustls")]
@@ -57,5 +70,7 @@ pub use revocation::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, RevocationStore,
     RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
 };
+#[cfg(feature = "rustls")]
+pub use usage::{KeyUsageBit, Usage, eku};
 #[cfg(feature = "rustls")]
 pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger, shared};

@@ -385,7 +385,7 @@ make("critical", critical_unknown=True)
             .is_ok()
     );
     for (name, expected) in [
-        ("noski", "no subjectKeyIdentifier"),
+        ("noski", "without subjectKeyIdentifier"),
         ("expired", "expired on"),
         ("critical", "unknown critical extension 1.3.6.1.4.1.99999.1"),
     ] {

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 29] = [
+const SINGLE_DASH_FLAGS: [&str; 30] = [
     "initca",
     "ca",
     "ca-key",
@@ -39,6 +39,7 @@ const SINGLE_DASH_FLAGS: [&str; 29] = [
     "untrusted",
     "CRLfile",
     "purpose",
+    "verify_hostname",
 ];
 
 /// Rewrites `-name` and `-name=value` as `--name` / `--name=value` for every known

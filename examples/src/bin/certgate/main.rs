@@ -6,6 +6,7 @@
 
 mod args;
 mod issue;
+mod limbo;
 mod pkcs12;
 mod tools;
 mod verify;
@@ -175,6 +176,8 @@ enum Command {
     Pkcs12(pkcs12::Pkcs12Args),
     /// Verify a client certificate against roots and CRLs, like openssl verify; prints JSON.
     Verify(verify::VerifyArgs),
+    /// Run an x509-limbo test file through the verifier; prints the harness JSON.
+    Limbo(limbo::LimboArgs),
     /// Print an example CSR JSON or signing configuration.
     PrintDefaults {
         /// `csr` or `config`.
@@ -240,6 +243,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Json { bare, file, args } => tools::json(bare, file.as_deref(), &args),
         Command::Pkcs12(args) => pkcs12::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Limbo(args) => limbo::run(&args),
         Command::PrintDefaults { kind } => tools::print_defaults(&kind),
     }
 }

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use certgate_ca::certificates_from_pem;
 use certgate_verify::{
-    ClientCertInfo, ClientVerifier, RevocationPolicy, RevocationStore, SanEntry, hex,
+    ChainVerifier, ClientCertInfo, RevocationPolicy, RevocationStore, SanEntry, Usage, hex,
 };
-use rustls_pki_types::{CertificateDer, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::CliError;
 
@@ -23,9 +23,12 @@ pub(crate) struct VerifyArgs {
     /// CRLs (PEM or DER); with any, revocation is checked for the whole chain.
     #[arg(long = "CRLfile", value_name = "FILE")]
     crl_file: Vec<PathBuf>,
-    /// What the certificate is for: only `client` is supported yet.
+    /// What the certificate is for: `client` (clientAuth must be listed) or `server`.
     #[arg(long, default_value = "client")]
     purpose: String,
+    /// With -purpose server: the host name or IP address the certificate must be valid for.
+    #[arg(long = "verify_hostname", value_name = "NAME")]
+    verify_hostname: Option<String>,
     /// The certificate to verify (PEM; the first block).
     cert: PathBuf,
 }
@@ -49,12 +52,27 @@ fn input(origin: &str) -> impl FnOnce(certgate_verify::VerifyError) -> CliError 
 }
 
 pub(crate) fn run(args: &VerifyArgs) -> Result<(), CliError> {
-    if args.purpose != "client" {
-        return Err(CliError::Usage(format!(
-            "-purpose {}: only client is supported (server certificates come later)",
-            args.purpose
-        )));
-    }
+    let usage = match args.purpose.as_str() {
+        "client" | "sslclient" => Usage::client_auth(),
+        "server" | "sslserver" => Usage::server_auth(),
+        other => {
+            return Err(CliError::Usage(format!(
+                "-purpose {other}: expected client or server"
+            )));
+        }
+    };
+    let peer_name = match &args.verify_hostname {
+        Some(name) if args.purpose.ends_with("server") => Some(
+            ServerName::try_from(name.as_str())
+                .map_err(|e| CliError::Usage(format!("-verify_hostname {name}: {e}")))?,
+        ),
+        Some(_) => {
+            return Err(CliError::Usage(
+                "-verify_hostname is for -purpose server".into(),
+            ));
+        }
+        None => None,
+    };
     let anchors = certs(&args.ca_file)?;
     let mut intermediates = Vec::new();
     for path in &args.untrusted {
@@ -62,7 +80,7 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<(), CliError> {
     }
     let ca_origin = args.ca_file.display().to_string();
     let mut builder =
-        ClientVerifier::builder(anchors.clone()).with_intermediates(intermediates.clone());
+        ChainVerifier::builder(anchors.clone()).with_intermediates(intermediates.clone());
     if !args.crl_file.is_empty() {
         let issuers: Vec<&[u8]> = anchors
             .iter()
@@ -78,13 +96,13 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<(), CliError> {
     }
     let verifier = builder.build().map_err(input(&ca_origin))?;
     let chain = certs(&args.cert)?;
-    let info = verifier.verify_presented(Some(&chain), UnixTime::now());
+    let info = verifier.verify_presented(Some(&chain), &usage, peer_name.as_ref(), UnixTime::now());
     crate::print_out(&format!("{}\n", to_json(&info)))?;
     match info.failure_reason() {
         None => Ok(()),
         Some(reason) => Err(CliError::Input {
             origin: args.cert.display().to_string(),
-            reason: format!("verification failed: {reason:?}"),
+            reason: format!("verification failed: {reason}"),
         }),
     }
 }
@@ -105,7 +123,8 @@ fn to_json(info: &ClientCertInfo) -> String {
         "presented": info.presented(),
         "verified": info.verified(),
         "revoked": info.revoked(),
-        "failure_reason": info.failure_reason().map(|r| format!("{r:?}")),
+        "failure_reason": info.failure_reason().map(|r| r.id()),
+        "failure_detail": info.failure_reason().map(ToString::to_string),
         "anchor_subject": info.anchor_subject(),
         "subject": info.subject_rfc4514(),
         "subject_rfc2253": info.subject_rfc2253(),

@@ -1,0 +1,167 @@
+//! What a certificate must be good for: the extended key usages a path must allow.
+
+use webpki::{
+    Error, ExtendedKeyUsageValidator, KeyPurposeId, KeyPurposeIdIter, KeyUsage,
+    RequiredEkuNotFoundContext,
+};
+
+/// The DER values (without tag and length) of the extended key usage OIDs certgate names.
+pub mod eku {
+    /// id-kp-serverAuth, 1.3.6.1.5.5.7.3.1.
+    pub const SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+    /// id-kp-clientAuth, 1.3.6.1.5.5.7.3.2.
+    pub const CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+    /// id-kp-codeSigning, 1.3.6.1.5.5.7.3.3.
+    pub const CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
+    /// id-kp-emailProtection, 1.3.6.1.5.5.7.3.4.
+    pub const EMAIL_PROTECTION: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x04];
+    /// id-kp-timeStamping, 1.3.6.1.5.5.7.3.8.
+    pub const TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+    /// id-kp-OCSPSigning, 1.3.6.1.5.5.7.3.9.
+    pub const OCSP_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x09];
+    /// anyExtendedKeyUsage, 2.5.29.37.0.
+    pub const ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+}
+
+/// The extended key usages a path must allow.
+///
+/// Every listed usage must be in the leaf's extendedKeyUsage; when the leaf has no such
+/// extension it is refused, unless the usage was made with
+/// [`Usage::allowing_leaf_without_eku`] (RFC 5280 reads a missing extension as "any
+/// purpose"; certgate does not, by default). An intermediate that lists usages must list
+/// each of them too (EKU chaining, as browsers and webpki do).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage {
+    required: Vec<&'static [u8]>,
+    leaf_must_list: bool,
+    key_usage: Vec<KeyUsageBit>,
+}
+
+/// A keyUsage bit (RFC 5280 4.2.1.3).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUsageBit {
+    /// digitalSignature (0): TLS handshake signatures.
+    DigitalSignature,
+    /// contentCommitment, once nonRepudiation (1).
+    ContentCommitment,
+    /// keyEncipherment (2).
+    KeyEncipherment,
+    /// dataEncipherment (3).
+    DataEncipherment,
+    /// keyAgreement (4).
+    KeyAgreement,
+    /// keyCertSign (5).
+    KeyCertSign,
+    /// cRLSign (6).
+    CrlSign,
+    /// encipherOnly (7).
+    EncipherOnly,
+    /// decipherOnly (8).
+    DecipherOnly,
+}
+
+impl KeyUsageBit {
+    /// The bit's number.
+    pub fn bit(self) -> u8 {
+        match self {
+            Self::DigitalSignature => 0,
+            Self::ContentCommitment => 1,
+            Self::KeyEncipherment => 2,
+            Self::DataEncipherment => 3,
+            Self::KeyAgreement => 4,
+            Self::KeyCertSign => 5,
+            Self::CrlSign => 6,
+            Self::EncipherOnly => 7,
+            Self::DecipherOnly => 8,
+        }
+    }
+}
+
+impl Usage {
+    /// TLS client authentication: id-kp-clientAuth listed in the leaf, and
+    /// digitalSignature allowed by its keyUsage when it has one (the client signs the
+    /// handshake).
+    pub fn client_auth() -> Self {
+        Self::required([eku::CLIENT_AUTH]).with_key_usage(KeyUsageBit::DigitalSignature)
+    }
+
+    /// TLS server authentication (id-kp-serverAuth). A leaf without extendedKeyUsage is
+    /// accepted, as RFC 5280, OpenSSL's `sslserver` purpose and webpki accept it.
+    pub fn server_auth() -> Self {
+        Self::required([eku::SERVER_AUTH]).allowing_leaf_without_eku()
+    }
+
+    /// Each of `ekus` (OID values, see [`eku`]) must be listed in the leaf.
+    pub fn required(ekus: impl IntoIterator<Item = &'static [u8]>) -> Self {
+        Self {
+            required: ekus.into_iter().collect(),
+            leaf_must_list: true,
+            key_usage: Vec::new(),
+        }
+    }
+
+    /// No extended key usage is required (a leaf that has the extension must still have a
+    /// well-formed, non-empty one).
+    pub fn any() -> Self {
+        Self {
+            required: Vec::new(),
+            leaf_must_list: false,
+            key_usage: Vec::new(),
+        }
+    }
+
+    /// Accepts a leaf without an extendedKeyUsage extension.
+    pub fn allowing_leaf_without_eku(mut self) -> Self {
+        self.leaf_must_list = false;
+        self
+    }
+
+    /// The leaf's keyUsage, when it has one, must allow `bit` as well.
+    pub fn with_key_usage(mut self, bit: KeyUsageBit) -> Self {
+        self.key_usage.push(bit);
+        self
+    }
+
+    /// The keyUsage bits the leaf must allow.
+    pub(crate) fn key_usage(&self) -> &[KeyUsageBit] {
+        &self.key_usage
+    }
+
+    /// Whether the leaf must carry the extension.
+    pub(crate) fn leaf_must_list(&self) -> bool {
+        self.leaf_must_list && !self.required.is_empty()
+    }
+
+    /// The validator webpki runs on every certificate of a path.
+    pub(crate) fn validator(&self) -> IfPresent<'_> {
+        IfPresent(&self.required)
+    }
+}
+
+/// webpki's EKU hook: where a certificate lists usages, every required one must be
+/// among them. (Whether the leaf must list them at all is checked on the path.)
+pub(crate) struct IfPresent<'a>(&'a [&'static [u8]]);
+
+impl ExtendedKeyUsageValidator for IfPresent<'_> {
+    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), Error> {
+        let mut present: Vec<KeyPurposeId<'_>> = Vec::new();
+        for id in iter {
+            present.push(id?);
+        }
+        if present.is_empty() {
+            return Ok(());
+        }
+        for wanted in self.0 {
+            if !present.contains(&KeyPurposeId::new(wanted)) {
+                return Err(Error::RequiredEkuNotFoundContext(
+                    RequiredEkuNotFoundContext {
+                        required: KeyUsage::required(wanted),
+                        present: present.iter().map(KeyPurposeId::to_decoded_oid).collect(),
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,197 @@
+//! The usage-generic core, `ChainVerifier::verify_chain`: leaf → intermediate → root for
+//! client and server usages, configured or presented intermediates, peer names, the
+//! depth limit, anchor validity at the verification time, and what RFC 5280 forbids.
+
+#![allow(clippy::unwrap_used)]
+
+use certgate_ca::cfssl::{CsrJson, SigningConfig};
+use certgate_ca::{
+    CaCertificate, CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey,
+    RootCaBuilder, SubjectName,
+};
+use certgate_verify::{ChainVerifier, FailureReason, Usage};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const NOW: OffsetDateTime = datetime!(2026-06-01 12:00:00 UTC);
+
+const CONFIG: &str = r#"{"signing": {"profiles": {
+  "client": {"usages": ["digital signature", "client auth"], "expiry": "720h"},
+  "server": {"usages": ["digital signature", "server auth"], "expiry": "720h"},
+  "intermediate": {"usages": ["cert sign", "crl sign"], "expiry": "8760h",
+                   "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}}}}}"#;
+
+fn at(t: OffsetDateTime) -> UnixTime {
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        u64::try_from(t.unix_timestamp()).unwrap(),
+    ))
+}
+
+fn signer() -> (PrivateKey, KeySigner) {
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+    let copy = PrivateKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap(), "k").unwrap();
+    (key, KeySigner::new(copy))
+}
+
+fn issue(
+    ca: &CertificateAuthority,
+    cn: &str,
+    hosts: &[&str],
+    profile: &str,
+    serial: u8,
+) -> (PrivateKey, CertificateDer<'static>) {
+    let (key, signer) = signer();
+    let hosts: Vec<_> = hosts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| certgate_ca::cfssl::classify_host(i, h).unwrap())
+        .collect();
+    let csr =
+        CertificateRequest::create(&signer, &SubjectName::with_common_name(cn), &hosts).unwrap();
+    let config = SigningConfig::from_json(CONFIG.as_bytes(), "config").unwrap();
+    let cert = ca
+        .issue(&csr, config.profile(profile).unwrap())
+        .with_now(NOW)
+        .with_serial(&[serial])
+        .build()
+        .unwrap();
+    (key, CertificateDer::from(cert.der().to_vec()))
+}
+
+struct Pki {
+    root: CertificateDer<'static>,
+    intermediate: CertificateDer<'static>,
+    client: CertificateDer<'static>,
+    server: CertificateDer<'static>,
+}
+
+fn pki() -> Pki {
+    let csr = CsrJson::from_json(br#"{"CN": "Chain Root"}"#, "t").unwrap();
+    let root = RootCaBuilder::new(&csr, Box::new(signer().1))
+        .with_now(NOW)
+        .with_serial(&[1])
+        .build()
+        .unwrap();
+    let (key, ica) = issue(&root.ca, "Chain Intermediate", &[], "intermediate", 2);
+    let ica_ca = CertificateAuthority::new(
+        CaCertificate::from_der(&ica, "intermediate").unwrap(),
+        Box::new(KeySigner::new(key)),
+    )
+    .unwrap();
+    Pki {
+        root: CertificateDer::from(root.certificate.der().to_vec()),
+        client: issue(&ica_ca, "laptop", &[], "client", 3).1,
+        server: issue(
+            &ica_ca,
+            "www.example.com",
+            &["www.example.com"],
+            "server",
+            4,
+        )
+        .1,
+        intermediate: ica,
+    }
+}
+
+fn verifier(pki: &Pki, configured: bool) -> ChainVerifier {
+    let mut b = ChainVerifier::builder(vec![pki.root.clone()]).with_check_time(at(NOW));
+    if configured {
+        b = b.with_intermediates(vec![pki.intermediate.clone()]);
+    }
+    b.build().unwrap()
+}
+
+#[test]
+fn leaf_intermediate_root_for_each_usage() {
+    let pki = pki();
+    let now = at(NOW);
+    let v = verifier(&pki, false);
+    let ints = [pki.intermediate.clone()];
+    let ok = v
+        .verify_chain(&pki.client, &ints, &Usage::client_auth(), None, now)
+        .unwrap();
+    assert_eq!(ok.intermediates, 1);
+    assert_eq!(ok.anchor_subject, "CN=Chain Root");
+    // Without the intermediate there is no path; configured, the leaf alone is enough.
+    assert_eq!(
+        v.verify_chain(&pki.client, &[], &Usage::client_auth(), None, now),
+        Err(FailureReason::UnknownIssuer)
+    );
+    let configured = verifier(&pki, true);
+    assert!(
+        configured
+            .verify_chain(&pki.client, &[], &Usage::client_auth(), None, now)
+            .is_ok()
+    );
+    // Usages do not cross.
+    assert_eq!(
+        v.verify_chain(&pki.client, &ints, &Usage::server_auth(), None, now),
+        Err(FailureReason::WrongKeyUsage)
+    );
+    assert_eq!(
+        v.verify_chain(&pki.server, &ints, &Usage::client_auth(), None, now),
+        Err(FailureReason::WrongKeyUsage)
+    );
+    // Server names: checked only when one is expected.
+    let www = ServerName::try_from("www.example.com").unwrap();
+    let other = ServerName::try_from("mail.example.com").unwrap();
+    assert!(
+        v.verify_chain(&pki.server, &ints, &Usage::server_auth(), Some(&www), now)
+            .is_ok()
+    );
+    assert_eq!(
+        v.verify_chain(&pki.server, &ints, &Usage::server_auth(), Some(&other), now),
+        Err(FailureReason::NameMismatch)
+    );
+}
+
+#[test]
+fn depth_limit_and_validity_of_the_path() {
+    let pki = pki();
+    let ints = [pki.intermediate.clone()];
+    let limited = ChainVerifier::builder(vec![pki.root.clone()])
+        .with_check_time(at(NOW))
+        .with_max_intermediates(0)
+        .build()
+        .unwrap();
+    let err = limited
+        .verify_chain(&pki.client, &ints, &Usage::client_auth(), None, at(NOW))
+        .unwrap_err();
+    assert_eq!(err.id(), "malformed", "{err}");
+    let v = verifier(&pki, false);
+    // The leaf expires after 30 days; the root is checked at the verification time too.
+    let later = at(NOW + time::Duration::days(40));
+    assert_eq!(
+        v.verify_chain(&pki.client, &ints, &Usage::client_auth(), None, later),
+        Err(FailureReason::Expired)
+    );
+    let before = at(NOW - time::Duration::days(1));
+    assert_eq!(
+        v.verify_chain(&pki.client, &ints, &Usage::client_auth(), None, before),
+        Err(FailureReason::NotYetValid)
+    );
+}
+
+#[test]
+fn a_client_certificate_is_refused_as_an_intermediate() {
+    // A leaf certificate presented in the intermediate's place is no CA.
+    let pki = pki();
+    let v = verifier(&pki, false);
+    let err = v
+        .verify_chain(
+            &pki.client,
+            std::slice::from_ref(&pki.server),
+            &Usage::client_auth(),
+            None,
+            at(NOW),
+        )
+        .unwrap_err();
+    assert_eq!(err, FailureReason::UnknownIssuer, "{err}");
+    // A leaf given as a trust anchor is refused at build.
+    let err = ChainVerifier::builder(vec![pki.client.clone()])
+        .with_check_time(at(NOW))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("not a CA"), "{err}");
+}

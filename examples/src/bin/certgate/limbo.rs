@@ -1,0 +1,249 @@
+//! `certgate limbo FILE.json`: runs every case of an x509-limbo file through
+//! certgate-verify's usage-generic `verify_chain` and prints the results as x509-limbo's
+//! harness JSON: `{"version":1,"harness":"certgate","results":[{"id","actual_result","context"}]}`.
+
+use std::path::PathBuf;
+
+use certgate_verify::{
+    ChainVerifier, ExpirationPolicy, KeyUsageBit, RevocationCheckDepth, RevocationPolicy,
+    RevocationStore, UnknownStatusPolicy, Usage, check_trust_anchor, eku,
+};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use serde::Deserialize;
+
+use crate::CliError;
+
+/// The features whose cases are skipped: pedantry certgate does not take on, and what it
+/// does not implement (policy constraints, directoryName name constraints).
+const SKIPPED_FEATURES: [&str; 8] = [
+    "pedantic-webpki-eku",
+    "pedantic-webpki-subscriber-key",
+    "pedantic-serial-number",
+    "pedantic-public-suffix-wildcard",
+    "pedantic-rfc5280",
+    "rfc5280-incompatible-with-webpki",
+    "has-policy-constraints",
+    "name-constraint-dn",
+];
+
+/// The flags of `certgate limbo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LimboArgs {
+    /// An x509-limbo test file (`limbo.json`).
+    file: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+struct Limbo {
+    testcases: Vec<Testcase>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PeerName {
+    kind: String,
+    value: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Testcase {
+    id: String,
+    #[serde(default)]
+    features: Option<Vec<String>>,
+    #[serde(default)]
+    trusted_certs: Vec<String>,
+    #[serde(default)]
+    untrusted_intermediates: Vec<String>,
+    peer_certificate: String,
+    #[serde(default)]
+    validation_time: Option<String>,
+    #[serde(default)]
+    key_usage: Vec<String>,
+    #[serde(default)]
+    extended_key_usage: Vec<String>,
+    #[serde(default)]
+    expected_peer_name: Option<PeerName>,
+    #[serde(default)]
+    max_chain_depth: Option<usize>,
+    #[serde(default)]
+    crls: Vec<String>,
+    #[serde(default)]
+    signature_algorithms: Vec<String>,
+    validation_kind: String,
+}
+
+/// One case's outcome: `SUCCESS`, `FAILURE` or `SKIPPED`, and why.
+type Outcome = (&'static str, String);
+
+pub(crate) fn run(args: &LimboArgs) -> Result<(), CliError> {
+    let origin = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).map_err(|e| CliError::Input {
+        origin: origin.clone(),
+        reason: e.to_string(),
+    })?;
+    let limbo: Limbo = serde_json::from_slice(&bytes).map_err(|e| CliError::Input {
+        origin: origin.clone(),
+        reason: format!("not an x509-limbo file: {e}"),
+    })?;
+    let results: Vec<serde_json::Value> = limbo
+        .testcases
+        .iter()
+        .map(|case| {
+            let (actual, context) = evaluate(case);
+            serde_json::json!({"id": case.id, "actual_result": actual, "context": context})
+        })
+        .collect();
+    let out = serde_json::json!({"version": 1, "harness": "certgate", "results": results});
+    crate::print_out(&format!("{out}\n"))
+}
+
+fn certs(pems: &[String], what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let mut out = Vec::new();
+    for pem in pems {
+        let ders =
+            certgate_ca::certificates_from_pem(pem.as_bytes(), what).map_err(|e| e.to_string())?;
+        out.extend(ders.into_iter().map(CertificateDer::from));
+    }
+    Ok(out)
+}
+
+fn eku_oid(name: &str) -> Result<&'static [u8], String> {
+    Ok(match name {
+        "serverAuth" => eku::SERVER_AUTH,
+        "clientAuth" => eku::CLIENT_AUTH,
+        "codeSigning" => eku::CODE_SIGNING,
+        "emailProtection" => eku::EMAIL_PROTECTION,
+        "timeStamping" => eku::TIME_STAMPING,
+        "OCSPSigning" => eku::OCSP_SIGNING,
+        "anyExtendedKeyUsage" => eku::ANY,
+        other => return Err(format!("unknown extended key usage {other}")),
+    })
+}
+
+fn key_usage_bit(name: &str) -> Result<KeyUsageBit, String> {
+    Ok(match name {
+        "digitalSignature" => KeyUsageBit::DigitalSignature,
+        "contentCommitment" | "nonRepudiation" => KeyUsageBit::ContentCommitment,
+        "keyEncipherment" => KeyUsageBit::KeyEncipherment,
+        "dataEncipherment" => KeyUsageBit::DataEncipherment,
+        "keyAgreement" => KeyUsageBit::KeyAgreement,
+        "keyCertSign" => KeyUsageBit::KeyCertSign,
+        "cRLSign" => KeyUsageBit::CrlSign,
+        "encipherOnly" => KeyUsageBit::EncipherOnly,
+        "decipherOnly" => KeyUsageBit::DecipherOnly,
+        other => return Err(format!("unknown key usage {other}")),
+    })
+}
+
+fn validation_time(case: &Testcase) -> Result<UnixTime, String> {
+    let Some(text) = &case.validation_time else {
+        return Ok(UnixTime::now());
+    };
+    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("validation_time {text}: {e}"))?;
+    let secs = u64::try_from(t.unix_timestamp())
+        .map_err(|_| format!("validation_time {text}: before 1970"))?;
+    Ok(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        secs,
+    )))
+}
+
+fn evaluate(case: &Testcase) -> Outcome {
+    if let Some(feature) = case
+        .features
+        .iter()
+        .flatten()
+        .find(|f| SKIPPED_FEATURES.contains(&f.as_str()))
+    {
+        return ("SKIPPED", format!("feature {feature} is not implemented"));
+    }
+    if !case.signature_algorithms.is_empty() {
+        return (
+            "SKIPPED",
+            "signature_algorithms restrictions are not implemented".into(),
+        );
+    }
+    match verify(case) {
+        Ok(()) => ("SUCCESS", String::new()),
+        Err(context) => ("FAILURE", context),
+    }
+}
+
+fn verify(case: &Testcase) -> Result<(), String> {
+    let now = validation_time(case)?;
+    let leaf = certs(
+        std::slice::from_ref(&case.peer_certificate),
+        "peer_certificate",
+    )?
+    .into_iter()
+    .next()
+    .ok_or("peer_certificate: no certificate")?;
+    let intermediates = certs(&case.untrusted_intermediates, "untrusted_intermediates")?;
+    let mut anchors = Vec::new();
+    let mut refused = Vec::new();
+    for der in certs(&case.trusted_certs, "trusted_certs")? {
+        match check_trust_anchor(&der, now) {
+            Ok(_) => anchors.push(der),
+            Err(why) => refused.push(why),
+        }
+    }
+    if anchors.is_empty() {
+        return Err(format!("no usable trust anchor: {}", refused.join("; ")));
+    }
+    // With no usage listed, the one the validation kind implies, where present (as
+    // RFC 5280 reads a missing extendedKeyUsage, and as intermediates restrict it).
+    let mut usage = if case.extended_key_usage.is_empty() {
+        match case.validation_kind.as_str() {
+            "CLIENT" => Usage::required([eku::CLIENT_AUTH]).allowing_leaf_without_eku(),
+            _ => Usage::server_auth(),
+        }
+    } else {
+        Usage::required(
+            case.extended_key_usage
+                .iter()
+                .map(|n| eku_oid(n))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    };
+    for name in &case.key_usage {
+        usage = usage.with_key_usage(key_usage_bit(name)?);
+    }
+    let mut builder = ChainVerifier::builder(anchors.clone()).with_check_time(now);
+    if let Some(max) = case.max_chain_depth {
+        builder = builder.with_max_intermediates(max);
+    }
+    if !case.crls.is_empty() {
+        let issuers: Vec<&[u8]> = anchors
+            .iter()
+            .chain(&intermediates)
+            .map(|c| c.as_ref())
+            .collect();
+        let mut store = RevocationStore::builder(issuers).map_err(|e| e.to_string())?;
+        for (i, pem) in case.crls.iter().enumerate() {
+            store = store
+                .with_crls(pem.as_bytes(), &format!("crls[{i}]"))
+                .map_err(|e| e.to_string())?;
+        }
+        let store = store.build().map_err(|e| e.to_string())?;
+        let policy = RevocationPolicy {
+            depth: RevocationCheckDepth::EndEntity,
+            unknown_status: UnknownStatusPolicy::Deny,
+            expiration: ExpirationPolicy::Enforce,
+        };
+        builder = builder.with_revocation(store, policy);
+    }
+    let verifier = builder.build().map_err(|e| e.to_string())?;
+    let peer_name = match (&case.validation_kind[..], &case.expected_peer_name) {
+        ("SERVER", Some(name)) if name.kind == "DNS" || name.kind == "IP" => Some(
+            ServerName::try_from(name.value.as_str())
+                .map_err(|e| format!("expected_peer_name {}: {e}", name.value))?,
+        ),
+        ("SERVER", Some(name)) => {
+            return Err(format!("peer name of kind {} is not supported", name.kind));
+        }
+        _ => None,
+    };
+    verifier
+        .verify_chain(&leaf, &intermediates, &usage, peer_name.as_ref(), now)
+        .map(|_| ())
+        .map_err(|reason| reason.to_string())
+}
