@@ -255,11 +255,9 @@ impl ChainVerifier {
         let seconds = now.as_secs();
         let check_path = |path: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
             let anchor = path.anchor();
-            if let Some(&(not_before, not_after)) = self
-                .anchors
-                .iter()
-                .position(|a| std::ptr::eq(a, anchor))
-                .and_then(|i| self.anchor_validity.get(i))
+            let anchor_index = self.anchors.iter().position(|a| std::ptr::eq(a, anchor));
+            if let Some(&(not_before, not_after)) =
+                anchor_index.and_then(|i| self.anchor_validity.get(i))
             {
                 if seconds > not_after {
                     return fail(FailureReason::Expired, webpki::Error::BadDer);
@@ -291,8 +289,23 @@ impl ChainVerifier {
                     RevocationCheckDepth::EndEntity => &certs[..1],
                     RevocationCheckDepth::Chain => &certs[..],
                 };
-                for cert in checked {
-                    match store.status(cert.issuer(), cert.serial(), seconds, policy.expiration) {
+                let anchor_der = anchor_index
+                    .and_then(|i| self.anchor_certs.get(i))
+                    .map(|c| c.as_ref())
+                    .unwrap_or_default();
+                for (i, cert) in checked.iter().enumerate() {
+                    let issuer_der = match certs.get(i + 1) {
+                        Some(issuer) => issuer.der(),
+                        None => CertificateDer::from(anchor_der),
+                    };
+                    let status = store.status_on_path(
+                        cert.issuer(),
+                        cert.serial(),
+                        issuer_der.as_ref(),
+                        seconds,
+                        policy.expiration,
+                    );
+                    match status {
                         RevocationStatus::Good => {}
                         RevocationStatus::Revoked(_) => {
                             return fail(FailureReason::Revoked, webpki::Error::CertRevoked);

@@ -2,30 +2,20 @@
 //! the CRL Number, the AKI, the validity window and the revoked serials as fixed-width
 //! keys. The DER is not kept.
 
-use std::collections::{HashMap, HashSet};
-
 use der::asn1::AnyRef;
 use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use rustls_pki_types::SignatureVerificationAlgorithm;
 use x509_cert::time::Time;
 
 use crate::VerifyError;
+use crate::serials::{Reason, SerialTable};
 
-/// Width of a serial key: RFC 5280 serials are at most 20 octets.
-pub(crate) const SERIAL_WIDTH: usize = 20;
-
-/// A serial number as a fixed-width key: unsigned big-endian, left-padded with zeros.
-pub(crate) type SerialKey = [u8; SERIAL_WIDTH];
-
-const CRL_NUMBER: &str = "2.5.29.20";
-const AKI: &str = "2.5.29.35";
-const DELTA_CRL_INDICATOR: &str = "2.5.29.27";
-const ISSUING_DISTRIBUTION_POINT: &str = "2.5.29.28";
-const REASON_CODE: &str = "2.5.29.21";
-const INVALIDITY_DATE: &str = "2.5.29.24";
-
-/// Why a CRL entry was revoked (RFC 5280 5.3.1); `None` when unspecified.
-pub(crate) type Reason = Option<u8>;
+const CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];
+const AKI: &[u8] = &[0x55, 0x1d, 0x23];
+const DELTA_CRL_INDICATOR: &[u8] = &[0x55, 0x1d, 0x1b];
+const ISSUING_DISTRIBUTION_POINT: &[u8] = &[0x55, 0x1d, 0x1c];
+const REASON_CODE: &[u8] = &[0x55, 0x1d, 0x15];
+const INVALIDITY_DATE: &[u8] = &[0x55, 0x1d, 0x18];
 
 /// A parsed, signature-checked CRL.
 #[derive(Debug)]
@@ -35,11 +25,34 @@ pub(crate) struct ParsedCrl {
     pub(crate) number: Vec<u8>,
     pub(crate) this_update: u64,
     pub(crate) next_update: Option<u64>,
-    pub(crate) revoked: HashSet<SerialKey>,
-    /// Serials longer than 20 octets (non-conforming, but seen in the wild).
-    pub(crate) long_serials: HashMap<Vec<u8>, Reason>,
-    /// Reasons of the entries that give one.
-    pub(crate) reasons: HashMap<SerialKey, u8>,
+    /// The revoked serials.
+    pub(crate) revoked: SerialTable,
+    /// The public key (subjectPublicKey bits) of the issuer whose signature was checked.
+    pub(crate) issuer_key: Vec<u8>,
+}
+
+/// The signed parts of a CRL, kept while its issuer is not known yet.
+#[derive(Debug)]
+pub(crate) struct Signed {
+    tbs: Vec<u8>,
+    sig_alg: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+/// A CRL read at load whose signature is checked when its issuer is first seen on a path.
+#[derive(Debug)]
+pub(crate) struct PendingCrl {
+    pub(crate) crl: std::sync::Arc<ParsedCrl>,
+    pub(crate) signed: Signed,
+}
+
+/// What loading one CRL gives.
+#[derive(Debug)]
+pub(crate) enum Loaded {
+    /// Its signature was checked against a configured issuer.
+    Verified(ParsedCrl),
+    /// No configured certificate has its issuer's name: checked on first use.
+    Pending(PendingCrl),
 }
 
 fn bad(field: &'static str, reason: impl std::fmt::Display) -> VerifyError {
@@ -61,20 +74,6 @@ fn seconds(t: &AnyRef<'_>, field: &'static str) -> Result<u64, VerifyError> {
         .as_secs())
 }
 
-/// The serial's value bytes as a key: sign byte dropped, left-padded. `Err` when longer.
-pub(crate) fn serial_key(value: &[u8]) -> Result<SerialKey, Vec<u8>> {
-    let trimmed = match value {
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        v => v,
-    };
-    if trimmed.len() > SERIAL_WIDTH {
-        return Err(trimmed.to_vec());
-    }
-    let mut key = [0u8; SERIAL_WIDTH];
-    key[SERIAL_WIDTH - trimmed.len()..].copy_from_slice(trimmed);
-    Ok(key)
-}
-
 /// The issuer that signs CRLs: its subject, SPKI and key id.
 #[derive(Clone, Debug)]
 pub(crate) struct CrlIssuer {
@@ -85,12 +84,13 @@ pub(crate) struct CrlIssuer {
     pub(crate) can_sign_crls: bool,
 }
 
-/// Parses `der` and checks its signature against one of `issuers`.
-pub(crate) fn parse(
+/// Parses `der` and checks its signature against one of `issuers`; when none has the
+/// CRL's issuer name, keeps what is needed to check it on first use.
+pub(crate) fn load(
     der: &[u8],
     issuers: &[CrlIssuer],
     algs: &[&dyn SignatureVerificationAlgorithm],
-) -> Result<ParsedCrl, VerifyError> {
+) -> Result<Loaded, VerifyError> {
     let outer = AnyRef::from_der(der).map_err(|e| bad("CertificateList", e))?;
     let mut r = SliceReader::new(outer.value()).map_err(|e| bad("CertificateList", e))?;
     let start = usize::try_from(r.position()).map_err(|e| bad("tbsCertList", e))?;
@@ -129,9 +129,8 @@ pub(crate) fn parse(
         number: Vec::new(),
         this_update,
         next_update: None,
-        revoked: HashSet::new(),
-        long_serials: HashMap::new(),
-        reasons: HashMap::new(),
+        revoked: SerialTable::default(),
+        issuer_key: Vec::new(),
     };
     let mut has_number = false;
     while !t.is_finished() {
@@ -156,17 +155,45 @@ pub(crate) fn parse(
             "no CRL Number (RFC 5280 5.2.3 requires one)",
         ));
     }
-    verify_signature(
-        &crl,
-        tbs_der,
-        sig_alg.value(),
-        &signature.value()[1..],
-        issuers,
-        algs,
-    )?;
-    Ok(crl)
+    let sig = signature.value().get(1..).unwrap_or_default();
+    if !issuers.iter().any(|i| i.subject == crl.issuer) {
+        return Ok(Loaded::Pending(PendingCrl {
+            crl: std::sync::Arc::new(crl),
+            signed: Signed {
+                tbs: tbs_der.to_vec(),
+                sig_alg: sig_alg.value().to_vec(),
+                signature: sig.to_vec(),
+            },
+        }));
+    }
+    crl.issuer_key = verify_signature(&crl, tbs_der, sig_alg.value(), sig, issuers, algs)?;
+    Ok(Loaded::Verified(crl))
 }
 
+impl PendingCrl {
+    /// Checks the signature against `issuer` (the certificate on the path whose subject
+    /// is the CRL's issuer).
+    ///
+    /// # Errors
+    /// [`VerifyError::CrlIssuer`] when that issuer did not sign it or may not sign CRLs.
+    pub(crate) fn verify(
+        &self,
+        issuer: &CrlIssuer,
+        algs: &[&dyn SignatureVerificationAlgorithm],
+    ) -> Result<(), VerifyError> {
+        verify_signature(
+            &self.crl,
+            &self.signed.tbs,
+            &self.signed.sig_alg,
+            &self.signed.signature,
+            std::slice::from_ref(issuer),
+            algs,
+        )
+        .map(|_| ())
+    }
+}
+
+/// Checks the signature against the candidate issuers; the key that verified it.
 fn verify_signature(
     crl: &ParsedCrl,
     tbs: &[u8],
@@ -174,7 +201,7 @@ fn verify_signature(
     signature: &[u8],
     issuers: &[CrlIssuer],
     algs: &[&dyn SignatureVerificationAlgorithm],
-) -> Result<(), VerifyError> {
+) -> Result<Vec<u8>, VerifyError> {
     let candidates = issuers.iter().filter(|i| {
         i.subject == crl.issuer
             && match (&crl.authority_key_id, &i.key_id) {
@@ -198,7 +225,7 @@ fn verify_signature(
                     .is_ok()
         });
         if ok {
-            return Ok(());
+            return Ok(issuer.public_key.clone());
         }
     }
     Err(VerifyError::CrlIssuer {
@@ -211,6 +238,14 @@ fn verify_signature(
 }
 
 fn read_entries(body: &[u8], crl: &mut ParsedCrl) -> Result<(), VerifyError> {
+    // A first pass counts the entries, so the table is allocated once, at its size.
+    let mut count = 0;
+    let mut r = SliceReader::new(body).map_err(|e| bad("revokedCertificates", e))?;
+    while !r.is_finished() {
+        tlv(&mut r, "revokedCertificates")?;
+        count += 1;
+    }
+    crl.revoked = SerialTable::with_capacity(count);
     let mut r = SliceReader::new(body).map_err(|e| bad("revokedCertificates", e))?;
     while !r.is_finished() {
         let entry = tlv(&mut r, "revokedCertificates")?;
@@ -225,40 +260,40 @@ fn read_entries(body: &[u8], crl: &mut ParsedCrl) -> Result<(), VerifyError> {
             let exts = tlv(&mut e, "crlEntryExtensions")?;
             reason = read_entry_extensions(exts.value())?;
         }
-        match serial_key(serial.value()) {
-            Ok(key) => {
-                crl.revoked.insert(key);
-                if let Some(r) = reason {
-                    crl.reasons.insert(key, r);
-                }
-            }
-            Err(long) => {
-                crl.long_serials.insert(long, reason);
-            }
-        }
+        crl.revoked.insert(serial.value(), reason);
     }
     Ok(())
 }
 
-/// Walks `Extensions`, calling `each(oid, critical, value)`.
+/// Walks `Extensions`, calling `each(oid, critical, value)` with the OID's value bytes.
 fn extensions(
     body: &[u8],
-    mut each: impl FnMut(&str, bool, &[u8]) -> Result<(), VerifyError>,
+    mut each: impl FnMut(&[u8], bool, &[u8]) -> Result<(), VerifyError>,
 ) -> Result<(), VerifyError> {
     let mut r = SliceReader::new(body).map_err(|e| bad("extensions", e))?;
     while !r.is_finished() {
         let ext = tlv(&mut r, "extension")?;
         let mut x = SliceReader::new(ext.value()).map_err(|e| bad("extension", e))?;
-        let oid: const_oid::ObjectIdentifier = x.decode().map_err(|e| bad("extension", e))?;
+        let oid = tlv(&mut x, "extension")?;
+        if oid.tag() != Tag::ObjectIdentifier {
+            return Err(bad("extension", "extnID is not an OBJECT IDENTIFIER"));
+        }
         let mut next = tlv(&mut x, "extension")?;
         let mut critical = false;
         if next.tag() == Tag::Boolean {
             critical = next.value() == [0xff];
             next = tlv(&mut x, "extension")?;
         }
-        each(&oid.to_string(), critical, next.value())?;
+        each(oid.value(), critical, next.value())?;
     }
     Ok(())
+}
+
+/// An OID's value bytes, for messages.
+fn oid_text(value: &[u8]) -> String {
+    const_oid::ObjectIdentifier::from_bytes(value)
+        .map(|o| o.to_string())
+        .unwrap_or_else(|_| "(malformed OID)".into())
 }
 
 fn read_entry_extensions(body: &[u8]) -> Result<Reason, VerifyError> {
@@ -274,7 +309,7 @@ fn read_entry_extensions(body: &[u8]) -> Result<Reason, VerifyError> {
             _ if critical => {
                 return Err(bad(
                     "crlEntryExtensions",
-                    format!("unsupported critical extension {oid}"),
+                    format!("unsupported critical extension {}", oid_text(oid)),
                 ));
             }
             _ => {}
@@ -320,7 +355,7 @@ fn read_crl_extensions(wrapped: &[u8], crl: &mut ParsedCrl) -> Result<bool, Veri
             _ if critical => {
                 return Err(bad(
                     "crlExtensions",
-                    format!("unsupported critical extension {oid}"),
+                    format!("unsupported critical extension {}", oid_text(oid)),
                 ));
             }
             _ => {}

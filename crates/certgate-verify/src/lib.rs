@@ -52,9 +52,13 @@ mod revocation;
 #[cfg(feature = "rustls")]
 mod rfc5280;
 #[cfg(feature = "rustls")]
+mod serials;
+#[cfg(feature = "rustls")]
 mod usage;
 #[cfg(feature = "rustls")]
 mod verifier;
+#[cfg(feature = "rustls")]
+mod watch;
 
 #[cfg(feature = "rustls")]
 pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, check_trust_anchor};
@@ -74,3 +78,5 @@ pub use revocation::{
 pub use usage::{KeyUsageBit, Usage, eku};
 #[cfg(feature = "rustls")]
 pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger, shared};
+#[cfg(feature = "rustls")]
+pub use watch::CrlWatcher;

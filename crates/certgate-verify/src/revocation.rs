@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use der::Decode;
@@ -13,7 +13,7 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{KeyUsage, KeyUsages, SubjectKeyIdentifier};
 
 use crate::VerifyError;
-use crate::crl::{CrlIssuer, ParsedCrl, serial_key};
+use crate::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
 
 /// Which certificates of a path are checked against CRLs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,10 +69,62 @@ pub enum RevocationStatus {
     Stale,
 }
 
-/// The CRLs in force, keyed by issuer name.
+/// The CRLs in force, keyed by issuer name, one per issuer key (the newest by number).
 #[derive(Debug, Default)]
 struct CrlSet {
-    by_issuer: HashMap<Vec<u8>, ParsedCrl>,
+    by_issuer: HashMap<Vec<u8>, Vec<Arc<ParsedCrl>>>,
+    /// CRLs whose issuer was not configured: checked when it is first seen on a path.
+    pending: HashMap<Vec<u8>, Vec<PendingCrl>>,
+    /// What those checks found, per issuer name and key (`None`: no pending CRL verified).
+    checked: Mutex<FirstUse>,
+}
+
+/// Issuer name and public key → the pending CRL that key signed, if any.
+type FirstUse = HashMap<(Vec<u8>, Vec<u8>), Option<Arc<ParsedCrl>>>;
+
+impl CrlSet {
+    fn insert(&mut self, crl: ParsedCrl) {
+        let list = self.by_issuer.entry(crl.issuer.clone()).or_default();
+        match list.iter_mut().find(|c| c.issuer_key == crl.issuer_key) {
+            Some(old) if number_greater(&crl.number, &old.number) => *old = Arc::new(crl),
+            Some(_) => {}
+            None => list.push(Arc::new(crl)),
+        }
+    }
+
+    /// The CRL of the issuer named `name` with public key `key`, verifying pending CRLs
+    /// of that name against `issuer_der` on first use.
+    fn find(&self, name: &[u8], key: &[u8], issuer_der: &[u8]) -> Option<Arc<ParsedCrl>> {
+        if let Some(crl) = self
+            .by_issuer
+            .get(name)
+            .and_then(|list| list.iter().find(|c| c.issuer_key == key))
+        {
+            return Some(Arc::clone(crl));
+        }
+        let pending = self.pending.get(name)?;
+        let mut checked = match self.checked.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let cache_key = (name.to_vec(), key.to_vec());
+        if let Some(found) = checked.get(&cache_key) {
+            return found.clone();
+        }
+        let mut best: Option<&Arc<ParsedCrl>> = None;
+        if let Ok(issuer) = crl_issuer(issuer_der) {
+            for p in pending {
+                if p.verify(&issuer, algs()).is_ok()
+                    && best.is_none_or(|b| number_greater(&p.crl.number, &b.number))
+                {
+                    best = Some(&p.crl);
+                }
+            }
+        }
+        let found = best.cloned();
+        checked.insert(cache_key, found.clone());
+        found
+    }
 }
 
 /// A shared, swappable set of CRLs. Clones share the same store.
@@ -87,13 +139,29 @@ struct Inner {
     generation: AtomicU64,
     issuers: Vec<CrlIssuer>,
     files: Vec<PathBuf>,
+    /// Modification time and size of each file when it was last read.
+    stamps: Mutex<Vec<Stamp>>,
+}
+
+/// What identifies a version of a file: its modification time and size.
+pub(crate) type Stamp = Option<(std::time::SystemTime, u64)>;
+
+/// The stamp of each file now.
+pub(crate) fn stamps(files: &[PathBuf]) -> Vec<Stamp> {
+    files
+        .iter()
+        .map(|f| {
+            let meta = std::fs::metadata(f).ok()?;
+            Some((meta.modified().ok()?, meta.len()))
+        })
+        .collect()
 }
 
 /// Collects issuers and CRLs for a [`RevocationStore`].
 #[derive(Debug)]
 pub struct RevocationStoreBuilder {
     issuers: Vec<CrlIssuer>,
-    crls: Vec<(String, Vec<u8>)>,
+    set: CrlSet,
     files: Vec<PathBuf>,
 }
 
@@ -138,17 +206,22 @@ pub(crate) fn name_content(name: &[u8]) -> &[u8] {
     }
 }
 
-/// The `X509 CRL` blocks of PEM input (or the input itself when it is DER).
-fn crl_blocks(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>, VerifyError> {
+/// Calls `each` with every CRL of the input: the input itself when it is DER, else
+/// each `X509 CRL` block of the PEM.
+fn for_each_crl(
+    input: &[u8],
+    origin: &str,
+    mut each: impl FnMut(&[u8]) -> Result<(), VerifyError>,
+) -> Result<(), VerifyError> {
     if input.first() == Some(&0x30) {
-        return Ok(vec![input.to_vec()]);
+        return each(input);
     }
     let text = std::str::from_utf8(input).map_err(|_| VerifyError::Pem {
         origin: origin.to_owned(),
         reason: "neither DER nor PEM".into(),
     })?;
-    let mut out = Vec::new();
     let mut rest = text;
+    let mut found = false;
     while let Some(start) = rest.find("-----BEGIN X509 CRL-----") {
         let block = &rest[start..];
         let end_marker = "-----END X509 CRL-----";
@@ -163,27 +236,30 @@ fn crl_blocks(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>, VerifyError> {
                     reason: format!("malformed PEM: {e}"),
                 }
             })?;
-        out.push(der);
+        each(&der)?;
+        found = true;
         rest = &block[end + end_marker.len()..];
     }
-    if out.is_empty() {
+    if !found {
         return Err(VerifyError::Pem {
             origin: origin.to_owned(),
             reason: "no X509 CRL block found".into(),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 impl RevocationStoreBuilder {
-    /// Adds a CRL in DER or PEM (several `X509 CRL` blocks allowed).
+    /// Adds a CRL in DER or PEM (several `X509 CRL` blocks allowed), read and checked
+    /// now; only what lookups need is kept. (A reload reads the files only: CRLs given
+    /// as bytes are not kept across it.)
     ///
     /// # Errors
-    /// [`VerifyError::Pem`] when the input holds no CRL.
+    /// [`VerifyError::Pem`] when the input holds no CRL, [`VerifyError::MalformedCrl`],
+    /// [`VerifyError::CrlIssuer`] when a configured issuer of its name did not sign it
+    /// or may not sign CRLs.
     pub fn with_crls(mut self, input: &[u8], origin: &str) -> Result<Self, VerifyError> {
-        for der in crl_blocks(input, origin)? {
-            self.crls.push((origin.to_owned(), der));
-        }
+        add_crls(&mut self.set, &self.issuers, input, origin)?;
         Ok(self)
     }
 
@@ -198,14 +274,15 @@ impl RevocationStoreBuilder {
     /// # Errors
     /// [`VerifyError::Io`] for an unreadable file, [`VerifyError::MalformedCrl`],
     /// [`VerifyError::CrlIssuer`] for a CRL no configured issuer signed.
-    pub fn build(self) -> Result<RevocationStore, VerifyError> {
-        let set = load(&self.issuers, &self.crls, &self.files)?;
+    pub fn build(mut self) -> Result<RevocationStore, VerifyError> {
+        let stamps = load_files(&mut self.set, &self.issuers, &self.files)?;
         Ok(RevocationStore {
             inner: Arc::new(Inner {
-                set: RwLock::new(Arc::new(set)),
+                set: RwLock::new(Arc::new(self.set)),
                 generation: AtomicU64::new(1),
                 issuers: self.issuers,
                 files: self.files,
+                stamps: Mutex::new(stamps),
             }),
         })
     }
@@ -215,35 +292,38 @@ fn algs() -> &'static [&'static dyn SignatureVerificationAlgorithm] {
     webpki::ALL_VERIFICATION_ALGS
 }
 
-fn load(
+/// Reads the files into `set`, each stamped before it is read (so a change while it is
+/// read is seen by the next check).
+fn load_files(
+    set: &mut CrlSet,
     issuers: &[CrlIssuer],
-    crls: &[(String, Vec<u8>)],
     files: &[PathBuf],
-) -> Result<CrlSet, VerifyError> {
-    let mut all: Vec<(String, Vec<u8>)> = crls.to_vec();
+) -> Result<Vec<Stamp>, VerifyError> {
+    let stamped = stamps(files);
     for path in files {
         let bytes = std::fs::read(path).map_err(|source| VerifyError::Io {
             path: path.clone(),
             source,
         })?;
-        let origin = path.display().to_string();
-        for der in crl_blocks(&bytes, &origin)? {
-            all.push((origin.clone(), der));
-        }
+        add_crls(set, issuers, &bytes, &path.display().to_string())?;
     }
-    let mut set = CrlSet::default();
-    for (origin, der) in &all {
-        let crl = crate::crl::parse(der, issuers, algs()).map_err(|e| with_origin(e, origin))?;
-        // The newest CRL per issuer wins, by CRL Number.
-        let newer = set
-            .by_issuer
-            .get(&crl.issuer)
-            .is_none_or(|old| number_greater(&crl.number, &old.number));
-        if newer {
-            set.by_issuer.insert(crl.issuer.clone(), crl);
+    Ok(stamped)
+}
+
+fn add_crls(
+    set: &mut CrlSet,
+    issuers: &[CrlIssuer],
+    input: &[u8],
+    origin: &str,
+) -> Result<(), VerifyError> {
+    for_each_crl(input, origin, |der| {
+        match crate::crl::load(der, issuers, algs()).map_err(|e| with_origin(e, origin))? {
+            // The newest CRL per issuer wins, by CRL Number.
+            Loaded::Verified(crl) => set.insert(crl),
+            Loaded::Pending(p) => set.pending.entry(p.crl.issuer.clone()).or_default().push(p),
         }
-    }
-    Ok(set)
+        Ok(())
+    })
 }
 
 fn with_origin(err: VerifyError, origin: &str) -> VerifyError {
@@ -277,7 +357,7 @@ impl RevocationStore {
                 .into_iter()
                 .map(crl_issuer)
                 .collect::<Result<_, _>>()?,
-            crls: Vec::new(),
+            set: CrlSet::default(),
             files: Vec::new(),
         })
     }
@@ -288,8 +368,13 @@ impl RevocationStore {
     /// # Errors
     /// As [`RevocationStoreBuilder::build`].
     pub fn reload(&self) -> Result<(), VerifyError> {
-        let set = load(&self.inner.issuers, &[], &self.inner.files)?;
+        let mut set = CrlSet::default();
+        let stamps = load_files(&mut set, &self.inner.issuers, &self.inner.files)?;
         self.swap(set);
+        match self.inner.stamps.lock() {
+            Ok(mut guard) => *guard = stamps,
+            Err(poisoned) => *poisoned.into_inner() = stamps,
+        }
         Ok(())
     }
 
@@ -318,9 +403,37 @@ impl RevocationStore {
         }
     }
 
+    /// The files the store reads on [`reload`](Self::reload).
+    pub(crate) fn files(&self) -> &[PathBuf] {
+        &self.inner.files
+    }
+
+    /// The files' stamps when they were last read.
+    pub(crate) fn loaded_stamps(&self) -> Vec<Stamp> {
+        match self.inner.stamps.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     /// Changes each time the CRLs are swapped; sessions tie themselves to it.
     pub fn generation(&self) -> u64 {
         self.inner.generation.load(Ordering::SeqCst)
+    }
+
+    /// How many serials the CRLs in force list (signature-checked ones).
+    pub fn revoked_count(&self) -> usize {
+        self.current()
+            .by_issuer
+            .values()
+            .flatten()
+            .map(|c| c.revoked.len())
+            .sum()
+    }
+
+    /// How many loaded CRLs wait for their issuer to be seen on a path.
+    pub fn pending_count(&self) -> usize {
+        self.current().pending.values().map(Vec::len).sum()
     }
 
     /// How many issuers have a CRL loaded.
@@ -338,9 +451,68 @@ impl RevocationStore {
         expiration: ExpirationPolicy,
     ) -> RevocationStatus {
         let set = self.current();
-        let Some(crl) = set.by_issuer.get(name_content(issuer)) else {
+        let Some(crl) = set
+            .by_issuer
+            .get(name_content(issuer))
+            .and_then(|list| list.first())
+        else {
             return RevocationStatus::Unknown;
         };
+        evaluate(crl, serial, now, expiration)
+    }
+
+    /// The status of a certificate on a verified path: its issuer name and serial, and
+    /// the DER of the certificate that issued it (an intermediate or the anchor). Only a
+    /// CRL signed by that certificate's key counts; a CRL loaded without a configured
+    /// issuer is checked against it on first use, and the result cached.
+    pub(crate) fn status_on_path(
+        &self,
+        issuer: &[u8],
+        serial: &[u8],
+        issuer_der: &[u8],
+        now: u64,
+        expiration: ExpirationPolicy,
+    ) -> RevocationStatus {
+        let Some(key) = subject_public_key(issuer_der) else {
+            return RevocationStatus::Unknown;
+        };
+        let set = self.current();
+        match set.find(name_content(issuer), key, issuer_der) {
+            Some(crl) => evaluate(&crl, serial, now, expiration),
+            None => RevocationStatus::Unknown,
+        }
+    }
+}
+
+/// The subjectPublicKey bits of a certificate.
+fn subject_public_key(der: &[u8]) -> Option<&[u8]> {
+    use der::{Reader, SliceReader, Tagged};
+    let cert = der::asn1::AnyRef::from_der(der).ok()?;
+    let mut r = SliceReader::new(cert.value()).ok()?;
+    let tbs: der::asn1::AnyRef<'_> = r.decode().ok()?;
+    let mut t = SliceReader::new(tbs.value()).ok()?;
+    let mut field: der::asn1::AnyRef<'_> = t.decode().ok()?;
+    if field.tag() != der::Tag::Integer {
+        field = t.decode().ok()?; // past [0] version to the serial
+    }
+    let _ = field;
+    for _ in 0..4 {
+        let _: der::asn1::AnyRef<'_> = t.decode().ok()?; // signature, issuer, validity, subject
+    }
+    let spki: der::asn1::AnyRef<'_> = t.decode().ok()?;
+    let mut s = SliceReader::new(spki.value()).ok()?;
+    let _: der::asn1::AnyRef<'_> = s.decode().ok()?;
+    let bits: der::asn1::AnyRef<'_> = s.decode().ok()?;
+    bits.value().get(1..)
+}
+
+fn evaluate(
+    crl: &ParsedCrl,
+    serial: &[u8],
+    now: u64,
+    expiration: ExpirationPolicy,
+) -> RevocationStatus {
+    {
         // A CRL from the future (beyond five minutes of clock skew) says nothing yet.
         if now.saturating_add(300) < crl.this_update {
             return RevocationStatus::Unknown;
@@ -354,15 +526,9 @@ impl RevocationStore {
                 return RevocationStatus::Stale;
             }
         }
-        match serial_key(serial) {
-            Ok(key) if crl.revoked.contains(&key) => {
-                RevocationStatus::Revoked(crl.reasons.get(&key).copied())
-            }
-            Ok(_) => RevocationStatus::Good,
-            Err(long) => match crl.long_serials.get(&long) {
-                Some(reason) => RevocationStatus::Revoked(*reason),
-                None => RevocationStatus::Good,
-            },
+        match crl.revoked.get(serial) {
+            Some(reason) => RevocationStatus::Revoked(reason),
+            None => RevocationStatus::Good,
         }
     }
 }

@@ -4,12 +4,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+use certgate_ca::RevokedEntry;
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{
     CaCertificate, CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey,
     RootCaBuilder, SubjectName,
 };
-use certgate_verify::{ChainVerifier, FailureReason, Usage};
+use certgate_verify::{
+    ChainVerifier, FailureReason, RevocationCheckDepth, RevocationPolicy, RevocationStore, Usage,
+};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -60,6 +63,7 @@ fn issue(
 }
 
 struct Pki {
+    ica: CertificateAuthority,
     root: CertificateDer<'static>,
     intermediate: CertificateDer<'static>,
     client: CertificateDer<'static>,
@@ -91,6 +95,7 @@ fn pki() -> Pki {
         )
         .1,
         intermediate: ica,
+        ica: ica_ca,
     }
 }
 
@@ -194,4 +199,85 @@ fn a_client_certificate_is_refused_as_an_intermediate() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("not a CA"), "{err}");
+}
+
+fn crl_of(ca: &CertificateAuthority, number: u64, serials: &[u8]) -> Vec<u8> {
+    ca.crl(
+        number,
+        NOW - time::Duration::hours(1),
+        NOW + time::Duration::days(1),
+    )
+    .with_entries(serials.iter().map(|s| RevokedEntry {
+        serial: vec![*s],
+        revoked_at: NOW - time::Duration::hours(1),
+        reason: None,
+    }))
+    .build()
+    .unwrap()
+    .der()
+    .to_vec()
+}
+
+#[test]
+fn a_crl_of_an_issuer_first_seen_on_a_path_is_checked_then() {
+    // The store knows only the root; the intermediate's CRL waits for the intermediate,
+    // which the client presents.
+    let pki = pki();
+    let leaf_only = RevocationPolicy {
+        depth: RevocationCheckDepth::EndEntity,
+        ..RevocationPolicy::default()
+    };
+    let store = |crl: &[u8]| {
+        RevocationStore::builder([pki.root.as_ref()])
+            .unwrap()
+            .with_crls(crl, "ica.crl")
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    let revoking = store(&crl_of(&pki.ica, 1, &[3]));
+    assert_eq!(revoking.pending_count(), 1);
+    assert_eq!(revoking.issuer_count(), 0);
+    let v = ChainVerifier::builder(vec![pki.root.clone()])
+        .with_check_time(at(NOW))
+        .with_revocation(revoking, leaf_only)
+        .build()
+        .unwrap();
+    let ints = [pki.intermediate.clone()];
+    let usage = Usage::client_auth();
+    for _ in 0..2 {
+        // Checked on first use, then from the cache.
+        assert_eq!(
+            v.verify_chain(&pki.client, &ints, &usage, None, at(NOW)),
+            Err(FailureReason::Revoked)
+        );
+    }
+    let clean = ChainVerifier::builder(vec![pki.root.clone()])
+        .with_check_time(at(NOW))
+        .with_revocation(store(&crl_of(&pki.ica, 1, &[9])), leaf_only)
+        .build()
+        .unwrap();
+    assert!(
+        clean
+            .verify_chain(&pki.client, &ints, &usage, None, at(NOW))
+            .is_ok()
+    );
+
+    // A CRL in the intermediate's name from another key does not count: the status of
+    // the leaf stays unknown, which the default policy refuses.
+    let impostor = pki_with_same_names();
+    let forged = ChainVerifier::builder(vec![pki.root.clone()])
+        .with_check_time(at(NOW))
+        .with_revocation(store(&crl_of(&impostor, 1, &[9])), leaf_only)
+        .build()
+        .unwrap();
+    assert_eq!(
+        forged.verify_chain(&pki.client, &ints, &usage, None, at(NOW)),
+        Err(FailureReason::RevocationStatusUnknown)
+    );
+}
+
+/// An intermediate CA named like the one of [`pki`], with another key.
+fn pki_with_same_names() -> CertificateAuthority {
+    pki().ica
 }

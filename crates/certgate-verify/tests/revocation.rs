@@ -163,11 +163,10 @@ fn a_crl_from_an_unknown_issuer_or_with_a_bad_signature_is_refused() {
     let other = pki();
     let t = OffsetDateTime::now_utc();
     let crl = other.root.crl(1, t, t + Duration::days(1)).build().unwrap();
+    // Same issuer name, another key: refused when read.
     let err = RevocationStore::builder([p.root_der.as_slice()])
         .unwrap()
         .with_crls(crl.der(), "other.crl")
-        .unwrap()
-        .build()
         .unwrap_err();
     assert!(matches!(err, VerifyError::CrlIssuer { .. }), "{err}");
     assert!(err.to_string().contains("other.crl"), "{err}");
@@ -183,8 +182,6 @@ fn a_crl_from_an_unknown_issuer_or_with_a_bad_signature_is_refused() {
     let err = RevocationStore::builder([p.root_der.as_slice()])
         .unwrap()
         .with_crls(&der, "tampered.crl")
-        .unwrap()
-        .build()
         .unwrap_err();
     assert!(
         err.to_string().contains("does not verify") || err.to_string().contains("malformed"),
@@ -272,8 +269,77 @@ for with_number in (True, False):
     let err = RevocationStore::builder([ca.as_slice()])
         .unwrap()
         .with_crls(&without, "without.crl")
-        .unwrap()
-        .build()
         .unwrap_err();
     assert!(err.to_string().contains("no CRL Number"), "{err}");
+}
+
+#[test]
+fn a_watcher_reloads_changed_files_and_keeps_the_old_crls_on_errors() {
+    let p = pki();
+    let t = OffsetDateTime::now_utc();
+    let clean = p.root.crl(1, t, t + Duration::days(1)).build().unwrap();
+    let revoking = p
+        .root
+        .crl(2, t, t + Duration::days(1))
+        .with_entry(RevokedEntry {
+            serial: vec![0x42],
+            revoked_at: t,
+            reason: Some(certgate_ca::RevocationReason::KeyCompromise),
+        })
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crl.pem");
+    std::fs::write(&file, clean.to_pem()).unwrap();
+    let store = RevocationStore::builder([p.root_der.as_slice()])
+        .unwrap()
+        .with_crl_file(&file)
+        .build()
+        .unwrap();
+    let watcher = store.watch(std::time::Duration::from_millis(20)).unwrap();
+    assert_eq!(lookup(&store, &p.leaf_der, now()), RevocationStatus::Good);
+
+    let wait_for = |done: &dyn Fn() -> bool| {
+        let start = std::time::Instant::now();
+        while !done() {
+            assert!(
+                start.elapsed().as_secs() < 20,
+                "the watcher did not react: {:?} {:?} {} {}",
+                lookup(&store, &p.leaf_der, now()),
+                watcher.last_error(),
+                watcher.reloads(),
+                store.generation()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    };
+    // Written to a temporary file and renamed, as a CA publishing CRLs should.
+    let tmp = dir.path().join("crl.pem.tmp");
+    std::fs::write(&tmp, revoking.to_pem()).unwrap();
+    std::fs::rename(&tmp, &file).unwrap();
+    wait_for(&|| lookup(&store, &p.leaf_der, now()) == RevocationStatus::Revoked(Some(1)));
+    assert_eq!(watcher.reloads(), 1);
+    assert_eq!(store.revoked_count(), 1);
+
+    std::fs::write(&file, "-----BEGIN X509 CRL-----\ngarbage\n").unwrap();
+    wait_for(&|| watcher.last_error().is_some());
+    assert!(
+        watcher.last_error().unwrap().contains("crl.pem"),
+        "{:?}",
+        watcher.last_error()
+    );
+    assert_eq!(
+        lookup(&store, &p.leaf_der, now()),
+        RevocationStatus::Revoked(Some(1)),
+        "a bad file keeps the old CRLs"
+    );
+    drop(watcher);
+
+    let bytes_only = RevocationStore::builder([p.root_der.as_slice()])
+        .unwrap()
+        .with_crls(clean.der(), "bytes")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(bytes_only.watch(std::time::Duration::from_secs(1)).is_err());
 }
