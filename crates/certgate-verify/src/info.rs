@@ -80,6 +80,25 @@ impl FailureReason {
     }
 }
 
+impl FailureReason {
+    /// The reason with this [`id`](Self::id) (`Malformed` and `Other` get an empty text).
+    pub fn from_id(id: &str) -> Option<Self> {
+        Some(match id {
+            "unknown-ca" => Self::UnknownIssuer,
+            "expired" => Self::Expired,
+            "not-yet-valid" => Self::NotYetValid,
+            "revoked" => Self::Revoked,
+            "revocation-unknown" => Self::RevocationStatusUnknown,
+            "wrong-usage" => Self::WrongKeyUsage,
+            "bad-signature" => Self::BadSignature,
+            "name-mismatch" => Self::NameMismatch,
+            "malformed" => Self::Malformed(String::new()),
+            "other" => Self::Other(String::new()),
+            _ => return None,
+        })
+    }
+}
+
 impl std::fmt::Display for FailureReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -199,6 +218,15 @@ impl ClientCertInfo {
 
     #[cfg(feature = "rustls")]
     pub(crate) fn with_verdict(mut self, verdict: Verdict) -> Self {
+        self.verdict = verdict;
+        self
+    }
+
+    /// The same certificate with a verdict reached elsewhere: for tools and tests that
+    /// verified it by other means (`certgate policy explain --chain-verified`). A server
+    /// takes verdicts from its verifier (`ClientVerifier::verify_presented`), never from
+    /// this.
+    pub fn with_asserted_verdict(mut self, verdict: Verdict) -> Self {
         self.verdict = verdict;
         self
     }

@@ -223,3 +223,24 @@ fn not_presented_and_malformed() {
         );
     }
 }
+
+#[test]
+fn failure_reasons_have_stable_ids_that_parse_back() {
+    use certgate_verify::FailureReason as R;
+    for reason in [
+        R::UnknownIssuer,
+        R::Expired,
+        R::NotYetValid,
+        R::Revoked,
+        R::RevocationStatusUnknown,
+        R::WrongKeyUsage,
+        R::BadSignature,
+        R::NameMismatch,
+        R::Malformed(String::new()),
+        R::Other(String::new()),
+    ] {
+        assert_eq!(R::from_id(reason.id()), Some(reason.clone()), "{reason}");
+        assert!(!reason.to_string().is_empty() || matches!(reason, R::Other(_)));
+    }
+    assert_eq!(R::from_id("nonsense"), None);
+}
