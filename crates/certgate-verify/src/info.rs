@@ -15,6 +15,7 @@ use x509_cert::time::Time;
 
 use crate::VerifyError;
 use crate::dn::{self, NameAttribute};
+pub use crate::verdict::{FailureReason, Verdict};
 
 const SAN: &str = "2.5.29.17";
 const SKI: &str = "2.5.29.14";
@@ -32,104 +33,6 @@ pub enum SanEntry {
     Uri(String),
     /// An iPAddress.
     Ip(IpAddr),
-}
-
-/// Why a presented certificate was not accepted.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FailureReason {
-    /// No chain to a trusted anchor.
-    UnknownIssuer,
-    /// Past notAfter.
-    Expired,
-    /// Before notBefore.
-    NotYetValid,
-    /// Listed on its issuer's CRL.
-    Revoked,
-    /// No CRL covers the certificate and the policy says to refuse.
-    RevocationStatusUnknown,
-    /// The extended key usage does not allow client authentication.
-    WrongKeyUsage,
-    /// A signature on the chain does not verify.
-    BadSignature,
-    /// The certificate is not valid for the expected peer name.
-    NameMismatch,
-    /// A certificate on the path is malformed or breaks a rule of RFC 5280, in words.
-    Malformed(String),
-    /// Anything else, in words.
-    Other(String),
-}
-
-impl FailureReason {
-    /// A short, stable identifier: `unknown-ca`, `expired`, `not-yet-valid`, `revoked`,
-    /// `revocation-unknown`, `wrong-usage`, `bad-signature`, `name-mismatch`,
-    /// `malformed` or `other`.
-    pub fn id(&self) -> &'static str {
-        match self {
-            Self::UnknownIssuer => "unknown-ca",
-            Self::Expired => "expired",
-            Self::NotYetValid => "not-yet-valid",
-            Self::Revoked => "revoked",
-            Self::RevocationStatusUnknown => "revocation-unknown",
-            Self::WrongKeyUsage => "wrong-usage",
-            Self::BadSignature => "bad-signature",
-            Self::NameMismatch => "name-mismatch",
-            Self::Malformed(_) => "malformed",
-            Self::Other(_) => "other",
-        }
-    }
-}
-
-impl FailureReason {
-    /// The reason with this [`id`](Self::id) (`Malformed` and `Other` get an empty text).
-    pub fn from_id(id: &str) -> Option<Self> {
-        Some(match id {
-            "unknown-ca" => Self::UnknownIssuer,
-            "expired" => Self::Expired,
-            "not-yet-valid" => Self::NotYetValid,
-            "revoked" => Self::Revoked,
-            "revocation-unknown" => Self::RevocationStatusUnknown,
-            "wrong-usage" => Self::WrongKeyUsage,
-            "bad-signature" => Self::BadSignature,
-            "name-mismatch" => Self::NameMismatch,
-            "malformed" => Self::Malformed(String::new()),
-            "other" => Self::Other(String::new()),
-            _ => return None,
-        })
-    }
-}
-
-impl std::fmt::Display for FailureReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::UnknownIssuer => f.write_str("no path to a trusted anchor"),
-            Self::Expired => f.write_str("certificate expired"),
-            Self::NotYetValid => f.write_str("certificate not yet valid"),
-            Self::Revoked => f.write_str("certificate revoked"),
-            Self::RevocationStatusUnknown => {
-                f.write_str("revocation status unknown (no current CRL of its issuer)")
-            }
-            Self::WrongKeyUsage => f.write_str("extended key usage does not allow this use"),
-            Self::BadSignature => f.write_str("a signature on the chain does not verify"),
-            Self::NameMismatch => f.write_str("not valid for the expected name"),
-            Self::Malformed(why) => write!(f, "malformed certificate: {why}"),
-            Self::Other(why) => f.write_str(why),
-        }
-    }
-}
-
-/// The outcome of verification, as carried by a [`ClientCertInfo`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Not (yet) verified: the fields were read, nothing was checked.
-    Unverified,
-    /// Chains to a trusted anchor, valid, not revoked.
-    Verified {
-        /// The anchor's subject, RFC 4514.
-        anchor_subject: String,
-    },
-    /// Checked and refused.
-    Failed(FailureReason),
 }
 
 /// The client certificate of a connection: presented or not, the verdict, and its

@@ -40,21 +40,28 @@
 mod chain;
 #[cfg(feature = "rustls")]
 mod crl;
+#[cfg(feature = "rustls")]
+mod crl_input;
 mod dn;
 mod error;
 #[cfg(feature = "rustls")]
 mod host;
 mod info;
 #[cfg(feature = "rustls")]
+mod names;
+#[cfg(feature = "rustls")]
 mod resumption;
 #[cfg(feature = "rustls")]
 mod revocation;
+#[cfg(feature = "rustls")]
+mod revocation_policy;
 #[cfg(feature = "rustls")]
 mod rfc5280;
 #[cfg(feature = "rustls")]
 mod serials;
 #[cfg(feature = "rustls")]
 mod usage;
+mod verdict;
 #[cfg(feature = "rustls")]
 mod verifier;
 #[cfg(feature = "rustls")]

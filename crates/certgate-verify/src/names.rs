@@ -1,0 +1,171 @@
+//! Name checks on borrowed DER: subjectAltName syntax, nameConstraints syntax, and the
+//! commonName of a server certificate against its subjectAltName.
+
+use der::asn1::AnyRef;
+use der::{Decode, Reader, SliceReader, Tag, Tagged};
+
+use crate::rfc5280::{CertView, SAN, next};
+
+/// The (tag number, content) of each GeneralName in a GeneralNames SEQUENCE.
+pub(crate) fn general_names(value: &[u8]) -> Result<Vec<(u32, &[u8])>, String> {
+    let seq = AnyRef::from_der(value).map_err(|e| format!("GeneralNames: {e}"))?;
+    let mut r = SliceReader::new(seq.value()).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    while !r.is_finished() {
+        let name = next(&mut r, "GeneralName")?;
+        match name.tag() {
+            Tag::ContextSpecific { number, .. } => out.push((number.value(), name.value())),
+            _ => return Err("GeneralName: not context-specific".into()),
+        }
+    }
+    Ok(out)
+}
+
+/// A dNSName in the preferred name syntax (letters, digits, hyphens; labels not empty),
+/// with at most a whole-label `*` on the left.
+pub(crate) fn dns_syntax_ok(name: &[u8]) -> bool {
+    let name = name.strip_prefix(b"*.").unwrap_or(name);
+    !name.is_empty()
+        && name.split(|b| *b == b'.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        })
+}
+
+/// nameConstraints: at least one non-empty subtree list; minimum 0 and no maximum
+/// (RFC 5280 4.2.1.10); DNS bases are host names, optionally with a leading label cut.
+pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), String> {
+    let bad = |why: &str| format!("nameConstraints: {why}");
+    let seq = AnyRef::from_der(value).map_err(|e| bad(&e.to_string()))?;
+    let mut r = SliceReader::new(seq.value()).map_err(|e| bad(&e.to_string()))?;
+    if r.is_finished() {
+        return Err(bad("neither permittedSubtrees nor excludedSubtrees"));
+    }
+    while !r.is_finished() {
+        let subtrees = next(&mut r, "GeneralSubtrees")?;
+        let mut t = SliceReader::new(subtrees.value()).map_err(|e| bad(&e.to_string()))?;
+        if t.is_finished() {
+            return Err(bad("an empty list of subtrees"));
+        }
+        while !t.is_finished() {
+            let subtree = next(&mut t, "GeneralSubtree")?;
+            let mut f = SliceReader::new(subtree.value()).map_err(|e| bad(&e.to_string()))?;
+            let base = next(&mut f, "base")?;
+            if !f.is_finished() {
+                return Err(bad("a subtree with minimum or maximum"));
+            }
+            if let Tag::ContextSpecific { number, .. } = base.tag()
+                && number.value() == 2
+            {
+                let name = base.value();
+                if name.starts_with(b".") || name.contains(&b'*') || !dns_syntax_ok(name) {
+                    return Err(bad(&format!(
+                        "dNSName constraint {:?} is not a host name",
+                        String::from_utf8_lossy(name)
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// For a server name check: a subject commonName that names the same host or address as
+/// a subjectAltName entry must be a character-for-character copy of it (RFC 5952 text
+/// for IPv6), and a commonName holding a domain name is in ASCII (A-labels), as CA/Browser
+/// Forum BR 7.1.4.3 requires. (A commonName naming something else is ignored, as
+/// RFC 6125 and BetterTLS expect.)
+pub(crate) fn check_common_names(view: &CertView<'_>) -> Result<(), String> {
+    let names = match view.extension(SAN) {
+        Some(san) => general_names(san.value)?,
+        None => Vec::new(),
+    };
+    for cn in common_names(view.subject)? {
+        let text = String::from_utf8_lossy(cn);
+        if !cn.is_ascii() && cn.contains(&b'.') {
+            return Err(format!(
+                "commonName {text:?} is an internationalized domain name not in A-label form"
+            ));
+        }
+        for (tag, value) in &names {
+            let same_thing = match tag {
+                2 => value.eq_ignore_ascii_case(cn),
+                7 => loose_ip(&text).is_some_and(|ip| ip_octets(ip) == *value),
+                _ => false,
+            };
+            let exact = match tag {
+                7 => ip_text(value).is_some_and(|t| t.as_bytes() == cn),
+                _ => *value == cn,
+            };
+            if same_thing && !exact {
+                return Err(format!(
+                    "commonName {text:?} names a subjectAltName entry but is not a \
+                     character-for-character copy of it"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An IP address in any of the spellings people write: dotted decimal with leading
+/// zeros, one hexadecimal number, IPv6 in upper case or uncompressed.
+fn loose_ip(text: &str) -> Option<std::net::IpAddr> {
+    if let Ok(v6) = text.parse::<std::net::Ipv6Addr>() {
+        return Some(v6.into());
+    }
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16)
+            .ok()
+            .map(|n| std::net::Ipv4Addr::from(n).into());
+    }
+    let parts: Vec<u8> = text
+        .split('.')
+        .map(|p| p.parse::<u8>().ok())
+        .collect::<Option<_>>()?;
+    let octets: [u8; 4] = parts.try_into().ok()?;
+    Some(std::net::Ipv4Addr::from(octets).into())
+}
+
+fn ip_octets(ip: std::net::IpAddr) -> Vec<u8> {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
+        std::net::IpAddr::V6(v6) => v6.octets().to_vec(),
+    }
+}
+
+fn ip_text(octets: &[u8]) -> Option<String> {
+    match octets.len() {
+        4 => <[u8; 4]>::try_from(octets)
+            .ok()
+            .map(|o| std::net::Ipv4Addr::from(o).to_string()),
+        16 => <[u8; 16]>::try_from(octets)
+            .ok()
+            .map(|o| std::net::Ipv6Addr::from(o).to_string()),
+        _ => None,
+    }
+}
+
+/// The values (raw string bytes) of the commonName attributes of a Name's content.
+fn common_names(name: &[u8]) -> Result<Vec<&[u8]>, String> {
+    const CN: &[u8] = &[0x55, 0x04, 0x03];
+    let mut out = Vec::new();
+    let mut r = SliceReader::new(name).map_err(|e| e.to_string())?;
+    while !r.is_finished() {
+        let rdn = next(&mut r, "RelativeDistinguishedName")?;
+        let mut set = SliceReader::new(rdn.value()).map_err(|e| e.to_string())?;
+        while !set.is_finished() {
+            let atv = next(&mut set, "AttributeTypeAndValue")?;
+            let mut a = SliceReader::new(atv.value()).map_err(|e| e.to_string())?;
+            let oid = next(&mut a, "type")?;
+            let value = next(&mut a, "value")?;
+            if oid.value() == CN {
+                out.push(value.value());
+            }
+        }
+    }
+    Ok(out)
+}
