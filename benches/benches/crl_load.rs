@@ -1,0 +1,218 @@
+//! The cost of loading a big CRL (P-256 issuer): 1,000,000 entries with
+//! `CERTGATE_BENCH_1M=1`, 100,000 otherwise, so a build or a quick run stays cheap.
+//!
+//! - Load time, with criterion: certgate's `RevocationStore` (parse, check the signature
+//!   once, fill the hash set) beside rustls' `WebPkiClientVerifier` built with the same
+//!   CRL (`with_crls` + `build`, which parses it into webpki's owned form).
+//! - Memory, which criterion cannot measure: a counting global allocator records the
+//!   bytes allocated and not yet freed, and their high-water mark, around one build of
+//!   each. "Held" is what the built value keeps once the input CRL bytes are dropped;
+//!   "peak" is the most allocated at once while building, the input included. Printed
+//!   to stderr before the timings.
+
+// The workspace forbids unsafe code (benches/Cargo.toml lowers it to deny so that this
+// file alone may allow it): a global allocator cannot be written without it.
+// The only unsafe here is `GlobalAlloc`'s, forwarding every call to `System` unchanged.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use certgate_ca::cfssl::CsrJson;
+use certgate_ca::{KeySigner, KeySpec, PrivateKey, RevokedEntry, RootCaBuilder};
+use certgate_verify::RevocationStore;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
+use rustls::server::WebPkiClientVerifier;
+use time::{Duration, OffsetDateTime};
+
+/// [`System`], counting the bytes it has handed out and not yet taken back.
+struct CountingAllocator;
+
+/// Bytes allocated and not yet freed.
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+/// The most [`CURRENT`] has been since the last [`measure`] began.
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn grew(bytes: usize) {
+    let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(bytes: usize) {
+    CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments and returns its
+// result unchanged; the counters are plain atomics and never allocate.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, which `System` shares.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator, that is from `System`, with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` came from `System` with `layout`; the caller upholds the rest.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                shrank(layout.size() - new_size);
+            }
+        }
+        new
+    }
+}
+
+/// What building one value cost in memory, in bytes.
+struct Footprint {
+    held: usize,
+    peak: usize,
+}
+
+/// Runs `build` and reports what it allocated: kept by its result, and at most.
+fn measure<T>(build: impl FnOnce() -> T) -> (T, Footprint) {
+    let base = CURRENT.load(Ordering::SeqCst);
+    PEAK.store(base, Ordering::SeqCst);
+    let value = build();
+    let footprint = Footprint {
+        held: CURRENT.load(Ordering::SeqCst).saturating_sub(base),
+        peak: PEAK.load(Ordering::SeqCst).saturating_sub(base),
+    };
+    (value, footprint)
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn crl_load(c: &mut Criterion) {
+    let size: usize = if std::env::var_os("CERTGATE_BENCH_1M").is_some() {
+        1_000_000
+    } else {
+        100_000
+    };
+    eprintln!("crl_load: a CRL of {size} entries (CERTGATE_BENCH_1M=1 for 1,000,000)");
+
+    let csr = CsrJson::from_json(br#"{"CN": "Bench Root"}"#, "bench").expect("root json");
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).expect("root key");
+    let root = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key)))
+        .build()
+        .expect("root");
+    let root_der = CertificateDer::from(root.certificate.der().to_vec());
+    let t = OffsetDateTime::now_utc();
+    let crl = root
+        .ca
+        .crl(1, t - Duration::minutes(1), t + Duration::days(1))
+        .with_entries((0..size).map(|i| {
+            RevokedEntry {
+                serial: (u64::try_from(i).expect("size") + 0x1_0000_0000)
+                    .to_be_bytes()
+                    .to_vec(),
+                revoked_at: t,
+                reason: None,
+            }
+        }))
+        .build()
+        .expect("crl");
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root_der.clone()).expect("root");
+    let roots = Arc::new(roots);
+
+    let build_certgate = |der: &[u8]| {
+        RevocationStore::builder([root_der.as_ref()])
+            .expect("issuer")
+            .with_crls(der, "bench")
+            .expect("crl")
+            .build()
+            .expect("store")
+    };
+    let build_webpki = |der: CertificateRevocationListDer<'static>| {
+        WebPkiClientVerifier::builder_with_provider(Arc::clone(&roots), Arc::clone(&provider))
+            .with_crls([der])
+            .build()
+            .expect("webpki verifier")
+    };
+
+    // Memory first, before criterion allocates anything of its own. Each input is a
+    // fresh copy of the CRL, as if just read from a file, allocated inside the
+    // measurement and dropped before "held" is read.
+    let (store, certgate) = measure(|| {
+        let der = crl.der().to_vec();
+        let store = build_certgate(&der);
+        drop(der);
+        store
+    });
+    drop(store);
+    let (verifier, webpki) = measure(|| {
+        // Moved into the builder; the verifier keeps its own parsed copy.
+        build_webpki(CertificateRevocationListDer::from(crl.der().to_vec()))
+    });
+    drop(verifier);
+    eprintln!(
+        "\nmemory after loading a CRL of {size} entries ({:.1} MiB of DER):",
+        mib(crl.der().len())
+    );
+    eprintln!("| | MiB held | MiB peak |");
+    eprintln!("|---|---|---|");
+    for (name, footprint) in [("certgate", certgate), ("webpki", webpki)] {
+        eprintln!(
+            "| {name} | {:.1} | {:.1} |",
+            mib(footprint.held),
+            mib(footprint.peak)
+        );
+    }
+    eprintln!();
+
+    let mut group = c.benchmark_group("crl_load/p256-issuer");
+    group.sample_size(10);
+    group.bench_function(format!("certgate/crl-{size}"), |b| {
+        b.iter_batched(
+            || (),
+            |()| build_certgate(crl.der()),
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function(format!("webpki/crl-{size}"), |b| {
+        b.iter_batched(
+            || CertificateRevocationListDer::from(crl.der().to_vec()),
+            build_webpki,
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+// criterion_group! makes an undocumented public function.
+#[allow(missing_docs)]
+mod group {
+    use super::*;
+    criterion_group!(benches, crl_load);
+}
+use group::benches;
+criterion_main!(benches);
