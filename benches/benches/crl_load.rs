@@ -4,89 +4,26 @@
 //! - Load time, with criterion: certgate's `RevocationStore` (parse, check the signature
 //!   once, fill the hash set) beside rustls' `WebPkiClientVerifier` built with the same
 //!   CRL (`with_crls` + `build`, which parses it into webpki's owned form).
-//! - Memory, which criterion cannot measure: a counting global allocator records the
+//! - Memory, which criterion cannot measure: a counting global allocator (`peak_alloc`) records the
 //!   bytes allocated and not yet freed, and their high-water mark, around one build of
 //!   each. "Held" is what the built value keeps once the input CRL bytes are dropped;
 //!   "peak" is the most allocated at once while building, the input included. Printed
 //!   to stderr before the timings.
 
-// The workspace forbids unsafe code (benches/Cargo.toml lowers it to deny so that this
-// file alone may allow it): a global allocator cannot be written without it.
-// The only unsafe here is `GlobalAlloc`'s, forwarding every call to `System` unchanged.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use certgate_ca::cfssl::CsrJson;
 use certgate_ca::{KeySigner, KeySpec, PrivateKey, RevokedEntry, RootCaBuilder};
 use certgate_verify::RevocationStore;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use peak_alloc::PeakAlloc;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 use rustls::server::WebPkiClientVerifier;
 use time::{Duration, OffsetDateTime};
 
-/// [`System`], counting the bytes it has handed out and not yet taken back.
-struct CountingAllocator;
-
-/// Bytes allocated and not yet freed.
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-/// The most [`CURRENT`] has been since the last [`measure`] began.
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
+/// The system allocator, counting bytes in use and their high-water mark.
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-fn grew(bytes: usize) {
-    let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-fn shrank(bytes: usize) {
-    CURRENT.fetch_sub(bytes, Ordering::Relaxed);
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments and returns its
-// result unchanged; the counters are plain atomics and never allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, which `System` shares.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
-        }
-        ptr
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from this allocator, that is from `System`, with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        shrank(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `ptr` came from `System` with `layout`; the caller upholds the rest.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                shrank(layout.size() - new_size);
-            }
-        }
-        new
-    }
-}
+static ALLOCATOR: PeakAlloc = PeakAlloc;
 
 /// What building one value cost in memory, in bytes.
 struct Footprint {
@@ -96,12 +33,12 @@ struct Footprint {
 
 /// Runs `build` and reports what it allocated: kept by its result, and at most.
 fn measure<T>(build: impl FnOnce() -> T) -> (T, Footprint) {
-    let base = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
+    let base = ALLOCATOR.current_usage();
+    ALLOCATOR.reset_peak_usage();
     let value = build();
     let footprint = Footprint {
-        held: CURRENT.load(Ordering::SeqCst).saturating_sub(base),
-        peak: PEAK.load(Ordering::SeqCst).saturating_sub(base),
+        held: ALLOCATOR.current_usage().saturating_sub(base),
+        peak: ALLOCATOR.peak_usage().saturating_sub(base),
     };
     (value, footprint)
 }

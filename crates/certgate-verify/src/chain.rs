@@ -220,6 +220,46 @@ impl ChainVerifier {
         expected_peer_name: Option<&ServerName<'_>>,
         now: UnixTime,
     ) -> Result<VerifiedChain, FailureReason> {
+        self.verify(
+            leaf,
+            intermediates,
+            usage,
+            expected_peer_name,
+            now,
+            |anchor, n| {
+                let subject = anchor.subject.as_ref();
+                let mut name = vec![0x30];
+                push_len(&mut name, subject.len());
+                name.extend_from_slice(subject);
+                VerifiedChain {
+                    anchor_subject: crate::dn::format(&name, false),
+                    intermediates: n,
+                }
+            },
+        )
+    }
+
+    /// [`verify_chain`](Self::verify_chain) without a result to build: the handshake
+    /// path, which needs only yes or no.
+    pub(crate) fn check_chain(
+        &self,
+        leaf: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        usage: &Usage,
+        now: UnixTime,
+    ) -> Result<(), FailureReason> {
+        self.verify(leaf, intermediates, usage, None, now, |_, _| ())
+    }
+
+    fn verify<T>(
+        &self,
+        leaf: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        usage: &Usage,
+        expected_peer_name: Option<&ServerName<'_>>,
+        now: UnixTime,
+        found: impl FnOnce(&TrustAnchor<'_>, usize) -> T,
+    ) -> Result<T, FailureReason> {
         let cert = EndEntityCert::try_from(leaf).map_err(|e| reason_of(&e))?;
         let view = CertView::parse(leaf).map_err(FailureReason::Malformed)?;
         rfc5280::check(&view, Role::Leaf).map_err(FailureReason::Malformed)?;
@@ -334,16 +374,10 @@ impl ChainVerifier {
             Some(&check_path),
         );
         match result {
-            Ok(path) => {
-                let subject = path.anchor().subject.as_ref();
-                let mut name = vec![0x30];
-                push_len(&mut name, subject.len());
-                name.extend_from_slice(subject);
-                Ok(VerifiedChain {
-                    anchor_subject: crate::dn::format(&name, false),
-                    intermediates: path.intermediate_certificates().count(),
-                })
-            }
+            Ok(path) => Ok(found(
+                path.anchor(),
+                path.intermediate_certificates().count(),
+            )),
             Err(e) => Err(ours.take().unwrap_or_else(|| reason_of(&e))),
         }
     }

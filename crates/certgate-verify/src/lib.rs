@@ -26,13 +26,50 @@
 //!   `RevocationStore`'s generation, or resumption is off.
 //! - [`ClientCertInfo`] builds without rustls, for policy engines and fuzzing.
 //!
-//! ```ignore
-//! let verifier = ClientVerifier::builder(anchors)
-//!     .with_revocation(store.clone(), RevocationPolicy::default())
-//!     .build()?;
-//! let config = rustls::ServerConfig::builder()
-//!     .with_client_cert_verifier(Arc::new(verifier))
-//!     .with_single_cert(server_chain, server_key)?;
+//! Verifying client certificates in your own `ServerConfig` (the README shows the same
+//! code):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! use certgate_verify::{
+//!     ClientVerifier, Resumption, RevocationPolicy, RevocationStore, VerifyMode, apply_resumption,
+//! };
+//! use rustls::pki_types::pem::PemObject;
+//! use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let anchors: Vec<CertificateDer<'static>> =
+//!         CertificateDer::pem_file_iter("ca.pem")?.collect::<Result<_, _>>()?;
+//!     // CRLs are checked once, here; the watcher swaps in new ones when the file changes.
+//!     let store = RevocationStore::builder(anchors.iter().map(|c| c.as_ref()))?
+//!         .with_crl_file("crl.pem")
+//!         .build()?;
+//!     let _watcher = store.watch(Duration::from_secs(30))?;
+//!     let verifier = Arc::new(
+//!         ClientVerifier::builder(anchors)
+//!             .with_revocation(store.clone(), RevocationPolicy::default())
+//!             .with_mode(VerifyMode::Report) // complete every handshake, decide in HTTP
+//!             .build()?,
+//!     );
+//!     let chain = CertificateDer::pem_file_iter("server.pem")?.collect::<Result<_, _>>()?;
+//!     let mut config = rustls::ServerConfig::builder()
+//!         .with_client_cert_verifier(verifier.clone())
+//!         .with_single_cert(chain, PrivateKeyDer::from_pem_file("server-key.pem")?)?;
+//!     // A resumed session skips the verifier: end sessions whenever the CRLs change.
+//!     apply_resumption(&mut config, Resumption::TiedTo(store));
+//!
+//!     // ... accept a connection with `config`; after the handshake, per request:
+//!     let conn = rustls::ServerConnection::new(Arc::new(config))?;
+//!     let info = verifier.verify_presented(conn.peer_certificates(), UnixTime::now());
+//!     if !info.verified() {
+//!         // 403, and say why: "revoked", "expired", "unknown-ca", ...
+//!         let why = info.failure_reason().map_or("no certificate", |r| r.id());
+//!         println!("403 {why}");
+//!     }
+//!     Ok(())
+//! }
 //! ```
 #![forbid(unsafe_code)]
 

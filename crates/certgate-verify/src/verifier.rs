@@ -187,17 +187,15 @@ impl ClientCertVerifier for ClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        match (
-            self.mode,
-            self.verify_client(end_entity, intermediates, now),
-        ) {
-            (VerifyMode::Report, _) | (VerifyMode::Enforce, Ok(_)) => {
-                Ok(ClientCertVerified::assertion())
-            }
-            (VerifyMode::Enforce, Err(reason)) => Err(rustls::Error::InvalidCertificate(
-                certificate_error(&reason),
-            )),
+        // In report mode the application verifies after the handshake
+        // (`verify_presented`); the handshake only proves the client holds the key.
+        if self.mode == VerifyMode::Report {
+            return Ok(ClientCertVerified::assertion());
         }
+        self.chain
+            .check_chain(end_entity, intermediates, &self.usage, now)
+            .map(|()| ClientCertVerified::assertion())
+            .map_err(|reason| rustls::Error::InvalidCertificate(certificate_error(&reason)))
     }
 
     fn verify_tls12_signature(
