@@ -276,7 +276,7 @@ impl ChainVerifier {
         if let Some(name) = expected_peer_name {
             cert.verify_is_valid_for_subject_name(name)
                 .map_err(|_| FailureReason::NameMismatch)?;
-            crate::names::check_common_names(&view).map_err(FailureReason::Malformed)?;
+            crate::names::check_server_names(&view).map_err(FailureReason::Malformed)?;
         }
         let mut all: Vec<CertificateDer<'_>> = intermediates
             .iter()

@@ -78,11 +78,30 @@ pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), String> {
 /// for IPv6), and a commonName holding a domain name is in ASCII (A-labels), as CA/Browser
 /// Forum BR 7.1.4.3 requires. (A commonName naming something else is ignored, as
 /// RFC 6125 and BetterTLS expect.)
-pub(crate) fn check_common_names(view: &CertView<'_>) -> Result<(), String> {
+///
+/// Also the server-certificate rules that would refuse reasonable client certificates:
+/// a critical subjectAltName beside a non-empty subject (RFC 5280 4.2.1.6 says SHOULD
+/// NOT) and dNSNames outside the preferred name syntax (device names with `_`).
+pub(crate) fn check_server_names(view: &CertView<'_>) -> Result<(), String> {
     let names = match view.extension(SAN) {
+        Some(san) if san.critical && !view.subject.is_empty() => {
+            return Err(
+                "subjectAltName is critical although the subject is not empty \
+                 (RFC 5280 4.2.1.6)"
+                    .into(),
+            );
+        }
         Some(san) => general_names(san.value)?,
         None => Vec::new(),
     };
+    for (tag, value) in &names {
+        if *tag == 2 && !dns_syntax_ok(value) {
+            return Err(format!(
+                "subjectAltName dNSName {:?} is not a host name (RFC 5280 4.2.1.6)",
+                String::from_utf8_lossy(value)
+            ));
+        }
+    }
     for cn in common_names(view.subject)? {
         let text = String::from_utf8_lossy(cn);
         if !cn.is_ascii() && cn.contains(&b'.') {

@@ -4,7 +4,7 @@
 
 use der::asn1::AnyRef;
 
-use crate::names::{check_name_constraints, dns_syntax_ok, general_names};
+use crate::names::check_name_constraints;
 use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 
 const SKI: &[u8] = &[0x55, 0x1d, 0x0e];
@@ -279,23 +279,6 @@ pub(crate) fn check(view: &CertView<'_>, role: Role) -> Result<(), String> {
             }
             if aki.is_none() && !view.self_issued() {
                 return Err("no authorityKeyIdentifier (RFC 5280 4.2.1.1)".into());
-            }
-            if let Some(san) = view.extension(SAN) {
-                if san.critical && !view.subject.is_empty() {
-                    return Err(
-                        "subjectAltName is critical although the subject is not empty \
-                         (RFC 5280 4.2.1.6)"
-                            .into(),
-                    );
-                }
-                for (tag, value) in general_names(san.value)? {
-                    if tag == 2 && !dns_syntax_ok(value) {
-                        return Err(format!(
-                            "subjectAltName dNSName {:?} is not a host name (RFC 5280 4.2.1.6)",
-                            String::from_utf8_lossy(value)
-                        ));
-                    }
-                }
             }
         }
         Role::Intermediate => {
