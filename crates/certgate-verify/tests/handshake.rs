@@ -5,79 +5,18 @@
 
 use std::sync::Arc;
 
-use certgate_ca::cfssl::SigningConfig;
-use certgate_ca::{
-    CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey, RevokedEntry,
-    RootCaBuilder,
-};
+use certgate_ca::RevokedEntry;
 use certgate_verify::{
     ClientVerifier, FailureReason, RevocationPolicy, RevocationStore, UnknownStatusPolicy,
     VerifyMode,
 };
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::{AlertDescription, ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 use time::{Duration, OffsetDateTime};
 
-const PROFILES: &str = r#"{"signing": {"profiles": {
-  "client": {"usages": ["digital signature", "client auth"], "expiry": "720h"},
-  "server": {"usages": ["digital signature", "server auth"], "expiry": "720h"},
-  "expired": {"usages": ["digital signature", "client auth"], "not_before": "2020-01-01T00:00:00Z", "not_after": "2021-01-01T00:00:00Z"}}}}"#;
+mod common;
 
-struct Ca {
-    ca: CertificateAuthority,
-    der: CertificateDer<'static>,
-}
-
-fn ca(cn: &str) -> Ca {
-    let csr =
-        certgate_ca::cfssl::CsrJson::from_json(format!(r#"{{"CN": "{cn}"}}"#).as_bytes(), "t")
-            .unwrap();
-    let made = RootCaBuilder::new(
-        &csr,
-        Box::new(KeySigner::new(
-            PrivateKey::generate(KeySpec::EcdsaP256).unwrap(),
-        )),
-    )
-    .build()
-    .unwrap();
-    Ca {
-        der: CertificateDer::from(made.certificate.der().to_vec()),
-        ca: made.ca,
-    }
-}
-
-/// A key and a certificate from `ca` under `profile`, with `serial`.
-fn issue(
-    ca: &Ca,
-    cn: &str,
-    hosts: &str,
-    profile: &str,
-    serial: u8,
-) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
-    let json = certgate_ca::cfssl::CsrJson::from_json(
-        format!(r#"{{"CN": "{cn}", "hosts": [{hosts}]}}"#).as_bytes(),
-        "t",
-    )
-    .unwrap();
-    let (key, req) = CertificateRequest::generate(&json).unwrap();
-    let config = SigningConfig::from_json(PROFILES.as_bytes(), "profiles").unwrap();
-    let cert = ca
-        .ca
-        .issue(&req, config.profile(profile).unwrap())
-        .with_serial(&[serial])
-        .build()
-        .unwrap();
-    (
-        vec![CertificateDer::from(cert.der().to_vec())],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-            key.to_pkcs8_der().unwrap().to_vec(),
-        )),
-    )
-}
-
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
+use common::{Ca, ca, client_config, issue, provider};
 
 fn server_config(verifier: ClientVerifier, server_ca: &Ca) -> Arc<ServerConfig> {
     let (chain, key) = issue(server_ca, "localhost", r#""localhost""#, "server", 1);
@@ -89,22 +28,6 @@ fn server_config(verifier: ClientVerifier, server_ca: &Ca) -> Arc<ServerConfig> 
             .with_single_cert(chain, key)
             .unwrap(),
     )
-}
-
-fn client_config(
-    server_ca: &Ca,
-    client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
-) -> Arc<ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(server_ca.der.clone()).unwrap();
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots);
-    Arc::new(match client {
-        Some((chain, key)) => builder.with_client_auth_cert(chain, key).unwrap(),
-        None => builder.with_no_client_auth(),
-    })
 }
 
 /// Runs a handshake in memory. Returns the server connection and, on failure, the

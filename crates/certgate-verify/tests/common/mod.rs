@@ -1,5 +1,5 @@
 //! A test PKI made with certgate-ca and in-memory rustls handshakes, shared by the
-//! host-trust and resumption tests (each uses part of it).
+//! handshake, host-trust and resumption tests (each uses part of it).
 
 #![allow(dead_code)]
 
@@ -24,7 +24,8 @@ use time::{Duration, OffsetDateTime};
 
 const PROFILES: &str = r#"{"signing": {"profiles": {
   "client": {"usages": ["digital signature", "client auth"], "expiry": "720h"},
-  "server": {"usages": ["digital signature", "server auth"], "expiry": "720h"}}}}"#;
+  "server": {"usages": ["digital signature", "server auth"], "expiry": "720h"},
+  "expired": {"usages": ["digital signature", "client auth"], "not_before": "2020-01-01T00:00:00Z", "not_after": "2021-01-01T00:00:00Z"}}}}"#;
 
 /// A certificate and its key.
 pub(crate) type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
