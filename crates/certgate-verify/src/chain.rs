@@ -324,7 +324,7 @@ impl ChainVerifier {
                     webpki::Error::MaximumPathDepthExceeded,
                 );
             }
-            if let Some((store, policy)) = &self.revocation {
+            if let Some((_, policy)) = &self.revocation {
                 let checked = match policy.depth {
                     RevocationCheckDepth::EndEntity => &certs[..1],
                     RevocationCheckDepth::Chain => &certs[..],
@@ -338,26 +338,17 @@ impl ChainVerifier {
                         Some(issuer) => issuer.der(),
                         None => CertificateDer::from(anchor_der),
                     };
-                    let status = store.status_on_path(
+                    if let Err(reason) = self.revocation_verdict(
                         cert.issuer(),
                         cert.serial(),
                         issuer_der.as_ref(),
                         seconds,
-                        policy.expiration,
-                    );
-                    match status {
-                        RevocationStatus::Good => {}
-                        RevocationStatus::Revoked(_) => {
-                            return fail(FailureReason::Revoked, webpki::Error::CertRevoked);
-                        }
-                        RevocationStatus::Unknown | RevocationStatus::Stale
-                            if policy.unknown_status == UnknownStatusPolicy::Allow => {}
-                        RevocationStatus::Unknown | RevocationStatus::Stale => {
-                            return fail(
-                                FailureReason::RevocationStatusUnknown,
-                                webpki::Error::UnknownRevocationStatus,
-                            );
-                        }
+                    ) {
+                        let err = match reason {
+                            FailureReason::Revoked => webpki::Error::CertRevoked,
+                            _ => webpki::Error::UnknownRevocationStatus,
+                        };
+                        return fail(reason, err);
                     }
                 }
             }
@@ -373,12 +364,24 @@ impl ChainVerifier {
             None,
             Some(&check_path),
         );
-        match result {
-            Ok(path) => Ok(found(
+        match (result, ours.take()) {
+            (Ok(path), _) => Ok(found(
                 path.anchor(),
                 path.intermediate_certificates().count(),
             )),
-            Err(e) => Err(ours.take().unwrap_or_else(|| reason_of(&e))),
+            // webpki refuses every rfc822Name constraint; one path shape it cannot check
+            // is checked here (leaf, one email-constrained intermediate, anchor).
+            (Err(webpki::Error::NameConstraintViolation), None) => {
+                match crate::email_nc::verify(self, leaf, &view, intermediates, usage, now) {
+                    Some(Ok(index)) => match self.anchors.get(index) {
+                        Some(anchor) => Ok(found(anchor, 1)),
+                        None => Err(FailureReason::UnknownIssuer),
+                    },
+                    Some(Err(reason)) => Err(reason),
+                    None => Err(reason_of(&webpki::Error::NameConstraintViolation)),
+                }
+            }
+            (Err(e), ours) => Err(ours.unwrap_or_else(|| reason_of(&e))),
         }
     }
 
@@ -410,8 +413,62 @@ impl ChainVerifier {
         info.with_verdict(verdict)
     }
 
+    /// What the revocation store and policy say of the certificate with `serial` from
+    /// `issuer` (a DER name), issued by the certificate `issuer_der`. `Ok` without a store.
+    pub(crate) fn revocation_verdict(
+        &self,
+        issuer: &[u8],
+        serial: &[u8],
+        issuer_der: &[u8],
+        seconds: u64,
+    ) -> Result<(), FailureReason> {
+        let Some((store, policy)) = &self.revocation else {
+            return Ok(());
+        };
+        match store.status_on_path(issuer, serial, issuer_der, seconds, policy.expiration) {
+            RevocationStatus::Good => Ok(()),
+            RevocationStatus::Revoked(_) => Err(FailureReason::Revoked),
+            RevocationStatus::Unknown | RevocationStatus::Stale
+                if policy.unknown_status == UnknownStatusPolicy::Allow =>
+            {
+                Ok(())
+            }
+            RevocationStatus::Unknown | RevocationStatus::Stale => {
+                Err(FailureReason::RevocationStatusUnknown)
+            }
+        }
+    }
+
+    /// Whether the whole chain's revocation is checked (not only the leaf's).
+    pub(crate) fn checks_chain_revocation(&self) -> bool {
+        self.revocation
+            .as_ref()
+            .is_some_and(|(_, p)| p.depth == RevocationCheckDepth::Chain)
+    }
+
+    /// Accessors for the email name-constraint path.
+    pub(crate) fn trust_anchors(&self) -> &[TrustAnchor<'static>] {
+        &self.anchors
+    }
+
+    pub(crate) fn anchor_validity(&self, index: usize) -> Option<(u64, u64)> {
+        self.anchor_validity.get(index).copied()
+    }
+
+    pub(crate) fn configured_intermediates(&self) -> &[CertificateDer<'static>] {
+        &self.intermediates
+    }
+
+    pub(crate) fn max_intermediates(&self) -> Option<usize> {
+        self.max_intermediates
+    }
+
+    pub(crate) fn algorithms(&self) -> &'static [&'static dyn SignatureVerificationAlgorithm] {
+        self.algorithms
+    }
+
     /// The RFC 5280 checks of an intermediate: computed at build for configured ones.
-    fn check_intermediate(&self, der: &[u8]) -> Result<(), String> {
+    pub(crate) fn check_intermediate(&self, der: &[u8]) -> Result<(), String> {
         if let Some(i) = self
             .intermediates
             .iter()

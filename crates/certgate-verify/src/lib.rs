@@ -80,6 +80,8 @@ mod crl;
 #[cfg(feature = "rustls")]
 mod crl_input;
 mod dn;
+#[cfg(feature = "rustls")]
+mod email_nc;
 mod error;
 #[cfg(feature = "rustls")]
 mod host;

@@ -11,9 +11,9 @@ const SKI: &[u8] = &[0x55, 0x1d, 0x0e];
 const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
 pub(crate) const SAN: &[u8] = &[0x55, 0x1d, 0x11];
 const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
-const NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
+pub(crate) const NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
 const AKI: &[u8] = &[0x55, 0x1d, 0x23];
-const EKU: &[u8] = &[0x55, 0x1d, 0x25];
+pub(crate) const EKU: &[u8] = &[0x55, 0x1d, 0x25];
 const AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
 
 /// The keyCertSign bit of keyUsage (RFC 5280 4.2.1.3).
@@ -42,10 +42,10 @@ pub(crate) struct Extension<'a> {
 #[derive(Debug)]
 pub(crate) struct CertView<'a> {
     version: u8,
-    serial: &'a [u8],
+    pub(crate) serial: &'a [u8],
     inner_algorithm: AnyRef<'a>,
     outer_algorithm: AnyRef<'a>,
-    issuer: &'a [u8],
+    pub(crate) issuer: &'a [u8],
     pub(crate) subject: &'a [u8],
     spki: &'a [u8],
     pub(crate) extensions: Vec<Extension<'a>>,

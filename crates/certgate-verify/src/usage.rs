@@ -133,6 +133,11 @@ impl Usage {
         self.leaf_must_list && !self.required.is_empty()
     }
 
+    /// The extended key usages required.
+    pub(crate) fn required_ekus(&self) -> &[&'static [u8]] {
+        &self.required
+    }
+
     /// The validator webpki runs on every certificate of a path.
     pub(crate) fn validator(&self) -> IfPresent<'_> {
         IfPresent(&self.required)

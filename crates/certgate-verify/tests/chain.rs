@@ -23,7 +23,11 @@ const CONFIG: &str = r#"{"signing": {"profiles": {
   "client": {"usages": ["digital signature", "client auth"], "expiry": "720h"},
   "server": {"usages": ["digital signature", "server auth"], "expiry": "720h"},
   "intermediate": {"usages": ["cert sign", "crl sign"], "expiry": "8760h",
-                   "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}}}}}"#;
+                   "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}},
+  "email-ca": {"usages": ["cert sign", "crl sign"], "expiry": "8760h",
+               "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true},
+               "name_constraints": {"permitted_email": ["example.com"], "excluded_email": ["mallory@example.com"],
+                                    "permitted_dns": ["example.com"]}}}}}"#;
 
 fn at(t: OffsetDateTime) -> UnixTime {
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(
@@ -280,4 +284,106 @@ fn a_crl_of_an_issuer_first_seen_on_a_path_is_checked_then() {
 /// An intermediate CA named like the one of [`pki`], with another key.
 fn pki_with_same_names() -> CertificateAuthority {
     pki().ica
+}
+
+#[test]
+fn email_name_constraints_webpki_refuses_are_checked_here() {
+    // webpki fails closed on every rfc822Name constraint (rustls/webpki#445); a device
+    // certificate with an email SAN under a CA limited to example.com must still work.
+    let root_json = CsrJson::from_json(br#"{"CN": "Email Root"}"#, "t").unwrap();
+    let root = RootCaBuilder::new(&root_json, Box::new(signer().1))
+        .with_now(NOW)
+        .with_serial(&[1])
+        .build()
+        .unwrap();
+    let root_der = CertificateDer::from(root.certificate.der().to_vec());
+    let (key, ica) = issue(&root.ca, "Email CA", &[], "email-ca", 2);
+    let ica_ca = CertificateAuthority::new(
+        CaCertificate::from_der(&ica, "email-ca").unwrap(),
+        Box::new(KeySigner::new(key)),
+    )
+    .unwrap();
+    let alice = issue(&ica_ca, "alice", &["alice@example.com"], "client", 3).1;
+    let mallory = issue(&ica_ca, "mallory", &["mallory@example.com"], "client", 4).1;
+    let eve = issue(&ica_ca, "eve", &["eve@example.org"], "client", 5).1;
+    let sub = issue(&ica_ca, "sub", &["bob@mail.example.com"], "client", 6).1;
+    let outside_dns = issue(
+        &ica_ca,
+        "dns",
+        &["alice@example.com", "www.example.org"],
+        "client",
+        7,
+    )
+    .1;
+
+    let v = ChainVerifier::builder(vec![root_der.clone()])
+        .with_check_time(at(NOW))
+        .build()
+        .unwrap();
+    let ints = [ica.clone()];
+    let usage = Usage::client_auth();
+    let check = |leaf: &CertificateDer<'static>| v.verify_chain(leaf, &ints, &usage, None, at(NOW));
+    let ok = check(&alice).unwrap();
+    assert_eq!(ok.intermediates, 1);
+    assert_eq!(ok.anchor_subject, "CN=Email Root");
+    assert!(check(&mallory).is_err(), "excluded mailbox");
+    assert!(check(&eve).is_err(), "another domain");
+    assert!(
+        check(&sub).is_err(),
+        "a host below example.com is not example.com"
+    );
+    assert!(
+        check(&outside_dns).is_err(),
+        "the intermediate's DNS constraint still holds"
+    );
+    // Not without the intermediate, and not after it expired.
+    assert!(v.verify_chain(&alice, &[], &usage, None, at(NOW)).is_err());
+    assert_eq!(
+        v.verify_chain(
+            &alice,
+            &ints,
+            &usage,
+            None,
+            at(NOW + time::Duration::days(400))
+        ),
+        Err(FailureReason::Expired)
+    );
+    // Nor for a usage the leaf does not have.
+    assert_eq!(
+        v.verify_chain(&alice, &ints, &Usage::server_auth(), None, at(NOW)),
+        Err(FailureReason::WrongKeyUsage)
+    );
+
+    // Revocation applies on this path too: the leaf by the intermediate's CRL, and the
+    // intermediate by the root's.
+    let store = |ica_revokes: &[u8], root_revokes: &[u8]| {
+        RevocationStore::builder([root_der.as_ref(), ica.as_ref()])
+            .unwrap()
+            .with_crls(&crl_of(&ica_ca, 1, ica_revokes), "ica.crl")
+            .unwrap()
+            .with_crls(&crl_of(&root.ca, 1, root_revokes), "root.crl")
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    let with = |s: RevocationStore| {
+        ChainVerifier::builder(vec![root_der.clone()])
+            .with_check_time(at(NOW))
+            .with_revocation(s, RevocationPolicy::default())
+            .build()
+            .unwrap()
+    };
+    assert!(
+        with(store(&[9], &[9]))
+            .verify_chain(&alice, &ints, &usage, None, at(NOW))
+            .is_ok()
+    );
+    assert_eq!(
+        with(store(&[3], &[9])).verify_chain(&alice, &ints, &usage, None, at(NOW)),
+        Err(FailureReason::Revoked)
+    );
+    assert_eq!(
+        with(store(&[9], &[2])).verify_chain(&alice, &ints, &usage, None, at(NOW)),
+        Err(FailureReason::Revoked)
+    );
 }
