@@ -74,6 +74,8 @@
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "rustls")]
+mod anchor;
+#[cfg(feature = "rustls")]
 mod chain;
 #[cfg(feature = "rustls")]
 mod crl;
@@ -107,7 +109,9 @@ mod verifier;
 mod watch;
 
 #[cfg(feature = "rustls")]
-pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, check_trust_anchor};
+pub use anchor::check_trust_anchor;
+#[cfg(feature = "rustls")]
+pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
 pub use dn::NameAttribute;
 pub use error::VerifyError;
 #[cfg(feature = "rustls")]
