@@ -13,8 +13,10 @@
 //!   signatures come from rustls-webpki; on the path it builds, certgate adds what RFC
 //!   5280 forbids and webpki lets through (missing AKI/SKI, critical AKI/SKI/AIA, serial
 //!   zero or over 20 octets, keyCertSign on a leaf, empty subjects, malformed name
-//!   constraints, duplicate extensions, expired anchors, ...), the depth limit and
-//!   revocation. `certgate limbo` runs the x509-limbo suite through it.
+//!   constraints, duplicate extensions, expired anchors, ...), the depth limit,
+//!   revocation, and the email name constraints webpki refuses outright (for a leaf
+//!   under one constrained intermediate). `certgate limbo` runs the x509-limbo suite
+//!   through it.
 //! - `RevocationStore` (feature `rustls`) holds CRLs, each checked once at load against
 //!   its issuer, and swaps them atomically at run time. Without a store, revocation is
 //!   not checked.
