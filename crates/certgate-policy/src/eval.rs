@@ -40,6 +40,17 @@ const CERT_WOULD_MATCH: u8 = 1;
 const IDENTITY_MISSING: u8 = 2;
 const CERT_NEEDED: u8 = 4;
 
+/// The result of one include/require/exclude evaluation.
+#[derive(Clone, Copy, Debug)]
+struct Found {
+    /// The include that matched, when the rules matched.
+    include: Option<usize>,
+    /// Whether they would have matched with a valid certificate and an identity.
+    maybe: bool,
+    /// What was missing (hint bits).
+    hints: u8,
+}
+
 /// Per-request state computed at most once.
 pub(crate) struct Ctx<'r> {
     req: &'r Request<'r>,
@@ -123,9 +134,12 @@ impl PolicySet {
         for &p in &app.order {
             let policy = &app.policies[p as usize];
             t.policy(policy);
-            let matched = self.rules_match(&policy.rules, &mut ctx, t);
-            t.policy_done(matched.is_some());
-            if let Some(include) = matched {
+            let found = self.rules_match(&policy.rules, &mut ctx, t);
+            t.policy_done(found.include.is_some());
+            if found.include.is_none() && found.maybe {
+                ctx.hints |= found.hints;
+            }
+            if let Some(include) = found.include {
                 let outcome = match policy.decision {
                     PolicyDecision::Allow | PolicyDecision::NonIdentity => Outcome::Allow,
                     PolicyDecision::Bypass => Outcome::Bypass,
@@ -162,54 +176,89 @@ impl PolicySet {
         }
     }
 
-    /// `Some(index of the include that matched)` when any include, all requires and no
-    /// exclude match.
+    /// Whether any include, all requires and no exclude match (with the include that
+    /// matched), and whether they would have with a valid certificate and an identity.
     fn rules_match<'p, T: Tracer<'p>>(
         &'p self,
         rules: &'p CRules,
         ctx: &mut Ctx<'_>,
         t: &mut T,
-    ) -> Option<usize> {
-        let mut included = None;
+    ) -> Found {
+        let mut found = Found {
+            include: None,
+            maybe: false,
+            hints: 0,
+        };
         for (i, rule) in rules.include.iter().enumerate() {
-            let (hit, note) = self.selector(&rule.sel, ctx, true);
-            t.rule(Section::Include, rule, hit, note);
-            if hit && included.is_none() {
-                included = Some(i);
+            let (hit, blocked) = self.traced(Section::Include, rule, ctx, t, &mut found.hints);
+            found.maybe |= hit || blocked;
+            if hit && found.include.is_none() {
+                found.include = Some(i);
                 if !T::FULL {
                     break;
                 }
             }
         }
-        let mut ok = included.is_some();
-        if ok || T::FULL {
-            for rule in &rules.require {
-                let (hit, note) = self.selector(&rule.sel, ctx, true);
-                t.rule(Section::Require, rule, hit, note);
-                ok &= hit;
-                if !ok && !T::FULL {
-                    break;
-                }
+        let mut ok = found.include.is_some();
+        for rule in &rules.require {
+            if !found.maybe && !T::FULL {
+                break;
             }
+            let (hit, blocked) = self.traced(Section::Require, rule, ctx, t, &mut found.hints);
+            ok &= hit;
+            found.maybe &= hit || blocked;
         }
-        if ok || T::FULL {
-            for rule in &rules.exclude {
-                let (hit, note) = self.selector(&rule.sel, ctx, false);
-                t.rule(Section::Exclude, rule, hit, note);
-                ok &= !hit;
-                if !ok && !T::FULL {
-                    break;
-                }
+        for rule in &rules.exclude {
+            if !found.maybe && !T::FULL {
+                break;
             }
+            let (hit, _) = self.traced(Section::Exclude, rule, ctx, t, &mut 0);
+            ok &= !hit;
+            found.maybe &= !hit;
         }
-        if ok { included } else { None }
+        if !ok {
+            found.include = None;
+        }
+        found
     }
 
-    /// Whether a selector matches, with a note on why not when that is not obvious.
-    /// `positive`: in an include or require (where a miss can explain a denial).
-    fn selector(&self, sel: &Sel, ctx: &mut Ctx<'_>, positive: bool) -> (bool, Option<Note>) {
+    /// One rule: evaluated, traced; `(matched, blocked)` where blocked means it missed
+    /// only for want of a valid certificate or an identity (hints say which).
+    fn traced<'p, T: Tracer<'p>>(
+        &'p self,
+        section: Section,
+        rule: &'p CRule,
+        ctx: &mut Ctx<'_>,
+        t: &mut T,
+        hints: &mut u8,
+    ) -> (bool, bool) {
+        let (hit, note, inner) = self.selector(&rule.sel, ctx);
+        t.rule(section, rule, hit, note);
+        let blocked = match note {
+            Some(Note::Certificate { fields_match, .. }) => {
+                *hints |= CERT_NEEDED | if fields_match { CERT_WOULD_MATCH } else { 0 };
+                true
+            }
+            Some(Note::NoIdentity) => {
+                *hints |= IDENTITY_MISSING;
+                true
+            }
+            _ => match inner {
+                Some(group) if !hit && group.maybe => {
+                    *hints |= group.hints;
+                    true
+                }
+                _ => false,
+            },
+        };
+        (hit, blocked)
+    }
+
+    /// Whether a selector matches, with a note on why not when the request lacked what
+    /// it looks at (and, for a rule group, the group's own result).
+    fn selector(&self, sel: &Sel, ctx: &mut Ctx<'_>) -> (bool, Option<Note>, Option<Found>) {
         let req = ctx.req;
-        match sel {
+        let (hit, note) = match sel {
             Sel::Everyone => (true, None),
             Sel::Ip(range) => match req.peer_ip {
                 Some(ip) => (range.contains(ip), None),
@@ -230,10 +279,7 @@ impl PolicySet {
             },
             Sel::Email(_) | Sel::EmailDomain(_) | Sel::Group(_) | Sel::AuthMethod(_) => {
                 let Some(id) = req.identity else {
-                    if positive {
-                        ctx.hints |= IDENTITY_MISSING;
-                    }
-                    return (false, Some(Note::NoIdentity));
+                    return (false, Some(Note::NoIdentity), None);
                 };
                 let hit = match sel {
                     Sel::Email(e) => id.email().eq_ignore_ascii_case(e),
@@ -248,7 +294,8 @@ impl PolicySet {
             }
             Sel::RuleGroup(g) => {
                 let group = &self.groups[*g as usize];
-                (self.rules_match(&group.rules, ctx, &mut ()).is_some(), None)
+                let found = self.rules_match(&group.rules, ctx, &mut ());
+                return (found.include.is_some(), None, Some(found));
             }
             cert_sel => {
                 let field = match req.cert {
@@ -256,23 +303,17 @@ impl PolicySet {
                     _ => false,
                 };
                 if ctx.cert == CertificateStatus::Valid {
-                    return (field, None);
-                }
-                if positive {
-                    ctx.hints |= CERT_NEEDED;
-                    if field {
-                        ctx.hints |= CERT_WOULD_MATCH;
-                    }
-                }
-                (
-                    false,
-                    Some(Note::Certificate {
+                    (field, None)
+                } else {
+                    let note = Note::Certificate {
                         status: ctx.cert,
                         fields_match: field,
-                    }),
-                )
+                    };
+                    (false, Some(note))
+                }
             }
-        }
+        };
+        (hit, note, None)
     }
 
     /// Whether the certificate's fields match, whatever its verdict.

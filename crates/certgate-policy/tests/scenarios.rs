@@ -295,7 +295,17 @@ fn the_issue_example() {
     let d = staff(office, Some(&work));
     assert_eq!((d.outcome, d.policy), (Outcome::Allow, Some("staff")));
     assert_eq!(d.rule, Some("include[0] email_domain \"example.com\""));
-    assert_eq!(staff(blocked, Some(&work)).outcome, Outcome::Deny);
+    let d = staff(blocked, Some(&work));
+    assert_eq!(
+        (d.outcome, d.reason),
+        (Outcome::Deny, Reason::NoPolicyMatched)
+    );
+    // Without a certificate the laptop policy could still match (with my-laptop's), so
+    // the reason names the certificate; the excluded staff policy does not count.
+    assert_eq!(
+        staff(blocked, None).reason,
+        Reason::CertificateNotAccepted(CertificateStatus::NotPresented)
+    );
     let d = staff(office, None);
     assert_eq!(d.outcome, Outcome::Deny);
     assert_eq!(

@@ -8,6 +8,7 @@ mod args;
 mod issue;
 mod limbo;
 mod pkcs12;
+mod policy;
 mod tools;
 mod verify;
 
@@ -178,6 +179,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Run an x509-limbo test file through the verifier; prints the harness JSON.
     Limbo(limbo::LimboArgs),
+    /// Check a policy file, or explain the decision for one request (Access-style policies).
+    Policy(policy::PolicyArgs),
     /// Print an example CSR JSON or signing configuration.
     PrintDefaults {
         /// `csr` or `config`.
@@ -244,6 +247,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pkcs12(args) => pkcs12::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Limbo(args) => limbo::run(&args),
+        Command::Policy(args) => policy::run(&args),
         Command::PrintDefaults { kind } => tools::print_defaults(&kind),
     }
 }
