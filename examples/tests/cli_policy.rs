@@ -354,3 +354,50 @@ fn explain_service_tokens_and_usage_errors() {
     let err = certgate_err(d, &["policy", "explain", "nope.toml", "--host", "h"]);
     assert!(err.contains("nope.toml: cannot read"), "{err}");
 }
+
+#[test]
+fn the_example_policy_files_are_clean() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    for file in ["money.toml", "access-api.json"] {
+        let out = certgate_ok(&examples, &["policy", "check", file]);
+        assert!(out.stdout.ends_with("0 warnings\n"), "{}", out.stdout);
+    }
+    let out = certgate_ok(
+        &examples,
+        &[
+            "policy",
+            "explain",
+            "money.toml",
+            "--host",
+            "money.example.com",
+            "--path",
+            "/public/receipts",
+            "--json",
+        ],
+    );
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (json["outcome"].as_str(), json["application"].as_str()),
+        (Some("bypass"), Some("money-public"))
+    );
+    let out = certgate_ok(
+        &examples,
+        &[
+            "policy",
+            "explain",
+            "money.toml",
+            "--host",
+            "money.example.com",
+            "--path",
+            "/",
+            "--service-token",
+            "backup-robot.access:change-me",
+            "--json",
+        ],
+    );
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (json["outcome"].as_str(), json["policy"].as_str()),
+        (Some("allow"), Some("backups"))
+    );
+}

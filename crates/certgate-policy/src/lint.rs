@@ -18,7 +18,8 @@ pub enum LintKind {
     ConflictingRequire,
     /// A bypass policy uses identity selectors: bypassed requests carry no identity.
     BypassWithIdentity,
-    /// An application with no allow (or non_identity) policy: no one can log in to it.
+    /// An application with no allow (or non_identity) policy: no one can log in to it
+    /// (one that bypasses everyone is public on purpose and not reported).
     NoAllowPolicy,
     /// A policy that never decides: one evaluated before it matches every request it
     /// matches.
@@ -90,12 +91,17 @@ impl PolicyConfig {
                     message,
                 });
             };
-            if !app.policies.iter().any(|p| {
+            // An application that bypasses everyone is public on purpose.
+            let public = app.policies.iter().any(|p| {
+                p.decision == PolicyDecision::Bypass && p.include.contains(&Rule::Everyone)
+            });
+            let lets_in = app.policies.iter().any(|p| {
                 matches!(
                     p.decision,
                     PolicyDecision::Allow | PolicyDecision::NonIdentity
                 )
-            }) {
+            });
+            if !public && !lets_in {
                 push(
                     LintKind::NoAllowPolicy,
                     None,

@@ -107,6 +107,15 @@ fn application_without_an_allow_policy() {
         (LintKind::NoAllowPolicy, None)
     );
     assert_eq!(kinds(""), [LintKind::NoAllowPolicy]);
+    // A public application (bypass everyone) is not this mistake.
+    assert!(
+        kinds(&policy(
+            "public",
+            "bypass",
+            "include = [{ everyone = true }]"
+        ))
+        .is_empty()
+    );
     // Service auth lets devices in: seed 000's configuration has no finding.
     assert!(
         kinds(&policy(
