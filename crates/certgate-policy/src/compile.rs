@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 
 use crate::PolicyError;
-use crate::domain::{DomainPattern, Router};
+use crate::domain::{DomainPattern, FastMap, Router};
 use crate::model::{NameMatch, Policy, PolicyConfig, PolicyDecision, Rule, SessionDuration};
 use crate::model::{RuleGroup, TokenSecret};
 use crate::values::{self, DnAttribute, IpRange};
@@ -98,7 +98,7 @@ pub(crate) struct CGroup {
 /// Service tokens by client id, with the SHA-256 of the secret.
 #[derive(Debug, Default)]
 pub(crate) struct Tokens {
-    pub(crate) by_client_id: HashMap<Box<str>, (u32, [u8; 32])>,
+    pub(crate) by_client_id: FastMap<Box<str>, (u32, [u8; 32])>,
 }
 
 /// Applications and their policies, compiled for [`PolicySet::decide`].

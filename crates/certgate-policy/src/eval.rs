@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 
 use crate::compile::{CPolicy, CRule, CRules, Match, PolicySet, SanKind, Sel};
 use crate::decision::{CertificateStatus, Decision, Outcome, Reason};
-use crate::domain::{self, MAX_HOST_LEN, MAX_PATH_LEN};
+use crate::domain::{self, MAX_HOST_LEN, MAX_PATH_LEN, SHORT_PATH_LEN};
 use crate::model::PolicyDecision;
 use crate::request::Request;
 use crate::{Note, der};
@@ -111,9 +111,16 @@ impl PolicySet {
 
     pub(crate) fn route(&self, req: &Request<'_>) -> Result<usize, Reason> {
         let mut host_buf = [0u8; MAX_HOST_LEN];
-        let mut path_buf = [0u8; MAX_PATH_LEN];
         let host = domain::normalize_host(req.host, &mut host_buf).ok_or(Reason::InvalidHost)?;
-        let path = domain::normalize_path(req.path, &mut path_buf).map_err(Reason::InvalidPath)?;
+        let mut short = [0u8; SHORT_PATH_LEN];
+        let mut long;
+        let path_buf: &mut [u8] = if req.path.len() < SHORT_PATH_LEN {
+            &mut short
+        } else {
+            long = [0u8; MAX_PATH_LEN];
+            &mut long
+        };
+        let path = domain::normalize_path(req.path, path_buf).map_err(Reason::InvalidPath)?;
         self.router
             .route(host, path)
             .map(|a| a as usize)

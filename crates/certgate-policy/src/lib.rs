@@ -160,6 +160,8 @@ mod model;
 mod request;
 mod values;
 
+/// The connection's client certificate, as certgate-verify reads and verifies it.
+pub use certgate_verify::ClientCertInfo;
 pub use compile::PolicySet;
 pub use config::{ConfigFormat, MAX_CONFIG_BYTES};
 pub use decision::{CertificateStatus, Decision, Outcome, Reason};
