@@ -114,8 +114,3 @@ pub use password::{Password, PasswordSource};
 pub use root::{NewRootCa, RootCaBuilder};
 pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash};
 pub use x509::{SubjectName, colon_hex};
-
-/// The README's Rust examples, compiled as doc tests so they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;

@@ -195,3 +195,8 @@ mod tests {
         assert!(find_tool("certgate-no-such-tool").is_none());
     }
 }
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

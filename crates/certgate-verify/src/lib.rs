@@ -28,8 +28,7 @@
 //!   `RevocationStore`'s generation, or resumption is off.
 //! - [`ClientCertInfo`] builds without rustls, for policy engines and fuzzing.
 //!
-//! Verifying client certificates in your own `ServerConfig` (the README shows the same
-//! code):
+//! Verifying client certificates in your own `ServerConfig` (the README shows it too):
 //!
 //! ```no_run
 //! use std::sync::Arc;

@@ -8,6 +8,7 @@ mod args;
 mod issue;
 mod limbo;
 mod pkcs12;
+mod policy;
 mod tools;
 mod verify;
 
@@ -32,6 +33,19 @@ enum CliError {
     /// A library error with what the command line knows about it (a flag, a file).
     #[error("{context}: {source}")]
     Context { context: String, source: CaError },
+    /// A failure with its own exit code (`policy check`: 2 for errors).
+    #[error("{message}")]
+    WithCode { code: u8, message: String },
+}
+
+impl CliError {
+    /// The process exit code: 1, or the code the error carries.
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::WithCode { code, .. } => ExitCode::from(*code),
+            _ => ExitCode::FAILURE,
+        }
+    }
 }
 
 impl CliError {
@@ -178,6 +192,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Run an x509-limbo test file through the verifier; prints the harness JSON.
     Limbo(limbo::LimboArgs),
+    /// Check a policy file, or explain the decision for one request (Access-style policies).
+    Policy(policy::PolicyArgs),
     /// Print an example CSR JSON or signing configuration.
     PrintDefaults {
         /// `csr` or `config`.
@@ -244,6 +260,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pkcs12(args) => pkcs12::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Limbo(args) => limbo::run(&args),
+        Command::Policy(args) => policy::run(&args),
         Command::PrintDefaults { kind } => tools::print_defaults(&kind),
     }
 }
@@ -257,7 +274,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("certgate: {e}");
-            ExitCode::FAILURE
+            e.exit_code()
         }
     }
 }

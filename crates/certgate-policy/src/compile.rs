@@ -1,0 +1,355 @@
+//! Compiling a [`PolicyConfig`] into a [`PolicySet`]: values parsed once, rule groups
+//! and service tokens resolved to indices, policies split into Access's two passes, and
+//! every domain put in the host router.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::PolicyError;
+use crate::domain::{DomainPattern, FastMap, Router};
+use crate::model::{NameMatch, Policy, PolicyConfig, PolicyDecision, Rule, SessionDuration};
+use crate::model::{RuleGroup, TokenSecret};
+use crate::values::{self, DnAttribute, IpRange};
+
+/// Which subjectAltName type a selector reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SanKind {
+    Dns,
+    Email,
+    Uri,
+}
+
+/// A compiled [`NameMatch`].
+#[derive(Debug)]
+pub(crate) enum Match {
+    Exact(Box<str>),
+    Suffix(Box<str>),
+    Glob(Box<str>),
+}
+
+/// A compiled selector.
+#[derive(Debug)]
+pub(crate) enum Sel {
+    Everyone,
+    ValidCert,
+    CommonName(Box<str>),
+    Attr {
+        oid: Box<[u8]>,
+        value: Box<str>,
+    },
+    San(SanKind, Match),
+    Issuer(Vec<Vec<DnAttribute>>),
+    Serial(Box<[u8]>),
+    Fingerprint([u8; 32]),
+    Spki([u8; 32]),
+    Expiring(u64),
+    Ip(IpRange),
+    /// `None`: no token of that name is configured; never matches.
+    Token(Option<u32>),
+    AnyToken,
+    Email(Box<str>),
+    EmailDomain(Box<str>),
+    Group(Box<str>),
+    AuthMethod(Box<str>),
+    Method(Box<str>),
+    RuleGroup(u32),
+}
+
+/// A compiled rule with its description for traces.
+#[derive(Debug)]
+pub(crate) struct CRule {
+    pub(crate) sel: Sel,
+    /// `common_name "my-laptop"`.
+    pub(crate) text: Box<str>,
+    /// `include[0] common_name "my-laptop"`.
+    pub(crate) located: Box<str>,
+}
+
+/// Include, require and exclude rules.
+#[derive(Debug)]
+pub(crate) struct CRules {
+    pub(crate) include: Vec<CRule>,
+    pub(crate) require: Vec<CRule>,
+    pub(crate) exclude: Vec<CRule>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CPolicy {
+    pub(crate) name: Box<str>,
+    pub(crate) decision: PolicyDecision,
+    pub(crate) rules: CRules,
+}
+
+#[derive(Debug)]
+pub(crate) struct CApp {
+    pub(crate) name: Box<str>,
+    pub(crate) session: SessionDuration,
+    pub(crate) policies: Vec<CPolicy>,
+    /// Indices into `policies`: bypass and non_identity in order, then allow and deny.
+    pub(crate) order: Vec<u32>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CGroup {
+    pub(crate) rules: CRules,
+}
+
+/// Service tokens by client id, with the SHA-256 of the secret.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens {
+    pub(crate) by_client_id: FastMap<Box<str>, (u32, [u8; 32])>,
+}
+
+/// Applications and their policies, compiled for [`PolicySet::decide`].
+#[derive(Debug)]
+pub struct PolicySet {
+    pub(crate) config: PolicyConfig,
+    pub(crate) apps: Vec<CApp>,
+    pub(crate) groups: Vec<CGroup>,
+    pub(crate) tokens: Tokens,
+    pub(crate) router: Router,
+}
+
+impl PolicySet {
+    /// Compiles `config`.
+    ///
+    /// # Errors
+    /// [`PolicyError::Inconsistent`] naming the application and policy (or rule group or
+    /// service token): a value that does not parse, a policy without an include rule, an
+    /// application without domains, a domain two applications claim, an unknown or
+    /// nested rule group, a duplicate service token.
+    pub fn new(config: PolicyConfig) -> Result<Self, PolicyError> {
+        let inconsistent =
+            |place: String, reason: String| PolicyError::Inconsistent { place, reason };
+
+        let mut tokens = Tokens::default();
+        let mut token_names = HashMap::new();
+        for (i, t) in config.service_tokens.iter().enumerate() {
+            let place = format!("service token `{}`", t.name);
+            let idx = u32::try_from(i).map_err(|e| inconsistent(place.clone(), e.to_string()))?;
+            let digest = match &t.secret {
+                TokenSecret::Plain(s) => Sha256::digest(s.as_bytes()).into(),
+                TokenSecret::Sha256Hex(h) => {
+                    values::parse_sha256(h).map_err(|e| inconsistent(place.clone(), e))?
+                }
+            };
+            if token_names.insert(t.name.as_str(), idx).is_some() {
+                return Err(inconsistent(place, "defined twice".into()));
+            }
+            if tokens
+                .by_client_id
+                .insert(t.client_id.as_str().into(), (idx, digest))
+                .is_some()
+            {
+                return Err(inconsistent(
+                    place,
+                    format!("client id {:?} used twice", t.client_id),
+                ));
+            }
+        }
+
+        let mut group_names = HashMap::new();
+        for (i, g) in config.rule_groups.iter().enumerate() {
+            let idx = u32::try_from(i)
+                .map_err(|e| inconsistent(format!("rule group `{}`", g.name), e.to_string()))?;
+            if group_names.insert(g.name.as_str(), idx).is_some() {
+                return Err(inconsistent(
+                    format!("rule group `{}`", g.name),
+                    "defined twice".into(),
+                ));
+            }
+        }
+        let names = Names {
+            groups: &group_names,
+            tokens: &token_names,
+        };
+        let mut groups = Vec::new();
+        for g in &config.rule_groups {
+            groups.push(compile_group(g, &names)?);
+        }
+
+        let mut apps = Vec::new();
+        let mut router = Router::default();
+        for (i, app) in config.applications.iter().enumerate() {
+            let place = format!("application `{}`", app.name);
+            let idx = u32::try_from(i).map_err(|e| inconsistent(place.clone(), e.to_string()))?;
+            if app.domains.is_empty() {
+                return Err(inconsistent(place, "no domain".into()));
+            }
+            for d in &app.domains {
+                let pattern =
+                    DomainPattern::parse(d).map_err(|e| inconsistent(place.clone(), e))?;
+                if let Err(other) = router.insert(&pattern, idx) {
+                    let other = &config.applications[other as usize].name;
+                    return Err(inconsistent(
+                        place,
+                        format!("domain {d:?} is also application `{other}`'s"),
+                    ));
+                }
+            }
+            let mut policies = Vec::new();
+            for p in &app.policies {
+                policies.push(compile_policy(&app.name, p, &names)?);
+            }
+            let order = order_of(&policies);
+            apps.push(CApp {
+                name: app.name.as_str().into(),
+                session: app.session_duration,
+                policies,
+                order,
+            });
+        }
+        Ok(Self {
+            config,
+            apps,
+            groups,
+            tokens,
+            router,
+        })
+    }
+
+    /// The configuration this set was compiled from.
+    pub fn config(&self) -> &PolicyConfig {
+        &self.config
+    }
+}
+
+/// Access's order: bypass and non_identity policies top to bottom, then allow and deny.
+fn order_of(policies: &[CPolicy]) -> Vec<u32> {
+    let idx = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    let first = policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.decision.runs_first())
+        .map(|(i, _)| idx(i));
+    let second = policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.decision.runs_first())
+        .map(|(i, _)| idx(i));
+    first.chain(second).collect()
+}
+
+struct Names<'a> {
+    groups: &'a HashMap<&'a str, u32>,
+    tokens: &'a HashMap<&'a str, u32>,
+}
+
+fn compile_policy(app: &str, p: &Policy, names: &Names<'_>) -> Result<CPolicy, PolicyError> {
+    let place = format!("application `{app}`, policy `{}`", p.name);
+    Ok(CPolicy {
+        name: p.name.as_str().into(),
+        decision: p.decision,
+        rules: compile_rules(&place, &p.include, &p.require, &p.exclude, names, true)?,
+    })
+}
+
+fn compile_group(g: &RuleGroup, names: &Names<'_>) -> Result<CGroup, PolicyError> {
+    let place = format!("rule group `{}`", g.name);
+    Ok(CGroup {
+        rules: compile_rules(&place, &g.include, &g.require, &g.exclude, names, false)?,
+    })
+}
+
+fn compile_rules(
+    place: &str,
+    include: &[Rule],
+    require: &[Rule],
+    exclude: &[Rule],
+    names: &Names<'_>,
+    groups_allowed: bool,
+) -> Result<CRules, PolicyError> {
+    if include.is_empty() {
+        return Err(PolicyError::Inconsistent {
+            place: place.into(),
+            reason: "no include rule (at least one is required)".into(),
+        });
+    }
+    let section = |rules: &[Rule], name: &str| -> Result<Vec<CRule>, PolicyError> {
+        rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let at = format!("{name}[{i}]");
+                let err = |reason: String| PolicyError::Inconsistent {
+                    place: format!("{place}, {at}"),
+                    reason,
+                };
+                let sel = match r {
+                    Rule::RuleGroup(g) if !groups_allowed => {
+                        return Err(err(format!(
+                            "uses rule group `{g}`: rule groups do not nest"
+                        )));
+                    }
+                    Rule::RuleGroup(g) => Sel::RuleGroup(
+                        *names
+                            .groups
+                            .get(g.as_str())
+                            .ok_or_else(|| err(format!("unknown rule group `{g}`")))?,
+                    ),
+                    Rule::ServiceToken(t) => Sel::Token(names.tokens.get(t.as_str()).copied()),
+                    other => compile_selector(other).map_err(err)?,
+                };
+                Ok(CRule {
+                    sel,
+                    text: r.to_string().into(),
+                    located: format!("{at} {r}").into(),
+                })
+            })
+            .collect()
+    };
+    Ok(CRules {
+        include: section(include, "include")?,
+        require: section(require, "require")?,
+        exclude: section(exclude, "exclude")?,
+    })
+}
+
+/// Parses a rule's values (not the names of rule groups and tokens, which need the
+/// whole configuration).
+///
+/// # Errors
+/// The reason in words when a value does not parse.
+pub(crate) fn compile_selector(rule: &Rule) -> Result<Sel, String> {
+    let name_match = |m: &NameMatch| match m {
+        NameMatch::Exact(s) => Match::Exact(s.as_str().into()),
+        NameMatch::Suffix(s) => Match::Suffix(s.as_str().into()),
+        NameMatch::Glob(s) => Match::Glob(s.as_str().into()),
+    };
+    let not_empty = |s: &str, what: &str| {
+        if s.is_empty() {
+            Err(format!("{what} is empty"))
+        } else {
+            Ok(Box::<str>::from(s))
+        }
+    };
+    Ok(match rule {
+        Rule::Everyone => Sel::Everyone,
+        Rule::ValidCertificate => Sel::ValidCert,
+        Rule::CommonName(cn) => Sel::CommonName(cn.as_str().into()),
+        Rule::SubjectAttribute { attribute, value } => Sel::Attr {
+            oid: values::attribute_oid(attribute)?.as_bytes().into(),
+            value: value.as_str().into(),
+        },
+        Rule::SanDns(m) => Sel::San(SanKind::Dns, name_match(m)),
+        Rule::SanEmail(m) => Sel::San(SanKind::Email, name_match(m)),
+        Rule::SanUri(m) => Sel::San(SanKind::Uri, name_match(m)),
+        Rule::Issuer(dn) => Sel::Issuer(values::parse_dn(dn)?),
+        Rule::Serial(s) => Sel::Serial(values::parse_serial(s)?.into()),
+        Rule::FingerprintSha256(h) => Sel::Fingerprint(values::parse_sha256(h)?),
+        Rule::SpkiSha256(h) => Sel::Spki(values::parse_sha256(h)?),
+        Rule::ExpiringWithin(d) => Sel::Expiring(d.as_secs()),
+        Rule::Ip(r) => Sel::Ip(IpRange::parse(r)?),
+        Rule::ServiceToken(_) => Sel::Token(None),
+        Rule::AnyValidServiceToken => Sel::AnyToken,
+        Rule::Email(e) => Sel::Email(not_empty(e, "email")?),
+        Rule::EmailDomain(d) => {
+            Sel::EmailDomain(not_empty(d.trim_start_matches('@'), "email domain")?)
+        }
+        Rule::Group(g) => Sel::Group(not_empty(g, "group")?),
+        Rule::AuthMethod(m) => Sel::AuthMethod(not_empty(m, "auth method")?),
+        Rule::Method(m) => Sel::Method(not_empty(m, "method")?),
+        Rule::RuleGroup(_) => Sel::RuleGroup(u32::MAX),
+    })
+}

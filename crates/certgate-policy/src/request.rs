@@ -1,0 +1,157 @@
+//! What a decision looks at: the request view and the caller's trusted identity.
+
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use certgate_verify::ClientCertInfo;
+
+/// Who the user is, as established by a source the caller trusts (a login proxy, an
+/// IdP callback) — never read from raw request headers. Without one, identity selectors
+/// (`email`, `email_domain`, `group`, `auth_method`) never match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    email: String,
+    groups: Vec<String>,
+    established_by: String,
+}
+
+impl Identity {
+    /// An identity with this email address, established by `established_by` (the
+    /// method or source, such as `otp` or `oidc`; what `auth_method` selectors compare).
+    pub fn new(email: impl Into<String>, established_by: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            groups: Vec::new(),
+            established_by: established_by.into(),
+        }
+    }
+
+    /// The groups the user belongs to, as the source reported them.
+    #[must_use]
+    pub fn with_groups<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
+        self.groups = groups.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The email address.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    /// The domain of the email address (after the last `@`), if it has one.
+    pub fn email_domain(&self) -> Option<&str> {
+        self.email.rsplit_once('@').map(|(_, d)| d)
+    }
+
+    /// The groups.
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+
+    /// How the identity was established.
+    pub fn established_by(&self) -> &str {
+        &self.established_by
+    }
+}
+
+/// The client id and secret a request presented (`CF-Access-Client-Id`,
+/// `CF-Access-Client-Secret`).
+#[derive(Clone, Copy)]
+pub struct ServiceTokenHeaders<'a> {
+    /// The client id.
+    pub client_id: &'a str,
+    /// The secret.
+    pub client_secret: &'a str,
+}
+
+impl std::fmt::Debug for ServiceTokenHeaders<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceTokenHeaders")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request as the policy engine sees it. Borrowed, so building one does not allocate.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub(crate) host: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) method: &'a str,
+    pub(crate) peer_ip: Option<IpAddr>,
+    pub(crate) service_token: Option<ServiceTokenHeaders<'a>>,
+    pub(crate) cert: Option<&'a ClientCertInfo>,
+    pub(crate) identity: Option<&'a Identity>,
+    pub(crate) now: Option<u64>,
+}
+
+impl<'a> Request<'a> {
+    /// A `GET` of `path` on `host` (a `Host` header: a port and a trailing dot are
+    /// ignored, case too; the path may carry a query, which is ignored).
+    pub fn new(host: &'a str, path: &'a str) -> Self {
+        Self {
+            host,
+            path,
+            method: "GET",
+            peer_ip: None,
+            service_token: None,
+            cert: None,
+            identity: None,
+            now: None,
+        }
+    }
+
+    /// The HTTP method.
+    #[must_use]
+    pub fn with_method(mut self, method: &'a str) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// The peer's IP address.
+    #[must_use]
+    pub fn with_peer_ip(mut self, ip: IpAddr) -> Self {
+        self.peer_ip = Some(ip);
+        self
+    }
+
+    /// The service-token headers the request carried.
+    #[must_use]
+    pub fn with_service_token(mut self, client_id: &'a str, client_secret: &'a str) -> Self {
+        self.service_token = Some(ServiceTokenHeaders {
+            client_id,
+            client_secret,
+        });
+        self
+    }
+
+    /// The connection's client certificate, with the verdict its verifier reached.
+    #[must_use]
+    pub fn with_cert(mut self, cert: &'a ClientCertInfo) -> Self {
+        self.cert = Some(cert);
+        self
+    }
+
+    /// The identity a trusted source established.
+    #[must_use]
+    pub fn with_identity(mut self, identity: &'a Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// The time to decide at (for `expiring_within`), in seconds since the Unix epoch;
+    /// without it, the system clock.
+    #[must_use]
+    pub fn with_time(mut self, unix_seconds: u64) -> Self {
+        self.now = Some(unix_seconds);
+        self
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.now.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        })
+    }
+}

@@ -1,0 +1,343 @@
+//! Parsing of the values selectors and applications carry: hex, base64, IP ranges,
+//! durations, attribute names and RFC 4514 distinguished names. Each returns the reason
+//! in words; callers add the file and the path.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use const_oid::ObjectIdentifier;
+
+/// An IP range: an address and a prefix length, host bits cleared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IpRange {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// `198.51.100.0/24`, `2001:db8::/32`, or an address (a range of one).
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: prefix length must be 0 to {max}"))?,
+        };
+        Ok(Self {
+            addr: mask(addr, prefix),
+            prefix,
+        })
+    }
+
+    /// Whether `ip` is in the range (an IPv4-mapped IPv6 address counts as IPv4).
+    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        ip.is_ipv4() == self.addr.is_ipv4() && mask(ip, self.prefix) == self.addr
+    }
+
+    /// Whether two ranges share no address.
+    pub(crate) fn disjoint(&self, other: &Self) -> bool {
+        let shorter = self.prefix.min(other.prefix);
+        self.addr.is_ipv4() != other.addr.is_ipv4()
+            || mask(self.addr, shorter) != mask(other.addr, shorter)
+    }
+}
+
+fn mask(addr: IpAddr, prefix: u8) -> IpAddr {
+    match addr {
+        IpAddr::V4(a) => {
+            let bits = u32::from(a);
+            let m = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            IpAddr::V4((bits & m).into())
+        }
+        IpAddr::V6(a) => {
+            let bits = u128::from(a);
+            let m = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            IpAddr::V6((bits & m).into())
+        }
+    }
+}
+
+/// Hex with optional `:` separators, either case.
+pub(crate) fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = s.bytes().filter(|b| *b != b':').collect();
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
+        return Err(format!("{s:?} is not hex (an even number of hex digits)"));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let hi = hex_digit(pair[0]);
+            let lo = hex_digit(pair[1]);
+            match (hi, lo) {
+                (Some(h), Some(l)) => Ok(h << 4 | l),
+                _ => Err(format!("{s:?} is not hex")),
+            }
+        })
+        .collect()
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A serial number in hex; leading zero bytes dropped.
+pub(crate) fn parse_serial(s: &str) -> Result<Vec<u8>, String> {
+    let bytes = parse_hex(s)?;
+    Ok(strip_zeros(&bytes).to_vec())
+}
+
+/// The bytes without leading zero bytes (one zero stays if that is all there is).
+pub(crate) fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len().saturating_sub(1));
+    bytes.get(first..).unwrap_or(bytes)
+}
+
+/// A SHA-256 digest: 64 hex digits (colons allowed) or 44 characters of base64.
+pub(crate) fn parse_sha256(s: &str) -> Result<[u8; 32], String> {
+    let bytes = if s.len() == 44 && s.ends_with('=') {
+        base64(s).ok_or_else(|| format!("{s:?} is not base64"))?
+    } else {
+        parse_hex(s)?
+    };
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("{s:?} is not a SHA-256 digest (32 bytes in hex or base64)"))
+}
+
+fn base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for c in s.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = acc << 6 | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from(acc >> bits & 0xff).ok()?);
+        }
+    }
+    Some(out)
+}
+
+/// A duration as Go writes it (`0s`, `30m`, `24h`, `1h30m`), plus `d` for days.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("{s:?} is not a duration (such as 0s, 30m, 24h, 7d)");
+    let mut total: u64 = 0;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (number, tail) = rest.split_at(digits);
+        let number: u64 = number.parse().map_err(|_| bad())?;
+        let unit_len = tail.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let (unit, tail) = tail.split_at(unit_len);
+        let (scale_ms, per) = match unit {
+            "ms" => (1, 1000),
+            "s" => (1000, 1),
+            "m" => (60_000, 1),
+            "h" => (3_600_000, 1),
+            "d" => (86_400_000, 1),
+            _ => return Err(bad()),
+        };
+        let ms = number
+            .checked_mul(scale_ms)
+            .ok_or_else(bad)?
+            .checked_div(per)
+            .ok_or_else(bad)?;
+        total = total.checked_add(ms).ok_or_else(bad)?;
+        rest = tail;
+    }
+    Ok(Duration::from_millis(total))
+}
+
+/// The OID of a DN attribute: a short name (either case) or a dotted OID.
+pub(crate) fn attribute_oid(name: &str) -> Result<ObjectIdentifier, String> {
+    let dotted = match name.to_ascii_lowercase().as_str() {
+        "cn" => "2.5.4.3",
+        "l" => "2.5.4.7",
+        "st" => "2.5.4.8",
+        "o" => "2.5.4.10",
+        "ou" => "2.5.4.11",
+        "c" => "2.5.4.6",
+        "street" => "2.5.4.9",
+        "dc" => "0.9.2342.19200300.100.1.25",
+        "uid" => "0.9.2342.19200300.100.1.1",
+        "serialnumber" => "2.5.4.5",
+        "sn" => "2.5.4.4",
+        "gn" => "2.5.4.42",
+        "title" => "2.5.4.12",
+        "emailaddress" | "email" => "1.2.840.113549.1.9.1",
+        _ => name,
+    };
+    ObjectIdentifier::new(dotted)
+        .map_err(|_| format!("{name:?} is not a DN attribute name (CN, O, OU, C, ...) or an OID"))
+}
+
+/// One attribute of a parsed DN: the OID's DER content bytes and the value.
+pub(crate) type DnAttribute = (Box<[u8]>, Box<str>);
+
+/// An RFC 4514 string as RDNs in certificate (DER) order, each a list of attributes.
+pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, String> {
+    let mut rdns = Vec::new();
+    let mut rdn = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        // type
+        let mut key = String::new();
+        for c in chars.by_ref() {
+            if c == '=' {
+                break;
+            }
+            key.push(c);
+        }
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("{s:?} is not an RFC 4514 name (TYPE=value,...)"));
+        }
+        let oid = attribute_oid(key)?;
+        // value
+        let mut value = Vec::<u8>::new();
+        let mut trailing_spaces = 0usize;
+        let mut end = None;
+        let mut started = false;
+        while let Some(c) = chars.next() {
+            match c {
+                ',' | ';' | '+' => {
+                    end = Some(c);
+                    break;
+                }
+                '\\' => {
+                    let next = chars
+                        .next()
+                        .ok_or_else(|| format!("{s:?}: dangling '\\'"))?;
+                    if next.is_ascii_hexdigit() {
+                        let low = chars
+                            .next()
+                            .filter(char::is_ascii_hexdigit)
+                            .ok_or_else(|| format!("{s:?}: bad \\XX escape"))?;
+                        let pair = [next, low].iter().collect::<String>();
+                        value.push(u8::from_str_radix(&pair, 16).map_err(|e| e.to_string())?);
+                    } else {
+                        let mut buf = [0; 4];
+                        value.extend_from_slice(next.encode_utf8(&mut buf).as_bytes());
+                    }
+                    trailing_spaces = 0;
+                    started = true;
+                }
+                ' ' if !started => {}
+                '#' if !started => {
+                    return Err(format!("{s:?}: #hex values are not supported"));
+                }
+                c => {
+                    trailing_spaces = if c == ' ' { trailing_spaces + 1 } else { 0 };
+                    let mut buf = [0; 4];
+                    value.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    started = true;
+                }
+            }
+        }
+        value.truncate(value.len() - trailing_spaces);
+        let value =
+            String::from_utf8(value).map_err(|_| format!("{s:?}: escapes are not UTF-8"))?;
+        rdn.push((Box::from(oid.as_bytes()), value.into_boxed_str()));
+        match end {
+            Some('+') => {}
+            Some(_) => rdns.push(std::mem::take(&mut rdn)),
+            None => {
+                rdns.push(rdn);
+                break;
+            }
+        }
+    }
+    rdns.reverse();
+    Ok(rdns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let r = IpRange::parse("198.51.100.7/24").unwrap();
+        assert!(r.contains("198.51.100.200".parse().unwrap()));
+        assert!(r.contains("::ffff:198.51.100.1".parse().unwrap()));
+        assert!(!r.contains("198.51.101.1".parse().unwrap()));
+        assert!(
+            IpRange::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("1.2.3.4".parse().unwrap())
+        );
+        let v6 = IpRange::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains("2001:db8:1::5".parse().unwrap()));
+        assert!(!v6.contains("198.51.100.1".parse().unwrap()));
+        assert!(IpRange::parse("10.0.0.0/33").is_err());
+        assert!(IpRange::parse("nope").is_err());
+        assert!(r.disjoint(&IpRange::parse("10.0.0.0/8").unwrap()));
+        assert!(!r.disjoint(&IpRange::parse("198.0.0.0/8").unwrap()));
+    }
+
+    #[test]
+    fn hex_serial_digest_duration() {
+        assert_eq!(parse_serial("00:0a:FF").unwrap(), [0x0a, 0xff]);
+        assert_eq!(parse_serial("00").unwrap(), [0]);
+        assert!(parse_hex("abc").is_err());
+        let hex = "ab".repeat(32);
+        assert_eq!(parse_sha256(&hex).unwrap(), [0xab; 32]);
+        let b64 = "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=";
+        assert_eq!(parse_sha256(b64).unwrap(), [0xab; 32]);
+        assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(
+            parse_duration("7d").unwrap(),
+            Duration::from_secs(7 * 86400)
+        );
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn distinguished_names() {
+        let dn = parse_dn("CN=Sam Money App,OU=Sam Projects,O=Money App Test\\, Lda,C=PT").unwrap();
+        assert_eq!(dn.len(), 4);
+        assert_eq!(&*dn[0][0].1, "PT");
+        assert_eq!(&*dn[1][0].1, "Money App Test, Lda");
+        assert_eq!(&*dn[3][0].1, "Sam Money App");
+        let multi = parse_dn("CN=a+UID=b , O = x\\41").unwrap();
+        assert_eq!(multi[0][0].1.as_ref(), "xA");
+        assert_eq!(multi[1].len(), 2);
+        assert!(parse_dn("=x").is_err());
+        assert!(parse_dn("FOO=x").is_err());
+        assert!(parse_dn("CN=#0403").is_err());
+    }
+}

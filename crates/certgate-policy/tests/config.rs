@@ -1,0 +1,321 @@
+//! Loading: certgate's schema in TOML and JSON, Cloudflare Access API JSON, and errors
+//! that name the file and the JSON path.
+
+#![allow(clippy::unwrap_used)]
+
+use certgate_policy::{
+    Application, ConfigFormat, NameMatch, Policy, PolicyConfig, PolicyDecision, PolicyError,
+    PolicySet, Rule, SessionDuration,
+};
+
+const TOML: &str = r#"
+[[service_tokens]]
+name = "robot"
+client_id = "robot.access"
+client_secret = "s3cret"
+
+[[rule_groups]]
+name = "laptops"
+include = [{ common_name = "my-laptop" }, { san_dns = { suffix = ".laptops.example.com" } }]
+
+[[applications]]
+name = "money"
+domains = ["money.example.com", "money.example.com/api"]
+session_duration = "0s"
+
+[[applications.policies]]
+name = "laptops"
+decision = "non_identity"
+include = [{ rule_group = "laptops" }]
+
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+require = [{ certificate = true }]
+exclude = [{ ip = "198.51.100.0/24" }]
+"#;
+
+const JSON: &str = r#"{
+  "service_tokens": [{"name": "robot", "client_id": "robot.access", "client_secret": "s3cret"}],
+  "rule_groups": [{"name": "laptops", "include": [{"common_name": "my-laptop"},
+                   {"san_dns": {"suffix": ".laptops.example.com"}}]}],
+  "applications": [{
+    "name": "money", "domains": ["money.example.com", "money.example.com/api"],
+    "session_duration": "0s",
+    "policies": [
+      {"name": "laptops", "decision": "non_identity", "include": [{"rule_group": "laptops"}]},
+      {"name": "staff", "decision": "allow", "include": [{"email_domain": "example.com"}],
+       "require": [{"certificate": true}], "exclude": [{"ip": "198.51.100.0/24"}]}]}]}"#;
+
+#[test]
+fn toml_and_json_read_the_same_schema() {
+    let from_toml = PolicyConfig::from_toml(TOML, "p.toml").unwrap();
+    let from_json = PolicyConfig::from_json(JSON, "p.json").unwrap();
+    assert_eq!(from_toml, from_json);
+    let app = &from_toml.applications[0];
+    assert_eq!(app.session_duration, SessionDuration::ExpiresImmediately);
+    assert_eq!(
+        app.policies[1].exclude,
+        [Rule::Ip("198.51.100.0/24".into())]
+    );
+    assert_eq!(
+        from_toml.rule_groups[0].include[1],
+        Rule::SanDns(NameMatch::Suffix(".laptops.example.com".into()))
+    );
+    PolicySet::new(from_toml).unwrap();
+}
+
+#[test]
+fn files_are_read_by_extension_and_shape() {
+    let dir = std::env::temp_dir().join(format!("certgate-policy-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("p.toml", TOML),
+        ("p.json", JSON),
+        (
+            "access.json",
+            r#"{"name": "money", "domain": "money.example.com", "policies": []}"#,
+        ),
+    ];
+    for (name, text) in cases {
+        std::fs::write(dir.join(name), text).unwrap();
+        let set = PolicySet::from_file(dir.join(name)).unwrap();
+        assert_eq!(set.config().applications[0].name, "money");
+    }
+    let err = PolicyConfig::from_file(dir.join("missing.toml")).unwrap_err();
+    assert!(matches!(err, PolicyError::Read { .. }), "{err}");
+    assert!(
+        err.to_string().contains("missing.toml: cannot read"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn access_app(policies: &str) -> String {
+    format!(r#"{{"name": "money", "domain": "money.example.com", "policies": [{policies}]}}"#)
+}
+
+#[test]
+fn access_json_in_each_shape() {
+    let one = access_app(
+        r#"{"name": "p", "decision": "allow", "include": [{"email": {"email": "sam@example.com"}}]}"#,
+    );
+    let expected = vec![Application {
+        name: "money".into(),
+        domains: vec!["money.example.com".into()],
+        session_duration: SessionDuration::DEFAULT,
+        policies: vec![Policy::new(
+            "p",
+            PolicyDecision::Allow,
+            Rule::Email("sam@example.com".into()),
+        )],
+    }];
+    for text in [
+        one.clone(),
+        format!("[{one}]"),
+        format!(r#"{{"success": true, "errors": [], "result": [{one}]}}"#),
+        format!(r#"{{"success": true, "result": {one}}}"#),
+    ] {
+        let config = PolicyConfig::from_access_json(&text, "access.json").unwrap();
+        assert_eq!(config.applications, expected, "{text}");
+    }
+}
+
+#[test]
+fn access_json_orders_policies_by_precedence() {
+    let text = access_app(
+        r#"{"name": "c", "decision": "allow", "precedence": 3, "include": [{"everyone": {}}]},
+           {"name": "none-1", "decision": "deny", "include": [{"everyone": {}}]},
+           {"name": "a", "decision": "bypass", "precedence": 1, "include": [{"ip": {"ip": "10.0.0.0/8"}}]},
+           {"name": "none-2", "decision": "deny", "include": [{"everyone": {}}]},
+           {"name": "b", "decision": "non_identity", "precedence": 2, "include": [{"certificate": {}}]}"#,
+    );
+    let config = PolicyConfig::from_access_json(&text, "access.json").unwrap();
+    let names: Vec<_> = config.applications[0]
+        .policies
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["a", "b", "c", "none-1", "none-2"]);
+    // Without any precedence, file order.
+    let text = access_app(
+        r#"{"name": "y", "decision": "allow", "include": [{"everyone": {}}]},
+           {"name": "x", "decision": "allow", "include": [{"everyone": {}}]}"#,
+    );
+    let config = PolicyConfig::from_access_json(&text, "a.json").unwrap();
+    let names: Vec<_> = config.applications[0]
+        .policies
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["y", "x"]);
+}
+
+#[test]
+fn access_selectors_as_access_spells_them() {
+    let text = access_app(
+        r#"{"name": "p", "decision": "non_identity", "include": [
+            {"everyone": {}}, {"certificate": {}}, {"common_name": {"common_name": "my-laptop"}},
+            {"email": {"email": "a@example.com"}}, {"email_domain": {"domain": "example.com"}},
+            {"ip": {"ip": "2001:db8::/32"}}, {"service_token": {"token_id": "robot"}},
+            {"any_valid_service_token": {}}, {"group": {"id": "admins"}}]}"#,
+    );
+    let config = PolicyConfig::from_access_json(&text, "a.json").unwrap();
+    assert_eq!(
+        config.applications[0].policies[0].include,
+        [
+            Rule::Everyone,
+            Rule::ValidCertificate,
+            Rule::CommonName("my-laptop".into()),
+            Rule::Email("a@example.com".into()),
+            Rule::EmailDomain("example.com".into()),
+            Rule::Ip("2001:db8::/32".into()),
+            Rule::ServiceToken("robot".into()),
+            Rule::AnyValidServiceToken,
+            Rule::Group("admins".into()),
+        ]
+    );
+}
+
+#[test]
+fn errors_name_the_file_and_the_json_path() {
+    let geo = access_app(
+        r#"{"name": "p", "decision": "allow", "include": [{"everyone": {}}],
+            "exclude": [{"geo": {"country_code": "US"}}]}"#,
+    );
+    let err = PolicyConfig::from_access_json(&format!("[{geo}]"), "apps.json").unwrap_err();
+    assert!(
+        matches!(err, PolicyError::UnsupportedSelector { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "apps.json: $[0].policies[0].exclude[0]: selector `geo` is not supported: \
+         certgate has no IP geolocation; use `ip` ranges"
+    );
+    let unknown = access_app(
+        r#"{"name": "p", "decision": "allow", "include": [{"everyone": {}}, {"favourite_colour": {}}]}"#,
+    );
+    let err = PolicyConfig::from_access_json(&format!(r#"{{"result": [{unknown}]}}"#), "apps.json")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "apps.json: $.result[0].policies[0].include[1]: unknown selector `favourite_colour`"
+    );
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"name": "p", "decision": "allow", "include": [{"ip": {"ip": "10.0.0.0/40"}}]}"#,
+            "a.json: $.policies[0].include[0].ip: \"10.0.0.0/40\": prefix length must be 0 to 32",
+        ),
+        (
+            r#"{"name": "p", "decision": "block", "include": [{"everyone": {}}]}"#,
+            "a.json: $.policies[0].decision: \"block\" is not a decision (allow, deny, bypass, non_identity)",
+        ),
+        (
+            r#"{"name": "p", "decision": "allow", "include": []}"#,
+            "a.json: $.policies[0]: no include rule (at least one is required)",
+        ),
+        (
+            r#"{"name": "p", "decision": "allow", "include": [{"common_name": {"cn": "x"}}]}"#,
+            "a.json: $.policies[0].include[0].common_name: missing `common_name`",
+        ),
+    ];
+    for (policy, expected) in cases {
+        let err = PolicyConfig::from_access_json(&access_app(policy), "a.json").unwrap_err();
+        assert_eq!(err.to_string(), *expected);
+    }
+    let err = PolicyConfig::from_access_json("[1, 2", "a.json").unwrap_err();
+    assert!(
+        matches!(err, PolicyError::Syntax { format: "JSON", .. }),
+        "{err}"
+    );
+
+    // certgate's schema: unknown keys and selectors, bad values, with their paths.
+    let native: &[(&str, &str)] = &[
+        (
+            "[[applications]]\nname = \"a\"\ndomain = \"x.example.com\"\n",
+            "p.toml: $.applications[0]: unknown key `domain` (expected one of: name, domains, session_duration, policies)",
+        ),
+        (
+            "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ndecision = \"allow\"\ninclude = [{ cn = \"x\" }]\n",
+            "p.toml: $.applications[0].policies[0].include[0]: unknown selector `cn`",
+        ),
+        (
+            "[[applications]]\nname = \"a\"\ndomains = [\"x.*\"]\n",
+            "p.toml: $.applications[0].domains[0]: domain \"x.*\": the rightmost label cannot be a wildcard",
+        ),
+        (
+            "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\nsession_duration = \"soon\"\n",
+            "p.toml: $.applications[0].session_duration: \"soon\" is not a duration (such as 0s, 30m, 24h, 7d)",
+        ),
+        (
+            "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ndecision = \"allow\"\ninclude = [{ serial = \"xyz\" }]\n",
+            "p.toml: $.applications[0].policies[0].include[0].serial: \"xyz\" is not hex (an even number of hex digits)",
+        ),
+        (
+            "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ndecision = \"allow\"\ninclude = [{ everyone = true, certificate = true }]\n",
+            "p.toml: $.applications[0].policies[0].include[0]: a rule is an object with exactly one selector",
+        ),
+        ("", "p.toml: $: missing `applications`"),
+    ];
+    for (text, expected) in native {
+        let err = PolicyConfig::from_toml(text, "p.toml").unwrap_err();
+        assert_eq!(err.to_string(), *expected);
+    }
+    let err = PolicyConfig::from_toml("[[applications]\n", "p.toml").unwrap_err();
+    assert!(
+        matches!(err, PolicyError::Syntax { format: "TOML", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("line 1"), "{err}");
+}
+
+#[test]
+fn inconsistencies_name_the_application_and_policy() {
+    let compile = |text: &str| {
+        PolicySet::new(PolicyConfig::from_toml(text, "p.toml").unwrap())
+            .unwrap_err()
+            .to_string()
+    };
+    let app = |rules: &str| {
+        format!(
+            "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ndecision = \"allow\"\n{rules}\n"
+        )
+    };
+    assert_eq!(
+        compile(&app("include = [{ rule_group = \"nope\" }]")),
+        "application `a`, policy `p`, include[0]: unknown rule group `nope`"
+    );
+    assert_eq!(
+        compile(&app("require = [{ everyone = true }]")),
+        "application `a`, policy `p`: no include rule (at least one is required)"
+    );
+    assert_eq!(
+        compile(
+            "[[rule_groups]]\nname = \"g\"\ninclude = [{ rule_group = \"g\" }]\n[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n"
+        ),
+        "rule group `g`, include[0]: uses rule group `g`: rule groups do not nest"
+    );
+    assert_eq!(
+        compile("[[applications]]\nname = \"a\"\ndomains = []\n"),
+        "application `a`: no domain"
+    );
+    // Built in code, values are checked when compiled.
+    let mut config = PolicyConfig::default();
+    config.applications.push(Application {
+        name: "a".into(),
+        domains: vec!["x.example.com".into()],
+        session_duration: SessionDuration::DEFAULT,
+        policies: vec![Policy::new(
+            "p",
+            PolicyDecision::Allow,
+            Rule::Ip("10.0.0.0/99".into()),
+        )],
+    });
+    assert_eq!(
+        PolicySet::new(config).unwrap_err().to_string(),
+        "application `a`, policy `p`, include[0]: \"10.0.0.0/99\": prefix length must be 0 to 32"
+    );
+    let _ = ConfigFormat::Toml;
+}

@@ -1,0 +1,385 @@
+//! Every selector, matching and not; certificate selectors only for a certificate that
+//! was presented, verified and not revoked.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use certgate_policy::{Identity, Note, Outcome, PolicySet, Reason, Request};
+use certgate_verify::{ClientCertInfo, hex};
+use common::{Pki, now, toml};
+
+/// A single-policy set whose include is `rule` (a TOML inline table), with two service
+/// tokens and a rule group.
+fn with_rule(rule: &str) -> PolicySet {
+    toml(&format!(
+        r#"
+[[service_tokens]]
+name = "robot"
+client_id = "robot.access"
+client_secret = "correct horse"
+
+[[service_tokens]]
+name = "backup"
+client_id = "backup.access"
+client_secret_sha256 = "{backup}"
+
+[[rule_groups]]
+name = "prod-devices"
+include = [{{ subject = {{ attribute = "OU", value = "Prod" }} }}]
+require = [{{ ip = "10.0.0.0/8" }}]
+exclude = [{{ common_name = "retired" }}]
+
+[[applications]]
+name = "app"
+domains = ["app.example.com"]
+[[applications.policies]]
+name = "p"
+decision = "non_identity"
+include = [{rule}]
+"#,
+        backup = hex(&sha256(b"battery staple")),
+    ))
+}
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}
+
+const DEVICE: &str = r#"{"CN": "dev-1", "hosts": ["dev.example.com", "dev@example.com",
+  "spiffe://example.org/ns/prod/sa/web", "10.9.8.7"],
+  "names": [{"C": "PT", "O": "Money App Test", "OU": "Prod"}, {"OU": "Lisboa Team"}]}"#;
+
+struct Certs {
+    valid: ClientCertInfo,
+    unverified: ClientCertInfo,
+    revoked: ClientCertInfo,
+}
+
+fn certs(pki: &Pki) -> Certs {
+    let leaf = pki.leaf(DEVICE, &[0x0a, 0x0b]);
+    let lost = pki.leaf(DEVICE, &[0x0c]);
+    let revoked = pki.verify(&lost, &[0x0c]);
+    assert!(revoked.revoked());
+    Certs {
+        valid: pki.valid(&leaf),
+        unverified: ClientCertInfo::from_der(&leaf).unwrap(),
+        revoked,
+    }
+}
+
+/// Whether `rule` lets the valid certificate in. Checks on the way that it never lets the
+/// same certificate in unverified or revoked, and that explain says whether the fields
+/// alone would have matched.
+fn cert_rule(c: &Certs, rule: &str) -> bool {
+    let set = with_rule(rule);
+    let req = |info| {
+        Request::new("app.example.com", "/")
+            .with_cert(info)
+            .with_time(now())
+    };
+    let valid = set.decide(&req(&c.valid)).outcome == Outcome::Allow;
+    for other in [&c.unverified, &c.revoked] {
+        let d = set.decide(&req(other));
+        assert_eq!(
+            d.outcome,
+            Outcome::Deny,
+            "{rule} with {:?}",
+            other.verdict()
+        );
+        assert!(
+            matches!(d.reason, Reason::CertificateNotAccepted(_)),
+            "{rule}: {:?}",
+            d.reason
+        );
+        let e = set.explain(&req(other));
+        match e.trace[0].include[0].note {
+            // The revoked certificate has another serial and fingerprint.
+            Some(Note::Certificate { fields_match, .. }) if other.revoked() => {
+                let _ = fields_match;
+            }
+            Some(Note::Certificate { fields_match, .. }) => {
+                assert_eq!(fields_match, valid, "{rule}")
+            }
+            n => panic!("{rule}: {n:?}"),
+        }
+    }
+    valid
+}
+
+#[test]
+fn certificate_selectors() {
+    let pki = Pki::new();
+    let c = certs(&pki);
+    let fingerprint = hex(&c.valid.fingerprint_sha256().unwrap());
+    let spki = c.valid.spki_sha256().unwrap();
+    let issuer = c.valid.issuer_rfc4514().unwrap();
+    assert_eq!(
+        issuer,
+        "CN=Sam Money App,OU=Sam Projects,O=Money App Test,L=Lisboa,ST=Lisboa,C=PT"
+    );
+    let yes = [
+        "{ certificate = true }".to_owned(),
+        r#"{ common_name = "dev-1" }"#.into(),
+        r#"{ subject = { attribute = "O", value = "Money App Test" } }"#.into(),
+        r#"{ subject = { attribute = "OU", value = "Lisboa Team" } }"#.into(),
+        r#"{ subject = { attribute = "ou", value = "Prod" } }"#.into(),
+        r#"{ subject = { attribute = "2.5.4.6", value = "PT" } }"#.into(),
+        r#"{ san_dns = "dev.example.com" }"#.into(),
+        r#"{ san_dns = { exact = "DEV.example.com" } }"#.into(),
+        r#"{ san_dns = { suffix = ".example.com" } }"#.into(),
+        r#"{ san_dns = { glob = "*.example.com" } }"#.into(),
+        r#"{ san_email = { exact = "dev@example.com" } }"#.into(),
+        r#"{ san_email = { glob = "*@example.com" } }"#.into(),
+        r#"{ san_uri = { exact = "spiffe://example.org/ns/prod/sa/web" } }"#.into(),
+        r#"{ san_uri = { glob = "spiffe://example.org/ns/*/sa/web" } }"#.into(),
+        r#"{ san_uri = { suffix = "/sa/web" } }"#.into(),
+        format!(r#"{{ issuer = "{issuer}" }}"#),
+        r#"{ issuer = "cn=Sam Money App, OU=Sam Projects, O=Money App Test, L=Lisboa, ST=Lisboa, C=PT" }"#.into(),
+        r#"{ serial = "0a0b" }"#.into(),
+        r#"{ serial = "00:0A:0B" }"#.into(),
+        format!(r#"{{ fingerprint_sha256 = "{fingerprint}" }}"#),
+        format!(r#"{{ spki_sha256 = "{}" }}"#, hex(&spki)),
+        format!(r#"{{ spki_sha256 = "{}" }}"#, base64(&spki)),
+        r#"{ expiring_within = "31d" }"#.into(),
+    ];
+    for rule in &yes {
+        assert!(cert_rule(&c, rule), "{rule} should match");
+    }
+    let no = [
+        r#"{ common_name = "dev-2" }"#.to_owned(),
+        r#"{ common_name = "DEV-1" }"#.into(),
+        r#"{ subject = { attribute = "O", value = "Other" } }"#.into(),
+        r#"{ subject = { attribute = "CN", value = "Prod" } }"#.into(),
+        r#"{ san_dns = "other.example.com" }"#.into(),
+        r#"{ san_dns = { glob = "*.other.com" } }"#.into(),
+        r#"{ san_dns = { glob = "*.com" } }"#.into(),
+        r#"{ san_email = { exact = "root@example.com" } }"#.into(),
+        r#"{ san_uri = { glob = "spiffe://example.org/*" } }"#.into(),
+        r#"{ san_uri = { exact = "SPIFFE://example.org/ns/prod/sa/web" } }"#.into(),
+        r#"{ issuer = "CN=Sam Money App,OU=Sam Projects,O=Money App Test,L=Lisboa,C=PT" }"#.into(),
+        r#"{ issuer = "CN=Sam Money App" }"#.into(),
+        r#"{ serial = "0c" }"#.into(),
+        format!(r#"{{ fingerprint_sha256 = "{}" }}"#, "00".repeat(32)),
+        format!(r#"{{ spki_sha256 = "{}" }}"#, "11".repeat(32)),
+        r#"{ expiring_within = "29d" }"#.into(),
+    ];
+    for rule in &no {
+        assert!(!cert_rule(&c, rule), "{rule} should not match");
+    }
+}
+
+fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn allowed(set: &PolicySet, req: Request<'_>) -> bool {
+    set.decide(&req).outcome == Outcome::Allow
+}
+
+#[test]
+fn everyone_ip_and_method() {
+    let r = Request::new("app.example.com", "/");
+    assert!(allowed(&with_rule("{ everyone = true }"), r));
+    let v4 = with_rule(r#"{ ip = "198.51.100.0/24" }"#);
+    assert!(allowed(
+        &v4,
+        r.with_peer_ip("198.51.100.9".parse().unwrap())
+    ));
+    assert!(allowed(
+        &v4,
+        r.with_peer_ip("::ffff:198.51.100.9".parse().unwrap())
+    ));
+    assert!(!allowed(
+        &v4,
+        r.with_peer_ip("198.51.101.9".parse().unwrap())
+    ));
+    let e = v4.explain(&r);
+    assert_eq!(e.trace[0].include[0].note, Some(Note::NoPeerIp));
+    let v6 = with_rule(r#"{ ip = "2001:db8::/32" }"#);
+    assert!(allowed(
+        &v6,
+        r.with_peer_ip("2001:db8:5::1".parse().unwrap())
+    ));
+    assert!(!allowed(
+        &v6,
+        r.with_peer_ip("2001:db9::1".parse().unwrap())
+    ));
+    let one = with_rule(r#"{ ip = "192.0.2.1" }"#);
+    assert!(allowed(&one, r.with_peer_ip("192.0.2.1".parse().unwrap())));
+    assert!(!allowed(&one, r.with_peer_ip("192.0.2.2".parse().unwrap())));
+    let options = with_rule(r#"{ method = "OPTIONS" }"#);
+    assert!(allowed(&options, r.with_method("options")));
+    assert!(!allowed(&options, r));
+}
+
+#[test]
+fn service_tokens_are_checked_by_id_and_secret() {
+    let r = Request::new("app.example.com", "/");
+    let robot = with_rule(r#"{ service_token = "robot" }"#);
+    assert!(allowed(
+        &robot,
+        r.with_service_token("robot.access", "correct horse")
+    ));
+    assert!(!allowed(
+        &robot,
+        r.with_service_token("robot.access", "correct horse ")
+    ));
+    assert!(!allowed(&robot, r.with_service_token("robot.access", "")));
+    assert!(!allowed(
+        &robot,
+        r.with_service_token("backup.access", "battery staple")
+    ));
+    assert!(!allowed(
+        &robot,
+        r.with_service_token("nobody", "correct horse")
+    ));
+    assert_eq!(
+        robot.explain(&r).trace[0].include[0].note,
+        Some(Note::NoServiceToken)
+    );
+    assert_eq!(
+        robot
+            .explain(&r.with_service_token("robot.access", "no"))
+            .trace[0]
+            .include[0]
+            .note,
+        Some(Note::ServiceTokenRejected)
+    );
+    // A secret configured as its SHA-256.
+    let backup = with_rule(r#"{ service_token = "backup" }"#);
+    assert!(allowed(
+        &backup,
+        r.with_service_token("backup.access", "battery staple")
+    ));
+    let any = with_rule("{ any_valid_service_token = true }");
+    assert!(allowed(
+        &any,
+        r.with_service_token("robot.access", "correct horse")
+    ));
+    assert!(allowed(
+        &any,
+        r.with_service_token("backup.access", "battery staple")
+    ));
+    assert!(!allowed(
+        &any,
+        r.with_service_token("backup.access", "correct horse")
+    ));
+    assert!(!allowed(&any, r));
+    // A token that is not configured never matches.
+    let unknown = with_rule(r#"{ service_token = "ghost" }"#);
+    assert!(!allowed(
+        &unknown,
+        r.with_service_token("robot.access", "correct horse")
+    ));
+    assert_eq!(
+        unknown.explain(&r).trace[0].include[0].note,
+        Some(Note::UnknownServiceToken)
+    );
+}
+
+#[test]
+fn identity_selectors_need_a_trusted_identity() {
+    let r = Request::new("app.example.com", "/");
+    let sam = Identity::new("Sam@Example.com", "otp").with_groups(["finance", "admins"]);
+    let cases = [
+        (r#"{ email = "sam@example.com" }"#, true),
+        (r#"{ email = "bob@example.com" }"#, false),
+        (r#"{ email_domain = "example.com" }"#, true),
+        (r#"{ email_domain = "@EXAMPLE.COM" }"#, true),
+        (r#"{ email_domain = "sub.example.com" }"#, false),
+        (r#"{ group = "admins" }"#, true),
+        (r#"{ group = "Admins" }"#, false),
+        (r#"{ auth_method = "otp" }"#, true),
+        (r#"{ auth_method = "oidc" }"#, false),
+    ];
+    for (rule, expected) in cases {
+        let set = with_rule(rule);
+        assert_eq!(allowed(&set, r.with_identity(&sam)), expected, "{rule}");
+        let d = set.decide(&r);
+        assert_eq!(
+            (d.outcome, d.reason),
+            (Outcome::Deny, Reason::IdentityRequired),
+            "{rule}"
+        );
+        assert_eq!(
+            set.explain(&r).trace[0].include[0].note,
+            Some(Note::NoIdentity)
+        );
+    }
+}
+
+#[test]
+fn rule_groups_apply_their_own_include_require_exclude() {
+    let pki = Pki::new();
+    let prod = pki.valid(&pki.leaf(DEVICE, &[1]));
+    let retired = pki.valid(&pki.leaf(&DEVICE.replace("dev-1", "retired"), &[2]));
+    let set = with_rule(r#"{ rule_group = "prod-devices" }"#);
+    let r = Request::new("app.example.com", "/");
+    let inside = "10.1.2.3".parse().unwrap();
+    assert!(allowed(&set, r.with_cert(&prod).with_peer_ip(inside)));
+    assert!(!allowed(
+        &set,
+        r.with_cert(&prod)
+            .with_peer_ip("192.0.2.1".parse().unwrap())
+    ));
+    assert!(!allowed(&set, r.with_cert(&retired).with_peer_ip(inside)));
+    assert!(!allowed(&set, r.with_peer_ip(inside)));
+    // The same group reused as an exclude elsewhere.
+    let set = toml(
+        r#"
+[[rule_groups]]
+name = "blocked"
+include = [{ ip = "192.0.2.0/24" }]
+[[applications]]
+name = "a"
+domains = ["a.example.com"]
+[[applications.policies]]
+name = "p"
+decision = "allow"
+include = [{ everyone = true }]
+exclude = [{ rule_group = "blocked" }]
+[[applications]]
+name = "b"
+domains = ["b.example.com"]
+[[applications.policies]]
+name = "p"
+decision = "deny"
+include = [{ rule_group = "blocked" }]
+[[applications.policies]]
+name = "q"
+decision = "allow"
+include = [{ everyone = true }]
+"#,
+    );
+    let blocked = "192.0.2.7".parse().unwrap();
+    let fine = "203.0.113.1".parse().unwrap();
+    for host in ["a.example.com", "b.example.com"] {
+        assert!(
+            !allowed(&set, Request::new(host, "/").with_peer_ip(blocked)),
+            "{host}"
+        );
+        assert!(
+            allowed(&set, Request::new(host, "/").with_peer_ip(fine)),
+            "{host}"
+        );
+    }
+}
