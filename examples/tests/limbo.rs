@@ -16,8 +16,8 @@ use std::path::Path;
 use common::CERTGATE;
 use serde_json::Value;
 
-/// The targets: core at most 5 wrong rejects (webpki's own are more, see the exceptions
-/// file), full at least 9,703 passes.
+/// The targets: core without wrong accepts and with at most 5 wrong rejects, full at
+/// least 9,703 passes and no wrong accepts.
 const SKIPPED_FEATURES: usize = 22;
 
 struct Tally {
@@ -133,15 +133,11 @@ fn core_suite_matches_expectations_and_exceptions() {
         tally.skipped, SKIPPED_FEATURES,
         "skipped only for the listed features"
     );
-    assert!(tally.pass >= 180, "core passes fell to {}", tally.pass);
+    assert!(tally.pass >= 182, "core passes fell to {}", tally.pass);
     assert!(tally.wrong_rejects.len() <= 5, "{:?}", tally.wrong_rejects);
-    // The webpki::cn pair contradicts the suite's BetterTLS cases (see the exceptions).
     assert!(
-        tally
-            .wrong_accepts
-            .iter()
-            .all(|id| id.starts_with("webpki::cn::")),
-        "{:?}",
+        tally.wrong_accepts.is_empty(),
+        "wrong accepts: {:?}",
         tally.wrong_accepts
     );
 }
@@ -163,6 +159,11 @@ fn full_suite_on_request() {
         tally.skipped
     );
     assert!(tally.pass >= 9_703, "full passes {}", tally.pass);
+    assert!(
+        tally.wrong_accepts.is_empty(),
+        "wrong accepts: {:?}",
+        tally.wrong_accepts
+    );
 }
 
 #[test]

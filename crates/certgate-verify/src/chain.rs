@@ -228,7 +228,11 @@ impl ChainVerifier {
         if let Some(name) = expected_peer_name {
             cert.verify_is_valid_for_subject_name(name)
                 .map_err(|_| FailureReason::NameMismatch)?;
-            crate::names::check_server_names(&view).map_err(FailureReason::Malformed)?;
+            let peer = match name {
+                ServerName::DnsName(dns) => Some(dns.as_ref()),
+                _ => None,
+            };
+            crate::names::check_server_names(&view, peer).map_err(FailureReason::Malformed)?;
         }
         let mut all: Vec<CertificateDer<'_>> = intermediates
             .iter()

@@ -77,12 +77,14 @@ pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), String> {
 /// a subjectAltName entry must be a character-for-character copy of it (RFC 5952 text
 /// for IPv6), and a commonName holding a domain name is in ASCII (A-labels), as CA/Browser
 /// Forum BR 7.1.4.3 requires. (A commonName naming something else is ignored, as
-/// RFC 6125 and BetterTLS expect.)
+/// RFC 6125 and BetterTLS expect.) A commonName naming a neighbour of the expected host
+/// (another name under the same parent domain) must be among the subjectAltName entries:
+/// such a certificate claims one host in its subject and serves another (BR 7.1.4.3).
 ///
 /// Also the server-certificate rules that would refuse reasonable client certificates:
 /// a critical subjectAltName beside a non-empty subject (RFC 5280 4.2.1.6 says SHOULD
 /// NOT) and dNSNames outside the preferred name syntax (device names with `_`).
-pub(crate) fn check_server_names(view: &CertView<'_>) -> Result<(), String> {
+pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Result<(), String> {
     let names = match view.extension(SAN) {
         Some(san) if san.critical && !view.subject.is_empty() => {
             return Err(
@@ -109,6 +111,20 @@ pub(crate) fn check_server_names(view: &CertView<'_>) -> Result<(), String> {
                 "commonName {text:?} is an internationalized domain name not in A-label form"
             ));
         }
+        if let Some(peer) = peer
+            && cn.is_ascii()
+            && !cn.eq_ignore_ascii_case(peer.as_bytes())
+            && parent(cn)
+                .is_some_and(|p| p.eq_ignore_ascii_case(parent(peer.as_bytes()).unwrap_or(b"")))
+            && !names
+                .iter()
+                .any(|(tag, value)| *tag == 2 && value.eq_ignore_ascii_case(cn))
+        {
+            return Err(format!(
+                "commonName {text:?} names a neighbour of {peer:?} and is not among the \
+                 subjectAltName entries (CA/Browser Forum BR 7.1.4.3)"
+            ));
+        }
         for (tag, value) in &names {
             let same_thing = match tag {
                 2 => value.eq_ignore_ascii_case(cn),
@@ -128,6 +144,17 @@ pub(crate) fn check_server_names(view: &CertView<'_>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The parent domain of a DNS name (`b.c` of `a.b.c`); `None` for a single label or an
+/// IP address.
+fn parent(name: &[u8]) -> Option<&[u8]> {
+    if loose_ip(std::str::from_utf8(name).ok()?).is_some() {
+        return None;
+    }
+    let dot = name.iter().position(|b| *b == b'.')?;
+    let rest = &name[dot + 1..];
+    (!rest.is_empty() && dns_syntax_ok(name)).then_some(rest)
 }
 
 /// An IP address in any of the spellings people write: dotted decimal with leading
