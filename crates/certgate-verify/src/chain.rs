@@ -453,7 +453,8 @@ impl ChainVerifier {
     }
 }
 
-fn push_len(out: &mut Vec<u8>, len: usize) {
+/// Appends a DER length.
+pub(crate) fn push_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(u8::try_from(len).unwrap_or(0));
     } else {

@@ -16,7 +16,7 @@ use der::{Decode, Reader, SliceReader, Tag, Tagged};
 use rustls_pki_types::{CertificateDer, Der, TrustAnchor, UnixTime};
 use webpki::EndEntityCert;
 
-use crate::chain::ChainVerifier;
+use crate::chain::{ChainVerifier, push_len};
 use crate::info::FailureReason;
 use crate::names::{dns_syntax_ok, general_names};
 use crate::rfc5280::{CertView, EKU, NAME_CONSTRAINTS, SAN};
@@ -181,20 +181,6 @@ fn split_constraints(value: &[u8]) -> Option<Split> {
     }
     split.rest = (!rest.is_empty()).then_some(rest);
     Some(split)
-}
-
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(u8::try_from(len).unwrap_or(0));
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
-        out.extend(bytes);
-    }
 }
 
 /// The tbsCertificate (whole TLV), signature algorithm (value) and signature bits.
