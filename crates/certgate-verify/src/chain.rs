@@ -11,6 +11,7 @@ use rustls_pki_types::{
 use webpki::EndEntityCert;
 
 use crate::anchor::check_trust_anchor;
+use crate::der_walk::{SEQUENCE, wrap};
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
 use crate::revocation::{
     RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
@@ -124,7 +125,10 @@ impl ChainVerifierBuilder {
         let intermediate_checks = self
             .intermediates
             .iter()
-            .map(|der| CertView::parse(der).and_then(|v| rfc5280::check(&v, Role::Intermediate)))
+            .map(|der| {
+                let view = CertView::parse(der).map_err(|e| e.to_string())?;
+                rfc5280::check(&view, Role::Intermediate)
+            })
             .collect();
         Ok(ChainVerifier {
             anchors,
@@ -140,7 +144,7 @@ impl ChainVerifierBuilder {
 }
 
 /// Maps webpki's verdict to ours.
-fn reason_of(err: &webpki::Error) -> FailureReason {
+pub(crate) fn reason_of(err: &webpki::Error) -> FailureReason {
     use webpki::Error as E;
     match err {
         E::CertExpired { .. } => FailureReason::Expired,
@@ -178,15 +182,9 @@ impl ChainVerifier {
             usage,
             expected_peer_name,
             now,
-            |anchor, n| {
-                let subject = anchor.subject.as_ref();
-                let mut name = vec![0x30];
-                push_len(&mut name, subject.len());
-                name.extend_from_slice(subject);
-                VerifiedChain {
-                    anchor_subject: crate::dn::format(&name, false),
-                    intermediates: n,
-                }
+            |anchor, n| VerifiedChain {
+                anchor_subject: crate::dn::format(&wrap(SEQUENCE, anchor.subject.as_ref()), false),
+                intermediates: n,
             },
         )
     }
@@ -213,7 +211,7 @@ impl ChainVerifier {
         found: impl FnOnce(&TrustAnchor<'_>, usize) -> T,
     ) -> Result<T, FailureReason> {
         let cert = EndEntityCert::try_from(leaf).map_err(|e| reason_of(&e))?;
-        let view = CertView::parse(leaf).map_err(FailureReason::Malformed)?;
+        let view = CertView::parse(leaf).map_err(|e| FailureReason::Malformed(e.to_string()))?;
         rfc5280::check(&view, Role::Leaf).map_err(FailureReason::Malformed)?;
         if usage.leaf_must_list() && !rfc5280::has_eku(&view) {
             return Err(FailureReason::WrongKeyUsage);
@@ -328,7 +326,7 @@ impl ChainVerifier {
             // webpki refuses every rfc822Name constraint; one path shape it cannot check
             // is checked here (leaf, one email-constrained intermediate, anchor).
             (Err(webpki::Error::NameConstraintViolation), None) => {
-                match crate::email_nc::verify(self, leaf, &view, intermediates, usage, now) {
+                match crate::email_nc::verify(self, &cert, &view, intermediates, usage, now) {
                     Some(Ok(index)) => match self.anchors.get(index) {
                         Some(anchor) => Ok(found(anchor, 1)),
                         None => Err(FailureReason::UnknownIssuer),
@@ -433,7 +431,8 @@ impl ChainVerifier {
         {
             return result.clone();
         }
-        rfc5280::check(&CertView::parse(der)?, Role::Intermediate)
+        let view = CertView::parse(der).map_err(|e| e.to_string())?;
+        rfc5280::check(&view, Role::Intermediate)
     }
 
     /// The anchors, as given.
@@ -443,27 +442,8 @@ impl ChainVerifier {
 
     /// The subjects of the anchors, DER `Name`s, for a TLS CertificateRequest.
     pub(crate) fn anchor_subjects(&self) -> impl Iterator<Item = Vec<u8>> + '_ {
-        self.anchors.iter().map(|a| {
-            let subject = a.subject.as_ref();
-            let mut name = vec![0x30];
-            push_len(&mut name, subject.len());
-            name.extend_from_slice(subject);
-            name
-        })
-    }
-}
-
-/// Appends a DER length.
-pub(crate) fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(u8::try_from(len).unwrap_or(0));
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
-        out.extend(bytes);
+        self.anchors
+            .iter()
+            .map(|a| wrap(SEQUENCE, a.subject.as_ref()))
     }
 }

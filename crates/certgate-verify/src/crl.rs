@@ -8,6 +8,7 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 use x509_cert::time::Time;
 
 use crate::VerifyError;
+use crate::der_walk::{GENERALIZED_TIME, INTEGER, SEQUENCE, UTC_TIME, tlv as raw_tlv};
 use crate::serials::{Reason, SerialTable};
 
 const CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];
@@ -236,43 +237,6 @@ fn verify_signature(
         },
     })
 }
-
-/// One DER TLV at the start of `input`: (tag byte, value, rest). Single-byte tags and
-/// definite, minimally encoded lengths only, as DER requires. The entries of a large CRL
-/// go through here rather than through `der`'s general reader: a million of them are
-/// read in a few milliseconds.
-fn raw_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    if tag & 0x1f == 0x1f {
-        return None;
-    }
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n || rest[0] == 0 {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        if len < 0x80 {
-            return None;
-        }
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
-    }
-    let (value, rest) = rest.split_at(len);
-    Some((tag, value, rest))
-}
-
-const SEQUENCE: u8 = 0x30;
-const INTEGER: u8 = 0x02;
-const UTC_TIME: u8 = 0x17;
-const GENERALIZED_TIME: u8 = 0x18;
 
 fn read_entries(body: &[u8], crl: &mut ParsedCrl) -> Result<(), VerifyError> {
     let malformed = || bad("revokedCertificates", "malformed DER");

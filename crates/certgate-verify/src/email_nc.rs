@@ -11,19 +11,18 @@
 //! intermediate itself (RFC 5280 checks, CA, validity, signature by the anchor, EKU
 //! chaining, revocation), and refuses any other shape.
 
-use der::asn1::AnyRef;
-use der::{Decode, Reader, SliceReader, Tag, Tagged};
 use rustls_pki_types::{CertificateDer, Der, TrustAnchor, UnixTime};
 use webpki::EndEntityCert;
 
-use crate::chain::{ChainVerifier, push_len};
+use crate::chain::{ChainVerifier, reason_of};
+use crate::der_walk::{OID, SEQUENCE, items, only, tlv, whole_tlv, wrap};
 use crate::info::FailureReason;
 use crate::names::{dns_syntax_ok, general_names};
-use crate::rfc5280::{CertView, EKU, NAME_CONSTRAINTS, SAN};
 use crate::usage::Usage;
+use crate::view::{CertView, EKU, NAME_CONSTRAINTS, SAN};
 
 /// GeneralName tag number of rfc822Name.
-const RFC822: u32 = 1;
+const RFC822: u8 = 1;
 /// pkcs-9 emailAddress, as it appears in a subject: OID 1.2.840.113549.1.9.1.
 const EMAIL_ADDRESS_OID: &[u8] = &[
     0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01,
@@ -34,7 +33,7 @@ const EMAIL_ADDRESS_OID: &[u8] = &[
 /// of the anchor, or why it fails.
 pub(crate) fn verify(
     verifier: &ChainVerifier,
-    leaf: &CertificateDer<'_>,
+    leaf: &EndEntityCert<'_>,
     leaf_view: &CertView<'_>,
     presented: &[CertificateDer<'_>],
     usage: &Usage,
@@ -67,7 +66,7 @@ pub(crate) fn verify(
             continue;
         }
         return Some(through(
-            verifier, leaf, der, &view, &split, &emails, usage, now,
+            verifier, leaf, leaf_view, der, &view, &split, &emails, usage, now,
         ));
     }
     None
@@ -77,7 +76,7 @@ pub(crate) fn verify(
 /// emailAddress attribute (RFC 5280 applies email constraints to it too; not handled).
 fn leaf_emails<'a>(view: &CertView<'a>) -> Option<Vec<&'a [u8]>> {
     if view
-        .subject
+        .subject_content()
         .windows(EMAIL_ADDRESS_OID.len())
         .any(|w| w == EMAIL_ADDRESS_OID)
     {
@@ -132,81 +131,54 @@ struct Split {
 }
 
 fn split_constraints(value: &[u8]) -> Option<Split> {
-    let seq = AnyRef::from_der(value).ok()?;
-    let mut r = SliceReader::new(seq.value()).ok()?;
     let mut split = Split {
         permitted: Vec::new(),
         excluded: Vec::new(),
         rest: None,
     };
     let mut rest = Vec::new();
-    while !r.is_finished() {
-        let subtrees: AnyRef<'_> = r.decode().ok()?;
-        let (number, emails) = match subtrees.tag() {
-            Tag::ContextSpecific { number, .. } if number.value() == 0 => {
-                (0u8, &mut split.permitted)
-            }
-            Tag::ContextSpecific { number, .. } if number.value() == 1 => {
-                (1u8, &mut split.excluded)
-            }
+    for subtrees in items(only(value, SEQUENCE)?) {
+        let (tag, subtrees) = subtrees?;
+        let emails = match tag {
+            0xa0 => &mut split.permitted,
+            0xa1 => &mut split.excluded,
             _ => return None,
         };
-        let mut t = SliceReader::new(subtrees.value()).ok()?;
         let mut kept = Vec::new();
-        while !t.is_finished() {
-            let subtree: AnyRef<'_> = t.decode().ok()?;
-            let base: AnyRef<'_> = SliceReader::new(subtree.value()).ok()?.decode().ok()?;
-            match base.tag() {
-                Tag::ContextSpecific { number, .. } if number.value() == RFC822 => {
+        let mut remaining = subtrees;
+        while !remaining.is_empty() {
+            let subtree = whole_tlv(remaining)?;
+            remaining = subtree.rest;
+            match tlv(subtree.value)? {
+                // An rfc822Name base, [1] IA5String.
+                (0x81, base, _) => {
                     // A constraint that is not a mailbox, host or .domain: no opinion.
-                    let b = base.value();
-                    let ok = if b.contains(&b'@') {
-                        mailbox(b).is_some()
+                    let ok = if base.contains(&b'@') {
+                        mailbox(base).is_some()
                     } else {
-                        host_ok(b.strip_prefix(b".").unwrap_or(b))
+                        host_ok(base.strip_prefix(b".").unwrap_or(base))
                     };
                     if !ok {
                         return None;
                     }
-                    emails.push(b.to_vec());
+                    emails.push(base.to_vec());
                 }
-                _ => kept.extend_from_slice(&der::Encode::to_der(&subtree).ok()?),
+                _ => kept.extend_from_slice(subtree.whole),
             }
         }
         if !kept.is_empty() {
-            rest.push(0xa0 | number);
-            push_len(&mut rest, kept.len());
-            rest.extend_from_slice(&kept);
+            rest.extend(wrap(tag, &kept));
         }
     }
     split.rest = (!rest.is_empty()).then_some(rest);
     Some(split)
 }
 
-/// The tbsCertificate (whole TLV), signature algorithm (value) and signature bits.
-fn signed_parts(der: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
-    let cert = AnyRef::from_der(der).ok()?;
-    let body = cert.value();
-    let mut r = SliceReader::new(body).ok()?;
-    let _: AnyRef<'_> = r.decode().ok()?;
-    let tbs_len = usize::try_from(r.position()).ok()?;
-    let alg: AnyRef<'_> = r.decode().ok()?;
-    let sig: AnyRef<'_> = r.decode().ok()?;
-    Some((&body[..tbs_len], alg.value(), sig.value().get(1..)?))
-}
-
-/// An SPKI's algorithm (value) and key bits.
-fn spki_parts(spki_content: &[u8]) -> Option<(&[u8], &[u8])> {
-    let mut r = SliceReader::new(spki_content).ok()?;
-    let alg: AnyRef<'_> = r.decode().ok()?;
-    let key: AnyRef<'_> = r.decode().ok()?;
-    Some((alg.value(), key.value().get(1..)?))
-}
-
 #[allow(clippy::too_many_arguments)]
 fn through(
     verifier: &ChainVerifier,
-    leaf: &CertificateDer<'_>,
+    leaf: &EndEntityCert<'_>,
+    leaf_view: &CertView<'_>,
     ica_der: &[u8],
     ica: &CertView<'_>,
     split: &Split,
@@ -232,19 +204,14 @@ fn through(
         .check_intermediate(ica_der)
         .map_err(FailureReason::Malformed)?;
     let ica_cert = CertificateDer::from(ica_der);
-    EndEntityCert::try_from(&ica_cert).map_err(|e| FailureReason::Malformed(e.to_string()))?;
+    EndEntityCert::try_from(&ica_cert).map_err(|e| reason_of(&e))?;
     if !ica.is_ca() {
         return Err(FailureReason::UnknownIssuer);
     }
-    let parsed = x509_cert::Certificate::from_der(ica_der)
+    let (not_before, not_after) = ica
+        .validity()
         .map_err(|e| FailureReason::Malformed(e.to_string()))?;
-    let validity = parsed.tbs_certificate().validity();
-    if now.as_secs() > validity.not_after.to_unix_duration().as_secs() {
-        return Err(FailureReason::Expired);
-    }
-    if now.as_secs() < validity.not_before.to_unix_duration().as_secs() {
-        return Err(FailureReason::NotYetValid);
-    }
+    in_validity(now, not_before, not_after)?;
     if let Some(eku) = ica.extension(EKU) {
         let listed = eku_oids(eku.value).ok_or_else(|| malformed("extendedKeyUsage"))?;
         if !usage
@@ -256,13 +223,11 @@ fn through(
         }
     }
     // Its issuer: an anchor without name constraints, valid now, whose key signed it.
-    let (tbs, sig_alg, signature) =
-        signed_parts(ica_der).ok_or_else(|| malformed("certificate"))?;
     let (index, anchor) = verifier
         .trust_anchors()
         .iter()
         .enumerate()
-        .find(|(_, a)| a.subject.as_ref() == ica.issuer)
+        .find(|(_, a)| a.subject.as_ref() == ica.issuer_content())
         .ok_or(FailureReason::UnknownIssuer)?;
     if anchor.name_constraints.is_some() {
         return Err(reason_nc());
@@ -270,33 +235,32 @@ fn through(
     let (not_before, not_after) = verifier
         .anchor_validity(index)
         .ok_or(FailureReason::UnknownIssuer)?;
-    if now.as_secs() > not_after {
-        return Err(FailureReason::Expired);
-    }
-    if now.as_secs() < not_before {
-        return Err(FailureReason::NotYetValid);
-    }
-    let (key_alg, key) = spki_parts(anchor.subject_public_key_info.as_ref())
+    in_validity(now, not_before, not_after)?;
+    let anchor_der = verifier
+        .anchors()
+        .get(index)
+        .ok_or(FailureReason::UnknownIssuer)?;
+    let anchor_view =
+        CertView::parse(anchor_der).map_err(|e| FailureReason::Malformed(e.to_string()))?;
+    let (key_alg, key) = anchor_view
+        .public_key()
         .ok_or_else(|| malformed("anchor key"))?;
+    let sig_alg = only(ica.outer_algorithm, SEQUENCE).unwrap_or_default();
     let signed = verifier.algorithms().iter().any(|alg| {
         alg.signature_alg_id().as_ref() == sig_alg
             && alg.public_key_alg_id().as_ref() == key_alg
-            && alg.verify_signature(key, tbs, signature).is_ok()
+            && alg.verify_signature(key, ica.tbs, ica.signature).is_ok()
     });
     if !signed {
         return Err(FailureReason::BadSignature);
     }
     // The leaf under the intermediate taken as an anchor, its email subtrees removed.
-    let stand_in = webpki::anchor_from_trusted_cert(&ica_cert)
-        .map_err(|e| FailureReason::Malformed(e.to_string()))?;
     let stand_in = TrustAnchor {
-        subject: stand_in.subject,
-        subject_public_key_info: stand_in.subject_public_key_info,
+        subject: Der::from(ica.subject_content()),
+        subject_public_key_info: Der::from(ica.spki_content()),
         name_constraints: split.rest.as_deref().map(Der::from),
     };
-    let cert =
-        EndEntityCert::try_from(leaf).map_err(|e| FailureReason::Malformed(e.to_string()))?;
-    cert.verify_for_usage(
+    leaf.verify_for_usage(
         verifier.algorithms(),
         std::slice::from_ref(&stand_in),
         &[],
@@ -305,25 +269,22 @@ fn through(
         None,
         None,
     )
-    .map_err(|e| match e {
-        webpki::Error::CertExpired { .. } => FailureReason::Expired,
-        webpki::Error::CertNotValidYet { .. } => FailureReason::NotYetValid,
-        webpki::Error::RequiredEkuNotFoundContext(_) => FailureReason::WrongKeyUsage,
-        webpki::Error::InvalidSignatureForPublicKey => FailureReason::BadSignature,
-        other => FailureReason::Malformed(other.to_string()),
-    })?;
+    .map_err(|e| reason_of(&e))?;
     // Revocation: the leaf by the intermediate, and the intermediate by the anchor.
     let seconds = now.as_secs();
-    let leaf_view = CertView::parse(leaf).map_err(FailureReason::Malformed)?;
     verifier.revocation_verdict(leaf_view.issuer, leaf_view.serial, ica_der, seconds)?;
     if verifier.checks_chain_revocation() {
-        let anchor_der = verifier
-            .anchors()
-            .get(index)
-            .ok_or(FailureReason::UnknownIssuer)?;
-        verifier.revocation_verdict(ica.issuer, ica.serial, anchor_der.as_ref(), seconds)?;
+        verifier.revocation_verdict(ica.issuer, ica.serial, anchor_der, seconds)?;
     }
     Ok(index)
+}
+
+fn in_validity(now: UnixTime, not_before: u64, not_after: u64) -> Result<(), FailureReason> {
+    match now.as_secs() {
+        t if t > not_after => Err(FailureReason::Expired),
+        t if t < not_before => Err(FailureReason::NotYetValid),
+        _ => Ok(()),
+    }
 }
 
 fn reason_nc() -> FailureReason {
@@ -332,15 +293,10 @@ fn reason_nc() -> FailureReason {
 
 /// The OIDs (values) of an extendedKeyUsage extension.
 fn eku_oids(value: &[u8]) -> Option<Vec<&[u8]>> {
-    let seq = AnyRef::from_der(value).ok()?;
-    let mut r = SliceReader::new(seq.value()).ok()?;
-    let mut out = Vec::new();
-    while !r.is_finished() {
-        let oid: AnyRef<'_> = r.decode().ok()?;
-        if oid.tag() != Tag::ObjectIdentifier {
-            return None;
-        }
-        out.push(oid.value());
-    }
-    Some(out)
+    items(only(value, SEQUENCE)?)
+        .map(|item| match item? {
+            (OID, oid) => Some(oid),
+            _ => None,
+        })
+        .collect()
 }

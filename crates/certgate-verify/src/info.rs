@@ -5,21 +5,16 @@ use std::net::IpAddr;
 use std::ops::Range;
 use std::sync::Arc;
 
-use der::asn1::AnyRef;
-use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use der::Decode;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectAltName};
-use x509_cert::time::Time;
 
 use crate::VerifyError;
 use crate::dn::{self, NameAttribute};
 pub use crate::verdict::{FailureReason, Verdict};
-
-const SAN: &str = "2.5.29.17";
-const SKI: &str = "2.5.29.14";
-const AKI: &str = "2.5.29.35";
+use crate::view::{AKI, CertView, SAN, SKI};
 
 /// A subjectAltName entry.
 #[non_exhaustive]
@@ -63,39 +58,6 @@ struct Parsed {
 
 fn offset(base: &[u8], part: &[u8]) -> usize {
     (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize)
-}
-
-/// Decodes the next TLV of `reader` and returns it with its byte range in `base`.
-fn next_tlv<'a>(
-    reader: &mut SliceReader<'a>,
-    base: &[u8],
-    body: &'a [u8],
-    field: &'static str,
-) -> Result<(AnyRef<'a>, Range<usize>), VerifyError> {
-    let start = usize::try_from(reader.position()).map_err(|e| VerifyError::malformed(field, e))?;
-    let any: AnyRef<'a> = reader
-        .decode()
-        .map_err(|e| VerifyError::malformed(field, e))?;
-    let end = usize::try_from(reader.position()).map_err(|e| VerifyError::malformed(field, e))?;
-    let at = offset(base, body);
-    Ok((any, at + start..at + end))
-}
-
-fn expect(any: &AnyRef<'_>, tag: Tag, field: &'static str) -> Result<(), VerifyError> {
-    if any.tag() == tag {
-        Ok(())
-    } else {
-        Err(VerifyError::malformed(
-            field,
-            format!("expected {tag}, found {}", any.tag()),
-        ))
-    }
-}
-
-fn unix(t: &AnyRef<'_>, field: &'static str) -> Result<u64, VerifyError> {
-    let der = der::Encode::to_der(t).map_err(|e| VerifyError::malformed(field, e))?;
-    let time = Time::from_der(&der).map_err(|e| VerifyError::malformed(field, e))?;
-    Ok(time.to_unix_duration().as_secs())
 }
 
 impl ClientCertInfo {
@@ -305,132 +267,49 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn parse(der: &[u8]) -> Result<Parsed, VerifyError> {
-    let cert = AnyRef::from_der(der).map_err(|e| VerifyError::malformed("Certificate", e))?;
-    expect(&cert, Tag::Sequence, "Certificate")?;
-    let mut outer =
-        SliceReader::new(cert.value()).map_err(|e| VerifyError::malformed("Certificate", e))?;
-    let (tbs, _) = next_tlv(&mut outer, der, cert.value(), "tbsCertificate")?;
-    expect(&tbs, Tag::Sequence, "tbsCertificate")?;
-    let (alg, _) = next_tlv(&mut outer, der, cert.value(), "signatureAlgorithm")?;
-    expect(&alg, Tag::Sequence, "signatureAlgorithm")?;
-    let (sig, _) = next_tlv(&mut outer, der, cert.value(), "signature")?;
-    expect(&sig, Tag::BitString, "signature")?;
-    outer
-        .finish()
-        .map_err(|e| VerifyError::malformed("Certificate", e))?;
-
-    let body = tbs.value();
-    let mut r = SliceReader::new(body).map_err(|e| VerifyError::malformed("tbsCertificate", e))?;
-    let mut field = next_tlv(&mut r, der, body, "version")?;
-    if field.0.tag()
-        == (Tag::ContextSpecific {
-            constructed: true,
-            number: TagNumber(0),
-        })
-    {
-        field = next_tlv(&mut r, der, body, "serialNumber")?;
-    }
-    let (serial, serial_range) = field;
-    expect(&serial, Tag::Integer, "serialNumber")?;
-    let serial_value =
-        offset(der, serial.value())..offset(der, serial.value()) + serial.value().len();
-    let _ = serial_range;
-    let (alg, _) = next_tlv(&mut r, der, body, "signature")?;
-    expect(&alg, Tag::Sequence, "signature")?;
-    let (issuer, issuer_range) = next_tlv(&mut r, der, body, "issuer")?;
-    expect(&issuer, Tag::Sequence, "issuer")?;
-    let (validity, _) = next_tlv(&mut r, der, body, "validity")?;
-    expect(&validity, Tag::Sequence, "validity")?;
-    let mut v =
-        SliceReader::new(validity.value()).map_err(|e| VerifyError::malformed("validity", e))?;
-    let nb: AnyRef<'_> = v
-        .decode()
-        .map_err(|e| VerifyError::malformed("notBefore", e))?;
-    let na: AnyRef<'_> = v
-        .decode()
-        .map_err(|e| VerifyError::malformed("notAfter", e))?;
-    v.finish()
-        .map_err(|e| VerifyError::malformed("validity", e))?;
-    let (subject, subject_range) = next_tlv(&mut r, der, body, "subject")?;
-    expect(&subject, Tag::Sequence, "subject")?;
-    let (spki, spki_range) = next_tlv(&mut r, der, body, "subjectPublicKeyInfo")?;
-    expect(&spki, Tag::Sequence, "subjectPublicKeyInfo")?;
-
-    let mut parsed = Parsed {
+    let view = CertView::parse(der)?;
+    let range = |part: &[u8]| {
+        let start = offset(der, part);
+        start..start + part.len()
+    };
+    let (not_before, not_after) = view.validity()?;
+    let ski = match view.extension(SKI) {
+        Some(_) => Some(range(view.ski().ok_or_else(|| {
+            VerifyError::malformed("subjectKeyIdentifier", "not an OCTET STRING")
+        })?)),
+        None => None,
+    };
+    let sans = match view.extension(SAN) {
+        Some(ext) => SubjectAltName::from_der(ext.value)
+            .map_err(|e| VerifyError::malformed("subjectAltName", e))?
+            .0
+            .iter()
+            .filter_map(san_entry)
+            .collect(),
+        None => Vec::new(),
+    };
+    let issuer_key_id = match view.extension(AKI) {
+        Some(ext) => AuthorityKeyIdentifier::from_der(ext.value)
+            .map_err(|e| VerifyError::malformed("authorityKeyIdentifier", e))?
+            .key_identifier
+            .map(|k| k.as_bytes().to_vec()),
+        None => None,
+    };
+    Ok(Parsed {
         der: der.to_vec(),
-        serial: serial_value,
-        issuer: issuer_range,
-        subject: subject_range,
-        spki: spki_range.clone(),
-        ski: None,
-        issuer_key_id: None,
-        sans: Vec::new(),
-        not_before: unix(&nb, "notBefore")?,
-        not_after: unix(&na, "notAfter")?,
+        serial: range(view.serial),
+        issuer: range(view.issuer),
+        subject: range(view.subject),
+        spki: range(view.spki),
+        ski,
+        issuer_key_id,
+        sans,
+        not_before,
+        not_after,
         sha256: Sha256::digest(der).into(),
         sha1: Sha1::digest(der).into(),
-        spki_sha256: Sha256::digest(&der[spki_range]).into(),
-    };
-    while !r.is_finished() {
-        let (item, _) = next_tlv(&mut r, der, body, "extensions")?;
-        if item.tag()
-            == (Tag::ContextSpecific {
-                constructed: true,
-                number: TagNumber(3),
-            })
-        {
-            read_extensions(item.value(), der, &mut parsed)?;
-        }
-    }
-    Ok(parsed)
-}
-
-fn read_extensions(wrapped: &[u8], der: &[u8], parsed: &mut Parsed) -> Result<(), VerifyError> {
-    let seq = AnyRef::from_der(wrapped).map_err(|e| VerifyError::malformed("extensions", e))?;
-    expect(&seq, Tag::Sequence, "extensions")?;
-    let mut r =
-        SliceReader::new(seq.value()).map_err(|e| VerifyError::malformed("extensions", e))?;
-    while !r.is_finished() {
-        let ext: AnyRef<'_> = r
-            .decode()
-            .map_err(|e| VerifyError::malformed("extension", e))?;
-        let mut e =
-            SliceReader::new(ext.value()).map_err(|e| VerifyError::malformed("extension", e))?;
-        let oid: const_oid::ObjectIdentifier = e
-            .decode()
-            .map_err(|e| VerifyError::malformed("extension", e))?;
-        let mut next: AnyRef<'_> = e
-            .decode()
-            .map_err(|e| VerifyError::malformed("extension", e))?;
-        if next.tag() == Tag::Boolean {
-            next = e
-                .decode()
-                .map_err(|e| VerifyError::malformed("extension", e))?;
-        }
-        expect(&next, Tag::OctetString, "extnValue")?;
-        let value = next.value();
-        match oid.to_string().as_str() {
-            SAN => {
-                let san = SubjectAltName::from_der(value)
-                    .map_err(|e| VerifyError::malformed("subjectAltName", e))?;
-                parsed.sans = san.0.iter().filter_map(san_entry).collect();
-            }
-            SKI => {
-                let ski = AnyRef::from_der(value)
-                    .map_err(|e| VerifyError::malformed("subjectKeyIdentifier", e))?;
-                expect(&ski, Tag::OctetString, "subjectKeyIdentifier")?;
-                let start = offset(der, ski.value());
-                parsed.ski = Some(start..start + ski.value().len());
-            }
-            AKI => {
-                let aki = AuthorityKeyIdentifier::from_der(value)
-                    .map_err(|e| VerifyError::malformed("authorityKeyIdentifier", e))?;
-                parsed.issuer_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+        spki_sha256: Sha256::digest(view.spki).into(),
+    })
 }
 
 fn san_entry(name: &GeneralName) -> Option<SanEntry> {

@@ -82,6 +82,10 @@ mod chain;
 mod crl;
 #[cfg(feature = "rustls")]
 mod crl_input;
+// Both serve ClientCertInfo (always) and the verifier (with `rustls`): without it,
+// part of them is unused.
+#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+mod der_walk;
 mod dn;
 #[cfg(feature = "rustls")]
 mod email_nc;
@@ -106,6 +110,8 @@ mod usage;
 mod verdict;
 #[cfg(feature = "rustls")]
 mod verifier;
+#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+mod view;
 #[cfg(feature = "rustls")]
 mod watch;
 

@@ -1,24 +1,25 @@
 //! Name checks on borrowed DER: subjectAltName syntax, nameConstraints syntax, and the
 //! commonName of a server certificate against its subjectAltName.
 
-use der::asn1::AnyRef;
-use der::{Decode, Reader, SliceReader, Tag, Tagged};
+use crate::der_walk::{SEQUENCE, items, only, tlv};
+use crate::view::{CertView, SAN};
 
-use crate::rfc5280::{CertView, SAN, next};
+/// Whether a tag is context-specific (a GeneralName's), and its number.
+fn context_number(tag: u8) -> Option<u8> {
+    (tag & 0xc0 == 0x80).then_some(tag & 0x1f)
+}
 
 /// The (tag number, content) of each GeneralName in a GeneralNames SEQUENCE.
-pub(crate) fn general_names(value: &[u8]) -> Result<Vec<(u32, &[u8])>, String> {
-    let seq = AnyRef::from_der(value).map_err(|e| format!("GeneralNames: {e}"))?;
-    let mut r = SliceReader::new(seq.value()).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    while !r.is_finished() {
-        let name = next(&mut r, "GeneralName")?;
-        match name.tag() {
-            Tag::ContextSpecific { number, .. } => out.push((number.value(), name.value())),
-            _ => return Err("GeneralName: not context-specific".into()),
-        }
-    }
-    Ok(out)
+pub(crate) fn general_names(value: &[u8]) -> Result<Vec<(u8, &[u8])>, String> {
+    let body = only(value, SEQUENCE).ok_or("GeneralNames: not a SEQUENCE")?;
+    items(body)
+        .map(|item| match item {
+            Some((tag, name)) => context_number(tag)
+                .map(|n| (n, name))
+                .ok_or_else(|| "GeneralName: not context-specific".to_owned()),
+            None => Err("GeneralName: malformed DER".to_owned()),
+        })
+        .collect()
 }
 
 /// A dNSName in the preferred name syntax (letters, digits, hyphens; labels not empty),
@@ -39,34 +40,28 @@ pub(crate) fn dns_syntax_ok(name: &[u8]) -> bool {
 /// (RFC 5280 4.2.1.10); DNS bases are host names, optionally with a leading label cut.
 pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), String> {
     let bad = |why: &str| format!("nameConstraints: {why}");
-    let seq = AnyRef::from_der(value).map_err(|e| bad(&e.to_string()))?;
-    let mut r = SliceReader::new(seq.value()).map_err(|e| bad(&e.to_string()))?;
-    if r.is_finished() {
+    let body = only(value, SEQUENCE).ok_or_else(|| bad("not a SEQUENCE"))?;
+    if body.is_empty() {
         return Err(bad("neither permittedSubtrees nor excludedSubtrees"));
     }
-    while !r.is_finished() {
-        let subtrees = next(&mut r, "GeneralSubtrees")?;
-        let mut t = SliceReader::new(subtrees.value()).map_err(|e| bad(&e.to_string()))?;
-        if t.is_finished() {
+    for subtrees in items(body) {
+        let (_, subtrees) = subtrees.ok_or_else(|| bad("malformed DER"))?;
+        if subtrees.is_empty() {
             return Err(bad("an empty list of subtrees"));
         }
-        while !t.is_finished() {
-            let subtree = next(&mut t, "GeneralSubtree")?;
-            let mut f = SliceReader::new(subtree.value()).map_err(|e| bad(&e.to_string()))?;
-            let base = next(&mut f, "base")?;
-            if !f.is_finished() {
+        for subtree in items(subtrees) {
+            let (_, subtree) = subtree.ok_or_else(|| bad("malformed DER"))?;
+            let (tag, name, rest) = tlv(subtree).ok_or_else(|| bad("malformed DER"))?;
+            if !rest.is_empty() {
                 return Err(bad("a subtree with minimum or maximum"));
             }
-            if let Tag::ContextSpecific { number, .. } = base.tag()
-                && number.value() == 2
+            if context_number(tag) == Some(2)
+                && (name.starts_with(b".") || name.contains(&b'*') || !dns_syntax_ok(name))
             {
-                let name = base.value();
-                if name.starts_with(b".") || name.contains(&b'*') || !dns_syntax_ok(name) {
-                    return Err(bad(&format!(
-                        "dNSName constraint {:?} is not a host name",
-                        String::from_utf8_lossy(name)
-                    )));
-                }
+                return Err(bad(&format!(
+                    "dNSName constraint {:?} is not a host name",
+                    String::from_utf8_lossy(name)
+                )));
             }
         }
     }
@@ -86,7 +81,7 @@ pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), String> {
 /// NOT) and dNSNames outside the preferred name syntax (device names with `_`).
 pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Result<(), String> {
     let names = match view.extension(SAN) {
-        Some(san) if san.critical && !view.subject.is_empty() => {
+        Some(san) if san.critical && !view.subject_content().is_empty() => {
             return Err(
                 "subjectAltName is critical although the subject is not empty \
                  (RFC 5280 4.2.1.6)"
@@ -104,7 +99,7 @@ pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Res
             ));
         }
     }
-    for cn in common_names(view.subject)? {
+    for cn in common_names(view.subject_content())? {
         let text = String::from_utf8_lossy(cn);
         if !cn.is_ascii() && cn.contains(&b'.') {
             return Err(format!(
@@ -198,18 +193,16 @@ fn ip_text(octets: &[u8]) -> Option<String> {
 /// The values (raw string bytes) of the commonName attributes of a Name's content.
 fn common_names(name: &[u8]) -> Result<Vec<&[u8]>, String> {
     const CN: &[u8] = &[0x55, 0x04, 0x03];
+    let malformed = || "subject: malformed DER".to_owned();
     let mut out = Vec::new();
-    let mut r = SliceReader::new(name).map_err(|e| e.to_string())?;
-    while !r.is_finished() {
-        let rdn = next(&mut r, "RelativeDistinguishedName")?;
-        let mut set = SliceReader::new(rdn.value()).map_err(|e| e.to_string())?;
-        while !set.is_finished() {
-            let atv = next(&mut set, "AttributeTypeAndValue")?;
-            let mut a = SliceReader::new(atv.value()).map_err(|e| e.to_string())?;
-            let oid = next(&mut a, "type")?;
-            let value = next(&mut a, "value")?;
-            if oid.value() == CN {
-                out.push(value.value());
+    for rdn in items(name) {
+        let (_, rdn) = rdn.ok_or_else(malformed)?;
+        for atv in items(rdn) {
+            let (_, atv) = atv.ok_or_else(malformed)?;
+            let (_, oid, rest) = tlv(atv).ok_or_else(malformed)?;
+            let (_, value, _) = tlv(rest).ok_or_else(malformed)?;
+            if oid == CN {
+                out.push(value);
             }
         }
     }
