@@ -1,5 +1,5 @@
 //! The revocation store: CRLs checked once, at load, against their issuers; revoked
-//! serials per issuer in a hash set; the whole store swapped atomically at run time.
+//! serials per issuer in a flat hash table; the whole store swapped atomically at run time.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,11 +22,20 @@ struct CrlSet {
     /// CRLs whose issuer was not configured: checked when it is first seen on a path.
     pending: HashMap<Vec<u8>, Vec<PendingCrl>>,
     /// What those checks found, per issuer name and key (`None`: no pending CRL verified).
-    checked: Mutex<FirstUse>,
+    checked: RwLock<FirstUse>,
 }
 
-/// Issuer name and public key → the pending CRL that key signed, if any.
-type FirstUse = HashMap<(Vec<u8>, Vec<u8>), Option<Arc<ParsedCrl>>>;
+/// Issuer name → (public key, the pending CRL that key signed, if any).
+type FirstUse = HashMap<Vec<u8>, Vec<(Vec<u8>, Option<Arc<ParsedCrl>>)>>;
+
+/// What the first-use cache holds for this name and key (outer `None`: not checked yet).
+fn cached(cache: &FirstUse, name: &[u8], key: &[u8]) -> Option<Option<Arc<ParsedCrl>>> {
+    cache
+        .get(name)?
+        .iter()
+        .find(|(k, _)| k.as_slice() == key)
+        .map(|(_, crl)| crl.clone())
+}
 
 impl CrlSet {
     fn insert(&mut self, crl: ParsedCrl) {
@@ -49,13 +58,13 @@ impl CrlSet {
             return Some(Arc::clone(crl));
         }
         let pending = self.pending.get(name)?;
-        let mut checked = match self.checked.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
+        // Handshakes after the first read the cache without allocating or waiting.
+        let hit = match self.checked.read() {
+            Ok(cache) => cached(&cache, name, key),
+            Err(poisoned) => cached(&poisoned.into_inner(), name, key),
         };
-        let cache_key = (name.to_vec(), key.to_vec());
-        if let Some(found) = checked.get(&cache_key) {
-            return found.clone();
+        if let Some(found) = hit {
+            return found;
         }
         let mut best: Option<&Arc<ParsedCrl>> = None;
         if let Ok(issuer) = crl_issuer(issuer_der) {
@@ -68,7 +77,14 @@ impl CrlSet {
             }
         }
         let found = best.cloned();
-        checked.insert(cache_key, found.clone());
+        let mut cache = match self.checked.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let entries = cache.entry(name.to_vec()).or_default();
+        if !entries.iter().any(|(k, _)| k.as_slice() == key) {
+            entries.push((key.to_vec(), found.clone()));
+        }
         found
     }
 }
@@ -232,7 +248,7 @@ impl RevocationStore {
     pub fn reload(&self) -> Result<(), VerifyError> {
         let mut set = CrlSet::default();
         let stamps = load_files(&mut set, &self.inner.issuers, &self.inner.files)?;
-        self.swap(set);
+        self.install(Arc::new(set));
         match self.inner.stamps.lock() {
             Ok(mut guard) => *guard = stamps,
             Err(poisoned) => *poisoned.into_inner() = stamps,
@@ -244,10 +260,6 @@ impl RevocationStore {
     pub fn replace_with(&self, other: &RevocationStore) {
         let set = other.current();
         self.install(set);
-    }
-
-    fn swap(&self, set: CrlSet) {
-        self.install(Arc::new(set));
     }
 
     fn install(&self, set: Arc<CrlSet>) {
@@ -352,24 +364,22 @@ fn evaluate(
     now: u64,
     expiration: ExpirationPolicy,
 ) -> RevocationStatus {
-    {
-        // A CRL from the future (beyond five minutes of clock skew) says nothing yet.
-        if now.saturating_add(300) < crl.this_update {
-            return RevocationStatus::Unknown;
+    // A CRL from the future (beyond five minutes of clock skew) says nothing yet.
+    if now.saturating_add(300) < crl.this_update {
+        return RevocationStatus::Unknown;
+    }
+    if let Some(next) = crl.next_update {
+        let grace = match expiration {
+            ExpirationPolicy::Enforce => 0,
+            ExpirationPolicy::Grace(d) => d.as_secs(),
+        };
+        if now > next.saturating_add(grace) {
+            return RevocationStatus::Stale;
         }
-        if let Some(next) = crl.next_update {
-            let grace = match expiration {
-                ExpirationPolicy::Enforce => 0,
-                ExpirationPolicy::Grace(d) => d.as_secs(),
-            };
-            if now > next.saturating_add(grace) {
-                return RevocationStatus::Stale;
-            }
-        }
-        match crl.revoked.get(serial) {
-            Some(reason) => RevocationStatus::Revoked(reason),
-            None => RevocationStatus::Good,
-        }
+    }
+    match crl.revoked.get(serial) {
+        Some(reason) => RevocationStatus::Revoked(reason),
+        None => RevocationStatus::Good,
     }
 }
 
