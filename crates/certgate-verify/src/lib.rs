@@ -134,6 +134,6 @@ pub use revocation::{
 #[cfg(feature = "rustls")]
 pub use usage::{KeyUsageBit, Usage, eku};
 #[cfg(feature = "rustls")]
-pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger, shared};
+pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger};
 #[cfg(feature = "rustls")]
 pub use watch::CrlWatcher;

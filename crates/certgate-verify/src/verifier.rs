@@ -2,8 +2,6 @@
 //! in our own store, clientAuth required, and two modes: enforce in the handshake, or
 //! report to the application.
 
-use std::sync::Arc;
-
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -219,9 +217,4 @@ impl ClientCertVerifier for ClientVerifier {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
     }
-}
-
-/// Shares a verifier between `ServerConfig`s.
-pub fn shared(verifier: ClientVerifier) -> Arc<ClientVerifier> {
-    Arc::new(verifier)
 }
