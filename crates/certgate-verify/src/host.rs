@@ -52,17 +52,21 @@ pub struct HostTrust {
 }
 
 /// Collects hosts for a [`HostTrust`]. Start it with [`HostTrust::builder`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HostTrustBuilder {
-    exact: HashMap<String, Arc<ServerConfig>>,
-    wildcard: HashMap<String, Arc<ServerConfig>>,
-    default: Option<Arc<ServerConfig>>,
+    trust: HostTrust,
 }
 
 impl HostTrust {
     /// Starts an empty set of hosts.
     pub fn builder() -> HostTrustBuilder {
-        HostTrustBuilder::default()
+        HostTrustBuilder {
+            trust: Self {
+                exact: HashMap::new(),
+                wildcard: HashMap::new(),
+                default: None,
+            },
+        }
     }
 
     /// The config for the name in `hello`, the default, or `None` to refuse.
@@ -120,7 +124,7 @@ impl HostTrustBuilder {
                          (`*.example.com`), not a bare `*` or `*.tld`",
                     ));
                 }
-                (&mut self.wildcard, suffix)
+                (&mut self.trust.wildcard, suffix)
             }
             None if normal == "*" => {
                 return Err(bad(
@@ -129,7 +133,7 @@ impl HostTrustBuilder {
             }
             None => {
                 check_name(&normal).map_err(|r| bad(&r))?;
-                (&mut self.exact, &*normal)
+                (&mut self.trust.exact, &*normal)
             }
         };
         match map.entry(key.to_owned()) {
@@ -146,7 +150,7 @@ impl HostTrustBuilder {
     /// Serves clients that send no name, or a name no pattern covers, with `config`.
     /// Without a default they are refused.
     pub fn with_default(mut self, config: Arc<ServerConfig>) -> Self {
-        self.default = Some(config);
+        self.trust.default = Some(config);
         self
     }
 
@@ -155,14 +159,11 @@ impl HostTrustBuilder {
     /// # Errors
     /// [`VerifyError::NoHosts`] when no host and no default were given.
     pub fn build(self) -> Result<HostTrust, VerifyError> {
-        if self.exact.is_empty() && self.wildcard.is_empty() && self.default.is_none() {
+        let t = self.trust;
+        if t.exact.is_empty() && t.wildcard.is_empty() && t.default.is_none() {
             return Err(VerifyError::NoHosts);
         }
-        Ok(HostTrust {
-            exact: self.exact,
-            wildcard: self.wildcard,
-            default: self.default,
-        })
+        Ok(t)
     }
 }
 
