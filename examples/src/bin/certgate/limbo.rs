@@ -5,8 +5,7 @@
 use std::path::PathBuf;
 
 use certgate_verify::{
-    ChainVerifier, ExpirationPolicy, KeyUsageBit, RevocationCheckDepth, RevocationPolicy,
-    RevocationStore, UnknownStatusPolicy, Usage, check_trust_anchor, eku,
+    ChainVerifier, KeyUsageBit, RevocationPolicy, RevocationStore, Usage, check_trust_anchor, eku,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::Deserialize;
@@ -224,12 +223,7 @@ fn verify(case: &Testcase) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
         }
         let store = store.build().map_err(|e| e.to_string())?;
-        let policy = RevocationPolicy {
-            depth: RevocationCheckDepth::EndEntity,
-            unknown_status: UnknownStatusPolicy::Deny,
-            expiration: ExpirationPolicy::Enforce,
-        };
-        builder = builder.with_revocation(store, policy);
+        builder = builder.with_revocation(store, RevocationPolicy::default());
     }
     let verifier = builder.build().map_err(|e| e.to_string())?;
     let peer_name = match (&case.validation_kind[..], &case.expected_peer_name) {

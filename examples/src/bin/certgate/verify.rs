@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use certgate_ca::certificates_from_pem;
 use certgate_verify::{
-    ChainVerifier, ClientCertInfo, RevocationPolicy, RevocationStore, SanEntry, Usage, hex,
+    ChainVerifier, ClientCertInfo, RevocationPolicy, SanEntry, Usage, hex, store_from_files,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
@@ -82,16 +82,9 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let mut builder =
         ChainVerifier::builder(anchors.clone()).with_intermediates(intermediates.clone());
     if !args.crl_file.is_empty() {
-        let issuers: Vec<&[u8]> = anchors
-            .iter()
-            .chain(&intermediates)
-            .map(|c| c.as_ref())
-            .collect();
-        let mut store = RevocationStore::builder(issuers).map_err(input(&ca_origin))?;
-        for path in &args.crl_file {
-            store = store.with_crl_file(path);
-        }
-        let store = store.build().map_err(input("-CRLfile"))?;
+        let issuers = anchors.iter().chain(&intermediates).map(|c| c.as_ref());
+        let files: Vec<&Path> = args.crl_file.iter().map(PathBuf::as_path).collect();
+        let store = store_from_files(issuers, &files).map_err(input("-CRLfile"))?;
         builder = builder.with_revocation(store, RevocationPolicy::default());
     }
     let verifier = builder.build().map_err(input(&ca_origin))?;
