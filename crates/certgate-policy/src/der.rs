@@ -1,12 +1,10 @@
-//! A small DER walker that reads what certificate selectors compare — attributes of a
-//! `Name`, the serial number — straight from the bytes `ClientCertInfo` holds, without
-//! allocating. Anything that does not parse matches nothing.
+//! A small DER walker that reads what certificate selectors compare — the attributes of
+//! a `Name` — straight from the bytes `ClientCertInfo` holds, without allocating (its
+//! `subject_attributes()` builds strings). Anything that does not parse matches nothing.
 
 const SEQUENCE: u8 = 0x30;
 const SET: u8 = 0x31;
 const OID: u8 = 0x06;
-const INTEGER: u8 = 0x02;
-const VERSION: u8 = 0xa0;
 
 /// One TLV.
 #[derive(Clone, Copy)]
@@ -44,17 +42,6 @@ fn inside(der: &[u8], tag: u8) -> Option<&[u8]> {
     let mut input = der;
     let tlv = next(&mut input)?;
     (tlv.tag == tag).then_some(tlv.value)
-}
-
-/// The serial number's content bytes, leading zero bytes dropped.
-pub(crate) fn serial(cert_der: &[u8]) -> Option<&[u8]> {
-    let cert = inside(cert_der, SEQUENCE)?;
-    let mut tbs = inside(cert, SEQUENCE)?;
-    let mut field = next(&mut tbs)?;
-    if field.tag == VERSION {
-        field = next(&mut tbs)?;
-    }
-    (field.tag == INTEGER).then(|| crate::values::strip_zeros(field.value))
 }
 
 /// One attribute of a `Name`: which RDN it is in, its OID's content bytes, and its
@@ -194,7 +181,6 @@ mod tests {
     #[test]
     fn garbage_matches_nothing() {
         assert_eq!(attributes(&[0x30, 0x05, 0x31]).count(), 0);
-        assert!(serial(&[0x30, 0x81]).is_none());
         assert!(!name_equals(&[], &[vec![]]));
     }
 }

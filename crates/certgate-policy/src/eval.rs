@@ -338,9 +338,8 @@ impl PolicySet {
             }),
             Sel::Issuer(rdns) => der::name_equals(info.issuer_der().unwrap_or(&[]), rdns),
             Sel::Serial(s) => info
-                .der()
-                .and_then(der::serial)
-                .is_some_and(|have| have == &**s),
+                .serial()
+                .is_some_and(|have| crate::values::strip_zeros(have) == &**s),
             Sel::Fingerprint(f) => info.fingerprint_sha256().is_some_and(|h| h == *f),
             Sel::Spki(p) => info.spki_sha256().is_some_and(|h| h == *p),
             Sel::Expiring(window) => {

@@ -202,9 +202,15 @@ impl ClientCertInfo {
         self.cert().map_or(&[], |c| c.sans.as_slice())
     }
 
+    /// The serial number's INTEGER value bytes (big-endian, with the sign byte DER adds
+    /// before a high bit).
+    pub fn serial(&self) -> Option<&[u8]> {
+        self.slice(|c| &c.serial)
+    }
+
     /// The serial number as lower-case hex, without leading zero bytes.
     pub fn serial_hex(&self) -> Option<String> {
-        self.slice(|c| &c.serial).map(|s| {
+        self.serial().map(|s| {
             let s = match s {
                 [0, rest @ ..] if !rest.is_empty() => rest,
                 s => s,

@@ -199,6 +199,11 @@ fn fields_of_a_certgate_certificate() {
     let info = ClientCertInfo::from_der(leaf.der()).unwrap();
     assert_eq!(info.issuer_key_id(), Some(root.ca.certificate().key_id()));
     assert_eq!(info.serial_hex().unwrap(), leaf.serial_hex());
+    let bytes = info.serial().unwrap();
+    assert_eq!(
+        certgate_verify::hex(bytes).trim_start_matches("00"),
+        leaf.serial_hex()
+    );
 }
 
 #[test]
