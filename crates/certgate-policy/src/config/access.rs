@@ -137,7 +137,7 @@ fn policy(
         Some(n) => n.to_owned(),
         None => format!("policy {index}"),
     };
-    let include = rules(c, map, "include", path)?;
+    let include = c.rules(map, "include", path, rule)?;
     if include.is_empty() {
         return Err(c.invalid(path, "no include rule (at least one is required)"));
     }
@@ -145,29 +145,9 @@ fn policy(
         name,
         decision: decision(c, c.req_str(map, "decision", path)?, path)?,
         include,
-        require: rules(c, map, "require", path)?,
-        exclude: rules(c, map, "exclude", path)?,
+        require: c.rules(map, "require", path, rule)?,
+        exclude: c.rules(map, "exclude", path, rule)?,
     })
-}
-
-fn rules(
-    c: Ctx<'_>,
-    map: &Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<Vec<Rule>, PolicyError> {
-    let Some(list) = map.get(key) else {
-        return Ok(Vec::new());
-    };
-    let list_path = format!("{path}.{key}");
-    if list.is_null() {
-        return Ok(Vec::new());
-    }
-    c.array(list, &list_path)?
-        .iter()
-        .enumerate()
-        .map(|(i, r)| rule(c, r, &format!("{list_path}[{i}]")))
-        .collect()
 }
 
 fn rule(c: Ctx<'_>, v: &Value, path: &str) -> Result<Rule, PolicyError> {

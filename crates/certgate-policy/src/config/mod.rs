@@ -45,6 +45,27 @@ impl Ctx<'_> {
             .ok_or_else(|| self.invalid(path, "expected an array"))
     }
 
+    /// The rule list `map[key]` (absent or `null`: empty), each rule read by `rule`
+    /// with its JSON path.
+    pub(crate) fn rules<T>(
+        self,
+        map: &Map<String, Value>,
+        key: &str,
+        path: &str,
+        rule: impl Fn(Self, &Value, &str) -> Result<T, PolicyError>,
+    ) -> Result<Vec<T>, PolicyError> {
+        let list = match map.get(key) {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(list) => list,
+        };
+        let list_path = format!("{path}.{key}");
+        self.array(list, &list_path)?
+            .iter()
+            .enumerate()
+            .map(|(i, r)| rule(self, r, &format!("{list_path}[{i}]")))
+            .collect()
+    }
+
     pub(crate) fn string<'v>(&self, v: &'v Value, path: &str) -> Result<&'v str, PolicyError> {
         v.as_str()
             .ok_or_else(|| self.invalid(path, "expected a string"))

@@ -52,9 +52,9 @@ pub(super) fn read(value: &Value, c: Ctx<'_>) -> Result<PolicyConfig, PolicyErro
         known_keys(c, map, &["name", "include", "require", "exclude"], &path)?;
         config.rule_groups.push(RuleGroup {
             name: c.req_str(map, "name", &path)?.into(),
-            include: rules(c, map, "include", &path)?,
-            require: rules(c, map, "require", &path)?,
-            exclude: rules(c, map, "exclude", &path)?,
+            include: c.rules(map, "include", &path, rule)?,
+            require: c.rules(map, "require", &path, rule)?,
+            exclude: c.rules(map, "exclude", &path, rule)?,
         });
     }
     if !top.contains_key("applications") {
@@ -140,9 +140,9 @@ fn application(c: Ctx<'_>, v: &Value, path: &str) -> Result<Application, PolicyE
             policies.push(Policy {
                 name: c.req_str(pm, "name", &at)?.into(),
                 decision: decision(c, c.req_str(pm, "decision", &at)?, &at)?,
-                include: rules(c, pm, "include", &at)?,
-                require: rules(c, pm, "require", &at)?,
-                exclude: rules(c, pm, "exclude", &at)?,
+                include: c.rules(pm, "include", &at, rule)?,
+                require: c.rules(pm, "require", &at, rule)?,
+                exclude: c.rules(pm, "exclude", &at, rule)?,
             });
         }
     }
@@ -180,23 +180,6 @@ pub(super) fn decision(c: Ctx<'_>, s: &str, path: &str) -> Result<PolicyDecision
             format!("{s:?} is not a decision (allow, deny, bypass, non_identity)"),
         )
     })
-}
-
-fn rules(
-    c: Ctx<'_>,
-    map: &Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<Vec<Rule>, PolicyError> {
-    let Some(list) = map.get(key) else {
-        return Ok(Vec::new());
-    };
-    let list_path = format!("{path}.{key}");
-    c.array(list, &list_path)?
-        .iter()
-        .enumerate()
-        .map(|(i, r)| rule(c, r, &format!("{list_path}[{i}]")))
-        .collect()
 }
 
 fn rule(c: Ctx<'_>, v: &Value, path: &str) -> Result<Rule, PolicyError> {
