@@ -1,5 +1,6 @@
 //! A TLS server in process using `ClientVerifier`, and real clients against it:
-//! curl `--cert/--key`, `openssl s_client -cert -key` and Python's `ssl`.
+//! curl `--cert/--key`, `openssl s_client -cert -key` and Python's `ssl`; and curl
+//! against per-host trust (`HostTrust`), with and without SNI.
 
 #![allow(clippy::unwrap_used)]
 
@@ -14,8 +15,13 @@ use certgate_ca::{
     RootCaBuilder,
 };
 use certgate_test_support::{require_python_module, require_tool, run, run_with_stdin};
-use certgate_verify::{ClientVerifier, RevocationPolicy, RevocationStore, VerifyMode};
+use certgate_verify::{
+    ClientCertInfo, ClientVerifier, HostTrust, Resumption, RevocationPolicy, RevocationStore,
+    VerifyMode, mtls_server_config,
+};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::server::{Acceptor, ResolvesServerCert};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use time::{Duration, OffsetDateTime};
 
@@ -320,4 +326,228 @@ except ssl.SSLError as e:
         bad.stdout,
         bad.stderr
     );
+}
+
+/// Serves HTTPS with the `ServerConfig` that `trust` picks from each ClientHello
+/// (rustls' `Acceptor`), answering `200` with the client's CN; a connection `trust`
+/// refuses is closed before any reply.
+fn serve_hosts(trust: Arc<HostTrust>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut acceptor = Acceptor::default();
+            let accepted = loop {
+                if acceptor.read_tls(&mut stream).is_err() {
+                    break None;
+                }
+                match acceptor.accept() {
+                    Ok(Some(accepted)) => break Some(accepted),
+                    Ok(None) => {}
+                    Err(_) => break None,
+                }
+            };
+            let Some(accepted) = accepted else { continue };
+            let Some(config) = trust.select(&accepted.client_hello()) else {
+                continue; // no host and no default: refused
+            };
+            let Ok(conn) = accepted.into_connection(config) else {
+                continue;
+            };
+            let mut tls = StreamOwned::new(conn, stream);
+            let mut buf = [0u8; 1024];
+            if tls.read(&mut buf).is_err() {
+                continue;
+            }
+            let cn = tls
+                .conn
+                .peer_certificates()
+                .and_then(<[_]>::first)
+                .and_then(|leaf| ClientCertInfo::from_der(leaf).ok())
+                .and_then(|info| info.common_name())
+                .unwrap_or_default();
+            let body = format!("hello {cn}");
+            let _ = write!(
+                tls,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tls.flush();
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    port
+}
+
+#[test]
+fn curl_reaches_each_host_with_its_own_ca_by_sni() {
+    if !require_tool("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ca_a, ca_a_der) = root("ca-a", d);
+    let (ca_b, ca_b_der) = root("ca-b", d);
+    let (server_ca, _) = root("server-ca", d);
+    let (server_cert, server_key) = issue(
+        &server_ca,
+        d,
+        "server",
+        r#""a.example.com", "x.b.example.com", "127.0.0.1""#,
+        "server",
+        1,
+    );
+    issue(&ca_a, d, "alice", "", "client", 2);
+    issue(&ca_b, d, "bob", "", "client", 3);
+    let resolver: Arc<dyn ResolvesServerCert> = Arc::new(SingleCertAndKey::from(
+        CertifiedKey::from_der(
+            vec![server_cert],
+            server_key,
+            &rustls::crypto::aws_lc_rs::default_provider(),
+        )
+        .unwrap(),
+    ));
+    let config_for = |anchor: &CertificateDer<'static>| {
+        let verifier = Arc::new(
+            ClientVerifier::builder(vec![anchor.clone()])
+                .build()
+                .unwrap(),
+        );
+        mtls_server_config(verifier, Arc::clone(&resolver), Resumption::Disabled).unwrap()
+    };
+    let trust = HostTrust::builder()
+        .with_host("a.example.com", config_for(&ca_a_der))
+        .unwrap()
+        .with_host("*.b.example.com", config_for(&ca_b_der))
+        .unwrap()
+        .build()
+        .unwrap();
+    let port = serve_hosts(Arc::new(trust));
+    let get = |host: &str, client: &str| {
+        let url = format!("https://{host}:{port}/");
+        let resolve = format!("{host}:{port}:127.0.0.1");
+        let (cert, key) = (format!("{client}.pem"), format!("{client}-key.pem"));
+        let mut args = vec!["-sS", "--max-time", "10", "--cacert", "server-ca.pem"];
+        if host != "127.0.0.1" {
+            args.extend_from_slice(&["--resolve", &resolve]);
+        }
+        args.extend_from_slice(&["--cert", &cert, "--key", &key, &url]);
+        run("curl", &args, d)
+    };
+
+    let ok = get("a.example.com", "alice");
+    assert!(ok.success(), "{}", ok.stderr);
+    assert_eq!(ok.stdout, "hello alice");
+    let ok = get("x.b.example.com", "bob");
+    assert!(ok.success(), "{}", ok.stderr);
+    assert_eq!(ok.stdout, "hello bob");
+    // Each host refuses the other's clients in the handshake.
+    assert!(!get("a.example.com", "bob").success());
+    assert!(!get("x.b.example.com", "alice").success());
+    // curl sends no SNI to an IP address; without a default the connection is refused.
+    assert!(!get("127.0.0.1", "alice").success());
+}
+
+#[test]
+fn openssl_s_client_resumes_until_the_crls_change() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (client_ca, client_ca_der) = root("client-ca", d);
+    let (server_ca, _) = root("server-ca", d);
+    let (server_cert, server_key) =
+        issue(&server_ca, d, "localhost", r#""localhost""#, "server", 1);
+    issue(&client_ca, d, "laptop", "", "client", 2);
+    let store_revoking = |serials: &[u8], number: u64| {
+        let t = OffsetDateTime::now_utc();
+        let crl = client_ca
+            .crl(number, t - Duration::minutes(1), t + Duration::days(1))
+            .with_entries(serials.iter().map(|s| RevokedEntry {
+                serial: vec![*s],
+                revoked_at: t,
+                reason: None,
+            }))
+            .build()
+            .unwrap();
+        RevocationStore::builder([client_ca_der.as_ref()])
+            .unwrap()
+            .with_crls(crl.der(), "crl")
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    let store = store_revoking(&[9], 1);
+    let verifier = Arc::new(
+        ClientVerifier::builder(vec![client_ca_der.clone()])
+            .with_revocation(store.clone(), RevocationPolicy::default())
+            .build()
+            .unwrap(),
+    );
+    let mut config = ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_client_cert_verifier(verifier.clone())
+    .with_single_cert(vec![server_cert], server_key)
+    .unwrap();
+    certgate_verify::apply_resumption(&mut config, Resumption::TiedTo(store.clone()));
+    let port = serve(Arc::new(config), verifier);
+    let connect = format!("127.0.0.1:{port}");
+    for version in ["-tls1_2", "-tls1_3"] {
+        let s_client = |session: &str| {
+            run_with_stdin(
+                "openssl",
+                &[
+                    "s_client",
+                    "-connect",
+                    &connect,
+                    "-servername",
+                    "localhost",
+                    version,
+                    "-CAfile",
+                    "server-ca.pem",
+                    "-cert",
+                    "laptop.pem",
+                    "-key",
+                    "laptop-key.pem",
+                    "-ign_eof",
+                    session,
+                    "sess.pem",
+                ],
+                d,
+                b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+            )
+        };
+        let first = s_client("-sess_out");
+        assert!(
+            first.stdout.contains("hello laptop"),
+            "{version}: {}",
+            first.stdout
+        );
+        let again = s_client("-sess_in");
+        assert!(
+            again.stdout.contains("Reused,") && again.stdout.contains("hello laptop"),
+            "{version}: the session resumes while the CRLs stay: {}",
+            again.stdout
+        );
+        // The laptop is revoked: its session must not carry it past the new CRL.
+        store.replace_with(&store_revoking(&[2], 2));
+        let after = s_client("-sess_in");
+        assert!(
+            !after.stdout.contains("Reused,") && !after.stdout.contains("hello laptop"),
+            "{version}: {}{}",
+            after.stdout,
+            after.stderr
+        );
+        assert!(
+            after.stderr.contains("certificate revoked"),
+            "{version}: {}",
+            after.stderr
+        );
+        store.replace_with(&store_revoking(&[9], 3));
+    }
 }
