@@ -232,15 +232,19 @@ impl ChainVerifier {
             };
             crate::names::check_server_names(&view, peer).map_err(FailureReason::Malformed)?;
         }
-        let mut all: Vec<CertificateDer<'_>> = intermediates
-            .iter()
-            .map(|c| CertificateDer::from(c.as_ref()))
-            .collect();
-        all.extend(
-            self.intermediates
+        // The peer's intermediates, then the configured ones (joined only when there are
+        // configured ones: the common handshake allocates nothing here).
+        let joined: Vec<CertificateDer<'_>>;
+        let all = if self.intermediates.is_empty() {
+            intermediates
+        } else {
+            joined = intermediates
                 .iter()
-                .map(|c| CertificateDer::from(c.as_ref())),
-        );
+                .chain(&self.intermediates)
+                .map(|c| CertificateDer::from(c.as_ref()))
+                .collect();
+            &joined
+        };
         let ours: Cell<Option<FailureReason>> = Cell::new(None);
         let fail = |reason: FailureReason, err: webpki::Error| {
             ours.set(Some(reason));
@@ -312,7 +316,7 @@ impl ChainVerifier {
         let result = cert.verify_for_usage(
             self.algorithms,
             &self.anchors,
-            &all,
+            all,
             now,
             usage.validator(),
             None,
