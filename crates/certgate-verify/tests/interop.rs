@@ -81,6 +81,18 @@ fn issue(
     )
 }
 
+/// Writes one HTTP response and closes the TLS stream.
+fn respond(tls: &mut StreamOwned<ServerConnection, std::net::TcpStream>, status: &str, body: &str) {
+    let _ = write!(
+        tls,
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tls.flush();
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+}
+
 /// Serves HTTPS on a free port: `200` with the client's CN, or in report mode `403`
 /// with the reason, as the HTTP layer of certgate's gate will.
 fn serve(config: Arc<ServerConfig>, verifier: Arc<ClientVerifier>) -> u16 {
@@ -106,14 +118,7 @@ fn serve(config: Arc<ServerConfig>, verifier: Arc<ClientVerifier>) -> u16 {
                     format!("refused: {:?}", info.failure_reason()),
                 )
             };
-            let _ = write!(
-                tls,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = tls.flush();
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
+            respond(&mut tls, status, &body);
         }
     });
     port
@@ -366,15 +371,7 @@ fn serve_hosts(trust: Arc<HostTrust>) -> u16 {
                 .and_then(|leaf| ClientCertInfo::from_der(leaf).ok())
                 .and_then(|info| info.common_name())
                 .unwrap_or_default();
-            let body = format!("hello {cn}");
-            let _ = write!(
-                tls,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = tls.flush();
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
+            respond(&mut tls, "200 OK", &format!("hello {cn}"));
         }
     });
     port
