@@ -1,0 +1,406 @@
+//! One strict DER reader (ITU-T X.690, DER): single-octet tags, definite lengths of at
+//! most four octets in their shortest form, minimal INTEGERs, BOOLEANs of 0x00 or 0xff,
+//! and nothing after a value that ends a structure. Everything certgate reads goes
+//! through it; it never allocates.
+
+use crate::error::{Problem, Structure, X509Error};
+
+/// Universal and common tags, as the single octet DER writes.
+pub mod tag {
+    /// BOOLEAN.
+    pub const BOOLEAN: u8 = 0x01;
+    /// INTEGER.
+    pub const INTEGER: u8 = 0x02;
+    /// BIT STRING.
+    pub const BIT_STRING: u8 = 0x03;
+    /// OCTET STRING.
+    pub const OCTET_STRING: u8 = 0x04;
+    /// NULL.
+    pub const NULL: u8 = 0x05;
+    /// OBJECT IDENTIFIER.
+    pub const OID: u8 = 0x06;
+    /// ENUMERATED.
+    pub const ENUMERATED: u8 = 0x0a;
+    /// UTF8String.
+    pub const UTF8_STRING: u8 = 0x0c;
+    /// NumericString.
+    pub const NUMERIC_STRING: u8 = 0x12;
+    /// PrintableString.
+    pub const PRINTABLE_STRING: u8 = 0x13;
+    /// TeletexString (T61String).
+    pub const TELETEX_STRING: u8 = 0x14;
+    /// IA5String.
+    pub const IA5_STRING: u8 = 0x16;
+    /// UTCTime.
+    pub const UTC_TIME: u8 = 0x17;
+    /// GeneralizedTime.
+    pub const GENERALIZED_TIME: u8 = 0x18;
+    /// VisibleString.
+    pub const VISIBLE_STRING: u8 = 0x1a;
+    /// UniversalString.
+    pub const UNIVERSAL_STRING: u8 = 0x1c;
+    /// BMPString.
+    pub const BMP_STRING: u8 = 0x1e;
+    /// SEQUENCE (constructed).
+    pub const SEQUENCE: u8 = 0x30;
+    /// SET (constructed).
+    pub const SET: u8 = 0x31;
+
+    /// A context-specific tag `[number]`, primitive or constructed.
+    pub const fn context(number: u8, constructed: bool) -> u8 {
+        0x80 | if constructed { 0x20 } else { 0 } | (number & 0x1f)
+    }
+}
+
+/// One DER value: its tag, its content, and all its octets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tlv<'a> {
+    /// The tag octet.
+    pub tag: u8,
+    /// The content octets.
+    pub value: &'a [u8],
+    /// Tag, length and content.
+    pub whole: &'a [u8],
+}
+
+/// Reads the value at the start of `input`; returns it and what follows.
+///
+/// # Errors
+/// The [`Problem`] with the tag or length.
+pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), Problem> {
+    let (&tag, rest) = input.split_first().ok_or(Problem::Truncated)?;
+    if tag & 0x1f == 0x1f {
+        return Err(Problem::MultiByteTag);
+    }
+    let (&first, rest) = rest.split_first().ok_or(Problem::Truncated)?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 {
+            return Err(Problem::IndefiniteLength);
+        }
+        if n > 4 {
+            return Err(Problem::LengthTooLarge);
+        }
+        let bytes = rest.get(..n).ok_or(Problem::Truncated)?;
+        if bytes[0] == 0 {
+            return Err(Problem::NonMinimalLength);
+        }
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        if len < 0x80 {
+            return Err(Problem::NonMinimalLength);
+        }
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return Err(Problem::Truncated);
+    }
+    let (value, after) = rest.split_at(len);
+    let whole = &input[..input.len() - after.len()];
+    Ok((Tlv { tag, value, whole }, after))
+}
+
+/// Reads the values of one structure in order, naming the structure and field in errors.
+#[derive(Clone, Debug)]
+pub struct Reader<'a> {
+    rest: &'a [u8],
+    structure: Structure,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `input` (usually a SEQUENCE's content).
+    pub fn new(input: &'a [u8], structure: Structure) -> Self {
+        Self {
+            rest: input,
+            structure,
+        }
+    }
+
+    /// An error about `field` of this reader's structure.
+    pub fn error(&self, field: &'static str, problem: Problem) -> X509Error {
+        X509Error::malformed(self.structure, field, problem)
+    }
+
+    /// Whether every value has been read.
+    pub fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// The tag of the next value, if any.
+    pub fn peek_tag(&self) -> Option<u8> {
+        self.rest.first().copied()
+    }
+
+    /// What is left.
+    pub fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// The next value, whatever its tag.
+    ///
+    /// # Errors
+    /// [`X509Error::Malformed`] naming `field` when there is none or it is not DER.
+    pub fn next(&mut self, field: &'static str) -> Result<Tlv<'a>, X509Error> {
+        if self.rest.is_empty() {
+            return Err(self.error(field, Problem::Missing));
+        }
+        let (tlv, rest) = read_tlv(self.rest).map_err(|p| self.error(field, p))?;
+        self.rest = rest;
+        Ok(tlv)
+    }
+
+    /// The next value, which must have `tag`.
+    ///
+    /// # Errors
+    /// As [`Reader::next`], and [`Problem::UnexpectedTag`] for another tag.
+    pub fn expect(&mut self, tag: u8, field: &'static str) -> Result<Tlv<'a>, X509Error> {
+        let tlv = self.next(field)?;
+        if tlv.tag != tag {
+            return Err(self.error(
+                field,
+                Problem::UnexpectedTag {
+                    expected: tag,
+                    found: tlv.tag,
+                },
+            ));
+        }
+        Ok(tlv)
+    }
+
+    /// The next value if it has `tag`; nothing read otherwise.
+    ///
+    /// # Errors
+    /// As [`Reader::next`] when the value with that tag is not DER.
+    pub fn optional(&mut self, tag: u8, field: &'static str) -> Result<Option<Tlv<'a>>, X509Error> {
+        if self.peek_tag() == Some(tag) {
+            self.next(field).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Ends the structure: nothing may follow.
+    ///
+    /// # Errors
+    /// [`Problem::TrailingData`] naming `field` when something does.
+    pub fn finish(&self, field: &'static str) -> Result<(), X509Error> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(self.error(field, Problem::TrailingData))
+        }
+    }
+}
+
+/// The value when `input` is exactly one DER value with `tag`.
+///
+/// # Errors
+/// [`X509Error::Malformed`] naming `structure` and `field`.
+pub fn single<'a>(
+    input: &'a [u8],
+    tag: u8,
+    structure: Structure,
+    field: &'static str,
+) -> Result<Tlv<'a>, X509Error> {
+    let mut r = Reader::new(input, structure);
+    let tlv = r.expect(tag, field)?;
+    r.finish(field)?;
+    Ok(tlv)
+}
+
+/// Iterates over the values of a SEQUENCE OF or SET OF (its content), each checked.
+pub fn elements(input: &[u8]) -> impl Iterator<Item = Result<Tlv<'_>, Problem>> {
+    let mut rest = input;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match read_tlv(rest) {
+            Ok((tlv, after)) => {
+                rest = after;
+                Some(Ok(tlv))
+            }
+            Err(p) => {
+                rest = &[];
+                Some(Err(p))
+            }
+        }
+    })
+}
+
+/// The content of an INTEGER, checked to be minimal (X.690 8.3.2).
+///
+/// # Errors
+/// [`Problem::EmptyInteger`] or [`Problem::NonMinimalInteger`].
+pub fn integer(value: &[u8]) -> Result<&[u8], Problem> {
+    match value {
+        [] => Err(Problem::EmptyInteger),
+        [0x00, next, ..] if next & 0x80 == 0 => Err(Problem::NonMinimalInteger),
+        [0xff, next, ..] if next & 0x80 != 0 => Err(Problem::NonMinimalInteger),
+        _ => Ok(value),
+    }
+}
+
+/// The magnitude of a non-negative minimal INTEGER (without the sign octet).
+///
+/// # Errors
+/// As [`integer`], and [`Problem::NegativeInteger`].
+pub fn unsigned_integer(value: &[u8]) -> Result<&[u8], Problem> {
+    let value = integer(value)?;
+    if value[0] & 0x80 != 0 {
+        return Err(Problem::NegativeInteger);
+    }
+    Ok(match value {
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        v => v,
+    })
+}
+
+/// A small non-negative INTEGER or ENUMERATED (at most `u32`).
+///
+/// # Errors
+/// As [`unsigned_integer`], and [`Problem::IntegerTooLarge`].
+pub fn small_unsigned(value: &[u8]) -> Result<u32, Problem> {
+    let magnitude = unsigned_integer(value)?;
+    if magnitude.len() > 4 {
+        return Err(Problem::IntegerTooLarge);
+    }
+    Ok(magnitude
+        .iter()
+        .fold(0u32, |acc, b| (acc << 8) | u32::from(*b)))
+}
+
+/// A BOOLEAN's content: exactly 0x00 or 0xff (X.690 11.1).
+///
+/// # Errors
+/// [`Problem::NonDerBoolean`] for anything else, such as BER's 0x01.
+pub fn boolean(value: &[u8]) -> Result<bool, Problem> {
+    match value {
+        [0x00] => Ok(false),
+        [0xff] => Ok(true),
+        _ => Err(Problem::NonDerBoolean),
+    }
+}
+
+/// A BIT STRING's content: the count of unused bits and the octets, the unused bits zero.
+///
+/// # Errors
+/// [`Problem::BadBitString`].
+pub fn bit_string(value: &[u8]) -> Result<(u8, &[u8]), Problem> {
+    match value {
+        [0, bits @ ..] => Ok((0, bits)),
+        [unused @ 1..=7, .., last] if last & ((1u8 << unused) - 1) == 0 => {
+            Ok((*unused, &value[1..]))
+        }
+        _ => Err(Problem::BadBitString),
+    }
+}
+
+/// A BIT STRING that holds whole octets (a signature, a public key).
+///
+/// # Errors
+/// [`Problem::PartialOctets`] or [`Problem::BadBitString`].
+pub fn octet_bits(value: &[u8]) -> Result<&[u8], Problem> {
+    match bit_string(value)? {
+        (0, octets) => Ok(octets),
+        _ => Err(Problem::PartialOctets),
+    }
+}
+
+/// Checks an OBJECT IDENTIFIER's content: non-empty, minimal base-128 arcs, the last
+/// complete.
+///
+/// # Errors
+/// [`Problem::BadOid`].
+pub fn oid(value: &[u8]) -> Result<&[u8], Problem> {
+    if value.is_empty() || value.last().is_some_and(|b| b & 0x80 != 0) {
+        return Err(Problem::BadOid);
+    }
+    let mut start = true;
+    for &b in value {
+        if start && b == 0x80 {
+            return Err(Problem::BadOid);
+        }
+        start = b & 0x80 == 0;
+    }
+    Ok(value)
+}
+
+/// Appends a DER length.
+fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(u8::try_from(len).unwrap_or(0));
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | u8::try_from(bytes.len() - skip).unwrap_or(0));
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// `content` wrapped in a DER value with `tag`.
+pub fn wrap(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 6);
+    out.push(tag);
+    push_len(&mut out, content.len());
+    out.extend_from_slice(content);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag::*;
+    use super::*;
+
+    #[test]
+    fn reads_what_it_writes_and_refuses_non_der() {
+        for len in [0usize, 5, 127, 128, 300, 70_000] {
+            let content = vec![7u8; len];
+            let bytes = wrap(OCTET_STRING, &content);
+            let t = single(&bytes, OCTET_STRING, Structure::Der, "x").unwrap();
+            assert_eq!((t.value, t.whole.len()), (content.as_slice(), bytes.len()));
+        }
+        let p = |b: &[u8]| read_tlv(b).map(|_| ()).unwrap_err();
+        assert_eq!(
+            p(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]),
+            Problem::NonMinimalLength
+        );
+        assert_eq!(p(&[0x04, 0x82, 0x00, 0x80]), Problem::NonMinimalLength);
+        assert_eq!(p(&[0x04, 0x80]), Problem::IndefiniteLength);
+        assert_eq!(p(&[0x1f, 0x01, 0x00]), Problem::MultiByteTag);
+        assert_eq!(p(&[0x04, 0x03, 1]), Problem::Truncated);
+        assert_eq!(p(&[0x04, 0x85, 1, 1, 1, 1, 1]), Problem::LengthTooLarge);
+        let e = single(&[0x04, 0x00, 0x00], OCTET_STRING, Structure::Der, "x").unwrap_err();
+        assert_eq!(e.problem(), Some(Problem::TrailingData));
+    }
+
+    #[test]
+    fn integers_booleans_bits_oids() {
+        assert_eq!(integer(&[0x00, 0xff]), Ok(&[0x00, 0xff][..]));
+        assert_eq!(integer(&[0x00, 0x7f]), Err(Problem::NonMinimalInteger));
+        assert_eq!(integer(&[0xff, 0x80]), Err(Problem::NonMinimalInteger));
+        assert_eq!(integer(&[0xff]), Ok(&[0xff][..]));
+        assert_eq!(integer(&[]), Err(Problem::EmptyInteger));
+        assert_eq!(unsigned_integer(&[0x00, 0x80]), Ok(&[0x80][..]));
+        assert_eq!(unsigned_integer(&[0x80]), Err(Problem::NegativeInteger));
+        assert_eq!(small_unsigned(&[0x01, 0x00]), Ok(256));
+        assert_eq!(boolean(&[0xff]), Ok(true));
+        assert_eq!(boolean(&[0x00]), Ok(false));
+        assert_eq!(boolean(&[0x01]), Err(Problem::NonDerBoolean));
+        assert_eq!(boolean(&[0xff, 0xff]), Err(Problem::NonDerBoolean));
+        assert_eq!(bit_string(&[0x07, 0x80]), Ok((7, &[0x80][..])));
+        assert_eq!(bit_string(&[0x07, 0x81]), Err(Problem::BadBitString));
+        assert_eq!(bit_string(&[0x01]), Err(Problem::BadBitString));
+        assert_eq!(octet_bits(&[0x01, 0x02]), Err(Problem::PartialOctets));
+        assert_eq!(oid(&[0x55, 0x1d, 0x13]), Ok(&[0x55, 0x1d, 0x13][..]));
+        assert_eq!(oid(&[0x55, 0x80, 0x01]), Err(Problem::BadOid));
+        assert_eq!(oid(&[0x55, 0x81]), Err(Problem::BadOid));
+        assert_eq!(oid(&[]), Err(Problem::BadOid));
+        let items: Vec<_> = elements(&[0x02, 0x01, 0x05, 0x04, 0x00]).collect();
+        assert_eq!(items.len(), 2);
+        assert!(elements(&[0x02, 0x05]).next().unwrap().is_err());
+    }
+}

@@ -1,0 +1,279 @@
+//! Extensions (RFC 5280 4.1): the list of a certificate, CRL, CRL entry or request,
+//! checked once — each an OID, a DER BOOLEAN when present, an OCTET STRING, and no OID
+//! twice — and the values certgate reads from them.
+
+use crate::der::{self, Reader, tag};
+use crate::error::{Problem, Structure, X509Error};
+use crate::limits::MAX_EXTENSIONS;
+
+/// One extension: its OID's content octets, criticality and the OCTET STRING's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extension<'a> {
+    /// The extnID's content octets.
+    pub oid: &'a [u8],
+    /// Whether it is marked critical.
+    pub critical: bool,
+    /// The extnValue's content: the extension's own DER.
+    pub value: &'a [u8],
+}
+
+/// The content of an `Extensions` SEQUENCE, checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extensions<'a>(&'a [u8]);
+
+impl<'a> Extensions<'a> {
+    /// Checks the content of an `Extensions` SEQUENCE of `structure`.
+    ///
+    /// # Errors
+    /// [`X509Error::Malformed`] naming `field` for an extension that is not DER of its
+    /// shape (a BOOLEAN other than 0x00/0xff included), more than
+    /// [`MAX_EXTENSIONS`], an OID given twice ([`Problem::Duplicate`]), or an empty list
+    /// (RFC 5280 requires at least one when the field is present).
+    pub fn parse(
+        content: &'a [u8],
+        structure: Structure,
+        field: &'static str,
+    ) -> Result<Self, X509Error> {
+        let bad = |p| X509Error::malformed(structure, field, p);
+        if content.is_empty() {
+            return Err(bad(Problem::Empty));
+        }
+        let mut seen: [&[u8]; MAX_EXTENSIONS] = [&[]; MAX_EXTENSIONS];
+        for (count, item) in der::elements(content).enumerate() {
+            let item = item.map_err(bad)?;
+            if item.tag != tag::SEQUENCE {
+                return Err(bad(Problem::UnexpectedTag {
+                    expected: tag::SEQUENCE,
+                    found: item.tag,
+                }));
+            }
+            let ext = read_extension(item.value, structure, field)?;
+            if count == MAX_EXTENSIONS {
+                return Err(bad(Problem::TooMany));
+            }
+            if seen[..count].contains(&ext.oid) {
+                return Err(bad(Problem::Duplicate));
+            }
+            seen[count] = ext.oid;
+        }
+        Ok(Self(content))
+    }
+
+    /// The extensions in order.
+    pub fn iter(&self) -> impl Iterator<Item = Extension<'a>> + 'a {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            let (item, after) = der::read_tlv(rest).ok()?;
+            rest = after;
+            read_extension(item.value, Structure::Extension, "extension").ok()
+        })
+    }
+
+    /// The extension with this OID.
+    pub fn get(&self, oid: &[u8]) -> Option<Extension<'a>> {
+        self.iter().find(|e| e.oid == oid)
+    }
+
+    /// Whether there is no extension.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+fn read_extension<'a>(
+    body: &'a [u8],
+    structure: Structure,
+    field: &'static str,
+) -> Result<Extension<'a>, X509Error> {
+    let mut r = Reader::new(body, structure);
+    let oid = r.expect(tag::OID, field)?;
+    let oid = der::oid(oid.value).map_err(|p| r.error(field, p))?;
+    let critical = match r.optional(tag::BOOLEAN, field)? {
+        Some(b) => der::boolean(b.value).map_err(|p| r.error(field, p))?,
+        None => false,
+    };
+    let value = r.expect(tag::OCTET_STRING, field)?;
+    r.finish(field)?;
+    Ok(Extension {
+        oid,
+        critical,
+        value: value.value,
+    })
+}
+
+/// basicConstraints (RFC 5280 4.2.1.9): `cA` and `pathLenConstraint`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BasicConstraints {
+    /// Whether the subject is a CA.
+    pub ca: bool,
+    /// The most intermediates that may follow, when limited.
+    pub path_len: Option<u32>,
+}
+
+impl BasicConstraints {
+    /// Reads the extension's value.
+    ///
+    /// # Errors
+    /// [`X509Error::Malformed`] when it is not DER of its shape.
+    pub fn from_extension_value(value: &[u8]) -> Result<Self, X509Error> {
+        let seq = der::single(
+            value,
+            tag::SEQUENCE,
+            Structure::Extension,
+            "basicConstraints",
+        )?;
+        let mut r = Reader::new(seq.value, Structure::Extension);
+        let bad = |p| X509Error::malformed(Structure::Extension, "basicConstraints", p);
+        let ca = match r.optional(tag::BOOLEAN, "basicConstraints cA")? {
+            Some(b) => der::boolean(b.value).map_err(bad)?,
+            None => false,
+        };
+        let path_len = match r.optional(tag::INTEGER, "pathLenConstraint")? {
+            Some(n) => Some(der::small_unsigned(n.value).map_err(bad)?),
+            None => None,
+        };
+        r.finish("basicConstraints")?;
+        Ok(Self { ca, path_len })
+    }
+}
+
+/// authorityKeyIdentifier (RFC 5280 4.2.1.1), borrowed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuthorityKeyId<'a> {
+    /// `[0] keyIdentifier`.
+    pub key_id: Option<&'a [u8]>,
+    /// Whether `[1] authorityCertIssuer` or `[2] authorityCertSerialNumber` is present.
+    pub has_issuer_and_serial: bool,
+}
+
+impl<'a> AuthorityKeyId<'a> {
+    /// Reads the extension's value.
+    ///
+    /// # Errors
+    /// [`X509Error::Malformed`] when it is not DER of its shape, or has only one of
+    /// authorityCertIssuer and authorityCertSerialNumber.
+    pub fn from_extension_value(value: &'a [u8]) -> Result<Self, X509Error> {
+        let seq = der::single(
+            value,
+            tag::SEQUENCE,
+            Structure::Extension,
+            "authorityKeyIdentifier",
+        )?;
+        let mut r = Reader::new(seq.value, Structure::Extension);
+        let key_id = r.optional(0x80, "keyIdentifier")?.map(|t| t.value);
+        let issuer = r.optional(0xa1, "authorityCertIssuer")?;
+        let serial = r.optional(0x82, "authorityCertSerialNumber")?;
+        r.finish("authorityKeyIdentifier")?;
+        if issuer.is_some() != serial.is_some() {
+            return Err(r.error("authorityKeyIdentifier", Problem::Missing));
+        }
+        if let Some(s) = serial {
+            der::integer(s.value).map_err(|p| r.error("authorityCertSerialNumber", p))?;
+        }
+        Ok(Self {
+            key_id,
+            has_issuer_and_serial: issuer.is_some(),
+        })
+    }
+}
+
+/// A subjectKeyIdentifier's value: the OCTET STRING's content.
+///
+/// # Errors
+/// [`X509Error::Malformed`] when it is not one OCTET STRING.
+pub fn subject_key_id(value: &[u8]) -> Result<&[u8], X509Error> {
+    der::single(
+        value,
+        tag::OCTET_STRING,
+        Structure::Extension,
+        "subjectKeyIdentifier",
+    )
+    .map(|t| t.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::der::wrap;
+
+    fn ext(oid: &[u8], critical: Option<&[u8]>, value: &[u8]) -> Vec<u8> {
+        let mut c = wrap(tag::OID, oid);
+        if let Some(b) = critical {
+            c.extend(wrap(tag::BOOLEAN, b));
+        }
+        c.extend(wrap(tag::OCTET_STRING, value));
+        wrap(tag::SEQUENCE, &c)
+    }
+
+    #[test]
+    fn strict_lists() {
+        let ok = [
+            ext(&[0x55, 0x1d, 0x13], Some(&[0xff]), &[0x30, 0x00]),
+            ext(&[0x55, 0x1d, 0x0e], None, &[0x04, 0x01, 0x07]),
+        ]
+        .concat();
+        let exts = Extensions::parse(&ok, Structure::Certificate, "extensions").unwrap();
+        assert_eq!(exts.iter().count(), 2);
+        assert!(exts.get(&[0x55, 0x1d, 0x13]).unwrap().critical);
+        assert_eq!(
+            subject_key_id(exts.get(&[0x55, 0x1d, 0x0e]).unwrap().value),
+            Ok(&[7u8][..])
+        );
+        let ber_true = ext(&[0x55, 0x1d, 0x13], Some(&[0x01]), &[0x30, 0x00]);
+        let e = Extensions::parse(&ber_true, Structure::Crl, "crlExtensions").unwrap_err();
+        assert_eq!(e.problem(), Some(Problem::NonDerBoolean));
+        let twice = [
+            ext(&[0x55, 0x1d, 0x14], None, &[2, 1, 1]),
+            ext(&[0x55, 0x1d, 0x14], None, &[2, 1, 2]),
+        ]
+        .concat();
+        let e = Extensions::parse(&twice, Structure::Crl, "crlExtensions").unwrap_err();
+        assert_eq!(e.problem(), Some(Problem::Duplicate));
+        let many: Vec<u8> = (0..=MAX_EXTENSIONS)
+            .flat_map(|i| {
+                ext(
+                    &[
+                        0x2a,
+                        u8::try_from(i % 128).unwrap(),
+                        u8::try_from(i / 128).unwrap(),
+                    ],
+                    None,
+                    &[],
+                )
+            })
+            .collect();
+        assert_eq!(
+            Extensions::parse(&many, Structure::Crl, "x")
+                .unwrap_err()
+                .problem(),
+            Some(Problem::TooMany)
+        );
+        assert!(Extensions::parse(&[], Structure::Crl, "x").is_err());
+    }
+
+    #[test]
+    fn values() {
+        let bc = BasicConstraints::from_extension_value(&wrap(
+            tag::SEQUENCE,
+            &[0x01, 0x01, 0xff, 0x02, 0x01, 0x00],
+        ))
+        .unwrap();
+        assert_eq!(
+            bc,
+            BasicConstraints {
+                ca: true,
+                path_len: Some(0)
+            }
+        );
+        assert!(
+            BasicConstraints::from_extension_value(&wrap(tag::SEQUENCE, &[0x01, 0x01, 0x01]))
+                .is_err()
+        );
+        let aki_der = wrap(tag::SEQUENCE, &wrap(0x80, &[1, 2]));
+        let aki = AuthorityKeyId::from_extension_value(&aki_der).unwrap();
+        assert_eq!(aki.key_id, Some(&[1u8, 2][..]));
+        assert!(
+            AuthorityKeyId::from_extension_value(&wrap(tag::SEQUENCE, &wrap(0x82, &[1]))).is_err()
+        );
+    }
+}
