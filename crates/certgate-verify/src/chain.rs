@@ -183,7 +183,7 @@ impl ChainVerifier {
             expected_peer_name,
             now,
             |anchor, n| VerifiedChain {
-                anchor_subject: crate::dn::format(&wrap(SEQUENCE, anchor.subject.as_ref()), false),
+                anchor_subject: anchor_subject(anchor.subject.as_ref()),
                 intermediates: n,
             },
         )
@@ -296,12 +296,9 @@ impl ChainVerifier {
                         Some(issuer) => issuer.der(),
                         None => CertificateDer::from(anchor_der),
                     };
-                    if let Err(reason) = self.revocation_verdict(
-                        cert.issuer(),
-                        cert.serial(),
-                        issuer_der.as_ref(),
-                        seconds,
-                    ) {
+                    if let Err(reason) =
+                        self.revocation_verdict(cert.der().as_ref(), issuer_der.as_ref(), seconds)
+                    {
                         let err = match reason {
                             FailureReason::Revoked => webpki::Error::CertRevoked,
                             _ => webpki::Error::UnknownRevocationStatus,
@@ -371,19 +368,21 @@ impl ChainVerifier {
         info.with_verdict(verdict)
     }
 
-    /// What the revocation store and policy say of the certificate with `serial` from
-    /// `issuer` (a DER name), issued by the certificate `issuer_der`. `Ok` without a store.
+    /// What the revocation store and policy say of the certificate `cert_der`, issued by
+    /// the certificate `issuer_der`. `Ok` without a store.
     pub(crate) fn revocation_verdict(
         &self,
-        issuer: &[u8],
-        serial: &[u8],
+        cert_der: &[u8],
         issuer_der: &[u8],
         seconds: u64,
     ) -> Result<(), FailureReason> {
         let Some((store, policy)) = &self.revocation else {
             return Ok(());
         };
-        match store.status_on_path(issuer, serial, issuer_der, seconds, policy.expiration) {
+        let Ok(cert) = certgate_x509::CertView::parse(cert_der) else {
+            return Err(FailureReason::Malformed("unreadable certificate on the path".into()));
+        };
+        match store.status_on_path(&cert, issuer_der, seconds, policy.expiration) {
             RevocationStatus::Good => Ok(()),
             RevocationStatus::Revoked(_) => Err(FailureReason::Revoked),
             RevocationStatus::Unknown | RevocationStatus::Stale
@@ -450,4 +449,10 @@ impl ChainVerifier {
             .iter()
             .map(|a| wrap(SEQUENCE, a.subject.as_ref()))
     }
+}
+
+/// An anchor's subject (the Name's content, as webpki keeps it) in RFC 4514 form.
+fn anchor_subject(content: &[u8]) -> String {
+    let whole = wrap(SEQUENCE, content);
+    certgate_x509::NameView::parse(&whole).map_or_else(|_| String::new(), |n| n.to_rfc4514())
 }

@@ -1,78 +1,121 @@
-//! Reading a CRL (RFC 5280 section 5) in one streaming walk over its DER: the issuer,
-//! the CRL Number, the AKI, the validity window and the revoked serials as fixed-width
-//! keys. The DER is not kept.
+//! Reading a CRL for the store. certgate-x509's [`CrlView`] checks the DER (strictly:
+//! a BER BOOLEAN, a second revokedCertificates list, a repeated extension or a
+//! non-minimal serial refuse the whole CRL); here the rules of RFC 5280 the store
+//! relies on, the signature checked against the issuer before a single entry is read,
+//! and only then the revoked serials into a [`SerialTable`]. The DER is not kept,
+//! except for a CRL whose issuer is not known yet: that one is kept as it came, unread,
+//! until its issuer is.
 
-use der::asn1::AnyRef;
-use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use certgate_x509::{
+    CertView, CrlView, GeneralNameRef, IssuingDistributionPoint, Timestamp, X509Error, der, oid,
+};
 use rustls_pki_types::SignatureVerificationAlgorithm;
-use x509_cert::time::Time;
 
 use crate::VerifyError;
-use crate::der_walk::{GENERALIZED_TIME, INTEGER, SEQUENCE, UTC_TIME, tlv as raw_tlv};
-use crate::serials::{Reason, SerialTable};
+use crate::error::{CrlIssuerProblem, CrlProblem};
+use crate::serials::SerialTable;
 
-const CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];
-const AKI: &[u8] = &[0x55, 0x1d, 0x23];
-const DELTA_CRL_INDICATOR: &[u8] = &[0x55, 0x1d, 0x1b];
-const ISSUING_DISTRIBUTION_POINT: &[u8] = &[0x55, 0x1d, 0x1c];
-const REASON_CODE: &[u8] = &[0x55, 0x1d, 0x15];
-const INVALIDITY_DATE: &[u8] = &[0x55, 0x1d, 0x18];
+/// Which certificates a CRL covers, from its issuingDistributionPoint (RFC 5280 5.2.5).
+/// Without one, it covers every certificate of its issuer.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct CrlScope {
+    only_user_certs: bool,
+    only_ca_certs: bool,
+    /// The distributionPoint's fullName, each GeneralName's DER: a certificate is
+    /// covered only when its cRLDistributionPoints name one of them.
+    distribution_point: Option<Vec<Vec<u8>>>,
+}
 
-/// A parsed, signature-checked CRL.
+impl CrlScope {
+    fn from_idp(idp: &IssuingDistributionPoint<'_>) -> Result<Self, CrlProblem> {
+        if idp.indirect {
+            return Err(CrlProblem::Indirect);
+        }
+        if idp.only_some_reasons {
+            return Err(CrlProblem::PartitionedByReason);
+        }
+        if idp.only_attribute_certs {
+            return Err(CrlProblem::AttributeCertificatesOnly);
+        }
+        if idp.relative_name {
+            return Err(CrlProblem::RelativeDistributionPoint);
+        }
+        Ok(Self {
+            only_user_certs: idp.only_user_certs,
+            only_ca_certs: idp.only_ca_certs,
+            distribution_point: idp
+                .full_name
+                .map(|_| idp.full_names().iter().map(general_name_der).collect()),
+        })
+    }
+
+    /// Whether the CRL speaks for `cert` (RFC 5280 6.3.3 (b)): its CA-or-user scope
+    /// and, when the CRL names a distribution point, one of the certificate's.
+    pub(crate) fn covers(&self, cert: &CertView<'_>) -> bool {
+        let ca = cert.is_ca();
+        if (self.only_user_certs && ca) || (self.only_ca_certs && !ca) {
+            return false;
+        }
+        match &self.distribution_point {
+            None => true,
+            Some(names) => cert.crl_distribution_point_names().is_ok_and(|dps| {
+                dps.iter()
+                    .any(|dp| names.contains(&general_name_der(dp)))
+            }),
+        }
+    }
+
+    /// Whether it covers every certificate of its issuer.
+    pub(crate) fn is_complete(&self) -> bool {
+        !self.only_user_certs && !self.only_ca_certs && self.distribution_point.is_none()
+    }
+}
+
+/// A comparable form of a GeneralName: its kind and octets.
+fn general_name_der(name: &GeneralNameRef<'_>) -> Vec<u8> {
+    let (tag, bytes): (u8, &[u8]) = match name {
+        GeneralNameRef::Rfc822(s) => (1, s.as_bytes()),
+        GeneralNameRef::Dns(s) => (2, s.as_bytes()),
+        GeneralNameRef::Directory(n) => (4, n.der()),
+        GeneralNameRef::Uri(s) => (6, s.as_bytes()),
+        GeneralNameRef::Ip(b) => (7, b),
+        GeneralNameRef::RegisteredId(b) => (8, b),
+        GeneralNameRef::OtherName { value, .. } => (0, value.whole),
+        GeneralNameRef::Unsupported { tag, value } => (*tag, value),
+        _ => (0xff, &[]),
+    };
+    der::wrap(tag, bytes)
+}
+
+/// A signature-checked CRL: what lookups need.
 #[derive(Debug)]
 pub(crate) struct ParsedCrl {
+    /// The issuer's name content (without the SEQUENCE header), as webpki gives names.
     pub(crate) issuer: Vec<u8>,
-    pub(crate) authority_key_id: Option<Vec<u8>>,
     pub(crate) number: Vec<u8>,
-    pub(crate) this_update: u64,
-    pub(crate) next_update: Option<u64>,
-    /// The revoked serials.
+    pub(crate) this_update: Timestamp,
+    pub(crate) next_update: Option<Timestamp>,
+    pub(crate) scope: CrlScope,
     pub(crate) revoked: SerialTable,
-    /// The public key (subjectPublicKey bits) of the issuer whose signature was checked.
+    /// The public key (subjectPublicKey octets) that verified the signature.
     pub(crate) issuer_key: Vec<u8>,
 }
 
-/// The signed parts of a CRL, kept while its issuer is not known yet.
-#[derive(Debug)]
-pub(crate) struct Signed {
-    tbs: Vec<u8>,
-    sig_alg: Vec<u8>,
-    signature: Vec<u8>,
-}
-
-/// A CRL read at load whose signature is checked when its issuer is first seen on a path.
+/// A CRL whose issuer was not known at load: kept as it came, checked and read when a
+/// certificate of that name is first seen on a verified path.
 #[derive(Debug)]
 pub(crate) struct PendingCrl {
-    pub(crate) crl: std::sync::Arc<ParsedCrl>,
-    pub(crate) signed: Signed,
+    pub(crate) issuer: Vec<u8>,
+    der: Vec<u8>,
 }
 
 /// What loading one CRL gives.
 #[derive(Debug)]
 pub(crate) enum Loaded {
-    /// Its signature was checked against a configured issuer.
+    /// Its signature was checked against a known issuer, and its entries read.
     Verified(ParsedCrl),
-    /// No configured certificate has its issuer's name: checked on first use.
+    /// No known certificate has its issuer's name.
     Pending(PendingCrl),
-}
-
-fn bad(field: &'static str, reason: impl std::fmt::Display) -> VerifyError {
-    VerifyError::MalformedCrl {
-        field,
-        reason: reason.to_string(),
-    }
-}
-
-fn tlv<'a>(r: &mut SliceReader<'a>, field: &'static str) -> Result<AnyRef<'a>, VerifyError> {
-    r.decode().map_err(|e| bad(field, e))
-}
-
-fn seconds(t: &AnyRef<'_>, field: &'static str) -> Result<u64, VerifyError> {
-    let der = der::Encode::to_der(t).map_err(|e| bad(field, e))?;
-    Ok(Time::from_der(&der)
-        .map_err(|e| bad(field, e))?
-        .to_unix_duration()
-        .as_secs())
 }
 
 /// The issuer that signs CRLs: its subject, SPKI and key id.
@@ -85,144 +128,172 @@ pub(crate) struct CrlIssuer {
     pub(crate) can_sign_crls: bool,
 }
 
-/// Parses `der` and checks its signature against one of `issuers`; when none has the
-/// CRL's issuer name, keeps what is needed to check it on first use.
+/// What the header says, checked.
+struct Header {
+    number: Vec<u8>,
+    authority_key_id: Option<Vec<u8>>,
+    scope: CrlScope,
+}
+
+fn malformed(origin: &str) -> impl Fn(X509Error) -> VerifyError + '_ {
+    move |source| VerifyError::MalformedCrl {
+        origin: origin.to_owned(),
+        source,
+    }
+}
+
+fn unsupported(origin: &str, problem: CrlProblem) -> VerifyError {
+    VerifyError::UnsupportedCrl {
+        origin: origin.to_owned(),
+        problem,
+    }
+}
+
+/// The rules of RFC 5280 section 5 the store relies on, before the signature.
+fn check_header(view: &CrlView<'_>, origin: &str) -> Result<Header, VerifyError> {
+    if view.version != 1 {
+        return Err(unsupported(origin, CrlProblem::Version1));
+    }
+    if view.tbs_signature_algorithm != view.signature_algorithm {
+        return Err(unsupported(origin, CrlProblem::AlgorithmMismatch));
+    }
+    let number = view
+        .crl_number()
+        .map_err(malformed(origin))?
+        .ok_or_else(|| unsupported(origin, CrlProblem::NoCrlNumber))?
+        .to_vec();
+    let authority_key_id = view.authority_key_id().map_err(malformed(origin))?.map(<[u8]>::to_vec);
+    let scope = match view.issuing_distribution_point().map_err(malformed(origin))? {
+        Some(idp) => CrlScope::from_idp(&idp).map_err(|p| unsupported(origin, p))?,
+        None => CrlScope::default(),
+    };
+    for e in view.extensions.iter() {
+        match e.oid {
+            oid::ext::DELTA_CRL_INDICATOR => return Err(unsupported(origin, CrlProblem::Delta)),
+            oid::ext::CRL_NUMBER
+            | oid::ext::AUTHORITY_KEY_IDENTIFIER
+            | oid::ext::ISSUING_DISTRIBUTION_POINT => {}
+            other if e.critical => {
+                return Err(unsupported(
+                    origin,
+                    CrlProblem::UnknownCriticalExtension {
+                        oid: oid::dotted(other).unwrap_or_default(),
+                    },
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(Header {
+        number,
+        authority_key_id,
+        scope,
+    })
+}
+
+/// Parses `der`, checks its signature against one of `issuers`, then reads its entries;
+/// when no issuer has the CRL's issuer name, keeps it unread for later.
 pub(crate) fn load(
     der: &[u8],
     issuers: &[CrlIssuer],
     algs: &[&dyn SignatureVerificationAlgorithm],
+    origin: &str,
 ) -> Result<Loaded, VerifyError> {
-    let outer = AnyRef::from_der(der).map_err(|e| bad("CertificateList", e))?;
-    let mut r = SliceReader::new(outer.value()).map_err(|e| bad("CertificateList", e))?;
-    let start = usize::try_from(r.position()).map_err(|e| bad("tbsCertList", e))?;
-    let tbs = tlv(&mut r, "tbsCertList")?;
-    let end = usize::try_from(r.position()).map_err(|e| bad("tbsCertList", e))?;
-    let tbs_der = &outer.value()[start..end];
-    let sig_alg = tlv(&mut r, "signatureAlgorithm")?;
-    let signature = tlv(&mut r, "signatureValue")?;
-    r.finish().map_err(|e| bad("CertificateList", e))?;
-    if signature.tag() != Tag::BitString || signature.value().first() != Some(&0) {
-        return Err(bad("signatureValue", "not a BIT STRING of whole octets"));
-    }
-
-    let mut t = SliceReader::new(tbs.value()).map_err(|e| bad("tbsCertList", e))?;
-    let mut item = tlv(&mut t, "version")?;
-    if item.tag() == Tag::Integer {
-        if item.value() != [1] {
-            return Err(bad("version", "only v2 CRLs are accepted"));
-        }
-        item = tlv(&mut t, "signature")?;
-    } else {
-        return Err(bad(
-            "version",
-            "v1 CRLs (without extensions) are not accepted",
-        ));
-    }
-    if item.value() != sig_alg.value() {
-        return Err(bad("signature", "differs from signatureAlgorithm"));
-    }
-    // Names are keyed by their content (without the SEQUENCE header), as webpki gives them.
-    let issuer = tlv(&mut t, "issuer")?.value().to_vec();
-    let this_update = seconds(&tlv(&mut t, "thisUpdate")?, "thisUpdate")?;
-    let mut crl = ParsedCrl {
-        issuer,
-        authority_key_id: None,
-        number: Vec::new(),
-        this_update,
-        next_update: None,
-        revoked: SerialTable::default(),
-        issuer_key: Vec::new(),
-    };
-    let mut has_number = false;
-    while !t.is_finished() {
-        let item = tlv(&mut t, "tbsCertList")?;
-        match item.tag() {
-            Tag::UtcTime | Tag::GeneralizedTime => {
-                crl.next_update = Some(seconds(&item, "nextUpdate")?)
-            }
-            Tag::Sequence => read_entries(item.value(), &mut crl)?,
-            Tag::ContextSpecific {
-                constructed: true,
-                number: TagNumber(0),
-            } => {
-                has_number = read_crl_extensions(item.value(), &mut crl)?;
-            }
-            other => return Err(bad("tbsCertList", format!("unexpected {other}"))),
-        }
-    }
-    if !has_number {
-        return Err(bad(
-            "crlExtensions",
-            "no CRL Number (RFC 5280 5.2.3 requires one)",
-        ));
-    }
-    let sig = signature.value().get(1..).unwrap_or_default();
-    if !issuers.iter().any(|i| i.subject == crl.issuer) {
+    let view = CrlView::parse(der).map_err(malformed(origin))?;
+    let header = check_header(&view, origin)?;
+    let issuer = view.issuer.content();
+    if !issuers.iter().any(|i| i.subject == issuer) {
         return Ok(Loaded::Pending(PendingCrl {
-            crl: std::sync::Arc::new(crl),
-            signed: Signed {
-                tbs: tbs_der.to_vec(),
-                sig_alg: sig_alg.value().to_vec(),
-                signature: sig.to_vec(),
-            },
+            issuer: issuer.to_vec(),
+            der: der.to_vec(),
         }));
     }
-    crl.issuer_key = verify_signature(&crl, tbs_der, sig_alg.value(), sig, issuers, algs)?;
-    Ok(Loaded::Verified(crl))
+    let key = verify_signature(&view, &header, issuers, algs, origin)?;
+    read(&view, header, key, origin).map(Loaded::Verified)
 }
 
 impl PendingCrl {
-    /// Checks the signature against `issuer` (the certificate on the path whose subject
-    /// is the CRL's issuer).
+    /// Checks the signature against `issuer` (a certificate with the CRL's issuer name),
+    /// then reads the entries.
     ///
     /// # Errors
-    /// [`VerifyError::CrlIssuer`] when that issuer did not sign it or may not sign CRLs.
+    /// As [`load`].
     pub(crate) fn verify(
         &self,
         issuer: &CrlIssuer,
         algs: &[&dyn SignatureVerificationAlgorithm],
-    ) -> Result<(), VerifyError> {
-        verify_signature(
-            &self.crl,
-            &self.signed.tbs,
-            &self.signed.sig_alg,
-            &self.signed.signature,
-            std::slice::from_ref(issuer),
-            algs,
-        )
-        .map(|_| ())
+    ) -> Result<ParsedCrl, VerifyError> {
+        let origin = "pending CRL";
+        let view = CrlView::parse(&self.der).map_err(malformed(origin))?;
+        let header = check_header(&view, origin)?;
+        let key = verify_signature(&view, &header, std::slice::from_ref(issuer), algs, origin)?;
+        read(&view, header, key, origin)
     }
+}
+
+/// The entries, read once the signature holds.
+fn read(
+    view: &CrlView<'_>,
+    header: Header,
+    issuer_key: Vec<u8>,
+    origin: &str,
+) -> Result<ParsedCrl, VerifyError> {
+    let mut revoked = SerialTable::with_capacity(view.entry_count().map_err(malformed(origin))?);
+    for entry in view.entries() {
+        let entry = entry.map_err(malformed(origin))?;
+        if entry.has_certificate_issuer {
+            return Err(unsupported(origin, CrlProblem::Indirect));
+        }
+        if let Some(oid) = entry.unknown_critical {
+            return Err(unsupported(
+                origin,
+                CrlProblem::UnknownCriticalEntryExtension {
+                    oid: oid::dotted(oid).unwrap_or_default(),
+                },
+            ));
+        }
+        revoked.insert(entry.serial, entry.reason.map(|r| r.code()));
+    }
+    Ok(ParsedCrl {
+        issuer: view.issuer.content().to_vec(),
+        number: header.number,
+        this_update: view.this_update,
+        next_update: view.next_update,
+        scope: header.scope,
+        revoked,
+        issuer_key,
+    })
 }
 
 /// Checks the signature against the candidate issuers; the key that verified it.
 fn verify_signature(
-    crl: &ParsedCrl,
-    tbs: &[u8],
-    sig_alg: &[u8],
-    signature: &[u8],
+    view: &CrlView<'_>,
+    header: &Header,
     issuers: &[CrlIssuer],
     algs: &[&dyn SignatureVerificationAlgorithm],
+    origin: &str,
 ) -> Result<Vec<u8>, VerifyError> {
+    let sig_alg = der::read_tlv(view.signature_algorithm).map_or(&[][..], |(t, _)| t.value);
+    let issuer_name = view.issuer.content();
     let candidates = issuers.iter().filter(|i| {
-        i.subject == crl.issuer
-            && match (&crl.authority_key_id, &i.key_id) {
+        i.subject == issuer_name
+            && match (&header.authority_key_id, &i.key_id) {
                 (Some(aki), Some(ski)) => aki == ski,
                 _ => true,
             }
     });
-    let mut found = false;
+    let mut problem = CrlIssuerProblem::NotIssuedByKnownCertificate;
     for issuer in candidates {
-        found = true;
         if !issuer.can_sign_crls {
-            return Err(VerifyError::CrlIssuer {
-                reason: "the issuer's keyUsage lacks cRLSign".into(),
-            });
+            problem = CrlIssuerProblem::NoCrlSign;
+            continue;
         }
+        problem = CrlIssuerProblem::BadSignature;
         let ok = algs.iter().any(|alg| {
             alg.signature_alg_id().as_ref() == sig_alg
                 && alg.public_key_alg_id().as_ref() == issuer.spki_algorithm.as_slice()
                 && alg
-                    .verify_signature(&issuer.public_key, tbs, signature)
+                    .verify_signature(&issuer.public_key, view.tbs, view.signature)
                     .is_ok()
         });
         if ok {
@@ -230,149 +301,7 @@ fn verify_signature(
         }
     }
     Err(VerifyError::CrlIssuer {
-        reason: if found {
-            "the signature does not verify with the issuer's key".into()
-        } else {
-            "no trusted or configured certificate issued it".into()
-        },
+        origin: origin.to_owned(),
+        problem,
     })
-}
-
-fn read_entries(body: &[u8], crl: &mut ParsedCrl) -> Result<(), VerifyError> {
-    let malformed = || bad("revokedCertificates", "malformed DER");
-    // A first pass counts the entries, so the table is allocated once, at its size.
-    let mut count = 0;
-    let mut rest = body;
-    while !rest.is_empty() {
-        let (tag, _, next) = raw_tlv(rest).ok_or_else(malformed)?;
-        if tag != SEQUENCE {
-            return Err(bad("revokedCertificate", "not a SEQUENCE"));
-        }
-        rest = next;
-        count += 1;
-    }
-    crl.revoked = SerialTable::with_capacity(count);
-    let mut rest = body;
-    while !rest.is_empty() {
-        let (_, entry, next) = raw_tlv(rest).ok_or_else(malformed)?;
-        rest = next;
-        let (tag, serial, after) = raw_tlv(entry).ok_or_else(malformed)?;
-        if tag != INTEGER || serial.is_empty() {
-            return Err(bad("userCertificate", "not an INTEGER"));
-        }
-        let (tag, _date, after) = raw_tlv(after).ok_or_else(malformed)?;
-        if tag != UTC_TIME && tag != GENERALIZED_TIME {
-            return Err(bad("revocationDate", "not a Time"));
-        }
-        let mut reason = None;
-        if !after.is_empty() {
-            let (tag, exts, after) = raw_tlv(after).ok_or_else(malformed)?;
-            if tag != SEQUENCE || !after.is_empty() {
-                return Err(bad("crlEntryExtensions", "not one SEQUENCE"));
-            }
-            reason = read_entry_extensions(exts)?;
-        }
-        crl.revoked.insert(serial, reason);
-    }
-    Ok(())
-}
-
-/// Walks `Extensions`, calling `each(oid, critical, value)` with the OID's value bytes.
-fn extensions(
-    body: &[u8],
-    mut each: impl FnMut(&[u8], bool, &[u8]) -> Result<(), VerifyError>,
-) -> Result<(), VerifyError> {
-    let mut r = SliceReader::new(body).map_err(|e| bad("extensions", e))?;
-    while !r.is_finished() {
-        let ext = tlv(&mut r, "extension")?;
-        let mut x = SliceReader::new(ext.value()).map_err(|e| bad("extension", e))?;
-        let oid = tlv(&mut x, "extension")?;
-        if oid.tag() != Tag::ObjectIdentifier {
-            return Err(bad("extension", "extnID is not an OBJECT IDENTIFIER"));
-        }
-        let mut next = tlv(&mut x, "extension")?;
-        let mut critical = false;
-        if next.tag() == Tag::Boolean {
-            critical = next.value() == [0xff];
-            next = tlv(&mut x, "extension")?;
-        }
-        each(oid.value(), critical, next.value())?;
-    }
-    Ok(())
-}
-
-/// An OID's value bytes, for messages.
-fn oid_text(value: &[u8]) -> String {
-    const_oid::ObjectIdentifier::from_bytes(value)
-        .map(|o| o.to_string())
-        .unwrap_or_else(|_| "(malformed OID)".into())
-}
-
-fn read_entry_extensions(body: &[u8]) -> Result<Reason, VerifyError> {
-    let mut reason = None;
-    extensions(body, |oid, critical, value| {
-        match oid {
-            REASON_CODE => {
-                let code = AnyRef::from_der(value).map_err(|e| bad("reasonCode", e))?;
-                reason = code.value().first().copied();
-            }
-            INVALIDITY_DATE => {}
-            // certificateIssuer (indirect CRLs) and anything else critical: refuse.
-            _ if critical => {
-                return Err(bad(
-                    "crlEntryExtensions",
-                    format!("unsupported critical extension {}", oid_text(oid)),
-                ));
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(reason)
-}
-
-fn read_crl_extensions(wrapped: &[u8], crl: &mut ParsedCrl) -> Result<bool, VerifyError> {
-    let seq = AnyRef::from_der(wrapped).map_err(|e| bad("crlExtensions", e))?;
-    let mut has_number = false;
-    extensions(seq.value(), |oid, critical, value| {
-        match oid {
-            CRL_NUMBER => {
-                if critical {
-                    return Err(bad("cRLNumber", "must not be critical (RFC 5280 5.2.3)"));
-                }
-                let n = AnyRef::from_der(value).map_err(|e| bad("cRLNumber", e))?;
-                if n.tag() != Tag::Integer || n.value().len() > 21 {
-                    return Err(bad("cRLNumber", "not an INTEGER of at most 20 octets"));
-                }
-                crl.number = match n.value() {
-                    [0, rest @ ..] if !rest.is_empty() => rest.to_vec(),
-                    v => v.to_vec(),
-                };
-                has_number = true;
-            }
-            AKI => {
-                let aki = x509_cert::ext::pkix::AuthorityKeyIdentifier::from_der(value)
-                    .map_err(|e| bad("authorityKeyIdentifier", e))?;
-                crl.authority_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
-            }
-            DELTA_CRL_INDICATOR => {
-                return Err(bad("crlExtensions", "delta CRLs are not supported"));
-            }
-            ISSUING_DISTRIBUTION_POINT if critical => {
-                return Err(bad(
-                    "crlExtensions",
-                    "partitioned CRLs (issuingDistributionPoint) are not supported",
-                ));
-            }
-            _ if critical => {
-                return Err(bad(
-                    "crlExtensions",
-                    format!("unsupported critical extension {}", oid_text(oid)),
-                ));
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(has_number)
 }

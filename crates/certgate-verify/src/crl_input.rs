@@ -1,34 +1,29 @@
 //! What the store reads besides CRLs: the certificates of CRL issuers, names, and the
 //! PEM or DER input CRLs come in.
 
+use certgate_x509::{CertView, KeyUsageBit, der, pem};
+
 use crate::VerifyError;
 use crate::crl::CrlIssuer;
-use crate::der_walk::{SEQUENCE, tlv};
-use crate::view::CertView;
-
-/// The cRLSign bit of keyUsage (RFC 5280 4.2.1.3).
-const KU_CRL_SIGN: u8 = 6;
 
 /// The certificate an issuer of CRLs is known by, read for what CRL checks need.
 pub(crate) fn crl_issuer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {
     let view = CertView::parse(der)?;
-    let (spki_algorithm, public_key) = view
-        .public_key()
-        .ok_or_else(|| VerifyError::malformed("subjectPublicKeyInfo", "malformed DER"))?;
+    let (spki_algorithm, public_key) = view.public_key();
     Ok(CrlIssuer {
-        subject: view.subject_content().to_vec(),
+        subject: view.subject.content().to_vec(),
         spki_algorithm: spki_algorithm.to_vec(),
         public_key: public_key.to_vec(),
-        key_id: view.ski().map(<[u8]>::to_vec),
-        can_sign_crls: view.key_usage(KU_CRL_SIGN) != Some(false),
+        key_id: view.subject_key_id()?.map(<[u8]>::to_vec),
+        can_sign_crls: view.key_usage()?.is_none_or(|ku| ku.contains(KeyUsageBit::CrlSign)),
     })
 }
 
 /// A `Name`'s content: the RDNs without the SEQUENCE header. Content starts with a SET
 /// (0x31) or is empty; a whole `Name` starts with 0x30.
 pub(crate) fn name_content(name: &[u8]) -> &[u8] {
-    match tlv(name) {
-        Some((SEQUENCE, content, [])) => content,
+    match der::read_tlv(name) {
+        Ok((t, [])) if t.tag == der::tag::SEQUENCE => t.value,
         _ => name,
     }
 }
@@ -40,43 +35,21 @@ pub(crate) fn for_each_crl(
     origin: &str,
     mut each: impl FnMut(&[u8]) -> Result<(), VerifyError>,
 ) -> Result<(), VerifyError> {
-    if input.first() == Some(&0x30) {
+    if input.first() == Some(&der::tag::SEQUENCE) {
         return each(input);
     }
-    let text = std::str::from_utf8(input).map_err(|_| VerifyError::Pem {
+    let blocks = pem::blocks_labelled(input, &["X509 CRL"]).map_err(|source| VerifyError::Pem {
         origin: origin.to_owned(),
-        reason: "neither DER nor PEM".into(),
+        source,
     })?;
-    let mut rest = text;
-    let mut found = false;
-    while let Some(start) = rest.find("-----BEGIN X509 CRL-----") {
-        let block = &rest[start..];
-        let end_marker = "-----END X509 CRL-----";
-        let end = block.find(end_marker).ok_or_else(|| VerifyError::Pem {
-            origin: origin.to_owned(),
-            reason: "X509 CRL block has no END line".into(),
-        })?;
-        let (_, der) =
-            der::pem::decode_vec(&block.as_bytes()[..end + end_marker.len()]).map_err(|e| {
-                VerifyError::Pem {
-                    origin: origin.to_owned(),
-                    reason: format!("malformed PEM: {e}"),
-                }
-            })?;
-        each(&der)?;
-        found = true;
-        rest = &block[end + end_marker.len()..];
-    }
-    if !found {
-        return Err(VerifyError::Pem {
-            origin: origin.to_owned(),
-            reason: "no X509 CRL block found".into(),
-        });
+    for block in blocks {
+        each(&block.der)?;
     }
     Ok(())
 }
 
-/// The subjectPublicKey bits of a certificate.
+/// The subjectPublicKey octets of a certificate.
 pub(crate) fn subject_public_key(der: &[u8]) -> Option<&[u8]> {
-    CertView::parse(der).ok()?.public_key().map(|(_, key)| key)
+    let (_, key) = CertView::parse(der).ok()?.public_key();
+    Some(key)
 }

@@ -8,8 +8,6 @@ pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;
 pub(crate) const OCTET_STRING: u8 = 0x04;
 pub(crate) const OID: u8 = 0x06;
-pub(crate) const UTC_TIME: u8 = 0x17;
-pub(crate) const GENERALIZED_TIME: u8 = 0x18;
 
 /// One TLV at the start of `input`: (tag byte, value, rest).
 pub(crate) fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {

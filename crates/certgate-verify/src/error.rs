@@ -5,28 +5,35 @@
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     /// The certificate is not DER of the X.509 shape.
-    #[error("malformed certificate: {field}: {reason}")]
-    MalformedCertificate {
-        /// The field being read (`tbsCertificate`, `validity`, `extensions`, ...).
-        field: &'static str,
-        /// What is wrong.
-        reason: String,
+    #[error("malformed certificate: {0}")]
+    MalformedCertificate(#[from] certgate_x509::X509Error),
+
+    /// A CRL that is not DER of RFC 5280's shape.
+    #[error("{origin}: malformed CRL: {source}")]
+    MalformedCrl {
+        /// Where it came from (a file name, or what the caller said).
+        origin: String,
+        /// What certgate-x509 found.
+        #[source]
+        source: certgate_x509::X509Error,
     },
 
-    /// A CRL that is not DER of the RFC 5280 shape, or uses what we do not support.
-    #[error("malformed or unsupported CRL: {field}: {reason}")]
-    MalformedCrl {
-        /// The field being read.
-        field: &'static str,
-        /// What is wrong.
-        reason: String,
+    /// A well-formed CRL that uses what certgate does not support, or RFC 5280 forbids.
+    #[error("{origin}: CRL not accepted: {problem}")]
+    UnsupportedCrl {
+        /// Where it came from.
+        origin: String,
+        /// What it uses.
+        problem: CrlProblem,
     },
 
     /// A CRL whose issuer is unknown, may not sign CRLs, or whose signature fails.
-    #[error("CRL not accepted: {reason}")]
+    #[error("{origin}: CRL not accepted: {problem}")]
     CrlIssuer {
-        /// Why.
-        reason: String,
+        /// Where it came from.
+        origin: String,
+        /// What is wrong with its issuer or signature.
+        problem: CrlIssuerProblem,
     },
 
     /// A trust anchor that cannot be used.
@@ -48,13 +55,14 @@ pub enum VerifyError {
         source: std::io::Error,
     },
 
-    /// PEM input that holds no block of the expected kind.
-    #[error("{origin}: {reason}")]
+    /// PEM input that cannot be read, or holds no block of the expected kind.
+    #[error("{origin}: {source}")]
     Pem {
         /// Where it came from.
         origin: String,
         /// What is wrong.
-        reason: String,
+        #[source]
+        source: certgate_x509::X509Error,
     },
 
     /// A hostname pattern that `HostTrust` cannot use, or one given twice.
@@ -79,10 +87,70 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    pub(crate) fn malformed(field: &'static str, reason: impl std::fmt::Display) -> Self {
-        Self::MalformedCertificate {
+    /// A certificate refused by the old walker (until its last users move to
+    /// certgate-x509's CertView).
+    pub(crate) fn malformed(field: &'static str, _reason: impl std::fmt::Display) -> Self {
+        Self::MalformedCertificate(certgate_x509::X509Error::Malformed {
+            structure: certgate_x509::Structure::Certificate,
             field,
-            reason: reason.to_string(),
-        }
+            problem: certgate_x509::Problem::Missing,
+        })
     }
+}
+
+/// What a well-formed CRL uses that the store does not accept.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CrlProblem {
+    /// A v1 CRL: without extensions it has no CRL Number, so the newest cannot be told.
+    #[error("v1 CRLs (without extensions) are not accepted")]
+    Version1,
+    /// The tbsCertList's signature algorithm differs from the outer one (RFC 5280 5.1.2.2).
+    #[error("the signature algorithm inside differs from the one outside")]
+    AlgorithmMismatch,
+    /// No cRLNumber (RFC 5280 5.2.3 requires one).
+    #[error("no CRL Number (RFC 5280 5.2.3 requires one)")]
+    NoCrlNumber,
+    /// A delta CRL.
+    #[error("delta CRLs are not supported")]
+    Delta,
+    /// An indirect CRL (indirectCRL, or an entry's certificateIssuer).
+    #[error("indirect CRLs are not supported")]
+    Indirect,
+    /// An issuingDistributionPoint with onlySomeReasons: it covers some reasons only.
+    #[error("CRLs partitioned by reason (onlySomeReasons) are not supported")]
+    PartitionedByReason,
+    /// An issuingDistributionPoint with onlyContainsAttributeCerts.
+    #[error("CRLs of attribute certificates cover no public-key certificate")]
+    AttributeCertificatesOnly,
+    /// An issuingDistributionPoint naming its point relative to the issuer.
+    #[error("distribution points named relative to the CRL issuer are not supported")]
+    RelativeDistributionPoint,
+    /// A critical CRL extension certgate does not know.
+    #[error("unsupported critical extension {oid}")]
+    UnknownCriticalExtension {
+        /// Its dotted OID.
+        oid: String,
+    },
+    /// A critical CRL entry extension certgate does not know.
+    #[error("unsupported critical entry extension {oid}")]
+    UnknownCriticalEntryExtension {
+        /// Its dotted OID.
+        oid: String,
+    },
+}
+
+/// Why a CRL's issuer or signature is not accepted.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CrlIssuerProblem {
+    /// No trusted or configured certificate has its issuer's name (and key id).
+    #[error("no trusted or configured certificate issued it")]
+    NotIssuedByKnownCertificate,
+    /// The issuer's keyUsage lacks cRLSign.
+    #[error("the issuer's keyUsage lacks cRLSign")]
+    NoCrlSign,
+    /// The signature does not verify with the issuer's key.
+    #[error("the signature does not verify with the issuer's key")]
+    BadSignature,
 }

@@ -1,63 +1,21 @@
 //! `ClientCertInfo`: what a server knows about the client certificate of a connection —
-//! the fields Cloudflare exposes as `cf.tls_client_auth.*` — read from the DER once.
+//! presented or not, the verdict, and certgate-x509's [`CertificateInfo`] (the fields
+//! Cloudflare exposes as `cf.tls_client_auth.*`), read from the DER once.
 
-use std::net::IpAddr;
-use std::ops::Range;
-use std::sync::Arc;
-
-use der::Decode;
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectAltName};
+use certgate_x509::{
+    CertificateInfo, NameAttribute, SanEntry, SerialRef, Sha1Fingerprint, Sha256Fingerprint,
+    Timestamp,
+};
 
 use crate::VerifyError;
-use crate::dn::{self, NameAttribute};
 pub use crate::verdict::{FailureReason, Verdict};
-use crate::view::{AKI, CertView, SAN, SKI};
-
-/// A subjectAltName entry.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SanEntry {
-    /// A dNSName.
-    Dns(String),
-    /// An rfc822Name (email address).
-    Email(String),
-    /// A uniformResourceIdentifier, such as a SPIFFE ID.
-    Uri(String),
-    /// An iPAddress.
-    Ip(IpAddr),
-}
 
 /// The client certificate of a connection: presented or not, the verdict, and its
 /// fields. Owned and cheap to clone (the DER is shared), so it can go into handlers.
 #[derive(Clone, Debug)]
 pub struct ClientCertInfo {
-    cert: Option<Arc<Parsed>>,
+    cert: Option<CertificateInfo>,
     verdict: Verdict,
-}
-
-/// The leaf DER, held once, with ranges into it.
-#[derive(Debug)]
-struct Parsed {
-    der: Vec<u8>,
-    serial: Range<usize>,
-    issuer: Range<usize>,
-    subject: Range<usize>,
-    spki: Range<usize>,
-    ski: Option<Range<usize>>,
-    issuer_key_id: Option<Vec<u8>>,
-    sans: Vec<SanEntry>,
-    not_before: u64,
-    not_after: u64,
-    sha256: [u8; 32],
-    sha1: [u8; 20],
-    spki_sha256: [u8; 32],
-}
-
-fn offset(base: &[u8], part: &[u8]) -> usize {
-    (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize)
 }
 
 impl ClientCertInfo {
@@ -72,13 +30,17 @@ impl ClientCertInfo {
     /// Reads the fields of a DER certificate (not verified: see [`ClientCertInfo::verdict`]).
     ///
     /// # Errors
-    /// [`VerifyError::MalformedCertificate`] naming the field that is not X.509 DER.
+    /// [`VerifyError::MalformedCertificate`] naming what is not X.509 DER.
     pub fn from_der(der: &[u8]) -> Result<Self, VerifyError> {
-        let parsed = parse(der)?;
-        Ok(Self {
-            cert: Some(Arc::new(parsed)),
+        Ok(Self::from_certificate(CertificateInfo::from_der(der)?))
+    }
+
+    /// A certificate already read (not verified).
+    pub fn from_certificate(cert: CertificateInfo) -> Self {
+        Self {
+            cert: Some(cert),
             verdict: Verdict::Unverified,
-        })
+        }
     }
 
     #[cfg(feature = "rustls")]
@@ -103,8 +65,9 @@ impl ClientCertInfo {
         self
     }
 
-    fn cert(&self) -> Option<&Parsed> {
-        self.cert.as_deref()
+    /// The certificate's fields, when one was presented and could be read.
+    pub fn certificate(&self) -> Option<&CertificateInfo> {
+        self.cert.as_ref()
     }
 
     /// Whether the client presented a certificate.
@@ -145,189 +108,104 @@ impl ClientCertInfo {
 
     /// The certificate's DER.
     pub fn der(&self) -> Option<&[u8]> {
-        self.cert().map(|c| c.der.as_slice())
-    }
-
-    fn slice(&self, range: impl Fn(&Parsed) -> &Range<usize>) -> Option<&[u8]> {
-        self.cert().and_then(|c| c.der.get(range(c).clone()))
+        self.cert.as_ref().map(CertificateInfo::der)
     }
 
     /// The subject in RFC 4514 form (`CN=Rhea Group,OU=Sam Projects,...,C=PT`).
     pub fn subject_rfc4514(&self) -> Option<String> {
-        self.slice(|c| &c.subject).map(|d| dn::format(d, false))
+        self.cert.as_ref().map(|c| c.subject().to_rfc4514())
     }
 
     /// The subject as OpenSSL prints it with `-nameopt RFC2253`.
     pub fn subject_rfc2253(&self) -> Option<String> {
-        self.slice(|c| &c.subject).map(|d| dn::format(d, true))
+        self.cert.as_ref().map(|c| c.subject().to_rfc2253())
     }
 
     /// The issuer in RFC 4514 form.
     pub fn issuer_rfc4514(&self) -> Option<String> {
-        self.slice(|c| &c.issuer).map(|d| dn::format(d, false))
+        self.cert.as_ref().map(|c| c.issuer().to_rfc4514())
     }
 
     /// The issuer as OpenSSL prints it with `-nameopt RFC2253`.
     pub fn issuer_rfc2253(&self) -> Option<String> {
-        self.slice(|c| &c.issuer).map(|d| dn::format(d, true))
+        self.cert.as_ref().map(|c| c.issuer().to_rfc2253())
     }
 
     /// The subject's DER `Name`, byte for byte.
     pub fn subject_der(&self) -> Option<&[u8]> {
-        self.slice(|c| &c.subject)
+        self.cert.as_ref().map(|c| c.subject().der())
     }
 
     /// The issuer's DER `Name`, byte for byte.
     pub fn issuer_der(&self) -> Option<&[u8]> {
-        self.slice(|c| &c.issuer)
+        self.cert.as_ref().map(|c| c.issuer().der())
     }
 
     /// Every subject attribute in certificate order (CN, O, every OU, ...).
     pub fn subject_attributes(&self) -> Vec<NameAttribute> {
-        self.slice(|c| &c.subject)
-            .map(dn::attributes)
+        self.cert
+            .as_ref()
+            .map(|c| c.subject().to_attributes())
             .unwrap_or_default()
     }
 
     /// The first common name.
     pub fn common_name(&self) -> Option<String> {
-        self.subject_attributes()
-            .into_iter()
-            .find(|a| a.name == "CN")
-            .map(|a| a.value)
+        self.cert.as_ref().and_then(CertificateInfo::common_name)
     }
 
     /// The subjectAltName entries.
     pub fn sans(&self) -> &[SanEntry] {
-        self.cert().map_or(&[], |c| c.sans.as_slice())
+        self.cert.as_ref().map_or(&[], CertificateInfo::sans)
     }
 
-    /// The serial number's INTEGER value bytes (big-endian, with the sign byte DER adds
-    /// before a high bit).
-    pub fn serial(&self) -> Option<&[u8]> {
-        self.slice(|c| &c.serial)
+    /// The serial number.
+    pub fn serial(&self) -> Option<SerialRef<'_>> {
+        self.cert.as_ref().map(CertificateInfo::serial)
     }
 
-    /// The serial number as lower-case hex, without leading zero bytes.
+    /// The serial number as lower-case hex (its magnitude; `-` before a negative one).
     pub fn serial_hex(&self) -> Option<String> {
-        self.serial().map(|s| {
-            let s = match s {
-                [0, rest @ ..] if !rest.is_empty() => rest,
-                s => s,
-            };
-            hex(s)
-        })
+        self.serial().map(|s| s.to_hex())
     }
 
     /// SHA-256 of the certificate's DER.
-    pub fn fingerprint_sha256(&self) -> Option<[u8; 32]> {
-        self.cert().map(|c| c.sha256)
+    pub fn fingerprint_sha256(&self) -> Option<Sha256Fingerprint> {
+        self.cert.as_ref().map(CertificateInfo::fingerprint_sha256)
     }
 
     /// SHA-1 of the certificate's DER.
-    pub fn fingerprint_sha1(&self) -> Option<[u8; 20]> {
-        self.cert().map(|c| c.sha1)
+    pub fn fingerprint_sha1(&self) -> Option<Sha1Fingerprint> {
+        self.cert.as_ref().map(CertificateInfo::fingerprint_sha1)
     }
 
     /// SHA-256 of the DER `SubjectPublicKeyInfo` (the SPKI pin of RFC 7469).
-    pub fn spki_sha256(&self) -> Option<[u8; 32]> {
-        self.cert().map(|c| c.spki_sha256)
+    pub fn spki_sha256(&self) -> Option<Sha256Fingerprint> {
+        self.cert.as_ref().map(CertificateInfo::spki_sha256)
     }
 
     /// The DER `SubjectPublicKeyInfo`, byte for byte.
     pub fn spki_der(&self) -> Option<&[u8]> {
-        self.slice(|c| &c.spki)
+        self.cert.as_ref().map(CertificateInfo::spki_der)
     }
 
     /// The subjectKeyIdentifier.
     pub fn ski(&self) -> Option<&[u8]> {
-        self.cert()
-            .and_then(|c| c.ski.clone().and_then(|r| c.der.get(r)))
+        self.cert.as_ref().and_then(CertificateInfo::subject_key_id)
     }
 
     /// The authorityKeyIdentifier's keyIdentifier: the issuer's key id.
     pub fn issuer_key_id(&self) -> Option<&[u8]> {
-        self.cert().and_then(|c| c.issuer_key_id.as_deref())
+        self.cert.as_ref().and_then(CertificateInfo::authority_key_id)
     }
 
-    /// Start of validity, seconds since the Unix epoch.
-    pub fn not_before(&self) -> Option<u64> {
-        self.cert().map(|c| c.not_before)
+    /// Start of validity.
+    pub fn not_before(&self) -> Option<Timestamp> {
+        self.cert.as_ref().map(CertificateInfo::not_before)
     }
 
-    /// End of validity, seconds since the Unix epoch.
-    pub fn not_after(&self) -> Option<u64> {
-        self.cert().map(|c| c.not_after)
+    /// End of validity.
+    pub fn not_after(&self) -> Option<Timestamp> {
+        self.cert.as_ref().map(CertificateInfo::not_after)
     }
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
-}
-
-fn parse(der: &[u8]) -> Result<Parsed, VerifyError> {
-    let view = CertView::parse(der)?;
-    let range = |part: &[u8]| {
-        let start = offset(der, part);
-        start..start + part.len()
-    };
-    let (not_before, not_after) = view.validity()?;
-    let ski = match view.extension(SKI) {
-        Some(_) => Some(range(view.ski().ok_or_else(|| {
-            VerifyError::malformed("subjectKeyIdentifier", "not an OCTET STRING")
-        })?)),
-        None => None,
-    };
-    let sans = match view.extension(SAN) {
-        Some(ext) => SubjectAltName::from_der(ext.value)
-            .map_err(|e| VerifyError::malformed("subjectAltName", e))?
-            .0
-            .iter()
-            .filter_map(san_entry)
-            .collect(),
-        None => Vec::new(),
-    };
-    let issuer_key_id = match view.extension(AKI) {
-        Some(ext) => AuthorityKeyIdentifier::from_der(ext.value)
-            .map_err(|e| VerifyError::malformed("authorityKeyIdentifier", e))?
-            .key_identifier
-            .map(|k| k.as_bytes().to_vec()),
-        None => None,
-    };
-    Ok(Parsed {
-        der: der.to_vec(),
-        serial: range(view.serial),
-        issuer: range(view.issuer),
-        subject: range(view.subject),
-        spki: range(view.spki),
-        ski,
-        issuer_key_id,
-        sans,
-        not_before,
-        not_after,
-        sha256: Sha256::digest(der).into(),
-        sha1: Sha1::digest(der).into(),
-        spki_sha256: Sha256::digest(view.spki).into(),
-    })
-}
-
-fn san_entry(name: &GeneralName) -> Option<SanEntry> {
-    Some(match name {
-        GeneralName::DnsName(s) => SanEntry::Dns(s.to_string()),
-        GeneralName::Rfc822Name(s) => SanEntry::Email(s.to_string()),
-        GeneralName::UniformResourceIdentifier(s) => SanEntry::Uri(s.to_string()),
-        GeneralName::IpAddress(o) => match o.as_bytes().len() {
-            4 => SanEntry::Ip(IpAddr::from(<[u8; 4]>::try_from(o.as_bytes()).ok()?)),
-            16 => SanEntry::Ip(IpAddr::from(<[u8; 16]>::try_from(o.as_bytes()).ok()?)),
-            _ => return None,
-        },
-        _ => return None,
-    })
 }

@@ -86,7 +86,6 @@ mod crl_input;
 // part of them is unused.
 #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
 mod der_walk;
-mod dn;
 #[cfg(feature = "rustls")]
 mod email_nc;
 mod error;
@@ -119,11 +118,11 @@ mod watch;
 pub use anchor::check_trust_anchor;
 #[cfg(feature = "rustls")]
 pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
-pub use dn::NameAttribute;
-pub use error::VerifyError;
+pub use certgate_x509::{NameAttribute, SanEntry};
+pub use error::{CrlIssuerProblem, CrlProblem, VerifyError};
 #[cfg(feature = "rustls")]
 pub use host::{HostTrust, HostTrustBuilder, mtls_server_config};
-pub use info::{ClientCertInfo, FailureReason, SanEntry, Verdict, hex};
+pub use info::{ClientCertInfo, FailureReason, Verdict};
 #[cfg(feature = "rustls")]
 pub use resumption::{Resumption, apply_resumption};
 #[cfg(feature = "rustls")]

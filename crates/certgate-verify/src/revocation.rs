@@ -9,53 +9,96 @@ use std::sync::{Arc, Mutex, RwLock};
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
+use certgate_x509::{CertView, SerialRef, Timestamp};
+
 use crate::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
 use crate::crl_input::{crl_issuer, for_each_crl, name_content, subject_public_key};
 pub use crate::revocation_policy::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
 
-/// The CRLs in force, keyed by issuer name, one per issuer key (the newest by number).
+/// The CRLs in force, keyed by issuer name: per issuer key and scope, the newest by
+/// CRL Number.
 #[derive(Debug, Default)]
 struct CrlSet {
     by_issuer: HashMap<Vec<u8>, Vec<Arc<ParsedCrl>>>,
-    /// CRLs whose issuer was not configured: checked when it is first seen on a path.
-    pending: HashMap<Vec<u8>, Vec<PendingCrl>>,
-    /// What those checks found, per issuer name and key (`None`: no pending CRL verified).
+    /// CRLs whose issuer was not known at load: checked when it is first seen on a path.
+    pending: HashMap<Vec<u8>, Vec<Arc<PendingCrl>>>,
+    /// What those checks found, per issuer name and key.
     checked: RwLock<FirstUse>,
 }
 
-/// Issuer name → (public key, the pending CRL that key signed, if any).
-type FirstUse = HashMap<Vec<u8>, Vec<(Vec<u8>, Option<Arc<ParsedCrl>>)>>;
+/// Issuer name → (public key, the pending CRLs that key signed).
+type FirstUse = HashMap<Vec<u8>, Vec<(Vec<u8>, Arc<[Arc<ParsedCrl>]>)>>;
 
-/// What the first-use cache holds for this name and key (outer `None`: not checked yet).
-fn cached(cache: &FirstUse, name: &[u8], key: &[u8]) -> Option<Option<Arc<ParsedCrl>>> {
+/// What the first-use cache holds for this name and key (`None`: not checked yet).
+fn cached(cache: &FirstUse, name: &[u8], key: &[u8]) -> Option<Arc<[Arc<ParsedCrl>]>> {
     cache
         .get(name)?
         .iter()
         .find(|(k, _)| k.as_slice() == key)
-        .map(|(_, crl)| crl.clone())
+        .map(|(_, crls)| Arc::clone(crls))
+}
+
+/// The newest of `crls` signed by `key` that covers `cert`.
+fn best_covering<'c>(
+    crls: impl Iterator<Item = &'c Arc<ParsedCrl>>,
+    key: &[u8],
+    cert: &CertView<'_>,
+) -> Option<Arc<ParsedCrl>> {
+    crls.filter(|c| c.issuer_key == key && c.scope.covers(cert))
+        .max_by(|a, b| number_order(&a.number, &b.number))
+        .cloned()
 }
 
 impl CrlSet {
     fn insert(&mut self, crl: ParsedCrl) {
         let list = self.by_issuer.entry(crl.issuer.clone()).or_default();
-        match list.iter_mut().find(|c| c.issuer_key == crl.issuer_key) {
-            Some(old) if number_greater(&crl.number, &old.number) => *old = Arc::new(crl),
+        match list
+            .iter_mut()
+            .find(|c| c.issuer_key == crl.issuer_key && c.scope == crl.scope)
+        {
+            Some(old) if number_order(&crl.number, &old.number).is_gt() => *old = Arc::new(crl),
             Some(_) => {}
             None => list.push(Arc::new(crl)),
         }
     }
 
-    /// The CRL of the issuer named `name` with public key `key`, verifying pending CRLs
-    /// of that name against `issuer_der` on first use.
-    fn find(&self, name: &[u8], key: &[u8], issuer_der: &[u8]) -> Option<Arc<ParsedCrl>> {
+    /// Checks the pending CRLs of `issuer`'s name against it; the ones it signed move
+    /// into the set (at load, for issuers learnt from a verifier).
+    fn resolve_pending(&mut self, issuer: &CrlIssuer) -> Result<(), VerifyError> {
+        let Some(pending) = self.pending.remove(&issuer.subject) else {
+            return Ok(());
+        };
+        let mut left = Vec::new();
+        for p in pending {
+            match p.verify(issuer, algs()) {
+                Ok(crl) => self.insert(crl),
+                Err(VerifyError::CrlIssuer { .. }) => left.push(p),
+                Err(other) => return Err(other),
+            }
+        }
+        if !left.is_empty() {
+            self.pending.insert(issuer.subject.clone(), left);
+        }
+        Ok(())
+    }
+
+    /// The CRL covering `cert`, issued by the issuer named `name` with public key `key`,
+    /// verifying pending CRLs of that name against `issuer_der` on first use.
+    fn find(
+        &self,
+        name: &[u8],
+        key: &[u8],
+        issuer_der: &[u8],
+        cert: &CertView<'_>,
+    ) -> Option<Arc<ParsedCrl>> {
         if let Some(crl) = self
             .by_issuer
             .get(name)
-            .and_then(|list| list.iter().find(|c| c.issuer_key == key))
+            .and_then(|list| best_covering(list.iter(), key, cert))
         {
-            return Some(Arc::clone(crl));
+            return Some(crl);
         }
         let pending = self.pending.get(name)?;
         // Handshakes after the first read the cache without allocating or waiting.
@@ -64,28 +107,24 @@ impl CrlSet {
             Err(poisoned) => cached(&poisoned.into_inner(), name, key),
         };
         if let Some(found) = hit {
-            return found;
+            return best_covering(found.iter(), key, cert);
         }
-        let mut best: Option<&Arc<ParsedCrl>> = None;
-        if let Ok(issuer) = crl_issuer(issuer_der) {
-            for p in pending {
-                if p.verify(&issuer, algs()).is_ok()
-                    && best.is_none_or(|b| number_greater(&p.crl.number, &b.number))
-                {
-                    best = Some(&p.crl);
-                }
-            }
-        }
-        let found = best.cloned();
+        let verified: Arc<[Arc<ParsedCrl>]> = match crl_issuer(issuer_der) {
+            Ok(issuer) => pending
+                .iter()
+                .filter_map(|p| p.verify(&issuer, algs()).ok().map(Arc::new))
+                .collect(),
+            Err(_) => Arc::from(Vec::new()),
+        };
         let mut cache = match self.checked.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
         let entries = cache.entry(name.to_vec()).or_default();
         if !entries.iter().any(|(k, _)| k.as_slice() == key) {
-            entries.push((key.to_vec(), found.clone()));
+            entries.push((key.to_vec(), Arc::clone(&verified)));
         }
-        found
+        best_covering(verified.iter(), key, cert)
     }
 }
 
@@ -99,7 +138,9 @@ pub struct RevocationStore {
 struct Inner {
     set: RwLock<Arc<CrlSet>>,
     generation: AtomicU64,
-    issuers: Vec<CrlIssuer>,
+    /// The certificates CRLs may be signed by: those given to the builder, and those
+    /// learnt from verifiers ([`RevocationStore::learn_issuers`]).
+    issuers: RwLock<Vec<CrlIssuer>>,
     files: Vec<PathBuf>,
     /// Modification time and size of each file when it was last read.
     stamps: Mutex<Vec<Stamp>>,
@@ -158,7 +199,7 @@ impl RevocationStoreBuilder {
             inner: Arc::new(Inner {
                 set: RwLock::new(Arc::new(self.set)),
                 generation: AtomicU64::new(1),
-                issuers: self.issuers,
+                issuers: RwLock::new(self.issuers),
                 files: self.files,
                 stamps: Mutex::new(stamps),
             }),
@@ -195,30 +236,29 @@ fn add_crls(
     origin: &str,
 ) -> Result<(), VerifyError> {
     for_each_crl(input, origin, |der| {
-        match crate::crl::load(der, issuers, algs()).map_err(|e| with_origin(e, origin))? {
+        match crate::crl::load(der, issuers, algs(), origin)? {
             // The newest CRL per issuer wins, by CRL Number.
             Loaded::Verified(crl) => set.insert(crl),
-            Loaded::Pending(p) => set.pending.entry(p.crl.issuer.clone()).or_default().push(p),
+            Loaded::Pending(p) => set
+                .pending
+                .entry(p.issuer.clone())
+                .or_default()
+                .push(Arc::new(p)),
         }
         Ok(())
     })
 }
 
-fn with_origin(err: VerifyError, origin: &str) -> VerifyError {
-    match err {
-        VerifyError::CrlIssuer { reason } => VerifyError::CrlIssuer {
-            reason: format!("{origin}: {reason}"),
-        },
-        VerifyError::MalformedCrl { field, reason } => VerifyError::MalformedCrl {
-            field,
-            reason: format!("{origin}: {reason}"),
-        },
-        other => other,
-    }
+/// Orders CRL Numbers (minimal unsigned magnitudes).
+fn number_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    (a.len(), a).cmp(&(b.len(), b))
 }
 
-fn number_greater(a: &[u8], b: &[u8]) -> bool {
-    (a.len(), a) > (b.len(), b)
+fn read_lock<T: Clone>(lock: &RwLock<T>) -> T {
+    match lock.read() {
+        Ok(guard) => guard.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
 }
 
 impl RevocationStore {
@@ -247,12 +287,59 @@ impl RevocationStore {
     /// As [`RevocationStoreBuilder::build`].
     pub fn reload(&self) -> Result<(), VerifyError> {
         let mut set = CrlSet::default();
-        let stamps = load_files(&mut set, &self.inner.issuers, &self.inner.files)?;
+        let issuers = read_lock(&self.inner.issuers);
+        let stamps = load_files(&mut set, &issuers, &self.inner.files)?;
         self.install(Arc::new(set));
         match self.inner.stamps.lock() {
             Ok(mut guard) => *guard = stamps,
             Err(poisoned) => *poisoned.into_inner() = stamps,
         }
+        Ok(())
+    }
+
+    /// Adds certificates that may sign CRLs — a verifier's configured intermediates —
+    /// and checks at once the CRLs that waited for them (so a CRL of an intermediate is
+    /// checked and read at load, not held whole until first use). Reloads check against
+    /// them too.
+    ///
+    /// # Errors
+    /// [`VerifyError::MalformedCertificate`] for a certificate that does not parse;
+    /// [`VerifyError::MalformedCrl`] or [`VerifyError::UnsupportedCrl`] when a CRL that
+    /// waited for one of them is signed by it but cannot be read.
+    pub fn learn_issuers<'a>(
+        &self,
+        certs: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(), VerifyError> {
+        let mut learnt = Vec::new();
+        {
+            let mut issuers = match self.inner.issuers.write() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            for der in certs {
+                let issuer = crl_issuer(der)?;
+                if !issuers
+                    .iter()
+                    .any(|i| i.subject == issuer.subject && i.public_key == issuer.public_key)
+                {
+                    issuers.push(issuer.clone());
+                    learnt.push(issuer);
+                }
+            }
+        }
+        let current = self.current();
+        if !learnt.iter().any(|i| current.pending.contains_key(&i.subject)) {
+            return Ok(());
+        }
+        let mut set = CrlSet {
+            by_issuer: current.by_issuer.clone(),
+            pending: current.pending.clone(),
+            checked: RwLock::default(),
+        };
+        for issuer in &learnt {
+            set.resolve_pending(issuer)?;
+        }
+        self.install(Arc::new(set));
         Ok(())
     }
 
@@ -315,12 +402,14 @@ impl RevocationStore {
         self.current().by_issuer.len()
     }
 
-    /// The status of the certificate with serial `serial` (the INTEGER's value bytes)
-    /// issued by `issuer` (the DER `Name`), at `now` (seconds since the epoch).
+    /// The status of the certificate with serial `serial` issued by `issuer` (the DER
+    /// `Name`), at `now` (seconds since the epoch), from a CRL of that issuer that covers
+    /// all its certificates (one with an issuingDistributionPoint scope needs the
+    /// certificate: see the verifiers).
     pub fn status(
         &self,
         issuer: &[u8],
-        serial: &[u8],
+        serial: SerialRef<'_>,
         now: u64,
         expiration: ExpirationPolicy,
     ) -> RevocationStatus {
@@ -328,21 +417,20 @@ impl RevocationStore {
         let Some(crl) = set
             .by_issuer
             .get(name_content(issuer))
-            .and_then(|list| list.first())
+            .and_then(|list| list.iter().find(|c| c.scope.is_complete()))
         else {
             return RevocationStatus::Unknown;
         };
         evaluate(crl, serial, now, expiration)
     }
 
-    /// The status of a certificate on a verified path: its issuer name and serial, and
-    /// the DER of the certificate that issued it (an intermediate or the anchor). Only a
-    /// CRL signed by that certificate's key counts; a CRL loaded without a configured
-    /// issuer is checked against it on first use, and the result cached.
+    /// The status of a certificate on a verified path, given the DER of the certificate
+    /// that issued it (an intermediate or the anchor). Only a CRL signed by that
+    /// certificate's key and covering `cert` counts; a CRL loaded without a known issuer
+    /// is checked against it on first use, and the result cached.
     pub(crate) fn status_on_path(
         &self,
-        issuer: &[u8],
-        serial: &[u8],
+        cert: &CertView<'_>,
         issuer_der: &[u8],
         now: u64,
         expiration: ExpirationPolicy,
@@ -351,8 +439,8 @@ impl RevocationStore {
             return RevocationStatus::Unknown;
         };
         let set = self.current();
-        match set.find(name_content(issuer), key, issuer_der) {
-            Some(crl) => evaluate(&crl, serial, now, expiration),
+        match set.find(cert.issuer.content(), key, issuer_der, cert) {
+            Some(crl) => evaluate(&crl, cert.serial, now, expiration),
             None => RevocationStatus::Unknown,
         }
     }
@@ -360,20 +448,21 @@ impl RevocationStore {
 
 fn evaluate(
     crl: &ParsedCrl,
-    serial: &[u8],
+    serial: SerialRef<'_>,
     now: u64,
     expiration: ExpirationPolicy,
 ) -> RevocationStatus {
+    let now = Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX));
     // A CRL from the future (beyond five minutes of clock skew) says nothing yet.
-    if now.saturating_add(300) < crl.this_update {
+    if now.unix_seconds().saturating_add(300) < crl.this_update.unix_seconds() {
         return RevocationStatus::Unknown;
     }
     if let Some(next) = crl.next_update {
         let grace = match expiration {
             ExpirationPolicy::Enforce => 0,
-            ExpirationPolicy::Grace(d) => d.as_secs(),
+            ExpirationPolicy::Grace(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         };
-        if now > next.saturating_add(grace) {
+        if now.unix_seconds() > next.unix_seconds().saturating_add(grace) {
             return RevocationStatus::Stale;
         }
     }

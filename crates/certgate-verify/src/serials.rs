@@ -1,36 +1,26 @@
-//! A compact open-addressing hash table of revoked serial numbers: fixed 20-octet keys
-//! in one flat array (load factor at most 0.8), reason codes beside them, so a
-//! million-entry CRL is held in about 26 MB and looked up in constant time.
+//! A compact open-addressing hash table of revoked serial numbers: fixed-width keys
+//! (certgate-x509's [`SerialKey`], the signed integer sign-extended, so `0x00FF` and
+//! `-1` never meet) in one flat array, load factor at most 0.8, reason codes beside
+//! them. A million-entry CRL is held in about 27 MB and looked up in constant time.
+//!
+//! The hash is keyed with a random key per table (SipHash through std's
+//! `RandomState`), so serials crafted to collide — a CRL is attacker-chosen input until
+//! its signature is checked, and a CA's serials are chosen by whoever requests
+//! certificates when they are sequential — cannot make loading quadratic.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::collections::hash_map::RandomState;
 
-/// Width of a serial key: RFC 5280 serials are at most 20 octets.
-pub(crate) const SERIAL_WIDTH: usize = 20;
-
-/// A serial number as a fixed-width key: unsigned big-endian, left-padded with zeros.
-pub(crate) type SerialKey = [u8; SERIAL_WIDTH];
+use certgate_x509::{SerialKey, SerialRef};
 
 /// Why a CRL entry was revoked (RFC 5280 5.3.1); `None` when unspecified.
 pub(crate) type Reason = Option<u8>;
 
 /// The "no reason code" marker in the reasons array (codes are 0..=10).
 const NO_REASON: u8 = 0xff;
-/// The empty slot. Serial zero is not a valid serial; it is kept apart if listed.
-const EMPTY: SerialKey = [0; SERIAL_WIDTH];
-
-/// The serial's value bytes as a key: sign byte dropped, left-padded. `Err` when longer.
-pub(crate) fn serial_key(value: &[u8]) -> Result<SerialKey, &[u8]> {
-    let trimmed = match value {
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        v => v,
-    };
-    if trimmed.len() > SERIAL_WIDTH {
-        return Err(trimmed);
-    }
-    let mut key = [0u8; SERIAL_WIDTH];
-    key[SERIAL_WIDTH - trimmed.len()..].copy_from_slice(trimmed);
-    Ok(key)
-}
+/// The empty slot: serial zero's key, kept apart when zero is listed.
+const EMPTY: SerialKey = [0; certgate_x509::limits::MAX_SERIAL_OCTETS];
 
 /// Revoked serials of one CRL.
 #[derive(Debug, Default)]
@@ -39,20 +29,9 @@ pub(crate) struct SerialTable {
     reasons: Vec<u8>,
     len: usize,
     zero: Option<Reason>,
-    /// Serials longer than 20 octets (non-conforming, but seen in the wild).
+    /// Serials longer than [`SerialKey`] (non-conforming, but seen in the wild).
     long: HashMap<Vec<u8>, Reason>,
-}
-
-fn hash(key: &SerialKey) -> u64 {
-    // FxHash-style mixing of the key's words: serials are either random or sequential
-    // (small numbers, left-padded), and both spread well after the multiply.
-    let mut h: u64 = 0;
-    for chunk in key.chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    h
+    hasher: RandomState,
 }
 
 impl SerialTable {
@@ -68,19 +47,23 @@ impl SerialTable {
 
     fn start(&self, key: &SerialKey) -> usize {
         // Lemire's fast range reduction: the high half of hash × capacity.
-        let product = u128::from(hash(key)) * self.slots.len() as u128;
+        let product = u128::from(self.hasher.hash_one(key)) * self.slots.len() as u128;
         usize::try_from(product >> 64).unwrap_or(0)
     }
 
-    /// Adds a serial (the INTEGER's value bytes). A serial listed twice keeps its first reason.
-    pub(crate) fn insert(&mut self, serial: &[u8], reason: Reason) {
-        let key = match serial_key(serial) {
-            Ok(key) => key,
-            Err(long) => {
-                self.long.entry(long.to_vec()).or_insert(reason);
-                return;
+    /// Adds a serial. A serial listed twice keeps its first reason.
+    pub(crate) fn insert(&mut self, serial: SerialRef<'_>, reason: Reason) {
+        match serial.fixed_key() {
+            Some(key) => self.insert_key(key, reason),
+            None => {
+                self.long
+                    .entry(serial.as_bytes().to_vec())
+                    .or_insert(reason);
             }
-        };
+        }
+    }
+
+    fn insert_key(&mut self, key: SerialKey, reason: Reason) {
         if key == EMPTY {
             self.zero.get_or_insert(reason);
             return;
@@ -110,18 +93,16 @@ impl SerialTable {
         bigger.long = std::mem::take(&mut self.long);
         for (key, reason) in self.slots.iter().zip(&self.reasons) {
             if *key != EMPTY {
-                let r = (*reason != NO_REASON).then_some(*reason);
-                bigger.insert(key, r);
+                bigger.insert_key(*key, (*reason != NO_REASON).then_some(*reason));
             }
         }
         *self = bigger;
     }
 
-    /// `Some(reason)` when `serial` (the INTEGER's value bytes) is listed.
-    pub(crate) fn get(&self, serial: &[u8]) -> Option<Reason> {
-        let key = match serial_key(serial) {
-            Ok(key) => key,
-            Err(long) => return self.long.get(long).copied(),
+    /// `Some(reason)` when `serial` is listed.
+    pub(crate) fn get(&self, serial: SerialRef<'_>) -> Option<Reason> {
+        let Some(key) = serial.fixed_key() else {
+            return self.long.get(serial.as_bytes()).copied();
         };
         if key == EMPTY {
             return self.zero;
@@ -150,31 +131,41 @@ impl SerialTable {
 mod tests {
     use super::*;
 
+    fn serial(bytes: &[u8]) -> SerialRef<'_> {
+        SerialRef::from_der_content(bytes).unwrap()
+    }
+
     #[test]
     fn finds_what_was_inserted_and_nothing_else() {
         let mut t = SerialTable::with_capacity(10);
-        for i in 1u32..5000 {
-            t.insert(&i.to_be_bytes(), (i % 3 == 0).then_some(1));
+        let encoded: Vec<Vec<u8>> = (1u32..5000)
+            .map(|i| certgate_x509::Serial::from_magnitude(&i.to_be_bytes()).as_ref().as_bytes().to_vec())
+            .collect();
+        for (i, s) in (1u32..).zip(&encoded) {
+            t.insert(serial(s), (i % 3 == 0).then_some(1));
         }
-        t.insert(&[0], Some(4));
-        t.insert(&[0x7f; 25], None);
+        t.insert(serial(&[0]), Some(4));
+        let long = [0x7f; 25];
+        t.insert(serial(&long), None);
         assert_eq!(t.len(), 5001);
-        for i in 1u32..5000 {
-            assert_eq!(
-                t.get(&i.to_be_bytes()),
-                Some((i % 3 == 0).then_some(1)),
-                "{i}"
-            );
-            // Leading zeros and the sign byte do not matter.
-            let mut padded = vec![0];
-            padded.extend_from_slice(&i.to_be_bytes());
-            assert!(t.get(&padded).is_some());
+        for (i, s) in (1u32..).zip(&encoded) {
+            assert_eq!(t.get(serial(s)), Some((i % 3 == 0).then_some(1)), "{i}");
         }
-        assert_eq!(t.get(&5000u32.to_be_bytes()), None);
-        assert_eq!(t.get(&[0]), Some(Some(4)));
-        assert_eq!(t.get(&[0x7f; 25]), Some(None));
-        assert_eq!(t.get(&[0x7e; 25]), None);
-        let empty = SerialTable::with_capacity(0);
-        assert_eq!(empty.get(&[1]), None);
+        assert_eq!(t.get(serial(&[0x13, 0x88])), None, "5000");
+        assert_eq!(t.get(serial(&[0])), Some(Some(4)));
+        assert_eq!(t.get(serial(&long)), Some(None));
+        assert_eq!(t.get(serial(&[0x7e; 25])), None);
+        assert_eq!(SerialTable::with_capacity(0).get(serial(&[1])), None);
+    }
+
+    #[test]
+    fn signed_serials_do_not_meet() {
+        let mut t = SerialTable::with_capacity(4);
+        t.insert(serial(&[0x00, 0xff]), None);
+        assert_eq!(t.get(serial(&[0x00, 0xff])), Some(None));
+        assert_eq!(t.get(serial(&[0xff])), None, "-1 is not 255");
+        t.insert(serial(&[0x80]), Some(1));
+        assert_eq!(t.get(serial(&[0x80])), Some(Some(1)));
+        assert_eq!(t.get(serial(&[0x00, 0x80])), None, "-128 is not 128");
     }
 }

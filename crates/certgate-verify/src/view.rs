@@ -35,6 +35,8 @@ pub(crate) struct Extension<'a> {
 /// whole TLVs; the serial is the INTEGER's value.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CertView<'a> {
+    /// The whole certificate.
+    pub(crate) der: &'a [u8],
     /// The tbsCertificate, whole: what the signature covers.
     pub(crate) tbs: &'a [u8],
     /// The outer signatureAlgorithm, whole.
@@ -136,6 +138,7 @@ impl<'a> CertView<'a> {
             rest = after;
         }
         Ok(Self {
+            der,
             tbs: tbs.whole,
             outer_algorithm: outer_algorithm.whole,
             signature,

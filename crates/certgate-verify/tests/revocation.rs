@@ -9,6 +9,7 @@ use certgate_ca::{
     RootCaBuilder,
 };
 use certgate_test_support::{require_python_module, run_ok};
+use certgate_x509::SerialRef;
 use certgate_verify::{
     ClientCertInfo, ExpirationPolicy, RevocationStatus, RevocationStore, VerifyError,
 };
@@ -60,7 +61,7 @@ fn lookup(store: &RevocationStore, cert: &[u8], at: u64) -> RevocationStatus {
     let serial = u8::from_str_radix(&info.serial_hex().unwrap(), 16).unwrap();
     store.status(
         info.issuer_der().unwrap(),
-        &[serial],
+        sr(&[serial]),
         at,
         ExpirationPolicy::Enforce,
     )
@@ -104,14 +105,14 @@ fn certgate_crls_revoke_what_they_list() {
     let info = ClientCertInfo::from_der(&p.other_leaf_der).unwrap();
     let graced = store.status(
         info.issuer_der().unwrap(),
-        &[0x43],
+        sr(&[0x43]),
         later,
         ExpirationPolicy::Grace(std::time::Duration::from_secs(3 * 86_400)),
     );
     assert_eq!(graced, RevocationStatus::Good);
     // Another issuer: unknown.
     assert_eq!(
-        store.status(b"\x30\x00", &[1], now(), ExpirationPolicy::Enforce),
+        store.status(b"\x30\x00", sr(&[1]), now(), ExpirationPolicy::Enforce),
         RevocationStatus::Unknown
     );
 }
@@ -241,27 +242,20 @@ for with_number in (True, False):
         .unwrap()
         .to_vec();
     assert_eq!(
-        store.status(&issuer, &[0x12, 0x34], now(), ExpirationPolicy::Enforce),
+        store.status(&issuer, sr(&[0x12, 0x34]), now(), ExpirationPolicy::Enforce),
         RevocationStatus::Revoked(None)
     );
+    // A serial is an INTEGER: a padded encoding is not one at all.
+    assert!(SerialRef::from_der_content(&[0x00, 0x12, 0x34]).is_err());
     assert_eq!(
-        store.status(
-            &issuer,
-            &[0x00, 0x12, 0x34],
-            now(),
-            ExpirationPolicy::Enforce
-        ),
-        RevocationStatus::Revoked(None)
-    );
-    assert_eq!(
-        store.status(&issuer, &[0x12, 0x35], now(), ExpirationPolicy::Enforce),
+        store.status(&issuer, sr(&[0x12, 0x35]), now(), ExpirationPolicy::Enforce),
         RevocationStatus::Good
     );
     let mut big = vec![0u8; 19];
     big[0] = 0x40;
     big[18] = 5;
     assert_eq!(
-        store.status(&issuer, &big, now(), ExpirationPolicy::Enforce),
+        store.status(&issuer, sr(&big), now(), ExpirationPolicy::Enforce),
         RevocationStatus::Revoked(None)
     );
 
@@ -342,4 +336,8 @@ fn a_watcher_reloads_changed_files_and_keeps_the_old_crls_on_errors() {
         .build()
         .unwrap();
     assert!(bytes_only.watch(std::time::Duration::from_secs(1)).is_err());
+}
+
+fn sr(bytes: &[u8]) -> SerialRef<'_> {
+    SerialRef::from_der_content(bytes).unwrap()
 }
