@@ -380,7 +380,9 @@ impl ChainVerifier {
             return Ok(());
         };
         let Ok(cert) = certgate_x509::CertView::parse(cert_der) else {
-            return Err(FailureReason::Malformed("unreadable certificate on the path".into()));
+            return Err(FailureReason::Malformed(
+                "unreadable certificate on the path".into(),
+            ));
         };
         match store.status_on_path(&cert, issuer_der, seconds, policy.expiration) {
             RevocationStatus::Good => Ok(()),

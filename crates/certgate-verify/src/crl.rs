@@ -58,10 +58,9 @@ impl CrlScope {
         }
         match &self.distribution_point {
             None => true,
-            Some(names) => cert.crl_distribution_point_names().is_ok_and(|dps| {
-                dps.iter()
-                    .any(|dp| names.contains(&general_name_der(dp)))
-            }),
+            Some(names) => cert
+                .crl_distribution_point_names()
+                .is_ok_and(|dps| dps.iter().any(|dp| names.contains(&general_name_der(dp)))),
         }
     }
 
@@ -113,7 +112,7 @@ pub(crate) struct PendingCrl {
 #[derive(Debug)]
 pub(crate) enum Loaded {
     /// Its signature was checked against a known issuer, and its entries read.
-    Verified(ParsedCrl),
+    Verified(Box<ParsedCrl>),
     /// No known certificate has its issuer's name.
     Pending(PendingCrl),
 }
@@ -162,8 +161,14 @@ fn check_header(view: &CrlView<'_>, origin: &str) -> Result<Header, VerifyError>
         .map_err(malformed(origin))?
         .ok_or_else(|| unsupported(origin, CrlProblem::NoCrlNumber))?
         .to_vec();
-    let authority_key_id = view.authority_key_id().map_err(malformed(origin))?.map(<[u8]>::to_vec);
-    let scope = match view.issuing_distribution_point().map_err(malformed(origin))? {
+    let authority_key_id = view
+        .authority_key_id()
+        .map_err(malformed(origin))?
+        .map(<[u8]>::to_vec);
+    let scope = match view
+        .issuing_distribution_point()
+        .map_err(malformed(origin))?
+    {
         Some(idp) => CrlScope::from_idp(&idp).map_err(|p| unsupported(origin, p))?,
         None => CrlScope::default(),
     };
@@ -209,7 +214,7 @@ pub(crate) fn load(
         }));
     }
     let key = verify_signature(&view, &header, issuers, algs, origin)?;
-    read(&view, header, key, origin).map(Loaded::Verified)
+    read(&view, header, key, origin).map(|crl| Loaded::Verified(Box::new(crl)))
 }
 
 impl PendingCrl {

@@ -15,7 +15,9 @@ pub(crate) fn crl_issuer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {
         spki_algorithm: spki_algorithm.to_vec(),
         public_key: public_key.to_vec(),
         key_id: view.subject_key_id()?.map(<[u8]>::to_vec),
-        can_sign_crls: view.key_usage()?.is_none_or(|ku| ku.contains(KeyUsageBit::CrlSign)),
+        can_sign_crls: view
+            .key_usage()?
+            .is_none_or(|ku| ku.contains(KeyUsageBit::CrlSign)),
     })
 }
 

@@ -196,7 +196,9 @@ impl ClientCertInfo {
 
     /// The authorityKeyIdentifier's keyIdentifier: the issuer's key id.
     pub fn issuer_key_id(&self) -> Option<&[u8]> {
-        self.cert.as_ref().and_then(CertificateInfo::authority_key_id)
+        self.cert
+            .as_ref()
+            .and_then(CertificateInfo::authority_key_id)
     }
 
     /// Start of validity.

@@ -116,9 +116,9 @@ mod watch;
 
 #[cfg(feature = "rustls")]
 pub use anchor::check_trust_anchor;
+pub use certgate_x509::{NameAttribute, SanEntry};
 #[cfg(feature = "rustls")]
 pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
-pub use certgate_x509::{NameAttribute, SanEntry};
 pub use error::{CrlIssuerProblem, CrlProblem, VerifyError};
 #[cfg(feature = "rustls")]
 pub use host::{HostTrust, HostTrustBuilder, mtls_server_config};

@@ -238,7 +238,7 @@ fn add_crls(
     for_each_crl(input, origin, |der| {
         match crate::crl::load(der, issuers, algs(), origin)? {
             // The newest CRL per issuer wins, by CRL Number.
-            Loaded::Verified(crl) => set.insert(crl),
+            Loaded::Verified(crl) => set.insert(*crl),
             Loaded::Pending(p) => set
                 .pending
                 .entry(p.issuer.clone())
@@ -328,7 +328,10 @@ impl RevocationStore {
             }
         }
         let current = self.current();
-        if !learnt.iter().any(|i| current.pending.contains_key(&i.subject)) {
+        if !learnt
+            .iter()
+            .any(|i| current.pending.contains_key(&i.subject))
+        {
             return Ok(());
         }
         let mut set = CrlSet {

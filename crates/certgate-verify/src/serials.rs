@@ -9,8 +9,8 @@
 //! certificates when they are sequential — cannot make loading quadratic.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 
 use certgate_x509::{SerialKey, SerialRef};
 
@@ -139,7 +139,12 @@ mod tests {
     fn finds_what_was_inserted_and_nothing_else() {
         let mut t = SerialTable::with_capacity(10);
         let encoded: Vec<Vec<u8>> = (1u32..5000)
-            .map(|i| certgate_x509::Serial::from_magnitude(&i.to_be_bytes()).as_ref().as_bytes().to_vec())
+            .map(|i| {
+                certgate_x509::Serial::from_magnitude(&i.to_be_bytes())
+                    .as_ref()
+                    .as_bytes()
+                    .to_vec()
+            })
             .collect();
         for (i, s) in (1u32..).zip(&encoded) {
             t.insert(serial(s), (i % 3 == 0).then_some(1));
@@ -156,6 +161,14 @@ mod tests {
         assert_eq!(t.get(serial(&long)), Some(None));
         assert_eq!(t.get(serial(&[0x7e; 25])), None);
         assert_eq!(SerialTable::with_capacity(0).get(serial(&[1])), None);
+    }
+
+    #[test]
+    fn each_table_hashes_with_a_key_of_its_own() {
+        // Serials crafted to collide under one table's hash do not collide under the
+        // next one's: an attacker cannot precompute a quadratic CRL.
+        let (a, b) = (SerialTable::default(), SerialTable::default());
+        assert!((0..8u8).any(|i| a.hasher.hash_one([i; 21]) != b.hasher.hash_one([i; 21])));
     }
 
     #[test]

@@ -9,10 +9,10 @@ use certgate_ca::{
     RootCaBuilder,
 };
 use certgate_test_support::{require_python_module, run_ok};
-use certgate_x509::SerialRef;
 use certgate_verify::{
     ClientCertInfo, ExpirationPolicy, RevocationStatus, RevocationStore, VerifyError,
 };
+use certgate_x509::SerialRef;
 use time::{Duration, OffsetDateTime};
 
 struct Pki {
