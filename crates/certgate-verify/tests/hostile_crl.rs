@@ -7,8 +7,7 @@
 
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{
-    CaSigner, CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey,
-    RootCaBuilder, SubjectName,
+    CaSigner, CertificateRequest, KeySigner, KeySpec, PrivateKey, RootCaBuilder, SubjectName,
 };
 use certgate_verify::{
     ChainVerifier, CrlIssuerProblem, ExpirationPolicy, FailureReason, RevocationStatus,
