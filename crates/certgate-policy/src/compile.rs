@@ -10,7 +10,9 @@ use crate::PolicyError;
 use crate::domain::{DomainPattern, FastMap, Router};
 use crate::model::{NameMatch, Policy, PolicyConfig, PolicyDecision, Rule, SessionDuration};
 use crate::model::{RuleGroup, TokenSecret};
-use crate::values::{self, DnAttribute, IpRange};
+use certgate_x509::{IpNet, Serial};
+
+use crate::values::{self, DnAttribute};
 
 /// Which subjectAltName type a selector reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,11 +42,11 @@ pub(crate) enum Sel {
     },
     San(SanKind, Match),
     Issuer(Vec<Vec<DnAttribute>>),
-    Serial(Box<[u8]>),
+    Serial(Serial),
     Fingerprint([u8; 32]),
     Spki([u8; 32]),
     Expiring(u64),
-    Ip(IpRange),
+    Ip(IpNet),
     /// `None`: no token of that name is configured; never matches.
     Token(Option<u32>),
     AnyToken,
@@ -329,18 +331,18 @@ pub(crate) fn compile_selector(rule: &Rule) -> Result<Sel, String> {
         Rule::ValidCertificate => Sel::ValidCert,
         Rule::CommonName(cn) => Sel::CommonName(cn.as_str().into()),
         Rule::SubjectAttribute { attribute, value } => Sel::Attr {
-            oid: values::attribute_oid(attribute)?.as_bytes().into(),
+            oid: values::attribute_oid(attribute)?,
             value: value.as_str().into(),
         },
         Rule::SanDns(m) => Sel::San(SanKind::Dns, name_match(m)),
         Rule::SanEmail(m) => Sel::San(SanKind::Email, name_match(m)),
         Rule::SanUri(m) => Sel::San(SanKind::Uri, name_match(m)),
         Rule::Issuer(dn) => Sel::Issuer(values::parse_dn(dn)?),
-        Rule::Serial(s) => Sel::Serial(values::parse_serial(s)?.into()),
+        Rule::Serial(s) => Sel::Serial(Serial::parse(s, false).map_err(|e| e.to_string())?),
         Rule::FingerprintSha256(h) => Sel::Fingerprint(values::parse_sha256(h)?),
         Rule::SpkiSha256(h) => Sel::Spki(values::parse_sha256(h)?),
         Rule::ExpiringWithin(d) => Sel::Expiring(d.as_secs()),
-        Rule::Ip(r) => Sel::Ip(IpRange::parse(r)?),
+        Rule::Ip(r) => Sel::Ip(IpNet::parse(r).map_err(|e| e.to_string())?),
         Rule::ServiceToken(_) => Sel::Token(None),
         Rule::AnyValidServiceToken => Sel::AnyToken,
         Rule::Email(e) => Sel::Email(not_empty(e, "email")?),

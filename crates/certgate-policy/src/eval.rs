@@ -2,7 +2,8 @@
 //! [`PolicySet::decide`] (no trace, short-circuits, no allocation) and
 //! [`PolicySet::explain`] (records every rule's outcome).
 
-use certgate_verify::{ClientCertInfo, FailureReason, SanEntry, Verdict};
+use certgate_verify::{ClientCertInfo, FailureReason, Verdict};
+use certgate_x509::{COMMON_NAME, SanEntry};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -11,7 +12,7 @@ use crate::decision::{CertificateStatus, Decision, Outcome, Reason};
 use crate::domain::{self, MAX_HOST_LEN, MAX_PATH_LEN, SHORT_PATH_LEN};
 use crate::model::PolicyDecision;
 use crate::request::Request;
-use crate::{Note, der};
+use crate::{Note, names};
 
 /// Which list a rule is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -325,35 +326,32 @@ impl PolicySet {
 
     /// Whether the certificate's fields match, whatever its verdict.
     fn cert_field(&self, sel: &Sel, info: &ClientCertInfo, ctx: &mut Ctx<'_>) -> bool {
-        let subject = info.subject_der().unwrap_or(&[]);
+        let Some(cert) = info.certificate() else {
+            return false;
+        };
+        let subject = cert.subject();
         match sel {
             Sel::ValidCert => true,
-            Sel::CommonName(cn) => der::first_value_is(subject, CN_OID, cn),
-            Sel::Attr { oid, value } => der::any_value_is(subject, oid, value),
+            Sel::CommonName(cn) => names::first_value_is(&subject, COMMON_NAME, cn),
+            Sel::Attr { oid, value } => names::any_value_is(&subject, oid, value),
             Sel::San(kind, m) => info.sans().iter().any(|san| match (kind, san) {
                 (SanKind::Dns, SanEntry::Dns(v)) => name_matches(m, v, b'.', true),
                 (SanKind::Email, SanEntry::Email(v)) => name_matches(m, v, b'@', true),
                 (SanKind::Uri, SanEntry::Uri(v)) => name_matches(m, v, b'/', false),
                 _ => false,
             }),
-            Sel::Issuer(rdns) => der::name_equals(info.issuer_der().unwrap_or(&[]), rdns),
-            Sel::Serial(s) => info
-                .serial()
-                .is_some_and(|have| crate::values::strip_zeros(have) == &**s),
-            Sel::Fingerprint(f) => info.fingerprint_sha256().is_some_and(|h| h == *f),
-            Sel::Spki(p) => info.spki_sha256().is_some_and(|h| h == *p),
+            Sel::Issuer(rdns) => names::name_equals(&cert.issuer(), rdns),
+            Sel::Serial(s) => *s == cert.serial(),
+            Sel::Fingerprint(f) => cert.fingerprint_sha256().0 == *f,
+            Sel::Spki(p) => cert.spki_sha256().0 == *p,
             Sel::Expiring(window) => {
                 let now = ctx.now();
-                info.not_after()
-                    .is_some_and(|end| end <= now.saturating_add(*window))
+                cert.not_after().unix_seconds_u64() <= now.saturating_add(*window)
             }
             _ => false,
         }
     }
 }
-
-/// The content bytes of id-at-commonName (2.5.4.3).
-const CN_OID: &[u8] = &[0x55, 0x04, 0x03];
 
 fn eq(a: &[u8], b: &[u8], fold: bool) -> bool {
     if fold {

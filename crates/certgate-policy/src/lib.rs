@@ -150,13 +150,13 @@
 mod compile;
 mod config;
 mod decision;
-mod der;
 mod domain;
 mod error;
 mod eval;
 mod explain;
 mod lint;
 mod model;
+mod names;
 mod request;
 mod values;
 

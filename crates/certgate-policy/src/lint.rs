@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::PolicySet;
 use crate::model::{Policy, PolicyConfig, PolicyDecision, Rule};
-use crate::values::IpRange;
+use certgate_x509::IpNet;
 
 /// Which mistake.
 #[non_exhaustive]
@@ -211,7 +211,7 @@ fn conflicting_require(require: &[Rule]) -> Option<String> {
     for (i, a) in require.iter().enumerate() {
         for b in &require[i + 1..] {
             let conflict = match (a, b) {
-                (Rule::Ip(x), Rule::Ip(y)) => match (IpRange::parse(x), IpRange::parse(y)) {
+                (Rule::Ip(x), Rule::Ip(y)) => match (IpNet::parse(x), IpNet::parse(y)) {
                     (Ok(x), Ok(y)) => x.disjoint(&y),
                     _ => false,
                 },

@@ -1,116 +1,12 @@
-//! Parsing of the values selectors and applications carry: hex, base64, IP ranges,
+//! Parsing of the values selectors and applications carry: digests in hex or base64,
 //! durations, attribute names and RFC 4514 distinguished names. Each returns the reason
 //! in words; callers add the file and the path.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
-use const_oid::ObjectIdentifier;
-
-/// An IP range: an address and a prefix length, host bits cleared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct IpRange {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpRange {
-    /// `198.51.100.0/24`, `2001:db8::/32`, or an address (a range of one).
-    pub(crate) fn parse(s: &str) -> Result<Self, String> {
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: IpAddr = addr
-            .trim()
-            .parse()
-            .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: prefix length must be 0 to {max}"))?,
-        };
-        Ok(Self {
-            addr: mask(addr, prefix),
-            prefix,
-        })
-    }
-
-    /// Whether `ip` is in the range (an IPv4-mapped IPv6 address counts as IPv4).
-    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
-        let ip = ip.to_canonical();
-        ip.is_ipv4() == self.addr.is_ipv4() && mask(ip, self.prefix) == self.addr
-    }
-
-    /// Whether two ranges share no address.
-    pub(crate) fn disjoint(&self, other: &Self) -> bool {
-        let shorter = self.prefix.min(other.prefix);
-        self.addr.is_ipv4() != other.addr.is_ipv4()
-            || mask(self.addr, shorter) != mask(other.addr, shorter)
-    }
-}
-
-fn mask(addr: IpAddr, prefix: u8) -> IpAddr {
-    match addr {
-        IpAddr::V4(a) => {
-            let bits = u32::from(a);
-            let m = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V4((bits & m).into())
-        }
-        IpAddr::V6(a) => {
-            let bits = u128::from(a);
-            let m = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V6((bits & m).into())
-        }
-    }
-}
-
 /// Hex with optional `:` separators, either case.
-pub(crate) fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = s.bytes().filter(|b| *b != b':').collect();
-    if digits.is_empty() || !digits.len().is_multiple_of(2) {
-        return Err(format!("{s:?} is not hex (an even number of hex digits)"));
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let hi = hex_digit(pair[0]);
-            let lo = hex_digit(pair[1]);
-            match (hi, lo) {
-                (Some(h), Some(l)) => Ok(h << 4 | l),
-                _ => Err(format!("{s:?} is not hex")),
-            }
-        })
-        .collect()
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// A serial number in hex; leading zero bytes dropped.
-pub(crate) fn parse_serial(s: &str) -> Result<Vec<u8>, String> {
-    let bytes = parse_hex(s)?;
-    Ok(strip_zeros(&bytes).to_vec())
-}
-
-/// The bytes without leading zero bytes (one zero stays if that is all there is).
-pub(crate) fn strip_zeros(bytes: &[u8]) -> &[u8] {
-    let first = bytes
-        .iter()
-        .position(|b| *b != 0)
-        .unwrap_or(bytes.len().saturating_sub(1));
-    bytes.get(first..).unwrap_or(bytes)
+fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    certgate_x509::hex::parse("hex value", s).map_err(|e| e.to_string())
 }
 
 /// A SHA-256 digest: 64 hex digits (colons allowed) or 44 characters of base64.
@@ -180,27 +76,11 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(total))
 }
 
-/// The OID of a DN attribute: a short name (either case) or a dotted OID.
-pub(crate) fn attribute_oid(name: &str) -> Result<ObjectIdentifier, String> {
-    let dotted = match name.to_ascii_lowercase().as_str() {
-        "cn" => "2.5.4.3",
-        "l" => "2.5.4.7",
-        "st" => "2.5.4.8",
-        "o" => "2.5.4.10",
-        "ou" => "2.5.4.11",
-        "c" => "2.5.4.6",
-        "street" => "2.5.4.9",
-        "dc" => "0.9.2342.19200300.100.1.25",
-        "uid" => "0.9.2342.19200300.100.1.1",
-        "serialnumber" => "2.5.4.5",
-        "sn" => "2.5.4.4",
-        "gn" => "2.5.4.42",
-        "title" => "2.5.4.12",
-        "emailaddress" | "email" => "1.2.840.113549.1.9.1",
-        _ => name,
-    };
-    ObjectIdentifier::new(dotted)
-        .map_err(|_| format!("{name:?} is not a DN attribute name (CN, O, OU, C, ...) or an OID"))
+/// The OID (content octets) of a DN attribute: a short name (either case) or a dotted OID.
+pub(crate) fn attribute_oid(name: &str) -> Result<Box<[u8]>, String> {
+    certgate_x509::attribute_oid(name)
+        .map(|oid| Box::from(&*oid))
+        .ok_or_else(|| format!("{name:?} is not a DN attribute name (CN, O, OU, C, ...) or an OID"))
 }
 
 /// One attribute of a parsed DN: the OID's DER content bytes and the value.
@@ -269,7 +149,7 @@ pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, String> {
         value.truncate(value.len() - trailing_spaces);
         let value =
             String::from_utf8(value).map_err(|_| format!("{s:?}: escapes are not UTF-8"))?;
-        rdn.push((Box::from(oid.as_bytes()), value.into_boxed_str()));
+        rdn.push((oid, value.into_boxed_str()));
         match end {
             Some('+') => {}
             Some(_) => rdns.push(std::mem::take(&mut rdn)),
@@ -288,29 +168,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranges() {
-        let r = IpRange::parse("198.51.100.7/24").unwrap();
-        assert!(r.contains("198.51.100.200".parse().unwrap()));
-        assert!(r.contains("::ffff:198.51.100.1".parse().unwrap()));
-        assert!(!r.contains("198.51.101.1".parse().unwrap()));
-        assert!(
-            IpRange::parse("0.0.0.0/0")
-                .unwrap()
-                .contains("1.2.3.4".parse().unwrap())
-        );
-        let v6 = IpRange::parse("2001:db8::/32").unwrap();
-        assert!(v6.contains("2001:db8:1::5".parse().unwrap()));
-        assert!(!v6.contains("198.51.100.1".parse().unwrap()));
-        assert!(IpRange::parse("10.0.0.0/33").is_err());
-        assert!(IpRange::parse("nope").is_err());
-        assert!(r.disjoint(&IpRange::parse("10.0.0.0/8").unwrap()));
-        assert!(!r.disjoint(&IpRange::parse("198.0.0.0/8").unwrap()));
-    }
-
-    #[test]
     fn hex_serial_digest_duration() {
-        assert_eq!(parse_serial("00:0a:FF").unwrap(), [0x0a, 0xff]);
-        assert_eq!(parse_serial("00").unwrap(), [0]);
         assert!(parse_hex("abc").is_err());
         let hex = "ab".repeat(32);
         assert_eq!(parse_sha256(&hex).unwrap(), [0xab; 32]);

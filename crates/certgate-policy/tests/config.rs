@@ -206,7 +206,7 @@ fn errors_name_the_file_and_the_json_path() {
     let cases: &[(&str, &str)] = &[
         (
             r#"{"name": "p", "decision": "allow", "include": [{"ip": {"ip": "10.0.0.0/40"}}]}"#,
-            "a.json: $.policies[0].include[0].ip: \"10.0.0.0/40\": prefix length must be 0 to 32",
+            "a.json: $.policies[0].include[0].ip: IP network \"10.0.0.0/40\": prefix length must be 0 to 32",
         ),
         (
             r#"{"name": "p", "decision": "block", "include": [{"everyone": {}}]}"#,
@@ -251,7 +251,7 @@ fn errors_name_the_file_and_the_json_path() {
         ),
         (
             "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ndecision = \"allow\"\ninclude = [{ serial = \"xyz\" }]\n",
-            "p.toml: $.applications[0].policies[0].include[0].serial: \"xyz\" is not hex (an even number of hex digits)",
+            "p.toml: $.applications[0].policies[0].include[0].serial: serial \"xyz\": not hex",
         ),
         (
             "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ndecision = \"allow\"\ninclude = [{ everyone = true, certificate = true }]\n",
@@ -315,7 +315,7 @@ fn inconsistencies_name_the_application_and_policy() {
     });
     assert_eq!(
         PolicySet::new(config).unwrap_err().to_string(),
-        "application `a`, policy `p`, include[0]: \"10.0.0.0/99\": prefix length must be 0 to 32"
+        "application `a`, policy `p`, include[0]: IP network \"10.0.0.0/99\": prefix length must be 0 to 32"
     );
     let _ = ConfigFormat::Toml;
 }

@@ -6,7 +6,8 @@
 mod common;
 
 use certgate_policy::{Identity, Note, Outcome, PolicySet, Reason, Request};
-use certgate_verify::{ClientCertInfo, hex};
+use certgate_verify::ClientCertInfo;
+use certgate_x509::hex::lower as hex;
 use common::{Pki, now, toml};
 
 /// A single-policy set whose include is `rule` (a TOML inline table), with two service
@@ -112,7 +113,7 @@ fn cert_rule(c: &Certs, rule: &str) -> bool {
 fn certificate_selectors() {
     let pki = Pki::new();
     let c = certs(&pki);
-    let fingerprint = hex(&c.valid.fingerprint_sha256().unwrap());
+    let fingerprint = c.valid.fingerprint_sha256().unwrap().to_hex();
     let spki = c.valid.spki_sha256().unwrap();
     let issuer = c.valid.issuer_rfc4514().unwrap();
     assert_eq!(
@@ -140,8 +141,8 @@ fn certificate_selectors() {
         r#"{ serial = "0a0b" }"#.into(),
         r#"{ serial = "00:0A:0B" }"#.into(),
         format!(r#"{{ fingerprint_sha256 = "{fingerprint}" }}"#),
-        format!(r#"{{ spki_sha256 = "{}" }}"#, hex(&spki)),
-        format!(r#"{{ spki_sha256 = "{}" }}"#, base64(&spki)),
+        format!(r#"{{ spki_sha256 = "{}" }}"#, spki.to_hex()),
+        format!(r#"{{ spki_sha256 = "{}" }}"#, base64(&spki.0)),
         r#"{ expiring_within = "31d" }"#.into(),
     ];
     for rule in &yes {

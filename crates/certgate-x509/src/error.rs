@@ -241,8 +241,11 @@ pub enum ParseProblem {
     TooLong,
     /// Not an IPv4 or IPv6 address.
     NotAnAddress,
-    /// A prefix length past the address's width.
-    BadPrefix,
+    /// A prefix length that is not a number from 0 to the address's width.
+    BadPrefix {
+        /// The address's width in bits (32 or 128).
+        max: u8,
+    },
 }
 
 impl fmt::Display for ParseProblem {
@@ -254,7 +257,7 @@ impl fmt::Display for ParseProblem {
             Self::NotDecimal => "not a decimal number",
             Self::TooLong => "too long",
             Self::NotAnAddress => "not an IP address",
-            Self::BadPrefix => "prefix length past the address's width",
+            Self::BadPrefix { max } => return write!(f, "prefix length must be 0 to {max}"),
         })
     }
 }

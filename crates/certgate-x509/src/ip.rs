@@ -23,7 +23,7 @@ impl IpNet {
             return Err(X509Error::Parse {
                 what: "IP network",
                 input: format!("{addr}/{prefix}"),
-                problem: ParseProblem::BadPrefix,
+                problem: ParseProblem::BadPrefix { max },
             });
         }
         Ok(Self {
@@ -54,13 +54,14 @@ impl IpNet {
             None => width(addr),
             Some(p) => {
                 let p = p.trim();
+                let bad = || err(ParseProblem::BadPrefix { max: width(addr) });
                 if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(err(ParseProblem::BadPrefix));
+                    return Err(bad());
                 }
-                p.parse::<u8>().map_err(|_| err(ParseProblem::BadPrefix))?
+                p.parse::<u8>().map_err(|_| bad())?
             }
         };
-        Self::new(addr, prefix).map_err(|_| err(ParseProblem::BadPrefix))
+        Self::new(addr, prefix).map_err(|_| err(ParseProblem::BadPrefix { max: width(addr) }))
     }
 
     /// A name constraint's iPAddress: address then mask (8 or 32 octets); the mask

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use certgate_ca::certificates_from_pem;
 use certgate_verify::{
-    ChainVerifier, ClientCertInfo, RevocationPolicy, SanEntry, Usage, hex, store_from_files,
+    ChainVerifier, ClientCertInfo, RevocationPolicy, SanEntry, Usage, store_from_files,
 };
+use certgate_x509::hex;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::CliError;
@@ -125,13 +126,13 @@ fn to_json(info: &ClientCertInfo) -> String {
         "common_name": info.common_name(),
         "sans": sans,
         "serial": info.serial_hex(),
-        "fingerprint_sha256": info.fingerprint_sha256().map(|f| hex(&f)),
-        "fingerprint_sha1": info.fingerprint_sha1().map(|f| hex(&f)),
-        "spki_sha256": info.spki_sha256().map(|f| hex(&f)),
-        "ski": info.ski().map(hex),
-        "issuer_key_id": info.issuer_key_id().map(hex),
-        "not_before": info.not_before(),
-        "not_after": info.not_after(),
+        "fingerprint_sha256": info.fingerprint_sha256().map(|f| f.to_hex()),
+        "fingerprint_sha1": info.fingerprint_sha1().map(|f| f.to_hex()),
+        "spki_sha256": info.spki_sha256().map(|f| f.to_hex()),
+        "ski": info.ski().map(hex::lower),
+        "issuer_key_id": info.issuer_key_id().map(hex::lower),
+        "not_before": info.not_before().map(|t| t.to_string()),
+        "not_after": info.not_after().map(|t| t.to_string()),
     });
     serde_json::to_string_pretty(&json).unwrap_or_default()
 }
