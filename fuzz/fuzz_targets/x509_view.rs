@@ -1,0 +1,92 @@
+//! certgate-x509's views on arbitrary bytes: the first byte picks the structure
+//! (0 certificate, 1 CRL, 2 CSR, anything else PEM), the rest is the input. Never
+//! panics; every accessor works on what parses; and what the strict reader accepts,
+//! x509-cert (a second DER reader) accepts too and reads the same way.
+#![no_main]
+
+use certgate_x509::{CertView, CertificateInfo, CrlView, CsrView, pem};
+use der::{Decode, Encode};
+use libfuzzer_sys::fuzz_target;
+
+fn certificate(data: &[u8]) {
+    let Ok(view) = CertView::parse(data) else {
+        return;
+    };
+    let _ = view.basic_constraints();
+    let _ = view.key_usage();
+    let _ = view.key_purposes();
+    let _ = view.subject_key_id();
+    let _ = view.authority_key_id();
+    let _ = view.subject_alt_names();
+    let _ = view.crl_distribution_point_names();
+    let _ = view.public_key();
+    let _ = (view.subject.to_rfc4514(), view.issuer.to_rfc2253(), view.subject.to_attributes());
+    let _ = (view.serial.to_hex(), view.serial.to_decimal(), view.serial.fixed_key());
+    let _ = (view.not_before.to_string(), view.not_after.to_string());
+    if let Ok(info) = CertificateInfo::from_der(data) {
+        assert_eq!(info.der(), data);
+        assert_eq!(info.serial(), view.serial);
+        let _ = (info.common_name(), info.sans(), info.signature_algorithm_oid());
+    }
+    // The differential oracle: a second DER reader agrees on what we accepted.
+    let other = x509_cert::Certificate::from_der(data)
+        .expect("x509-cert refuses a certificate certgate-x509 accepts");
+    let tbs = other.tbs_certificate();
+    assert_eq!(tbs.serial_number().as_bytes(), view.serial.as_bytes());
+    assert_eq!(tbs.issuer().to_der().expect("issuer"), view.issuer.der());
+    assert_eq!(tbs.subject().to_der().expect("subject"), view.subject.der());
+    assert_eq!(
+        tbs.subject_public_key_info().to_der().expect("spki"),
+        view.spki
+    );
+}
+
+fn crl(data: &[u8]) {
+    let Ok(view) = CrlView::parse(data) else {
+        return;
+    };
+    let _ = view.crl_number();
+    let _ = view.authority_key_id();
+    let _ = view.issuing_distribution_point().map(|i| i.map(|i| i.full_names()));
+    let counted = view.entry_count();
+    let mut read = 0usize;
+    for entry in view.entries() {
+        match entry {
+            Ok(e) => {
+                let _ = (e.serial.to_hex(), e.reason, e.invalidity_date);
+                read += 1;
+            }
+            Err(_) => return,
+        }
+    }
+    assert_eq!(counted.ok(), Some(read));
+}
+
+fn csr(data: &[u8]) {
+    let Ok(view) = CsrView::parse(data) else {
+        return;
+    };
+    let _ = view.attributes().count();
+    let _ = view.extensions.iter().count();
+    let _ = view.subject.to_rfc4514();
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
+    match kind {
+        0 => certificate(rest),
+        1 => crl(rest),
+        2 => csr(rest),
+        _ => {
+            if let Ok(blocks) = pem::parse_blocks(rest) {
+                for b in blocks {
+                    certificate(&b.der);
+                    crl(&b.der);
+                    csr(&b.der);
+                }
+            }
+        }
+    }
+});
