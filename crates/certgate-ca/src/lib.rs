@@ -94,6 +94,7 @@ mod key;
 mod output;
 mod password;
 mod pem;
+mod problem;
 mod root;
 mod signer;
 mod signer_adapter;
@@ -111,6 +112,10 @@ pub use issue::{
 pub use key::{KeySpec, PKCS8_PBKDF2_ITERATIONS, PrivateKey};
 pub use output::{FileMode, OutputFile, bare_files, write_all_or_nothing, write_atomic};
 pub use password::{Password, PasswordSource};
+pub use problem::{
+    CertificateProblem, ConfigProblem, CrlProblem, CsrProblem, DurationProblem, HostProblem,
+    IpNetProblem, JsonProblem, KeyProblem, NameProblem, NotCaProblem, PasswordProblem, PemProblem,
+};
 pub use root::{NewRootCa, RootCaBuilder};
-pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash};
+pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash, SignerError};
 pub use x509::{SubjectName, colon_hex};

@@ -34,7 +34,7 @@ fn unknown_profile_lists_the_known_ones() {
     assert!(matches!(err, CaError::UnknownProfile { .. }));
     assert_eq!(
         err.to_string(),
-        "unknown signing profile \"clinet\"; the configuration defines: client, constrained, intermediate, intermediate1, server"
+        "test config: unknown signing profile \"clinet\"; the configuration defines: client, constrained, intermediate, intermediate1, server"
     );
 }
 

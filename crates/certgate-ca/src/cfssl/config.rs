@@ -10,10 +10,13 @@ use time::{Duration, OffsetDateTime};
 
 use super::csr_json::json_error;
 use super::{ExtendedKeyUsage, IpNet, KeyUsageBit, Usage, parse_duration, parse_usage};
-use crate::CaError;
+use crate::{CaError, ConfigProblem};
 
 /// cfssl's usages for a profile that names none.
 const DEFAULT_USAGES: [&str; 4] = ["signing", "key encipherment", "server auth", "client auth"];
+
+/// What errors call the built-in configuration, which comes from no file.
+const DEFAULT_CONFIG_ORIGIN: &str = "the default configuration";
 
 /// cfssl's expiry for a default profile that names none: 168 hours.
 const DEFAULT_EXPIRY: Duration = Duration::hours(168);
@@ -118,6 +121,7 @@ impl SigningProfile {
 /// A parsed cfssl config: the default profile and the named ones.
 #[derive(Clone, Debug)]
 pub struct SigningConfig {
+    origin: String,
     default: SigningProfile,
     profiles: BTreeMap<String, SigningProfile>,
 }
@@ -206,6 +210,7 @@ impl Default for SigningConfig {
         default.ext_key_usage = vec![ExtendedKeyUsage::ServerAuth, ExtendedKeyUsage::ClientAuth];
         default.ca_constraint = CaConstraint::default();
         Self {
+            origin: DEFAULT_CONFIG_ORIGIN.to_owned(),
             default,
             profiles: BTreeMap::new(),
         }
@@ -220,23 +225,17 @@ impl SigningConfig {
     /// [`CaError::InvalidDuration`], and [`CaError::InvalidConfig`] for other bad values
     /// and for cfssl features certgate does not implement (`auth_key`, `remote`, ...).
     pub fn from_json(bytes: &[u8], origin: &str) -> Result<Self, CaError> {
-        let raw: RawConfig = serde_json::from_slice(bytes).map_err(|e| json_error(origin, &e))?;
-        let unsupported = |field: &str| CaError::InvalidConfig {
-            origin: origin.to_owned(),
-            field: field.to_owned(),
-            reason: "is not supported by certgate".into(),
-        };
+        let raw: RawConfig = serde_json::from_slice(bytes).map_err(|e| json_error(origin, e))?;
+        let unsupported = |field: &str| CaError::config(origin, field, ConfigProblem::Unsupported);
         if raw.auth_keys.is_some() {
             return Err(unsupported("auth_keys"));
         }
         if raw.remotes.is_some() {
             return Err(unsupported("remotes"));
         }
-        let signing = raw.signing.ok_or_else(|| CaError::InvalidConfig {
-            origin: origin.to_owned(),
-            field: "signing".into(),
-            reason: "missing".into(),
-        })?;
+        let signing = raw
+            .signing
+            .ok_or_else(|| CaError::config(origin, "signing", ConfigProblem::Missing))?;
         let raw_default = signing.default.unwrap_or_default();
         let default = resolve(origin, "default", "signing.default", raw_default, None)?;
         let mut profiles = BTreeMap::new();
@@ -245,7 +244,11 @@ impl SigningConfig {
             let profile = resolve(origin, &name, &path, raw, Some(&default))?;
             profiles.insert(name, profile);
         }
-        Ok(Self { default, profiles })
+        Ok(Self {
+            origin: origin.to_owned(),
+            default,
+            profiles,
+        })
     }
 
     /// Reads a config file.
@@ -266,15 +269,22 @@ impl SigningConfig {
     /// A named profile.
     ///
     /// # Errors
-    /// [`CaError::UnknownProfile`] listing the names that exist (cfssl falls back to the
-    /// default profile without a word).
+    /// [`CaError::UnknownProfile`] naming the configuration and listing the names that
+    /// exist (cfssl falls back to the default profile without a word).
     pub fn profile(&self, name: &str) -> Result<&SigningProfile, CaError> {
         self.profiles
             .get(name)
             .ok_or_else(|| CaError::UnknownProfile {
+                origin: self.origin.clone(),
                 name: name.to_owned(),
                 known: self.profiles.keys().cloned().collect(),
             })
+    }
+
+    /// Where the configuration came from: the path or label given to
+    /// [`SigningConfig::from_json`], or a label for the built-in default.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The names of the named profiles.
@@ -320,11 +330,16 @@ fn resolve(
     raw: RawProfile,
     default: Option<&SigningProfile>,
 ) -> Result<SigningProfile, CaError> {
-    let invalid = |field: &str, reason: String| CaError::InvalidConfig {
-        origin: origin.to_owned(),
-        field: format!("{path}.{field}"),
-        reason,
+    let invalid = |field: &str, problem: ConfigProblem| {
+        CaError::config(origin, format!("{path}.{field}"), problem)
     };
+    let invalid_because =
+        |field: &str, problem: ConfigProblem, e: crate::error::BoxError| CaError::InvalidConfig {
+            origin: origin.to_owned(),
+            field: format!("{path}.{field}"),
+            problem,
+            source: Some(e),
+        };
     let unsupported = [
         ("auth_key", raw.auth_key.is_some()),
         ("remote", raw.remote.is_some()),
@@ -338,7 +353,7 @@ fn resolve(
         ("ignored_lints", raw.ignored_lints.is_some()),
     ];
     if let Some((field, _)) = unsupported.iter().find(|(_, present)| *present) {
-        return Err(invalid(field, "is not supported by certgate".into()));
+        return Err(invalid(field, ConfigProblem::Unsupported));
     }
     let usage_names: Vec<String> = match (raw.usages, default) {
         (Some(u), _) => u,
@@ -376,13 +391,17 @@ fn resolve(
         (None, None) => DEFAULT_EXPIRY,
     };
     if expiry <= Duration::ZERO {
-        return Err(invalid("expiry", "must be longer than zero".into()));
+        return Err(invalid("expiry", ConfigProblem::NotPositive));
     }
     let time = |field: &str, v: &Option<String>| {
         v.as_deref()
             .map(|v| {
-                OffsetDateTime::parse(v, &Rfc3339)
-                    .map_err(|e| invalid(field, format!("{v:?} is not an RFC 3339 time: {e}")))
+                OffsetDateTime::parse(v, &Rfc3339).map_err(|e| {
+                    let problem = ConfigProblem::NotRfc3339 {
+                        value: v.to_owned(),
+                    };
+                    invalid_because(field, problem, Box::new(e))
+                })
             })
             .transpose()
     };
@@ -390,10 +409,12 @@ fn resolve(
         None => CaConstraint::default(),
         Some(c) => {
             let n = u8::try_from(c.max_path_len).map_err(|_| {
-                invalid(
-                    "ca_constraint.max_path_len",
-                    format!("{} is not between 0 and 255", c.max_path_len),
-                )
+                let problem = ConfigProblem::OutOfRange {
+                    value: c.max_path_len,
+                    min: 0,
+                    max: 255,
+                };
+                invalid("ca_constraint.max_path_len", problem)
             })?;
             CaConstraint {
                 is_ca: c.is_ca,
@@ -407,7 +428,11 @@ fn resolve(
     };
     let name_whitelist = raw
         .name_whitelist
-        .map(|re| Regex::new(&re).map_err(|e| invalid("name_whitelist", e.to_string())))
+        .map(|re| {
+            Regex::new(&re).map_err(|e| {
+                invalid_because("name_whitelist", ConfigProblem::InvalidRegex, Box::new(e))
+            })
+        })
         .transpose()?;
     let name_constraints = raw
         .name_constraints
@@ -415,8 +440,13 @@ fn resolve(
             let nets = |field: &str, v: &[String]| {
                 v.iter()
                     .map(|s| {
-                        s.parse::<IpNet>()
-                            .map_err(|e| invalid(&format!("name_constraints.{field}"), e))
+                        s.parse::<IpNet>().map_err(|problem| {
+                            let problem = ConfigProblem::InvalidIpNetwork {
+                                value: s.clone(),
+                                problem,
+                            };
+                            invalid(&format!("name_constraints.{field}"), problem)
+                        })
                     })
                     .collect::<Result<Vec<_>, _>>()
             };
@@ -433,8 +463,17 @@ fn resolve(
     if name_constraints.is_some() && !ca_constraint.is_ca {
         return Err(invalid(
             "name_constraints",
-            "only a CA profile (ca_constraint.is_ca) can carry name constraints".into(),
+            ConfigProblem::NameConstraintsNeedCa,
         ));
+    }
+    let urls = raw.crl_url.iter().map(|u| ("crl_url", u));
+    let urls = urls.chain(raw.ocsp_url.iter().map(|u| ("ocsp_url", u)));
+    let urls = urls.chain(raw.issuer_urls.iter().map(|u| ("issuer_urls", u)));
+    for (field, url) in urls {
+        if !url.is_ascii() {
+            let value = url.clone();
+            return Err(invalid(field, ConfigProblem::NotAscii { value }));
+        }
     }
     Ok(SigningProfile {
         name: name.to_owned(),
@@ -495,7 +534,13 @@ mod tests {
         let c = SigningConfig::from_json(SEED.as_bytes(), "ca-config.json").unwrap();
         let e = c.profile("clinet").unwrap_err().to_string();
         assert!(
-            e.contains("\"clinet\"") && e.contains("client, server"),
+            e.starts_with("ca-config.json: unknown signing profile \"clinet\"")
+                && e.contains("client, server"),
+            "{e}"
+        );
+        let e = SigningConfig::default().profile("client").unwrap_err();
+        assert!(
+            e.to_string().starts_with("the default configuration: "),
             "{e}"
         );
         let e = SigningConfig::from_json(
