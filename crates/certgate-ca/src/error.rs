@@ -438,8 +438,9 @@ fn one_line(text: &str) -> String {
         .join(" ")
 }
 
-/// A time in RFC 3339 form, for messages.
+/// A time in RFC 3339 form to the second, for messages.
 pub(crate) fn rfc3339(t: &OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(*t);
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 

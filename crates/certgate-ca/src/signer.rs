@@ -185,7 +185,8 @@ impl SignerError {
 
 impl fmt::Display for SignerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the signer failed: {}", self.source)
+        // The cause's own words: `CaError::Signing` says that signing failed.
+        fmt::Display::fmt(&self.source, f)
     }
 }
 

@@ -319,6 +319,14 @@ mod tests {
             &[
                 "certgate", "sign", "-ca", "c", "-ca-key", "k", "-csr", "a.csr",
             ],
+            &[
+                "certgate",
+                "gencert",
+                "-ca=c",
+                "-ca-key=k",
+                "-clamp-to-ca",
+                "x.json",
+            ],
             &["certgate", "certinfo", "-cert", "ca.pem"],
             &["certgate", "print-defaults", "config"],
         ] {
