@@ -11,7 +11,7 @@ use x509_cert::ext::pkix::{
     SubjectKeyIdentifier,
 };
 
-use crate::cfssl::{HostName, KeyUsageBit, NameConstraintsSpec};
+use crate::cfssl::{HostName, KeyUsageBit, NameConstraintsSpec, SigningProfile};
 use crate::issue::CertParams;
 use crate::x509::{extension, general_name, ip_subtree, key_identifier, uri_name};
 use crate::{CaError, ConfigProblem, KeySpec};
@@ -80,6 +80,16 @@ pub(crate) fn extensions(
             params.subject.is_empty(),
         )?);
     }
+    exts.extend(location_extensions(profile)?);
+    if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
+        exts.push(extension(&name_constraints(nc)?, true)?);
+    }
+    Ok(exts)
+}
+
+/// authorityInfoAccess (OCSP, CA issuers) and CRL distribution points, from the profile's URLs.
+fn location_extensions(profile: &SigningProfile) -> Result<Vec<Extension>, CaError> {
+    let mut exts = Vec::new();
     let mut access = Vec::new();
     if let Some(ocsp) = &profile.ocsp_url {
         access.push(AccessDescription {
@@ -103,9 +113,6 @@ pub(crate) fn extensions(
             crl_issuer: None,
         };
         exts.push(extension(&CrlDistributionPoints(vec![dp]), false)?);
-    }
-    if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
-        exts.push(extension(&name_constraints(nc)?, true)?);
     }
     Ok(exts)
 }

@@ -30,7 +30,7 @@ pub struct RootCaBuilder<'a> {
 }
 
 impl<'a> RootCaBuilder<'a> {
-    /// A root for `csr`, signed by `signer` (use [`KeySigner`] over a key generated for
+    /// A root for `csr`, signed by `signer` (use [`KeySigner`](crate::KeySigner) over a key generated for
     /// [`CsrJson::key_spec`]).
     pub fn new(csr: &'a CsrJson, signer: Box<dyn CaSigner>) -> Self {
         Self {
