@@ -31,7 +31,7 @@ use time::{Duration, OffsetDateTime};
 /// The signing profiles: a client leaf, and an intermediate that may issue leaves only.
 const CONFIG: &[u8] = br#"{"signing": {"profiles": {
     "client": {"usages": ["digital signature", "client auth"], "expiry": "720h"},
-    "intermediate": {"usages": ["cert sign", "crl sign"], "expiry": "720h",
+    "intermediate": {"usages": ["cert sign", "crl sign"], "expiry": "8760h",
                      "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}}
 }}}"#;
 

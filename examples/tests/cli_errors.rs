@@ -414,3 +414,140 @@ fn bad_commands() {
     let out = certgate(d, &["gencert", "--no-such-flag"]);
     assert_eq!(out.status, 2);
 }
+
+#[test]
+fn json_bare_writes_all_files_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let json = br#"{"cert": "CERT\n", "key": "KEY\n", "csr": "CSR\n"}"#;
+    // NAME-key.pem cannot be written: it is a directory.
+    std::fs::create_dir(d.join("out-key.pem")).unwrap();
+    let out = run_with_stdin(CERTGATE, &["json", "-bare", "out"], d, json);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("out-key.pem"), "{}", out.stderr);
+    assert_eq!(
+        files(d),
+        ["out-key.pem"],
+        "no out.pem, no out.csr, no temporary file"
+    );
+
+    // A NAME.pem that was there keeps its contents.
+    std::fs::write(d.join("out.pem"), "OLD\n").unwrap();
+    let out = run_with_stdin(CERTGATE, &["json", "-bare", "out"], d, json);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(d.join("out.pem")).unwrap(), "OLD\n");
+    assert_eq!(files(d), ["out-key.pem", "out.pem"]);
+
+    // Once the way is clear, all three are written.
+    std::fs::remove_dir(d.join("out-key.pem")).unwrap();
+    let out = run_with_stdin(CERTGATE, &["json", "-bare", "out"], d, json);
+    assert!(out.success(), "{}", out.stderr);
+    assert_eq!(files(d), ["out-key.pem", "out.csr", "out.pem"]);
+    assert_eq!(
+        std::fs::read_to_string(d.join("out.pem")).unwrap(),
+        "CERT\n"
+    );
+    assert_eq!(mode(&d.join("out-key.pem")), 0o600);
+}
+
+/// Runs a failing `gencert -ca CA.pem -ca-key CA-key.pem -profile client -bare out`
+/// and checks no `out*` file appeared.
+fn gencert_with(dir: &Path, ca: &str, csr: &str) -> String {
+    let ca_flag = format!("-ca={ca}.pem");
+    let key_flag = format!("-ca-key={ca}-key.pem");
+    let args = [
+        "gencert",
+        &ca_flag,
+        &key_flag,
+        "-config=ca-config.json",
+        "-profile=client",
+        "-bare",
+        "out",
+        csr,
+    ];
+    let err = certgate_err(dir, &args);
+    assert!(
+        files(dir).iter().all(|f| !f.starts_with("out")),
+        "{:?}",
+        files(dir)
+    );
+    err
+}
+
+#[test]
+fn an_expired_ca_and_a_certificate_outliving_its_ca() {
+    use certgate_ca::cfssl::CsrJson;
+    use certgate_ca::{KeySigner, KeySpec, PrivateKey, RootCaBuilder};
+    let dir = setup();
+    let d = dir.path();
+
+    // A CA that ended in 2025 (made with the library at a fixed clock).
+    let csr = CsrJson::from_json(br#"{"CN": "Old CA"}"#, "old").unwrap();
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+    let key_pem = key.to_pkcs8_pem().unwrap();
+    let made = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key)))
+        .with_now(time::macros::datetime!(2020-01-01 00:00:00 UTC))
+        .build()
+        .unwrap();
+    std::fs::write(d.join("old.pem"), made.certificate.to_pem()).unwrap();
+    std::fs::write(d.join("old-key.pem"), key_pem.as_bytes()).unwrap();
+    let err = gencert_with(d, "old", "dev.json");
+    assert!(
+        err.contains("old.pem: the CA certificate has expired at ")
+            && err.contains("(valid from 2019-12-31T23:55:00Z to 2024-12-29T23:55:00Z)"),
+        "{err}"
+    );
+
+    // A CA for 48 hours, and a profile for 8760: refused, or clamped on request.
+    std::fs::write(
+        d.join("short-csr.json"),
+        r#"{"CN": "Short CA", "ca": {"expiry": "48h"}}"#,
+    )
+    .unwrap();
+    certgate_ok(
+        d,
+        &["genkey", "-initca", "-bare", "short", "short-csr.json"],
+    );
+    let err = gencert_with(d, "short", "dev.json");
+    assert!(
+        err.contains("short.pem: the certificate would end at ")
+            && err.contains("after its CA")
+            && err.contains("-clamp-to-ca"),
+        "{err}"
+    );
+    let not_after = |file: &str| -> String {
+        let info = certgate_ok(d, &["certinfo", "-cert", file]);
+        let json: serde_json::Value = serde_json::from_str(&info.stdout).unwrap();
+        json["not_after"].as_str().unwrap().to_owned()
+    };
+    certgate_ok(
+        d,
+        &[
+            "gencert",
+            "-ca=short.pem",
+            "-ca-key=short-key.pem",
+            "-config=ca-config.json",
+            "-profile=client",
+            "-clamp-to-ca",
+            "-bare",
+            "dev",
+            "dev.json",
+        ],
+    );
+    assert_eq!(not_after("dev.pem"), not_after("short.pem"));
+    // `sign` takes the flag too.
+    certgate_ok(
+        d,
+        &[
+            "sign",
+            "-ca=short.pem",
+            "-ca-key=short-key.pem",
+            "--clamp-to-ca",
+            "-bare",
+            "signed",
+            "dev.csr",
+        ],
+    );
+    assert_eq!(not_after("signed.pem"), not_after("short.pem"));
+}

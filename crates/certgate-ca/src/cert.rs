@@ -8,9 +8,10 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 use x509_cert::name::Name;
 
-use crate::CaError;
-use crate::pem;
+use crate::error::BoxError;
+use crate::pem::{self, pem_error};
 use crate::x509::{key_identifier, offset_time};
+use crate::{CaError, CertificateProblem, NotCaProblem, PemProblem};
 
 /// Every `CERTIFICATE` block of PEM input, as DER (a chain file, a bundle of roots).
 ///
@@ -18,24 +19,35 @@ use crate::x509::{key_identifier, offset_time};
 /// [`CaError::Pem`] when there is none, [`CaError::Certificate`] when one is not a
 /// certificate.
 pub fn certificates_from_pem(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>, CaError> {
-    let certs: Vec<Vec<u8>> = pem::parse_blocks(input, origin)?
+    let blocks = pem::parse_blocks(input, origin)?;
+    let found: Vec<String> = blocks.iter().map(|b| b.label.clone()).collect();
+    let certs: Vec<Vec<u8>> = blocks
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| b.der)
         .collect();
     if certs.is_empty() {
-        return Err(CaError::Pem {
-            origin: origin.to_owned(),
-            reason: "no CERTIFICATE block found".into(),
-        });
+        let expected = vec!["CERTIFICATE".to_owned()];
+        return Err(pem_error(
+            origin,
+            PemProblem::WrongLabel { expected, found },
+            None,
+        ));
     }
     for der in &certs {
-        Certificate::from_der(der).map_err(|e| CaError::Certificate {
-            origin: origin.to_owned(),
-            reason: format!("malformed DER: {e}"),
-        })?;
+        Certificate::from_der(der)
+            .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;
     }
     Ok(certs)
+}
+
+/// A [`CaError::Certificate`] with the parser's error as its source.
+fn cert_error(origin: &str, problem: CertificateProblem, e: impl Into<BoxError>) -> CaError {
+    CaError::Certificate {
+        origin: origin.to_owned(),
+        problem,
+        source: Some(e.into()),
+    }
 }
 
 /// The DER `SubjectPublicKeyInfo` of a certificate, to check a key belongs to it.
@@ -43,10 +55,7 @@ pub fn certificates_from_pem(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>,
 /// # Errors
 /// [`CaError::Certificate`] when the DER is not a certificate.
 pub fn certificate_public_key(der: &[u8], origin: &str) -> Result<Vec<u8>, CaError> {
-    let bad = |e: der::Error| CaError::Certificate {
-        origin: origin.to_owned(),
-        reason: format!("malformed DER: {e}"),
-    };
+    let bad = |e: der::Error| cert_error(origin, CertificateProblem::MalformedDer, e);
     Certificate::from_der(der)
         .map_err(bad)?
         .tbs_certificate()
@@ -73,40 +82,39 @@ impl CaCertificate {
     /// # Errors
     /// [`CaError::Certificate`] when it does not parse, [`CaError::NotCa`] when it may not issue.
     pub fn from_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
-        let bad = |reason: String| CaError::Certificate {
+        let bad = |problem, e: der::Error| cert_error(origin, problem, e);
+        let malformed = |extension| CertificateProblem::MalformedExtension { extension };
+        let not_ca = |problem| CaError::NotCa {
             origin: origin.to_owned(),
-            reason,
+            problem,
         };
-        let not_ca = |reason: &str| CaError::NotCa {
-            origin: origin.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let cert = Certificate::from_der(der).map_err(|e| bad(format!("malformed DER: {e}")))?;
+        let cert =
+            Certificate::from_der(der).map_err(|e| bad(CertificateProblem::MalformedDer, e))?;
         let tbs = cert.tbs_certificate();
         let bc = tbs
             .get_extension::<BasicConstraints>()
-            .map_err(|e| bad(format!("malformed basicConstraints: {e}")))?;
+            .map_err(|e| bad(malformed("basicConstraints"), e))?;
         let path_len = match bc {
             Some((_, bc)) if bc.ca => bc.path_len_constraint,
-            _ => return Err(not_ca("basicConstraints does not say cA=TRUE")),
+            _ => return Err(not_ca(NotCaProblem::NotCaConstraint)),
         };
         let ku = tbs
             .get_extension::<KeyUsage>()
-            .map_err(|e| bad(format!("malformed keyUsage: {e}")))?;
+            .map_err(|e| bad(malformed("keyUsage"), e))?;
         if let Some((_, ku)) = ku
             && !ku.0.contains(KeyUsages::KeyCertSign)
         {
-            return Err(not_ca("keyUsage lacks keyCertSign"));
+            return Err(not_ca(NotCaProblem::NoKeyCertSign));
         }
         let spki = tbs
             .subject_public_key_info()
             .to_der()
-            .map_err(|e| bad(e.to_string()))?;
+            .map_err(|e| CaError::encoding("subject public key info", e))?;
         // The AKI of what we sign must equal this certificate's SKI; a CA without one
         // (rare, but RFC 5280 allows it on old roots) gets cfssl's computed identifier.
         let key_id = match tbs
             .get_extension::<SubjectKeyIdentifier>()
-            .map_err(|e| bad(format!("malformed subjectKeyIdentifier: {e}")))?
+            .map_err(|e| bad(malformed("subjectKeyIdentifier"), e))?
         {
             Some((_, ski)) => ski.0.as_bytes().to_vec(),
             None => key_identifier(&spki)?,
@@ -167,6 +175,11 @@ impl CaCertificate {
     /// The basicConstraints path length, if limited.
     pub fn path_len(&self) -> Option<u8> {
         self.path_len
+    }
+
+    /// The start of the certificate's validity.
+    pub fn not_before(&self) -> OffsetDateTime {
+        offset_time(&self.cert.tbs_certificate().validity().not_before)
     }
 
     /// The end of the certificate's validity.

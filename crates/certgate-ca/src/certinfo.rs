@@ -15,7 +15,7 @@ use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectAltName, SubjectKeyIde
 use x509_cert::name::Name;
 
 use crate::x509::{colon_hex, offset_time};
-use crate::{CaError, pem};
+use crate::{CaError, CertificateProblem, pem};
 
 /// A subject or issuer as cfssl prints it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -74,16 +74,21 @@ impl CertificateInfo {
     /// # Errors
     /// [`CaError::Certificate`] when it does not parse.
     pub fn from_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
-        let bad = |reason: String| CaError::Certificate {
+        let bad = |problem, e: der::Error| CaError::Certificate {
             origin: origin.to_owned(),
-            reason,
+            problem,
+            source: Some(Box::new(e)),
         };
-        let cert = Certificate::from_der(der).map_err(|e| bad(format!("malformed DER: {e}")))?;
+        let cert =
+            Certificate::from_der(der).map_err(|e| bad(CertificateProblem::MalformedDer, e))?;
         let tbs = cert.tbs_certificate();
         let sans = match tbs.get_extension::<SubjectAltName>() {
             Ok(Some((_, san))) => san.0.iter().filter_map(san_string).collect(),
             Ok(None) => Vec::new(),
-            Err(e) => return Err(bad(format!("malformed subjectAltName: {e}"))),
+            Err(e) => {
+                let extension = "subjectAltName";
+                return Err(bad(CertificateProblem::MalformedExtension { extension }, e));
+            }
         };
         let ski = match tbs.get_extension::<SubjectKeyIdentifier>() {
             Ok(Some((_, ski))) => colon_hex(ski.0.as_bytes()),

@@ -17,7 +17,7 @@ use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlReason};
 use x509_cert::serial_number::SerialNumber;
 
 use crate::x509::{extension, x509_time};
-use crate::{CaError, CertificateAuthority, pem};
+use crate::{CaError, CertificateAuthority, CrlProblem, pem};
 
 /// Why a certificate was revoked (RFC 5280 5.3.1).
 #[non_exhaustive]
@@ -100,6 +100,9 @@ impl FromStr for RevocationReason {
     type Err = CaError;
 
     /// Parses cfssl's names (case-insensitive, `-`, `_` and spaces ignored) or the number.
+    ///
+    /// # Errors
+    /// [`CaError::UnknownRevocationReason`] for anything else.
     fn from_str(s: &str) -> Result<Self, CaError> {
         let key: String = s
             .chars()
@@ -116,11 +119,8 @@ impl FromStr for RevocationReason {
         };
         by_number
             .map(|i| Self::ALL[i])
-            .ok_or_else(|| CaError::InvalidRequest {
-                reason: format!(
-                    "unknown revocation reason {s:?}; valid reasons: {}",
-                    REVOCATION_REASON_NAMES.join(", ")
-                ),
+            .ok_or_else(|| CaError::UnknownRevocationReason {
+                value: s.to_owned(),
             })
     }
 }
@@ -198,20 +198,24 @@ impl CrlBuilder<'_> {
     /// Signs the CRL.
     ///
     /// # Errors
-    /// [`CaError::InvalidRequest`] when nextUpdate is not after thisUpdate or a serial is
+    /// [`CaError::InvalidCrl`] when nextUpdate is not after thisUpdate or a serial is
     /// empty or longer than 20 bytes; [`CaError::Signing`] when the signer fails.
     pub fn build(self) -> Result<Crl, CaError> {
         let enc = |e: der::Error| CaError::encoding("CRL", e);
         if self.next_update <= self.this_update {
-            return Err(CaError::InvalidRequest {
-                reason: "the CRL's nextUpdate must be after its thisUpdate".into(),
+            return Err(CaError::InvalidCrl {
+                problem: CrlProblem::NextUpdateNotAfterThisUpdate,
+                source: None,
             });
         }
         let mut revoked = Vec::with_capacity(self.entries.len());
         for entry in &self.entries {
             let serial = SerialNumber::<x509_cert::certificate::Rfc5280>::new(&entry.serial)
-                .map_err(|e| CaError::InvalidRequest {
-                    reason: format!("serial {:02x?} cannot be listed: {e}", entry.serial),
+                .map_err(|e| CaError::InvalidCrl {
+                    problem: CrlProblem::UnlistableSerial {
+                        serial: entry.serial.clone(),
+                    },
+                    source: Some(Box::new(e)),
                 })?;
             let crl_entry_extensions = match entry.reason {
                 None | Some(RevocationReason::Unspecified) => None,

@@ -20,8 +20,9 @@ use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
 use crate::cfssl::HostName;
+use crate::error::BoxError;
 use crate::x509::{SubjectName, extension, general_name};
-use crate::{CaError, CaSigner, KeySpec, pem};
+use crate::{CaError, CaSigner, CsrProblem, KeySpec, pem};
 
 /// OID of Ed25519 (RFC 8410), as a signature algorithm and a key type.
 const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
@@ -40,7 +41,7 @@ impl CertificateRequest {
     /// Makes and signs a request for `subject` and `hosts` with `signer`'s key.
     ///
     /// # Errors
-    /// [`CaError::InvalidRequest`] for a subject or host that cannot be encoded,
+    /// [`CaError::InvalidName`] for a subject or host that cannot be encoded,
     /// [`CaError::Signing`] when the signer fails.
     pub fn create(
         signer: &dyn CaSigner,
@@ -89,8 +90,8 @@ impl CertificateRequest {
     /// `cfssl genkey` does: the subject from `names` and `CN`, the SANs from `hosts`.
     ///
     /// # Errors
-    /// [`CaError::UnsupportedKey`], [`CaError::InvalidConfig`] for a bad host,
-    /// [`CaError::InvalidRequest`] for a subject that cannot be encoded.
+    /// [`CaError::UnsupportedKey`], [`CaError::InvalidHost`] for a bad host,
+    /// [`CaError::InvalidName`] for a subject that cannot be encoded.
     pub fn generate(csr: &crate::cfssl::CsrJson) -> Result<(crate::PrivateKey, Self), CaError> {
         let key = crate::PrivateKey::generate(csr.key_spec()?)?;
         let signer = crate::KeySigner::new(key);
@@ -111,27 +112,23 @@ impl CertificateRequest {
     /// [`CaError::Csr`] when it does not parse or uses an unsupported key or
     /// algorithm, [`CaError::CsrSignature`] when the signature does not verify.
     pub fn from_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
-        let bad = |reason: String| CaError::Csr {
-            origin: origin.to_owned(),
-            reason,
-        };
-        let req = CertReq::from_der(der).map_err(|e| bad(format!("malformed DER: {e}")))?;
+        let bad = |problem| csr_error(origin, problem, None);
+        let req = CertReq::from_der(der)
+            .map_err(|e| csr_error(origin, CsrProblem::MalformedDer, Some(Box::new(e))))?;
         let spki = &req.info.public_key;
-        let key_spec = key_spec_of(spki).ok_or_else(|| {
-            bad("unsupported public key (RSA 2048+, ECDSA P-256/P-384 and Ed25519 are)".into())
-        })?;
+        let key_spec = key_spec_of(spki).ok_or_else(|| bad(CsrProblem::UnsupportedKey))?;
         let alg = verification_algorithm(req.algorithm.oid, key_spec).ok_or_else(|| {
-            bad(format!(
-                "unsupported signature algorithm {} for a {} key",
-                req.algorithm.oid,
-                key_spec.algo()
-            ))
+            bad(CsrProblem::UnsupportedSignatureAlgorithm {
+                oid: req.algorithm.oid.to_string(),
+                key: key_spec.algo(),
+            })
         })?;
-        let tbs = req.info.to_der().map_err(|e| bad(e.to_string()))?;
+        let reencode = |e| CaError::encoding("certificate request", e);
+        let tbs = req.info.to_der().map_err(reencode)?;
         let signature = req
             .signature
             .as_bytes()
-            .ok_or_else(|| bad("signature has unused bits".into()))?;
+            .ok_or_else(|| bad(CsrProblem::SignatureUnusedBits))?;
         UnparsedPublicKey::new(alg, spki.subject_public_key.raw_bytes())
             .verify(&tbs, signature)
             .map_err(|_| CaError::CsrSignature {
@@ -141,7 +138,7 @@ impl CertificateRequest {
         Ok(Self {
             der: der.to_vec(),
             subject: req.info.subject.clone(),
-            public_key: spki.to_der().map_err(|e| bad(e.to_string()))?,
+            public_key: spki.to_der().map_err(reencode)?,
             key_spec,
             hosts,
         })
@@ -265,28 +262,39 @@ fn verification_algorithm(
 
 /// The subjectAltName entries of the request's extensionRequest attribute.
 fn requested_hosts(info: &CertReqInfo, origin: &str) -> Result<Vec<HostName>, CaError> {
-    let bad = |reason: String| CaError::Csr {
-        origin: origin.to_owned(),
-        reason,
-    };
+    let bad = |problem, e: der::Error| csr_error(origin, problem, Some(Box::new(e)));
     let mut hosts = Vec::new();
     for attr in info.attributes.iter().filter(|a| a.oid == ID_EXTENSION_REQ) {
         for value in attr.values.iter() {
             let req: ExtensionReq = value
                 .decode_as()
-                .map_err(|e| bad(format!("malformed extensionRequest: {e}")))?;
+                .map_err(|e| bad(CsrProblem::MalformedExtensionRequest, e))?;
             for ext in req.0.iter().filter(|e| e.extn_id == ID_CE_SUBJECT_ALT_NAME) {
                 let san = SubjectAltName::from_der(ext.extn_value.as_bytes())
-                    .map_err(|e| bad(format!("malformed subjectAltName: {e}")))?;
+                    .map_err(|e| bad(CsrProblem::MalformedSubjectAltName, e))?;
                 for name in san.0 {
                     hosts.push(host_of(&name).ok_or_else(|| {
-                        bad(format!("unsupported subjectAltName entry {name:?}"))
+                        let entry = format!("{name:?}");
+                        csr_error(
+                            origin,
+                            CsrProblem::UnsupportedSubjectAltName { entry },
+                            None,
+                        )
                     })?);
                 }
             }
         }
     }
     Ok(hosts)
+}
+
+/// A [`CaError::Csr`] about the request from `origin`.
+fn csr_error(origin: &str, problem: CsrProblem, source: Option<BoxError>) -> CaError {
+    CaError::Csr {
+        origin: origin.to_owned(),
+        problem,
+        source,
+    }
 }
 
 fn host_of(name: &GeneralName) -> Option<HostName> {

@@ -11,10 +11,10 @@ use x509_cert::ext::pkix::{
     SubjectKeyIdentifier,
 };
 
-use crate::cfssl::{HostName, KeyUsageBit, NameConstraintsSpec};
+use crate::cfssl::{HostName, KeyUsageBit, NameConstraintsSpec, SigningProfile};
 use crate::issue::CertParams;
 use crate::x509::{extension, general_name, ip_subtree, key_identifier, uri_name};
-use crate::{CaError, KeySpec};
+use crate::{CaError, ConfigProblem, KeySpec};
 
 /// keyUsage (critical), extendedKeyUsage, basicConstraints (critical), SKI, AKI, SAN,
 /// authorityInfoAccess, CRL distribution points and, on CAs, name constraints (critical).
@@ -29,23 +29,22 @@ pub(crate) fn extensions(
         bits.insert(KeyUsageBit::KeyCertSign);
         bits.insert(KeyUsageBit::CrlSign);
     } else if bits.contains(&KeyUsageBit::KeyCertSign) {
-        return Err(CaError::InvalidConfig {
-            origin: "signing profile".into(),
-            field: format!("{}.usages", profile.name),
-            reason: "\"cert sign\" needs ca_constraint.is_ca: a leaf may not sign certificates"
-                .into(),
-        });
+        return Err(CaError::config(
+            "signing profile",
+            format!("{}.usages", profile.name),
+            ConfigProblem::CertSignOnLeaf,
+        ));
     }
     if !matches!(params.key_spec, KeySpec::Rsa(_)) {
         // EC and Ed25519 keys cannot encrypt a key; cfssl sets the bit anyway.
         bits.remove(&KeyUsageBit::KeyEncipherment);
     }
     if bits.is_empty() && profile.ext_key_usage.is_empty() {
-        return Err(CaError::InvalidConfig {
-            origin: "signing profile".into(),
-            field: format!("{}.usages", profile.name),
-            reason: "the profile gives no key usage".into(),
-        });
+        return Err(CaError::config(
+            "signing profile",
+            format!("{}.usages", profile.name),
+            ConfigProblem::NoKeyUsage,
+        ));
     }
     let mut exts = Vec::new();
     if !bits.is_empty() {
@@ -81,6 +80,16 @@ pub(crate) fn extensions(
             params.subject.is_empty(),
         )?);
     }
+    exts.extend(location_extensions(profile)?);
+    if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
+        exts.push(extension(&name_constraints(nc)?, true)?);
+    }
+    Ok(exts)
+}
+
+/// authorityInfoAccess (OCSP, CA issuers) and CRL distribution points, from the profile's URLs.
+fn location_extensions(profile: &SigningProfile) -> Result<Vec<Extension>, CaError> {
+    let mut exts = Vec::new();
     let mut access = Vec::new();
     if let Some(ocsp) = &profile.ocsp_url {
         access.push(AccessDescription {
@@ -104,9 +113,6 @@ pub(crate) fn extensions(
             crl_issuer: None,
         };
         exts.push(extension(&CrlDistributionPoints(vec![dp]), false)?);
-    }
-    if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
-        exts.push(extension(&name_constraints(nc)?, true)?);
     }
     Ok(exts)
 }
@@ -149,11 +155,11 @@ fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaErr
         excluded_subtrees: subtrees(&spec.excluded_dns, &spec.excluded_email, &spec.excluded_ip)?,
     };
     if constraints.permitted_subtrees.is_none() && constraints.excluded_subtrees.is_none() {
-        return Err(CaError::InvalidConfig {
-            origin: "signing profile".into(),
-            field: "name_constraints".into(),
-            reason: "no permitted or excluded names given".into(),
-        });
+        return Err(CaError::config(
+            "signing profile",
+            "name_constraints",
+            ConfigProblem::EmptyNameConstraints,
+        ));
     }
     Ok(constraints)
 }

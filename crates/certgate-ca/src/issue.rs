@@ -18,8 +18,8 @@ use crate::cfssl::{HostName, SigningProfile};
 use crate::signer_adapter::BuilderSigner;
 use crate::x509::x509_time;
 use crate::{
-    CaCertificate, CaError, CaSigner, CertificateRequest, KeySigner, KeySpec, Password, PrivateKey,
-    SignatureHash, pem,
+    CaCertificate, CaError, CaSigner, CertificateRequest, ConfigProblem, KeySigner, KeySpec,
+    Password, PrivateKey, SignatureHash, pem,
 };
 
 /// cfssl's default backdate of notBefore, which absorbs clock skew between machines.
@@ -113,8 +113,8 @@ impl CertificateAuthority {
     /// choice for the key when one is given.
     ///
     /// # Errors
-    /// As [`CertificateAuthority::load`], and [`CaError::Signing`] when the key cannot
-    /// sign with that hash.
+    /// As [`CertificateAuthority::load`], and [`CaError::UnsupportedHash`] when the key
+    /// cannot sign with that hash.
     pub fn load_with_hash(
         cert_path: impl AsRef<Path>,
         key_path: impl AsRef<Path>,
@@ -159,6 +159,7 @@ impl CertificateAuthority {
             now: None,
             serial: None,
             hosts: None,
+            clamp_to_ca: false,
         }
     }
 
@@ -184,6 +185,7 @@ pub struct IssueBuilder<'a> {
     now: Option<OffsetDateTime>,
     serial: Option<Vec<u8>>,
     hosts: Option<Vec<HostName>>,
+    clamp_to_ca: bool,
 }
 
 impl IssueBuilder<'_> {
@@ -205,9 +207,22 @@ impl IssueBuilder<'_> {
         self
     }
 
+    /// When the certificate would end after the CA, ends it when the CA ends instead of
+    /// refusing it ([`CaError::OutlivesCa`]). cfssl 1.2 issues such a certificate as
+    /// asked, outliving its CA; signers built on cfssl (Kubernetes') shorten it without
+    /// a word. Off by default: a certificate shorter than its profile says should be a
+    /// choice.
+    pub fn with_clamp_to_ca(mut self, clamp: bool) -> Self {
+        self.clamp_to_ca = clamp;
+        self
+    }
+
     /// Signs the certificate.
     ///
     /// # Errors
+    /// [`CaError::CaNotYetValid`] or [`CaError::CaExpired`] when the CA certificate is
+    /// not valid at the time of issue, [`CaError::OutlivesCa`] for a certificate that
+    /// would end after the CA (unless [`IssueBuilder::with_clamp_to_ca`]),
     /// [`CaError::PathLength`] for a CA below a path-length-0 CA, [`CaError::NameNotAllowed`]
     /// for a name the profile's whitelist refuses, [`CaError::InvalidConfig`] for a
     /// profile that cannot make a valid certificate, [`CaError::Signing`] when the
@@ -215,6 +230,8 @@ impl IssueBuilder<'_> {
     pub fn build(self) -> Result<IssuedCertificate, CaError> {
         let ca = self.ca;
         let profile = self.profile;
+        let now = self.now.unwrap_or_else(OffsetDateTime::now_utc);
+        let (not_before, not_after) = self.validity_within_ca(now)?;
         let hosts = self.hosts.unwrap_or_else(|| self.csr.hosts().to_vec());
         check_names(profile, self.csr, &hosts)?;
         let path_len = if profile.ca_constraint.is_ca {
@@ -243,7 +260,8 @@ impl IssueBuilder<'_> {
             hosts,
             profile,
             path_len,
-            now: self.now.unwrap_or_else(OffsetDateTime::now_utc),
+            not_before,
+            not_after,
             serial: self.serial,
         };
         build_certificate(
@@ -252,6 +270,47 @@ impl IssueBuilder<'_> {
             ca.cert.key_id().to_vec(),
             ca.signer.as_ref(),
         )
+    }
+}
+
+impl IssueBuilder<'_> {
+    /// The validity window the profile gives at `now`, checked against the CA's: the CA
+    /// must be valid at `now`, and the certificate may not end after it (unless clamped).
+    fn validity_within_ca(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(OffsetDateTime, OffsetDateTime), CaError> {
+        let cert = &self.ca.cert;
+        let (ca_not_before, ca_not_after) = (cert.not_before(), cert.not_after());
+        let origin = || cert.origin().to_owned();
+        if now < ca_not_before {
+            return Err(CaError::CaNotYetValid {
+                origin: origin(),
+                not_before: ca_not_before,
+                not_after: ca_not_after,
+                now,
+            });
+        }
+        if now > ca_not_after {
+            return Err(CaError::CaExpired {
+                origin: origin(),
+                not_before: ca_not_before,
+                not_after: ca_not_after,
+                now,
+            });
+        }
+        let (not_before, mut not_after) = validity(self.profile, now);
+        if not_after > ca_not_after {
+            if !self.clamp_to_ca || ca_not_after <= not_before {
+                return Err(CaError::OutlivesCa {
+                    origin: origin(),
+                    not_after,
+                    ca_not_after,
+                });
+            }
+            not_after = ca_not_after;
+        }
+        Ok((not_before, not_after))
     }
 }
 
@@ -272,7 +331,10 @@ fn check_names(
         HostName::Ip(ip) => ip.to_string(),
     }));
     match names.into_iter().find(|n| !profile.allows_name(n)) {
-        Some(name) => Err(CaError::NameNotAllowed { name }),
+        Some(name) => Err(CaError::NameNotAllowed {
+            name,
+            profile: profile.name.clone(),
+        }),
         None => Ok(()),
     }
 }
@@ -285,7 +347,8 @@ pub(crate) struct CertParams<'a> {
     pub(crate) hosts: Vec<HostName>,
     pub(crate) profile: &'a SigningProfile,
     pub(crate) path_len: Option<u8>,
-    pub(crate) now: OffsetDateTime,
+    pub(crate) not_before: OffsetDateTime,
+    pub(crate) not_after: OffsetDateTime,
     pub(crate) serial: Option<Vec<u8>>,
 }
 
@@ -296,15 +359,15 @@ pub(crate) fn build_certificate(
     issuer_key_id: Vec<u8>,
     signer: &dyn CaSigner,
 ) -> Result<IssuedCertificate, CaError> {
-    let enc = |e: &dyn std::fmt::Display| CaError::encoding("certificate", e);
-    let profile = params.profile;
-    let (not_before, not_after) = validity(profile, params.now);
+    let enc = |e: x509_cert::builder::Error| CaError::encoding("certificate", e);
+    let der_enc = |e: der::Error| CaError::encoding("certificate", e);
+    let (not_before, not_after) = (params.not_before, params.not_after);
     if not_after <= not_before {
-        return Err(CaError::InvalidConfig {
-            origin: "signing profile".into(),
-            field: format!("{}.not_after", profile.name),
-            reason: "the certificate would end before it begins".into(),
-        });
+        return Err(CaError::config(
+            "signing profile",
+            format!("{}.not_after", params.profile.name),
+            ConfigProblem::EndsBeforeItBegins,
+        ));
     }
     let serial = match &params.serial {
         Some(s) => s.clone(),
@@ -317,25 +380,25 @@ pub(crate) fn build_certificate(
         extensions,
     };
     let validity = Validity::new(x509_time(not_before)?, x509_time(not_after)?);
-    let spki = SubjectPublicKeyInfoOwned::from_der(&params.public_key).map_err(|e| enc(&e))?;
+    let spki = SubjectPublicKeyInfoOwned::from_der(&params.public_key).map_err(der_enc)?;
     let mut builder = CertificateBuilder::new(
         cert_profile,
-        SerialNumber::new(&serial).map_err(|e| enc(&e))?,
+        SerialNumber::new(&serial).map_err(der_enc)?,
         validity,
         spki,
     )
-    .map_err(|e| enc(&e))?;
+    .map_err(enc)?;
     let adapter = BuilderSigner::new(signer)?;
-    let tbs = builder.finalize(&adapter).map_err(|e| enc(&e))?;
+    let tbs = builder.finalize(&adapter).map_err(enc)?;
     let signature = signer.sign(&tbs)?;
     let cert = builder
         .assemble(
-            BitString::from_bytes(&signature).map_err(|e| enc(&e))?,
+            BitString::from_bytes(&signature).map_err(der_enc)?,
             &adapter,
         )
-        .map_err(|e| enc(&e))?;
+        .map_err(enc)?;
     Ok(IssuedCertificate {
-        der: cert.to_der().map_err(|e| enc(&e))?,
+        der: cert.to_der().map_err(der_enc)?,
         serial,
         not_before,
         not_after,
@@ -344,7 +407,10 @@ pub(crate) fn build_certificate(
 
 /// cfssl's validity window: notBefore is now rounded to the minute less the backdate,
 /// notAfter is notBefore plus the expiry; explicit not_before/not_after win.
-fn validity(profile: &SigningProfile, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+pub(crate) fn validity(
+    profile: &SigningProfile,
+    now: OffsetDateTime,
+) -> (OffsetDateTime, OffsetDateTime) {
     let rounded = round_to_minute(now);
     let not_before = profile
         .not_before
@@ -365,8 +431,9 @@ fn random_serial() -> Result<Vec<u8>, CaError> {
     let mut serial = vec![0u8; SERIAL_LEN];
     SystemRandom::new()
         .fill(&mut serial)
-        .map_err(|_| CaError::Signing {
-            reason: "no randomness for the serial number".into(),
+        .map_err(|e| CaError::Randomness {
+            purpose: "serial number",
+            source: Box::new(e),
         })?;
     serial[0] &= 0x7f;
     if serial[0] == 0 {

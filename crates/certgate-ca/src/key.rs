@@ -26,6 +26,7 @@ impl KeySpec {
     /// [`CaError::UnsupportedKey`] for any other algorithm or size.
     pub fn from_cfssl(algo: &str, size: u32) -> Result<Self, CaError> {
         let unsupported = || CaError::UnsupportedKey {
+            origin: None,
             algo: algo.to_owned(),
             size,
         };
@@ -81,7 +82,7 @@ use der::{Decode, Encode};
 use zeroize::Zeroizing;
 
 use crate::password::Password;
-use crate::pem;
+use crate::{KeyProblem, SignerError, pem};
 
 /// OID of Ed25519 keys (RFC 8410).
 const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
@@ -114,8 +115,9 @@ impl PrivateKey {
     /// # Errors
     /// [`CaError::UnsupportedKey`] for an RSA size other than 2048, 3072 or 4096.
     pub fn generate(spec: KeySpec) -> Result<Self, CaError> {
-        let failed = || CaError::Signing {
-            reason: format!("could not generate a {} {} key", spec.algo(), spec.size()),
+        let failed = |e: aws_lc_rs::error::Unspecified| CaError::KeyGeneration {
+            key: spec,
+            source: Box::new(e),
         };
         let inner = match spec {
             KeySpec::Rsa(bits) => {
@@ -125,20 +127,19 @@ impl PrivateKey {
                     4096 => KeySize::Rsa4096,
                     _ => {
                         return Err(CaError::UnsupportedKey {
+                            origin: None,
                             algo: "rsa".into(),
                             size: bits,
                         });
                     }
                 };
-                KeyInner::Rsa(rsa::KeyPair::generate(size).map_err(|_| failed())?)
+                KeyInner::Rsa(rsa::KeyPair::generate(size).map_err(failed)?)
             }
             KeySpec::EcdsaP256 | KeySpec::EcdsaP384 => {
                 let alg = ecdsa_alg(spec);
-                KeyInner::Ecdsa(EcdsaKeyPair::generate(alg).map_err(|_| failed())?, spec)
+                KeyInner::Ecdsa(EcdsaKeyPair::generate(alg).map_err(failed)?, spec)
             }
-            KeySpec::Ed25519 => {
-                KeyInner::Ed25519(Ed25519KeyPair::generate().map_err(|_| failed())?)
-            }
+            KeySpec::Ed25519 => KeyInner::Ed25519(Ed25519KeyPair::generate().map_err(failed)?),
         };
         Ok(Self { inner })
     }
@@ -170,10 +171,8 @@ impl PrivateKey {
             "RSA PRIVATE KEY" => Self::from_pkcs1_der(&der, origin),
             "EC PRIVATE KEY" => Self::from_sec1_der(&der, origin),
             "ENCRYPTED PRIVATE KEY" => {
-                let password = password.ok_or_else(|| CaError::Key {
-                    origin: origin.to_owned(),
-                    reason: "the key is encrypted and no password was given".into(),
-                })?;
+                let password =
+                    password.ok_or_else(|| key_error(origin, KeyProblem::NoPassword, None))?;
                 Self::from_encrypted_pkcs8_der(&der, origin, password)
             }
             _ => Self::from_pkcs8_der(&der, origin),
@@ -198,13 +197,12 @@ impl PrivateKey {
     /// # Errors
     /// [`CaError::Key`] when it is malformed or of an unsupported algorithm.
     pub fn from_pkcs8_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
-        let bad = |reason: String| CaError::Key {
-            origin: origin.to_owned(),
-            reason,
-        };
+        let bad = |problem: KeyProblem| key_error(origin, problem, None);
         let info = pkcs8::PrivateKeyInfoRef::from_der(der)
-            .map_err(|e| bad(format!("malformed PKCS#8: {e}")))?;
-        let rejected = |e: aws_lc_rs::error::KeyRejected| bad(e.to_string());
+            .map_err(|e| key_error(origin, KeyProblem::MalformedPkcs8, Some(Box::new(e))))?;
+        let rejected = |e: aws_lc_rs::error::KeyRejected| {
+            key_error(origin, KeyProblem::Rejected, Some(Box::new(e)))
+        };
         let oid = info.algorithm.oid;
         let inner = if oid == RSA_ENCRYPTION {
             KeyInner::Rsa(rsa::KeyPair::from_pkcs8(der).map_err(rejected)?)
@@ -217,9 +215,7 @@ impl PrivateKey {
                 Some(c) if c == SECP_256_R_1 => KeySpec::EcdsaP256,
                 Some(c) if c == SECP_384_R_1 => KeySpec::EcdsaP384,
                 _ => {
-                    return Err(bad(
-                        "unsupported elliptic curve (P-256 and P-384 are)".into()
-                    ));
+                    return Err(bad(KeyProblem::UnsupportedCurve));
                 }
             };
             KeyInner::Ecdsa(
@@ -229,7 +225,9 @@ impl PrivateKey {
         } else if oid == ID_ED25519 {
             KeyInner::Ed25519(Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(rejected)?)
         } else {
-            return Err(bad(format!("unsupported key algorithm {oid}")));
+            return Err(bad(KeyProblem::UnsupportedAlgorithm {
+                oid: oid.to_string(),
+            }));
         };
         let key = Self { inner };
         key.check_size(origin)?;
@@ -241,10 +239,8 @@ impl PrivateKey {
     /// # Errors
     /// [`CaError::Key`] when it is malformed or too small.
     pub fn from_pkcs1_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
-        let pair = rsa::KeyPair::from_der(der).map_err(|e| CaError::Key {
-            origin: origin.to_owned(),
-            reason: format!("malformed PKCS#1 RSA key: {e}"),
-        })?;
+        let pair = rsa::KeyPair::from_der(der)
+            .map_err(|e| key_error(origin, KeyProblem::MalformedPkcs1, Some(Box::new(e))))?;
         let key = Self {
             inner: KeyInner::Rsa(pair),
         };
@@ -264,10 +260,7 @@ impl PrivateKey {
                 });
             }
         }
-        Err(CaError::Key {
-            origin: origin.to_owned(),
-            reason: "malformed SEC1 EC key, or a curve other than P-256 and P-384".into(),
-        })
+        Err(key_error(origin, KeyProblem::MalformedSec1, None))
     }
 
     /// Reads a PBES2-encrypted PKCS#8 `EncryptedPrivateKeyInfo`.
@@ -280,9 +273,12 @@ impl PrivateKey {
         origin: &str,
         password: &Password,
     ) -> Result<Self, CaError> {
-        let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).map_err(|e| CaError::Key {
-            origin: origin.to_owned(),
-            reason: format!("malformed encrypted PKCS#8: {e}"),
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).map_err(|e| {
+            key_error(
+                origin,
+                KeyProblem::MalformedEncryptedPkcs8,
+                Some(Box::new(e)),
+            )
         })?;
         let plain = info
             .encryption_algorithm
@@ -300,13 +296,8 @@ impl PrivateKey {
         if let KeyInner::Rsa(pair) = &self.inner
             && pair.public_modulus_len() < 256
         {
-            return Err(CaError::Key {
-                origin: origin.to_owned(),
-                reason: format!(
-                    "RSA key of {} bits is too small (2048 at least)",
-                    pair.public_modulus_len() * 8
-                ),
-            });
+            let bits = pair.public_modulus_len() * 8;
+            return Err(key_error(origin, KeyProblem::TooSmall { bits }, None));
         }
         Ok(())
     }
@@ -376,7 +367,8 @@ impl PrivateKey {
         password: &Password,
         iterations: u32,
     ) -> Result<String, CaError> {
-        let enc = |e: &dyn fmt::Display| CaError::encoding("encrypted PKCS#8 private key", e);
+        let enc =
+            |e: &dyn fmt::Display| CaError::encoding("encrypted PKCS#8 private key", e.to_string());
         let rng = SystemRandom::new();
         let mut salt = [0u8; 16];
         let mut iv = [0u8; 16];
@@ -403,11 +395,9 @@ impl PrivateKey {
         &self,
         algorithm: crate::SignatureAlgorithm,
         message: &[u8],
-    ) -> Result<Vec<u8>, CaError> {
+    ) -> Result<Vec<u8>, SignerError> {
         use crate::SignatureAlgorithm as Alg;
-        let failed = || CaError::Signing {
-            reason: format!("aws-lc-rs could not sign with {algorithm}"),
-        };
+        let failed = SignerError::new;
         let rng = SystemRandom::new();
         match (&self.inner, algorithm) {
             (
@@ -421,22 +411,28 @@ impl PrivateKey {
                 };
                 let mut sig = vec![0u8; pair.public_modulus_len()];
                 pair.sign(padding, &rng, message, &mut sig)
-                    .map_err(|_| failed())?;
+                    .map_err(failed)?;
                 Ok(sig)
             }
             (KeyInner::Ecdsa(pair, KeySpec::EcdsaP256), Alg::EcdsaP256Sha256)
             | (KeyInner::Ecdsa(pair, KeySpec::EcdsaP384), Alg::EcdsaP384Sha384) => pair
                 .sign(&rng, message)
                 .map(|s| s.as_ref().to_vec())
-                .map_err(|_| failed()),
+                .map_err(failed),
             (KeyInner::Ed25519(pair), Alg::Ed25519) => Ok(pair.sign(message).as_ref().to_vec()),
-            _ => Err(CaError::Signing {
-                reason: format!(
-                    "an {} key cannot sign with {algorithm}",
-                    self.spec().algo().to_uppercase()
-                ),
-            }),
+            _ => Err(SignerError::new(CaError::WrongAlgorithm {
+                key: self.spec(),
+                algorithm,
+            })),
         }
+    }
+}
+
+fn key_error(origin: &str, problem: KeyProblem, source: Option<crate::error::BoxError>) -> CaError {
+    CaError::Key {
+        origin: origin.to_owned(),
+        problem,
+        source,
     }
 }
 

@@ -60,9 +60,27 @@
 //! | several OUs in one multi-valued RDN | one RDN per value | what OpenSSL and most verifiers expect |
 //! | a CA profile may issue below a pathlen-0 CA | [`CaError::PathLength`]; a child CA's path length stays below its issuer's | RFC 5280 4.2.1.9 |
 //! | `cert sign` may be set on a leaf | refused unless the profile is a CA | a leaf must not sign certificates |
+//! | an expired or not-yet-valid CA issues as usual | [`CaError::CaExpired`] / [`CaError::CaNotYetValid`], naming the CA's validity and the time | what it signs would chain to nothing valid |
+//! | a certificate that would end after its CA is issued without a word: 1.2 keeps the longer notAfter (`tests/cfssl_interop.rs` checks), signers built on cfssl such as Kubernetes' clamp it silently | [`CaError::OutlivesCa`], or notAfter clamped to the CA's with [`IssueBuilder::with_clamp_to_ca`] (`certgate gencert`/`sign -clamp-to-ca`); roots are exempt | a certificate shorter than its profile says should be a choice, not a surprise |
 //! | no name constraints | `name_constraints` on CA profiles (DNS, email, IP) | bound what an intermediate may certify |
 //! | CA keys are plain PEM | also encrypted PKCS#8 ([`PasswordSource`]: `pass:`, `env:`, `file:`) | |
 //! | no Ed25519 keys (1.2) | Ed25519 keys | |
+//!
+//! # Errors
+//!
+//! [`CaError`] is the one error type. Its variants carry what a caller branches on: the
+//! origin (a file, or a label such as `<stdin>`), the field, the values involved and a
+//! small `*Problem` enum ([`ConfigProblem`], [`HostProblem`], [`KeyProblem`], ...) that
+//! says what exactly is wrong. Where a dependency (the JSON parser, the DER decoder, an
+//! HSM behind a [`CaSigner`]) reported the failure, its error stays reachable through
+//! [`std::error::Error::source`].
+//!
+//! # Validity
+//!
+//! A certificate issued by a CA ([`IssueBuilder::build`]) must fit in the CA's life: the
+//! CA must be valid at the time of issue, and the certificate may not end after the CA
+//! unless [`IssueBuilder::with_clamp_to_ca`] shortens it to end with the CA. A root made
+//! by [`RootCaBuilder`] is self-signed, so nothing bounds it.
 //!
 //! # Why not rcgen for issuing
 //!
@@ -94,6 +112,7 @@ mod key;
 mod output;
 mod password;
 mod pem;
+mod problem;
 mod root;
 mod signer;
 mod signer_adapter;
@@ -111,6 +130,10 @@ pub use issue::{
 pub use key::{KeySpec, PKCS8_PBKDF2_ITERATIONS, PrivateKey};
 pub use output::{FileMode, OutputFile, bare_files, write_all_or_nothing, write_atomic};
 pub use password::{Password, PasswordSource};
+pub use problem::{
+    CertificateProblem, ConfigProblem, CrlProblem, CsrProblem, DurationProblem, HostProblem,
+    IpNetProblem, JsonProblem, KeyProblem, NameProblem, NotCaProblem, PasswordProblem, PemProblem,
+};
 pub use root::{NewRootCa, RootCaBuilder};
-pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash};
+pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash, SignerError};
 pub use x509::{SubjectName, colon_hex};

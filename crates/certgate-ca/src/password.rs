@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use zeroize::Zeroizing;
 
-use crate::CaError;
+use crate::{CaError, PasswordProblem};
 
 /// A password, wiped from memory when dropped and never printed.
 #[derive(Clone)]
@@ -63,24 +63,24 @@ impl FromStr for PasswordSource {
     /// # Errors
     /// [`CaError::Password`] for any other form, or an empty variable or file name.
     fn from_str(spec: &str) -> Result<Self, CaError> {
-        let err = |reason: &str| CaError::Password {
+        let err = |problem: PasswordProblem| CaError::Password {
             spec: redact(spec),
-            reason: reason.to_owned(),
+            problem,
         };
         if let Some(secret) = spec.strip_prefix("pass:") {
             Ok(Self::Literal(Password::new(secret.as_bytes())))
         } else if let Some(var) = spec.strip_prefix("env:") {
             if var.is_empty() {
-                return Err(err("no environment variable named after env:"));
+                return Err(err(PasswordProblem::NoVariableName));
             }
             Ok(Self::Env(var.to_owned()))
         } else if let Some(path) = spec.strip_prefix("file:") {
             if path.is_empty() {
-                return Err(err("no file named after file:"));
+                return Err(err(PasswordProblem::NoFileName));
             }
             Ok(Self::File(PathBuf::from(path)))
         } else {
-            Err(err("expected pass:PASSWORD, env:VARIABLE or file:PATH"))
+            Err(err(PasswordProblem::UnknownForm))
         }
     }
 }
@@ -98,7 +98,10 @@ impl PasswordSource {
                 Ok(value) => Ok(Password::new(value.into_bytes())),
                 Err(e) => Err(CaError::Password {
                     spec: format!("env:{var}"),
-                    reason: e.to_string(),
+                    problem: match e {
+                        std::env::VarError::NotPresent => PasswordProblem::VariableNotSet,
+                        std::env::VarError::NotUnicode(_) => PasswordProblem::VariableNotUnicode,
+                    },
                 }),
             },
             Self::File(path) => {

@@ -1,6 +1,6 @@
 //! PEM blocks: reading several from one input and writing one.
 
-use crate::CaError;
+use crate::{CaError, PemProblem};
 
 /// One PEM block: its label and the DER it holds.
 #[derive(Debug)]
@@ -17,27 +17,27 @@ const END: &str = "-----END ";
 /// # Errors
 /// [`CaError::Pem`] when the input is not UTF-8, holds no block, or a block is malformed.
 pub(crate) fn parse_blocks(input: &[u8], origin: &str) -> Result<Vec<PemBlock>, CaError> {
-    let err = |reason: String| CaError::Pem {
-        origin: origin.to_owned(),
-        reason,
-    };
-    let text =
-        std::str::from_utf8(input).map_err(|_| err("input is neither PEM nor UTF-8".into()))?;
+    let err = |problem: PemProblem| pem_error(origin, problem, None);
+    let text = std::str::from_utf8(input).map_err(|_| err(PemProblem::NotUtf8))?;
     let mut blocks = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find(BEGIN) {
         let block = &rest[start..];
         let label_end = block[BEGIN.len()..]
             .find("-----")
-            .ok_or_else(|| err("unterminated PEM BEGIN line".into()))?;
+            .ok_or_else(|| err(PemProblem::UnterminatedBegin))?;
         let label = &block[BEGIN.len()..BEGIN.len() + label_end];
         let end_line = format!("{END}{label}-----");
-        let end = block
-            .find(&end_line)
-            .ok_or_else(|| err(format!("PEM block {label:?} has no END line")))?;
+        let end = block.find(&end_line).ok_or_else(|| {
+            err(PemProblem::NoEndLine {
+                label: label.to_owned(),
+            })
+        })?;
         let pem = &block[..end + end_line.len()];
-        let (decoded_label, der) = der::pem::decode_vec(pem.as_bytes())
-            .map_err(|e| err(format!("malformed PEM block {label:?}: {e}")))?;
+        let (decoded_label, der) = der::pem::decode_vec(pem.as_bytes()).map_err(|e| {
+            let label = label.to_owned();
+            pem_error(origin, PemProblem::Malformed { label }, Some(Box::new(e)))
+        })?;
         blocks.push(PemBlock {
             label: decoded_label.to_owned(),
             der,
@@ -45,7 +45,7 @@ pub(crate) fn parse_blocks(input: &[u8], origin: &str) -> Result<Vec<PemBlock>, 
         rest = &block[end + end_line.len()..];
     }
     if blocks.is_empty() {
-        return Err(err("no PEM block found".into()));
+        return Err(err(PemProblem::NoBlock));
     }
     Ok(blocks)
 }
@@ -60,14 +60,23 @@ pub(crate) fn find_block(input: &[u8], origin: &str, labels: &[&str]) -> Result<
     blocks
         .into_iter()
         .find(|b| labels.contains(&b.label.as_str()))
-        .ok_or_else(|| CaError::Pem {
-            origin: origin.to_owned(),
-            reason: format!(
-                "expected a PEM block labelled {}, found {}",
-                labels.join(" or "),
-                found.join(", ")
-            ),
+        .ok_or_else(|| {
+            let expected = labels.iter().map(|l| (*l).to_owned()).collect();
+            pem_error(origin, PemProblem::WrongLabel { expected, found }, None)
         })
+}
+
+/// A [`CaError::Pem`] about input from `origin`.
+pub(crate) fn pem_error(
+    origin: &str,
+    problem: PemProblem,
+    source: Option<crate::error::BoxError>,
+) -> CaError {
+    CaError::Pem {
+        origin: origin.to_owned(),
+        problem,
+        source,
+    }
 }
 
 /// Encodes `der` as one PEM block with LF line endings.

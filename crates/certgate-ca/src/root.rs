@@ -3,7 +3,9 @@
 use time::OffsetDateTime;
 
 use crate::cfssl::{CsrJson, SigningProfile};
-use crate::issue::{CertParams, DEFAULT_ROOT_EXPIRY, IssuedCertificate, build_certificate};
+use crate::issue::{
+    CertParams, DEFAULT_ROOT_EXPIRY, IssuedCertificate, build_certificate, validity,
+};
 use crate::x509::{SubjectName, key_identifier};
 use crate::{CaCertificate, CaError, CaSigner, CertificateAuthority, CertificateRequest};
 
@@ -28,7 +30,7 @@ pub struct RootCaBuilder<'a> {
 }
 
 impl<'a> RootCaBuilder<'a> {
-    /// A root for `csr`, signed by `signer` (use [`KeySigner`] over a key generated for
+    /// A root for `csr`, signed by `signer` (use [`KeySigner`](crate::KeySigner) over a key generated for
     /// [`CsrJson::key_spec`]).
     pub fn new(csr: &'a CsrJson, signer: Box<dyn CaSigner>) -> Self {
         Self {
@@ -54,8 +56,12 @@ impl<'a> RootCaBuilder<'a> {
     /// Signs the root: keyCertSign and cRLSign, cA=TRUE with the CSR's path length,
     /// `ca.expiry` or 43800h, backdated by `ca.backdate` or 5 minutes.
     ///
+    /// A root is self-signed, so unlike [`IssueBuilder`](crate::IssueBuilder) there is
+    /// no issuer whose validity bounds its own.
+    ///
     /// # Errors
-    /// [`CaError::InvalidRequest`] for names that cannot be encoded, [`CaError::Signing`].
+    /// [`CaError::InvalidName`] for names that cannot be encoded, [`CaError::InvalidHost`]
+    /// for bad `hosts`, [`CaError::Signing`] when the signer fails.
     pub fn build(self) -> Result<NewRootCa, CaError> {
         let subject = SubjectName::from_csr_json(self.csr);
         let hosts = self.csr.host_names()?;
@@ -66,6 +72,8 @@ impl<'a> RootCaBuilder<'a> {
             ca_req.backdate,
             self.csr.ca_path_len(),
         );
+        let (not_before, not_after) =
+            validity(&profile, self.now.unwrap_or_else(OffsetDateTime::now_utc));
         let params = CertParams {
             subject: request.subject_name().clone(),
             public_key: request.public_key_der().to_vec(),
@@ -73,7 +81,8 @@ impl<'a> RootCaBuilder<'a> {
             hosts,
             profile: &profile,
             path_len: profile.ca_constraint.max_path_len,
-            now: self.now.unwrap_or_else(OffsetDateTime::now_utc),
+            not_before,
+            not_after,
             serial: self.serial,
         };
         let own_key_id = key_identifier(&params.public_key)?;

@@ -58,7 +58,7 @@ impl SignatureAlgorithm {
     /// The algorithm for a key with an explicit hash.
     ///
     /// # Errors
-    /// [`CaError::Signing`] when the key cannot sign with that hash: Ed25519 has a fixed
+    /// [`CaError::UnsupportedHash`] when the key cannot sign with that hash: Ed25519 has a fixed
     /// hash, and ECDSA keys sign with their curve's hash only (P-256 with SHA-256,
     /// P-384 with SHA-384).
     pub fn with_hash(spec: KeySpec, hash: SignatureHash) -> Result<Self, CaError> {
@@ -68,16 +68,7 @@ impl SignatureAlgorithm {
             (KeySpec::Rsa(_), SignatureHash::Sha512) => Self::RsaPkcs1Sha512,
             (KeySpec::EcdsaP256, SignatureHash::Sha256) => Self::EcdsaP256Sha256,
             (KeySpec::EcdsaP384, SignatureHash::Sha384) => Self::EcdsaP384Sha384,
-            _ => {
-                return Err(CaError::Signing {
-                    reason: format!(
-                        "an {} {} key cannot sign with {hash} (it signs with {})",
-                        spec.algo().to_uppercase(),
-                        spec.size(),
-                        usable_hashes(spec)
-                    ),
-                });
-            }
+            _ => return Err(CaError::UnsupportedHash { key: spec, hash }),
         };
         Ok(alg)
     }
@@ -118,7 +109,7 @@ impl fmt::Display for SignatureHash {
 }
 
 /// The hashes a key of `spec` can sign with, in words.
-fn usable_hashes(spec: KeySpec) -> &'static str {
+pub(crate) fn usable_hashes(spec: KeySpec) -> &'static str {
     match spec {
         KeySpec::Rsa(_) => "SHA-256, SHA-384 or SHA-512",
         KeySpec::EcdsaP256 => "SHA-256 only",
@@ -154,8 +145,55 @@ pub trait CaSigner: fmt::Debug + Send + Sync {
     /// 64 Ed25519 bytes).
     ///
     /// # Errors
-    /// [`CaError::Signing`] when the signer fails.
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError>;
+    /// A [`SignerError`] carrying the signer's own cause (the HSM's or the KMS's error);
+    /// issuing turns it into [`CaError::Signing`], whose source it stays.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignerError>;
+}
+
+/// Why a [`CaSigner`] could not sign: the signer's own error, boxed, so that an HSM or a
+/// KMS implementation can report its cause without certgate knowing its type.
+///
+/// The cause is this error's [`source`](std::error::Error::source), and it stays in the
+/// chain of the [`CaError::Signing`] a caller gets:
+///
+/// ```
+/// # use certgate_ca::{CaError, SignerError};
+/// # use std::error::Error;
+/// let hsm = std::io::Error::new(std::io::ErrorKind::TimedOut, "HSM did not answer");
+/// let err = CaError::from(SignerError::new(hsm));
+/// let cause = err.source().and_then(|s| s.source()).unwrap();
+/// assert!(cause.downcast_ref::<std::io::Error>().is_some());
+/// ```
+#[derive(Debug)]
+pub struct SignerError {
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl SignerError {
+    /// Wraps the signer's own error (any error type, or a message).
+    pub fn new(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        Self {
+            source: source.into(),
+        }
+    }
+
+    /// Gives the signer's error back.
+    pub fn into_source(self) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self.source
+    }
+}
+
+impl fmt::Display for SignerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The cause's own words: `CaError::Signing` says that signing failed.
+        fmt::Display::fmt(&self.source, f)
+    }
+}
+
+impl std::error::Error for SignerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
 }
 
 /// A [`CaSigner`] over a [`PrivateKey`] in memory.
@@ -212,7 +250,7 @@ impl CaSigner for KeySigner {
         self.algorithm
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError> {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignerError> {
         self.key.sign(self.algorithm, message)
     }
 }

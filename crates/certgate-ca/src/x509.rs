@@ -18,13 +18,13 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::time::Time;
 
-use crate::CaError;
 use crate::cfssl::{HostName, IpNet};
+use crate::{CaError, NameProblem};
 
 /// Converts to an X.509 `Time`: UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5).
 pub(crate) fn x509_time(t: OffsetDateTime) -> Result<Time, CaError> {
-    let secs = u64::try_from(t.unix_timestamp())
-        .map_err(|_| CaError::encoding("time", format!("{t} is before 1970")))?;
+    let secs =
+        u64::try_from(t.unix_timestamp()).map_err(|e| CaError::encoding("time before 1970", e))?;
     let dt = DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
         .map_err(|e| CaError::encoding("time", e))?;
     if dt.year() < 2050 {
@@ -96,14 +96,16 @@ impl SubjectName {
     /// Encodes the name.
     ///
     /// # Errors
-    /// [`CaError::InvalidRequest`] when a country is not two letters or the
+    /// [`CaError::InvalidName`] when a country is not two letters or the
     /// serialNumber is not a PrintableString.
     pub(crate) fn to_name(&self) -> Result<Name, CaError> {
         let mut rdns = RdnSequence::default();
         for c in &self.country {
             if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
-                return Err(CaError::InvalidRequest {
-                    reason: format!("country {c:?} is not a two-letter ISO 3166 code"),
+                return Err(CaError::InvalidName {
+                    attribute: "country",
+                    value: c.clone(),
+                    problem: NameProblem::NotTwoLetterCountry,
                 });
             }
             push_rdn(&mut rdns, COUNTRY_NAME, Tag::PrintableString, c)?;
@@ -123,11 +125,10 @@ impl SubjectName {
         }
         if !self.serial_number.is_empty() {
             if der::asn1::PrintableStringRef::new(&self.serial_number).is_err() {
-                return Err(CaError::InvalidRequest {
-                    reason: format!(
-                        "serialnumber {:?} has characters a PrintableString cannot hold",
-                        self.serial_number
-                    ),
+                return Err(CaError::InvalidName {
+                    attribute: "serialnumber",
+                    value: self.serial_number.clone(),
+                    problem: NameProblem::NotPrintable,
                 });
             }
             push_rdn(
@@ -182,9 +183,11 @@ pub(crate) fn extension<T: AssociatedOid + Encode>(
     })
 }
 
-fn ia5(kind: &str, value: &str) -> Result<Ia5String, CaError> {
-    Ia5String::new(value).map_err(|_| CaError::InvalidRequest {
-        reason: format!("{kind} {value:?} is not ASCII (IDNs must be given in punycode)"),
+fn ia5(attribute: &'static str, value: &str) -> Result<Ia5String, CaError> {
+    Ia5String::new(value).map_err(|_| CaError::InvalidName {
+        attribute,
+        value: value.to_owned(),
+        problem: NameProblem::NotAscii,
     })
 }
 

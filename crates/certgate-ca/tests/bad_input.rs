@@ -34,7 +34,7 @@ fn unknown_profile_lists_the_known_ones() {
     assert!(matches!(err, CaError::UnknownProfile { .. }));
     assert_eq!(
         err.to_string(),
-        "unknown signing profile \"clinet\"; the configuration defines: client, constrained, intermediate, intermediate1, server"
+        "test config: unknown signing profile \"clinet\"; the configuration defines: client, constrained, intermediate, intermediate1, server"
     );
 }
 
@@ -206,4 +206,188 @@ fn messages_name_hashes_and_empty_profile_lists() {
             .contains("an ECDSA 256 key cannot sign with SHA-512 (it signs with SHA-256 only)"),
         "{err}"
     );
+}
+
+#[test]
+fn errors_carry_what_a_caller_branches_on() {
+    use certgate_ca::{
+        ConfigProblem, CrlProblem, CsrProblem, HostProblem, IpNetProblem, JsonProblem, KeyProblem,
+        NameProblem, NotCaProblem, PasswordProblem, PemProblem, SubjectName,
+    };
+    use std::error::Error as _;
+
+    // A dependency's error stays reachable as the source.
+    let err = CsrJson::from_json(br#"{"CN": "x", "host": []}"#, "c.json").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CaError::Json {
+                problem: JsonProblem::Schema,
+                line: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.source().unwrap().is::<serde_json::Error>());
+    let err = CsrJson::from_json(br#"{"CN": "#, "c.json").unwrap_err();
+    assert!(matches!(
+        err,
+        CaError::Json {
+            problem: JsonProblem::Truncated,
+            ..
+        }
+    ));
+
+    let config = |json: &str| SigningConfig::from_json(json.as_bytes(), "c.json").unwrap_err();
+    let err = config(
+        r#"{"signing": {"profiles": {"ica": {"ca_constraint": {"is_ca": true, "max_path_len": 300}}}}}"#,
+    );
+    assert!(
+        matches!(&err, CaError::InvalidConfig { field, problem: ConfigProblem::OutOfRange { value: 300, min: 0, max: 255 }, .. }
+            if field == "signing.profiles.ica.ca_constraint.max_path_len"),
+        "{err:?}"
+    );
+    let err = config(r#"{"signing": {"default": {"not_after": "next year"}}}"#);
+    assert!(
+        matches!(&err, CaError::InvalidConfig { problem: ConfigProblem::NotRfc3339 { value }, .. } if value == "next year")
+    );
+    assert!(err.source().is_some(), "the time parser's error is kept");
+    let err = config(
+        r#"{"signing": {"profiles": {"ica": {"ca_constraint": {"is_ca": true},
+        "name_constraints": {"permitted_ip": ["10.0.0.1/8"]}}}}}"#,
+    );
+    assert!(
+        matches!(
+            &err,
+            CaError::InvalidConfig {
+                problem: ConfigProblem::InvalidIpNetwork {
+                    problem: IpNetProblem::HostBitsSet,
+                    ..
+                },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = config(r#"{"signing": {"default": {"crl_url": "http://crl.exämple/ca.crl"}}}"#);
+    assert!(
+        matches!(&err, CaError::InvalidConfig { field, problem: ConfigProblem::NotAscii { .. }, .. } if field == "signing.default.crl_url"),
+        "{err:?}"
+    );
+    let err = config(r#"{"signing": {"default": {"name_whitelist": "("}}}"#);
+    assert!(matches!(
+        err,
+        CaError::InvalidConfig {
+            problem: ConfigProblem::InvalidRegex,
+            ..
+        }
+    ));
+    assert_eq!(err.to_string().lines().count(), 1, "{err}");
+
+    // The origin of hosts, key specs and profiles is the file they came from.
+    let csr = CsrJson::from_json(
+        br#"{"hosts": ["a_b.example", "-x.example"], "key": {"algo": "dsa"}}"#,
+        "dev.json",
+    )
+    .unwrap();
+    let err = csr.host_names().unwrap_err();
+    assert!(
+        matches!(&err, CaError::InvalidHost { origin, index: 1, problem: HostProblem::HyphenAtLabelEdge, .. } if origin == "dev.json"),
+        "{err:?}"
+    );
+    let err = csr.key_spec().unwrap_err();
+    assert!(
+        matches!(&err, CaError::UnsupportedKey { origin: Some(o), .. } if o == "dev.json"),
+        "{err:?}"
+    );
+    let err = config_file_profile("ca-config.json", "clinet");
+    assert!(
+        matches!(&err, CaError::UnknownProfile { origin, .. } if origin == "ca-config.json"),
+        "{err:?}"
+    );
+
+    let err = PrivateKey::from_pem(
+        b"-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n",
+        "k.pem",
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, CaError::Pem { problem: PemProblem::WrongLabel { found, .. }, .. } if found == &["CERTIFICATE"]),
+        "{err:?}"
+    );
+    let err = PrivateKey::from_pkcs8_der(b"\x30\x03\x02\x01\x00", "k.der").unwrap_err();
+    assert!(matches!(
+        err,
+        CaError::Key {
+            problem: KeyProblem::MalformedPkcs8,
+            source: Some(_),
+            ..
+        }
+    ));
+    let err = certgate_ca::CertificateRequest::from_der(b"\x30\x00", "dev.csr").unwrap_err();
+    assert!(matches!(
+        err,
+        CaError::Csr {
+            problem: CsrProblem::MalformedDer,
+            ..
+        }
+    ));
+    let err = "pass".parse::<certgate_ca::PasswordSource>().unwrap_err();
+    assert!(matches!(
+        err,
+        CaError::Password {
+            problem: PasswordProblem::UnknownForm,
+            ..
+        }
+    ));
+
+    let (ca, _) = root(KeySpec::EcdsaP256);
+    let (_, csr) = request("leaf", KeySpec::EcdsaP256, &[]);
+    let leaf = issue(&ca, &csr, "client", 9);
+    let err = CaCertificate::from_der(leaf.der(), "leaf.pem").unwrap_err();
+    assert!(matches!(
+        err,
+        CaError::NotCa {
+            problem: NotCaProblem::NotCaConstraint,
+            ..
+        }
+    ));
+    let mut subject = SubjectName::with_common_name("x");
+    subject.country.push("PRT".into());
+    let err = certgate_ca::CertificateRequest::create(ca.signer(), &subject, &[]).unwrap_err();
+    assert!(
+        matches!(&err, CaError::InvalidName { attribute: "country", value, problem: NameProblem::NotTwoLetterCountry } if value == "PRT"),
+        "{err:?}"
+    );
+    let err = ca.crl(1, NOW, NOW).build().unwrap_err();
+    assert!(matches!(
+        err,
+        CaError::InvalidCrl {
+            problem: CrlProblem::NextUpdateNotAfterThisUpdate,
+            ..
+        }
+    ));
+    let err = "stolen"
+        .parse::<certgate_ca::RevocationReason>()
+        .unwrap_err();
+    assert!(matches!(&err, CaError::UnknownRevocationReason { value } if value == "stolen"));
+    let key = PrivateKey::generate(KeySpec::Ed25519).unwrap();
+    let err =
+        certgate_ca::KeySigner::with_hash(key, certgate_ca::SignatureHash::Sha256).unwrap_err();
+    assert!(matches!(
+        err,
+        CaError::UnsupportedHash {
+            key: KeySpec::Ed25519,
+            ..
+        }
+    ));
+}
+
+/// The error of asking `origin`'s configuration for a profile it lacks.
+fn config_file_profile(origin: &str, name: &str) -> CaError {
+    let c =
+        SigningConfig::from_json(br#"{"signing": {"profiles": {"client": {}}}}"#, origin).unwrap();
+    c.profile(name).unwrap_err()
 }

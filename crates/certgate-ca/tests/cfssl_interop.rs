@@ -312,3 +312,65 @@ fn fields_agree_with_cfssl_for_the_same_inputs() {
         }
     }
 }
+
+/// The crate docs' table says cfssl 1.2 issues a certificate that outlives its CA as
+/// asked; certgate refuses it, or ends it with the CA when asked to clamp.
+#[test]
+fn a_certificate_outliving_its_ca_cfssl_issues_it_certgate_refuses_or_clamps() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "ca-csr.json",
+        r#"{"CN": "Short CA", "key": {"algo": "ecdsa", "size": 256}, "ca": {"expiry": "48h"}}"#,
+    );
+    write(d, "ca-config.json", CONFIG);
+    write(d, "dev.json", csr_json("dev", "ecdsa", 256, ""));
+    cfssl_bare(d, &["gencert", "-initca", "ca-csr.json"], "ca");
+    cfssl_bare(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=client",
+            "dev.json",
+        ],
+        "dev",
+    );
+    let not_after = |file: &str| {
+        CertificateInfo::from_pem_file(d.join(file))
+            .unwrap()
+            .not_after
+    };
+    assert!(
+        not_after("dev.pem") > not_after("ca.pem"),
+        "cfssl: {} vs its CA's {}",
+        not_after("dev.pem"),
+        not_after("ca.pem")
+    );
+
+    let ca = CertificateAuthority::load(d.join("ca.pem"), d.join("ca-key.pem"), None).unwrap();
+    let csr = CsrJson::from_file(d.join("dev.json")).unwrap();
+    let (_key, request) = CertificateRequest::generate(&csr).unwrap();
+    let config = SigningConfig::from_json(CONFIG.as_bytes(), "config").unwrap();
+    let client = config.profile("client").unwrap();
+    let err = ca.sign_csr(&request, client).unwrap_err();
+    assert!(
+        matches!(err, certgate_ca::CaError::OutlivesCa { .. }),
+        "{err:?}"
+    );
+    let clamped = ca
+        .issue(&request, client)
+        .with_clamp_to_ca(true)
+        .build()
+        .unwrap();
+    assert_eq!(clamped.not_after(), ca.certificate().not_after());
+    write(d, "clamped.pem", clamped.to_pem());
+    let (ok, out) = verify_now(d, "ca.pem", "clamped.pem", "sslclient");
+    assert!(ok, "{out}");
+}

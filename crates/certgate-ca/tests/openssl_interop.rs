@@ -558,7 +558,7 @@ impl certgate_ca::CaSigner for CountingSigner {
     fn algorithm(&self) -> certgate_ca::SignatureAlgorithm {
         self.inner.algorithm()
     }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CaError> {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, certgate_ca::SignerError> {
         self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.sign(message)
     }

@@ -24,7 +24,7 @@ fn pki(spec: KeySpec) -> Pki {
     let config = SigningConfig::from_json(
         br#"{"signing": {"profiles": {
             "client": {"usages": ["digital signature", "key encipherment", "client auth"], "expiry": "8760h"},
-            "ica": {"usages": ["cert sign", "crl sign"], "expiry": "8760h", "ca_constraint": {"is_ca": true, "max_path_len_zero": true}}}}}"#,
+            "ica": {"usages": ["cert sign", "crl sign"], "expiry": "17520h", "ca_constraint": {"is_ca": true, "max_path_len_zero": true}}}}}"#,
         "config",
     )
     .unwrap();

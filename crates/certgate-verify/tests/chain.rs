@@ -52,7 +52,7 @@ fn issue(
     let hosts: Vec<_> = hosts
         .iter()
         .enumerate()
-        .filter_map(|(i, h)| certgate_ca::cfssl::classify_host(i, h).unwrap())
+        .filter_map(|(i, h)| certgate_ca::cfssl::classify_host("test", i, h).unwrap())
         .collect();
     let csr =
         CertificateRequest::create(&signer, &SubjectName::with_common_name(cn), &hosts).unwrap();

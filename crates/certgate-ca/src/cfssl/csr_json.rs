@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use super::{HostName, classify_host, parse_duration};
-use crate::{CaError, KeySpec};
+use crate::{CaError, ConfigProblem, JsonProblem, KeySpec};
 
 /// A certificate request as cfssl's JSON gives it.
 ///
@@ -19,6 +19,9 @@ use crate::{CaError, KeySpec};
 /// drops every SAN).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CsrJson {
+    /// Where the JSON came from (a path, or a label such as `<stdin>`), named in the
+    /// errors of [`CsrJson::key_spec`] and [`CsrJson::host_names`]; not part of the JSON.
+    pub origin: String,
     /// `CN`: the subject common name.
     pub common_name: String,
     /// `hosts`: names for the subjectAltName (see [`classify_host`]).
@@ -137,18 +140,22 @@ struct RawCa {
     backdate: Option<String>,
 }
 
-/// Maps a serde_json error to [`CaError::Json`] (kept private: serde's type stays out of our API).
-pub(crate) fn json_error(origin: &str, e: &serde_json::Error) -> CaError {
+/// Maps a serde_json error to [`CaError::Json`], the error boxed as its source
+/// (serde's type stays out of our API).
+pub(crate) fn json_error(origin: &str, e: serde_json::Error) -> CaError {
+    let problem = match e.classify() {
+        serde_json::error::Category::Data => JsonProblem::Schema,
+        serde_json::error::Category::Eof => JsonProblem::Truncated,
+        serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+            JsonProblem::Syntax
+        }
+    };
     CaError::Json {
         origin: origin.to_owned(),
         line: e.line(),
         column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        problem,
+        source: Box::new(e),
     }
 }
 
@@ -159,7 +166,7 @@ impl CsrJson {
     /// [`CaError::Json`] for malformed JSON or unknown keys, [`CaError::InvalidDuration`]
     /// for a bad `ca.expiry`/`ca.backdate`, [`CaError::InvalidConfig`] for a bad `ca.pathlen`.
     pub fn from_json(bytes: &[u8], origin: &str) -> Result<Self, CaError> {
-        let raw: RawCsr = serde_json::from_slice(bytes).map_err(|e| json_error(origin, &e))?;
+        let raw: RawCsr = serde_json::from_slice(bytes).map_err(|e| json_error(origin, e))?;
         let ca = match raw.ca {
             None => None,
             Some(ca) => {
@@ -167,11 +174,12 @@ impl CsrJson {
                     Ok(0) => None,
                     Ok(n) => Some(n),
                     Err(_) => {
-                        return Err(CaError::InvalidConfig {
-                            origin: origin.to_owned(),
-                            field: "ca.pathlen".into(),
-                            reason: format!("{} is not between 0 and 255", ca.pathlen),
-                        });
+                        let problem = ConfigProblem::OutOfRange {
+                            value: ca.pathlen,
+                            min: 0,
+                            max: 255,
+                        };
+                        return Err(CaError::config(origin, "ca.pathlen", problem));
                     }
                 };
                 let duration = |field: &str, v: &Option<String>| {
@@ -188,6 +196,7 @@ impl CsrJson {
             }
         };
         Ok(Self {
+            origin: origin.to_owned(),
             common_name: raw.cn,
             hosts: raw.hosts,
             key: raw.key,
@@ -210,22 +219,39 @@ impl CsrJson {
     /// The key to generate: `key`, or ECDSA P-256 (cfssl's default) when absent.
     ///
     /// # Errors
-    /// [`CaError::UnsupportedKey`] for an algorithm or size we do not make.
+    /// [`CaError::UnsupportedKey`] naming [`CsrJson::origin`] for an algorithm or size
+    /// we do not make.
     pub fn key_spec(&self) -> Result<KeySpec, CaError> {
         match &self.key {
             None => Ok(KeySpec::default()),
-            Some(k) => KeySpec::from_cfssl(&k.algo, k.size),
+            Some(k) => KeySpec::from_cfssl(&k.algo, k.size).map_err(|e| match e {
+                CaError::UnsupportedKey { algo, size, .. } => CaError::UnsupportedKey {
+                    origin: Some(self.origin_label().to_owned()),
+                    algo,
+                    size,
+                },
+                other => other,
+            }),
+        }
+    }
+
+    /// [`CsrJson::origin`], or a label when it is empty (a request built in code).
+    fn origin_label(&self) -> &str {
+        if self.origin.is_empty() {
+            "CSR JSON"
+        } else {
+            &self.origin
         }
     }
 
     /// The `hosts` classified, empty entries skipped, duplicates removed.
     ///
     /// # Errors
-    /// As [`classify_host`].
+    /// As [`classify_host`], naming [`CsrJson::origin`].
     pub fn host_names(&self) -> Result<Vec<HostName>, CaError> {
         let mut out: Vec<HostName> = Vec::new();
         for (i, h) in self.hosts.iter().enumerate() {
-            if let Some(name) = classify_host(i, h)?
+            if let Some(name) = classify_host(self.origin_label(), i, h)?
                 && !out.contains(&name)
             {
                 out.push(name);
@@ -263,6 +289,7 @@ impl CsrJson {
     /// What `cfssl print-defaults csr` prints.
     pub fn example() -> Self {
         Self {
+            origin: "example".into(),
             common_name: "example.net".into(),
             hosts: vec!["example.net".into(), "www.example.net".into()],
             key: Some(KeyRequest {
@@ -344,7 +371,19 @@ mod tests {
             .unwrap()
             .key_spec()
             .unwrap_err();
-        assert!(e.to_string().contains("1024"), "{e}");
+        assert!(e.to_string().starts_with("c.json: unsupported key"), "{e}");
+        assert!(
+            matches!(e, CaError::UnsupportedKey { size: 1024, .. }),
+            "{e:?}"
+        );
+        let e = CsrJson::from_json(br#"{"hosts": ["ok.example", "a b"]}"#, "c.json")
+            .unwrap()
+            .host_names()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.json: hosts[1]: \"a b\" contains white space"
+        );
         let e = CsrJson::from_json(br#"{"ca": {"expiry": "5 years"}}"#, "c.json")
             .unwrap_err()
             .to_string();
@@ -355,7 +394,7 @@ mod tests {
     fn example_round_trips() {
         let json = CsrJson::example().to_json();
         assert_eq!(
-            CsrJson::from_json(json.as_bytes(), "x").unwrap(),
+            CsrJson::from_json(json.as_bytes(), "example").unwrap(),
             CsrJson::example()
         );
     }

@@ -3,7 +3,7 @@
 
 use time::Duration;
 
-use crate::CaError;
+use crate::{CaError, DurationProblem};
 
 /// Parses a non-negative duration: one or more `<number><unit>` terms, units `ns`, `us`
 /// (or `µs`), `ms`, `s`, `m`, `h`, `d`, `y`; a bare `0` is zero.
@@ -12,19 +12,19 @@ use crate::CaError;
 /// [`CaError::InvalidDuration`] naming `field` for an empty string, a missing or unknown
 /// unit, a negative sign or an overflow.
 pub fn parse_duration(field: &str, value: &str) -> Result<Duration, CaError> {
-    let err = |reason: &str| CaError::InvalidDuration {
+    let err = |problem| CaError::InvalidDuration {
         field: field.to_owned(),
         value: value.to_owned(),
-        reason: reason.to_owned(),
+        problem,
     };
     if value == "0" {
         return Ok(Duration::ZERO);
     }
     if value.is_empty() {
-        return Err(err("empty"));
+        return Err(err(DurationProblem::Empty));
     }
     if value.starts_with('-') {
-        return Err(err("negative durations are not allowed"));
+        return Err(err(DurationProblem::Negative));
     }
     let mut rest = value.strip_prefix('+').unwrap_or(value);
     let mut total_ns: f64 = 0.0;
@@ -33,11 +33,11 @@ pub fn parse_duration(field: &str, value: &str) -> Result<Duration, CaError> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if num_len == 0 {
-            return Err(err("expected a number"));
+            return Err(err(DurationProblem::ExpectedNumber));
         }
         let number: f64 = rest[..num_len]
             .parse()
-            .map_err(|_| err("malformed number"))?;
+            .map_err(|_| err(DurationProblem::MalformedNumber))?;
         rest = &rest[num_len..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -51,15 +51,15 @@ pub fn parse_duration(field: &str, value: &str) -> Result<Duration, CaError> {
             "h" => 3_600e9,
             "d" => 86_400e9,
             "y" => 365.0 * 86_400e9,
-            "" => return Err(err("missing unit (use ns, us, ms, s, m, h, d or y)")),
-            _ => return Err(err("unknown unit (use ns, us, ms, s, m, h, d or y)")),
+            "" => return Err(err(DurationProblem::MissingUnit)),
+            _ => return Err(err(DurationProblem::UnknownUnit)),
         };
         rest = &rest[unit_len..];
         total_ns += number * unit_ns;
     }
     // Far beyond any certificate's life; also keeps the float-to-int conversion exact enough.
     if !total_ns.is_finite() || total_ns > 1e9 * 86_400.0 * 365.0 * 1000.0 {
-        return Err(err("longer than a thousand years"));
+        return Err(err(DurationProblem::TooLong));
     }
     #[allow(clippy::cast_possible_truncation)]
     let ns = total_ns.round() as i64;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use crate::CaError;
+use crate::{CaError, HostProblem, IpNetProblem};
 
 /// One subjectAltName requested through `hosts`.
 #[non_exhaustive]
@@ -29,16 +29,17 @@ impl fmt::Display for HostName {
     }
 }
 
-/// Classifies entry `index` of `hosts` as cfssl does: an IP address if it parses as one,
-/// an email if it is `local@domain`, a URI if it has a scheme, else a DNS name.
+/// Classifies entry `index` of a `hosts` list that came from `origin` (the CSR JSON
+/// file, or a label such as `-hostname`) as cfssl does: an IP address if it parses as
+/// one, an email if it is `local@domain`, a URI if it has a scheme, else a DNS name.
 ///
 /// An empty entry — the seed's `"hosts": [""]` — yields `None`: cfssl would add an
 /// empty DNS name, which verifiers reject.
 ///
 /// # Errors
-/// [`CaError::InvalidConfig`] naming `hosts[index]` for a DNS name with characters or
-/// label lengths that DNS does not allow.
-pub fn classify_host(index: usize, s: &str) -> Result<Option<HostName>, CaError> {
+/// [`CaError::InvalidHost`] naming `origin` and `hosts[index]` for a DNS name with
+/// characters or label lengths that DNS does not allow.
+pub fn classify_host(origin: &str, index: usize, s: &str) -> Result<Option<HostName>, CaError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
@@ -46,13 +47,14 @@ pub fn classify_host(index: usize, s: &str) -> Result<Option<HostName>, CaError>
     if let Ok(ip) = IpAddr::from_str(s) {
         return Ok(Some(HostName::Ip(ip)));
     }
-    let bad = |reason: &str| CaError::InvalidConfig {
-        origin: "CSR".into(),
-        field: format!("hosts[{index}]"),
-        reason: format!("{s:?} {reason}"),
+    let bad = |problem| CaError::InvalidHost {
+        origin: origin.to_owned(),
+        index,
+        value: s.to_owned(),
+        problem,
     };
     if s.chars().any(char::is_whitespace) {
-        return Err(bad("contains white space"));
+        return Err(bad(HostProblem::WhiteSpace));
     }
     if let Some((local, domain)) = s.split_once('@')
         && !local.is_empty()
@@ -78,24 +80,24 @@ pub fn classify_host(index: usize, s: &str) -> Result<Option<HostName>, CaError>
     Ok(Some(HostName::Dns(s.to_ascii_lowercase())))
 }
 
-fn check_dns_name(s: &str) -> Result<(), &'static str> {
+fn check_dns_name(s: &str) -> Result<(), HostProblem> {
     let name = s.strip_prefix("*.").unwrap_or(s);
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.len() > 253 {
-        return Err("is longer than 253 characters");
+        return Err(HostProblem::TooLong);
     }
     for label in name.split('.') {
         if label.is_empty() || label.len() > 63 {
-            return Err("has an empty label or one longer than 63 characters");
+            return Err(HostProblem::BadLabelLength);
         }
         if !label
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err("is not a DNS name (letters, digits, '-' and '.'; IDNs in punycode)");
+            return Err(HostProblem::NotADnsName);
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err("has a label that starts or ends with '-'");
+            return Err(HostProblem::HyphenAtLabelEdge);
         }
     }
     Ok(())
@@ -111,24 +113,22 @@ pub struct IpNet {
 }
 
 impl FromStr for IpNet {
-    type Err = String;
+    type Err = IpNetProblem;
 
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (addr, len) = s
-            .split_once('/')
-            .ok_or_else(|| format!("{s:?} is not in CIDR form (address/prefix)"))?;
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{addr:?} is not an IP address"))?;
-        let prefix_len: u8 = len
-            .parse()
-            .map_err(|_| format!("{len:?} is not a prefix length"))?;
+    /// Parses `address/prefix` with no host bits set.
+    ///
+    /// # Errors
+    /// The [`IpNetProblem`] of the text.
+    fn from_str(s: &str) -> Result<Self, IpNetProblem> {
+        let (addr, len) = s.split_once('/').ok_or(IpNetProblem::NotCidr)?;
+        let addr: IpAddr = addr.parse().map_err(|_| IpNetProblem::NotAnAddress)?;
+        let prefix_len: u8 = len.parse().map_err(|_| IpNetProblem::NotAPrefixLength)?;
         let (bits, width): (u128, u8) = match addr {
             IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
             IpAddr::V6(a) => (u128::from(a), 128),
         };
         if prefix_len > width {
-            return Err(format!("prefix /{prefix_len} is longer than {width} bits"));
+            return Err(IpNetProblem::PrefixTooLong { prefix_len, width });
         }
         let host_bits = u32::from(width - prefix_len);
         let host_mask = if host_bits >= 128 {
@@ -137,7 +137,7 @@ impl FromStr for IpNet {
             (1u128 << host_bits) - 1
         };
         if bits & host_mask != 0 {
-            return Err(format!("{s:?} has host bits set"));
+            return Err(IpNetProblem::HostBitsSet);
         }
         Ok(Self { addr, prefix_len })
     }
@@ -154,7 +154,7 @@ mod tests {
     use super::*;
 
     fn c(s: &str) -> Option<HostName> {
-        classify_host(0, s).unwrap()
+        classify_host("t", 0, s).unwrap()
     }
 
     #[test]
@@ -185,17 +185,38 @@ mod tests {
             c("*.example.com"),
             Some(HostName::Dns("*.example.com".into()))
         );
-        let e = classify_host(3, "bad host!").unwrap_err().to_string();
-        assert!(e.contains("hosts[3]"), "{e}");
-        assert!(classify_host(0, "a..b").is_err());
+        let e = classify_host("hosts.json", 3, "bad!host").unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                CaError::InvalidHost { origin, index: 3, problem: HostProblem::NotADnsName, .. }
+                    if origin == "hosts.json"
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("hosts.json: hosts[3]: \"bad!host\""),
+            "{e}"
+        );
+        assert!(classify_host("t", 0, "a..b").is_err());
     }
 
     #[test]
     fn ip_networks() {
         let n: IpNet = "10.0.0.0/8".parse().unwrap();
         assert_eq!(n.to_string(), "10.0.0.0/8");
-        assert!("10.0.0.1/8".parse::<IpNet>().is_err());
-        assert!("10.0.0.0/33".parse::<IpNet>().is_err());
+        assert_eq!(
+            "10.0.0.1/8".parse::<IpNet>(),
+            Err(IpNetProblem::HostBitsSet)
+        );
+        assert_eq!(
+            "10.0.0.0/33".parse::<IpNet>(),
+            Err(IpNetProblem::PrefixTooLong {
+                prefix_len: 33,
+                width: 32
+            })
+        );
         assert!("2001:db8::/32".parse::<IpNet>().is_ok());
         assert!("0.0.0.0/0".parse::<IpNet>().is_ok());
     }

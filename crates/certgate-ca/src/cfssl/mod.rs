@@ -9,10 +9,12 @@ mod config;
 mod csr_json;
 mod duration;
 mod hosts;
+mod profile;
 mod usage;
 
-pub use config::{CaConstraint, NameConstraintsSpec, SigningConfig, SigningProfile};
+pub use config::SigningConfig;
 pub use csr_json::{CaRequest, CsrJson, KeyRequest, NameJson};
 pub use duration::parse_duration;
 pub use hosts::{HostName, IpNet, classify_host};
+pub use profile::{CaConstraint, NameConstraintsSpec, SigningProfile};
 pub use usage::{ExtendedKeyUsage, KeyUsageBit, USAGE_NAMES, Usage, parse_usage};

@@ -75,7 +75,7 @@ pub fn request(cn: &str, spec: KeySpec, hosts: &[&str]) -> (PrivateKey, Certific
     let hosts: Vec<_> = hosts
         .iter()
         .enumerate()
-        .filter_map(|(i, h)| certgate_ca::cfssl::classify_host(i, h).unwrap())
+        .filter_map(|(i, h)| certgate_ca::cfssl::classify_host("test", i, h).unwrap())
         .collect();
     let csr =
         CertificateRequest::create(&signer, &SubjectName::with_common_name(cn), &hosts).unwrap();

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 30] = [
+const SINGLE_DASH_FLAGS: [&str; 31] = [
     "initca",
     "ca",
     "ca-key",
@@ -18,6 +18,7 @@ const SINGLE_DASH_FLAGS: [&str; 30] = [
     "hostname",
     "bare",
     "hash",
+    "clamp-to-ca",
     "cert",
     "csr",
     "loglevel",

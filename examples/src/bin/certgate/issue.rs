@@ -40,24 +40,12 @@ fn password(spec: &str, flag: &str) -> Result<Password, CliError> {
     source.read().map_err(CliError::context(flag))
 }
 
-/// Reads cfssl CSR JSON, with errors that name the file even where the library's
-/// (the key spec, the hosts) do not.
+/// Reads cfssl CSR JSON and checks its key spec and hosts before anything is made
+/// (the errors name the file).
 fn read_csr_json(path: &Path) -> Result<(CsrJson, KeySpec), CliError> {
-    let origin = path.display().to_string();
     let csr = CsrJson::from_file(path)?;
-    let spec = csr.key_spec().map_err(CliError::context(&origin))?;
-    csr.host_names().map_err(|e| match e {
-        CaError::InvalidConfig {
-            origin: _,
-            field,
-            reason,
-        } => CaError::InvalidConfig {
-            origin: origin.clone(),
-            field,
-            reason,
-        },
-        other => other,
-    })?;
+    let spec = csr.key_spec()?;
+    csr.host_names()?;
     Ok((csr, spec))
 }
 
@@ -96,6 +84,8 @@ pub(crate) fn init_ca(
             .map_err(CliError::context("-hash"))?,
         None => KeySigner::new(key),
     };
+    // A root is self-signed: no issuer bounds its validity, so -clamp-to-ca has no
+    // meaning here.
     let root = RootCaBuilder::new(&csr, Box::new(signer)).build()?;
     emit(
         bare,
@@ -112,6 +102,8 @@ struct Issuer {
     /// The configuration file, or the built-in default: named in profile errors.
     config_origin: String,
     hosts: Option<Vec<HostName>>,
+    /// `-clamp-to-ca`: end certificates with the CA rather than refuse them.
+    clamp_to_ca: bool,
 }
 
 impl Issuer {
@@ -140,7 +132,7 @@ impl Issuer {
                 // Name the flag as well as the file: -ca and -ca-key are easy to swap.
                 CaError::Io { ref path, .. } if path == ca => CliError::context("-ca")(e),
                 CaError::Io { ref path, .. } if path == ca_key => CliError::context("-ca-key")(e),
-                CaError::Signing { .. } => CliError::context("-hash")(e),
+                CaError::UnsupportedHash { .. } => CliError::context("-hash")(e),
                 other => other.into(),
             })?;
         let issuer = Self {
@@ -148,6 +140,7 @@ impl Issuer {
             config,
             config_origin,
             hosts,
+            clamp_to_ca: args.clamp_to_ca,
         };
         issuer.profile(args.profile.as_deref())?;
         Ok(issuer)
@@ -156,13 +149,13 @@ impl Issuer {
     fn profile(&self, name: Option<&str>) -> Result<&SigningProfile, CliError> {
         match name {
             Some(name) => self.config.profile(name).map_err(|e| match e {
-                CaError::UnknownProfile { name, known } if known.is_empty() => {
+                CaError::UnknownProfile { name, known, .. } if known.is_empty() => {
                     CliError::Usage(format!(
                         "-profile {name}: {} defines no named profiles, only the default one",
                         self.config_origin
                     ))
                 }
-                other => CliError::context(&self.config_origin)(other),
+                other => other.into(),
             }),
             None => Ok(self.config.default_profile()),
         }
@@ -175,14 +168,20 @@ impl Issuer {
         origin: &Path,
         profile: &SigningProfile,
     ) -> Result<IssuedCertificate, CliError> {
-        let mut builder = self.ca.issue(request, profile);
+        let mut builder = self
+            .ca
+            .issue(request, profile)
+            .with_clamp_to_ca(self.clamp_to_ca);
         if let Some(hosts) = &self.hosts {
             builder = builder.with_hosts(hosts.clone());
         }
         builder.build().map_err(|e| match e {
-            CaError::NameNotAllowed { .. } | CaError::InvalidRequest { .. } => {
+            CaError::NameNotAllowed { .. } | CaError::InvalidName { .. } => {
                 CliError::context(origin.display().to_string())(e)
             }
+            CaError::OutlivesCa { .. } => CliError::Usage(format!(
+                "{e}; shorten the profile's expiry, or pass -clamp-to-ca to end it with the CA"
+            )),
             other => other.into(),
         })
     }
@@ -191,11 +190,11 @@ impl Issuer {
 fn parse_hosts(list: &str) -> Result<Vec<HostName>, CliError> {
     let mut hosts = Vec::new();
     for (i, h) in list.split(',').enumerate() {
-        let host = classify_host(i, h).map_err(|e| match e {
-            CaError::InvalidConfig { reason, .. } => {
-                CliError::Usage(format!("-hostname: entry {}: {reason}", i + 1))
+        let host = classify_host("-hostname", i, h).map_err(|e| match e {
+            CaError::InvalidHost { value, problem, .. } => {
+                CliError::Usage(format!("-hostname: entry {}: {value:?} {problem}", i + 1))
             }
-            other => CliError::context("-hostname")(other),
+            other => other.into(),
         })?;
         if let Some(host) = host
             && !hosts.contains(&host)

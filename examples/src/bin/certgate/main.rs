@@ -110,6 +110,10 @@ struct CaArgs {
     /// Signature hash instead of cfssl's choice for the CA key.
     #[arg(long, value_enum)]
     hash: Option<HashArg>,
+    /// End a certificate that would outlive the CA when the CA ends, instead of refusing
+    /// it (cfssl 1.2 lets it outlive the CA without a word).
+    #[arg(long = "clamp-to-ca")]
+    clamp_to_ca: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +318,14 @@ mod tests {
             ],
             &[
                 "certgate", "sign", "-ca", "c", "-ca-key", "k", "-csr", "a.csr",
+            ],
+            &[
+                "certgate",
+                "gencert",
+                "-ca=c",
+                "-ca-key=k",
+                "-clamp-to-ca",
+                "x.json",
             ],
             &["certgate", "certinfo", "-cert", "ca.pem"],
             &["certgate", "print-defaults", "config"],
