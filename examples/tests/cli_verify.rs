@@ -4,7 +4,7 @@
 
 mod common;
 
-use certgate_ca::{CertificateAuthority, CertificateInfo, RevokedEntry};
+use certgate_ca::{CertificateAuthority, CfsslCertInfo, RevokedEntry};
 use common::*;
 use serde_json::Value;
 
@@ -145,7 +145,7 @@ fn verifies_reports_and_revokes() {
 
     // Revoke iphone.pem with a CRL and verify again.
     let ca = CertificateAuthority::load(d.join("ca.pem"), d.join("ca-key.pem"), None).unwrap();
-    let info = CertificateInfo::from_pem_file(d.join("iphone.pem")).unwrap();
+    let info = CfsslCertInfo::from_pem_file(d.join("iphone.pem")).unwrap();
     let serial_hex: String = json["serial"].as_str().unwrap().to_owned();
     let serial: Vec<u8> = (0..serial_hex.len())
         .step_by(2)

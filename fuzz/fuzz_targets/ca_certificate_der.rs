@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = certgate_ca::CaCertificate::from_der(data, "fuzz");
-    let _ = certgate_ca::CertificateInfo::from_der(data, "fuzz");
+    let _ = certgate_ca::CfsslCertInfo::from_der(data, "fuzz");
 });

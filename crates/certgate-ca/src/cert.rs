@@ -9,9 +9,9 @@ use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIden
 use x509_cert::name::Name;
 
 use crate::error::BoxError;
-use crate::pem::{self, pem_error};
+use crate::pem;
 use crate::x509::{key_identifier, offset_time};
-use crate::{CaError, CertificateProblem, NotCaProblem, PemProblem};
+use crate::{CaError, CertificateProblem, NotCaProblem};
 
 /// Every `CERTIFICATE` block of PEM input, as DER (a chain file, a bundle of roots).
 ///
@@ -19,21 +19,10 @@ use crate::{CaError, CertificateProblem, NotCaProblem, PemProblem};
 /// [`CaError::Pem`] when there is none, [`CaError::Certificate`] when one is not a
 /// certificate.
 pub fn certificates_from_pem(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>, CaError> {
-    let blocks = pem::parse_blocks(input, origin)?;
-    let found: Vec<String> = blocks.iter().map(|b| b.label.clone()).collect();
-    let certs: Vec<Vec<u8>> = blocks
+    let certs: Vec<Vec<u8>> = pem::blocks_labelled(input, origin, &["CERTIFICATE"])?
         .into_iter()
-        .filter(|b| b.label == "CERTIFICATE")
         .map(|b| b.der)
         .collect();
-    if certs.is_empty() {
-        let expected = vec!["CERTIFICATE".to_owned()];
-        return Err(pem_error(
-            origin,
-            PemProblem::WrongLabel { expected, found },
-            None,
-        ));
-    }
     for der in &certs {
         Certificate::from_der(der)
             .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;

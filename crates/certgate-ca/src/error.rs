@@ -131,15 +131,12 @@ pub enum CaError {
     },
 
     /// PEM input that is malformed or holds the wrong kind of object.
-    #[error("{origin}: {problem}{}", cause(source.as_ref()))]
+    #[error("{origin}: {problem}")]
     Pem {
         /// Where the PEM came from.
         origin: String,
-        /// What is wrong.
+        /// What is wrong (certgate-x509's PEM reader says).
         problem: PemProblem,
-        /// The decoder's error, when one said more.
-        #[source]
-        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
     },
 
     /// A private key that cannot be parsed or used.

@@ -119,7 +119,7 @@ mod signer_adapter;
 mod x509;
 
 pub use cert::{CaCertificate, certificate_public_key, certificates_from_pem};
-pub use certinfo::{CertificateInfo, NameInfo};
+pub use certinfo::{CfsslCertInfo, NameInfo};
 pub use crl::{Crl, CrlBuilder, REVOCATION_REASON_NAMES, RevocationReason, RevokedEntry};
 pub use csr::CertificateRequest;
 pub use error::CaError;
@@ -136,4 +136,4 @@ pub use problem::{
 };
 pub use root::{NewRootCa, RootCaBuilder};
 pub use signer::{CaSigner, KeySigner, SignatureAlgorithm, SignatureHash, SignerError};
-pub use x509::{SubjectName, colon_hex};
+pub use x509::SubjectName;

@@ -172,52 +172,7 @@ display_words!(DurationProblem {
     Self::TooLong => "longer than a thousand years";
 });
 
-/// What is wrong with PEM input ([`CaError::Pem`](crate::CaError::Pem)).
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PemProblem {
-    /// The input is not text.
-    NotUtf8,
-    /// No `-----BEGIN` line at all.
-    NoBlock,
-    /// A `-----BEGIN` line that does not end with `-----`.
-    UnterminatedBegin,
-    /// A block without its `-----END` line.
-    NoEndLine {
-        /// The block's label.
-        label: String,
-    },
-    /// A block whose base64 or framing is broken.
-    Malformed {
-        /// The block's label.
-        label: String,
-    },
-    /// No block with the label the reader needs.
-    WrongLabel {
-        /// The labels that would do.
-        expected: Vec<String>,
-        /// The labels the input has.
-        found: Vec<String>,
-    },
-}
-
-impl fmt::Display for PemProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotUtf8 => f.write_str("input is neither PEM nor UTF-8"),
-            Self::NoBlock => f.write_str("no PEM block found"),
-            Self::UnterminatedBegin => f.write_str("unterminated PEM BEGIN line"),
-            Self::NoEndLine { label } => write!(f, "PEM block {label:?} has no END line"),
-            Self::Malformed { label } => write!(f, "malformed PEM block {label:?}"),
-            Self::WrongLabel { expected, found } => write!(
-                f,
-                "expected a PEM block labelled {}, found {}",
-                expected.join(" or "),
-                found.join(", ")
-            ),
-        }
-    }
-}
+pub use certgate_x509::PemProblem;
 
 /// What is wrong with a private key ([`CaError::Key`](crate::CaError::Key)).
 #[non_exhaustive]

@@ -225,15 +225,6 @@ pub(crate) fn ip_subtree(net: &IpNet) -> Result<GeneralName, CaError> {
     ))
 }
 
-/// Formats bytes as upper-case hex pairs joined by `:` (cfssl's key id style).
-pub fn colon_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

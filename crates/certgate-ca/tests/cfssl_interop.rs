@@ -11,7 +11,7 @@ use std::path::Path;
 
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{
-    CertificateAuthority, CertificateInfo, CertificateRequest, KeySigner, RootCaBuilder,
+    CertificateAuthority, CertificateRequest, CfsslCertInfo, KeySigner, RootCaBuilder,
 };
 use certgate_test_support::{require_python_module, require_tool, run_ok, run_with_stdin};
 use common::write;
@@ -180,7 +180,7 @@ fn a_certgate_made_ca_issues_with_cfssl() {
             "{}",
             info.stdout
         );
-        let ours = CertificateInfo::from_pem_file(d.join("leaf.pem")).unwrap();
+        let ours = CfsslCertInfo::from_pem_file(d.join("leaf.pem")).unwrap();
         assert_eq!(ours.subject.common_name, "device");
         assert_eq!(
             ours.subject.names,
@@ -343,7 +343,7 @@ fn a_certificate_outliving_its_ca_cfssl_issues_it_certgate_refuses_or_clamps() {
         "dev",
     );
     let not_after = |file: &str| {
-        CertificateInfo::from_pem_file(d.join(file))
+        CfsslCertInfo::from_pem_file(d.join(file))
             .unwrap()
             .not_after
     };

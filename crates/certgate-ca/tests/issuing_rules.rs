@@ -126,7 +126,7 @@ fn a_leaf_that_would_outlive_its_ca_is_refused_unless_clamped() {
         .unwrap();
     assert_eq!(clamped.not_after(), root_cert.not_after());
     assert_eq!(clamped.not_before(), root_cert.not_before());
-    let info = certgate_ca::CertificateInfo::from_der(clamped.der(), "leaf").unwrap();
+    let info = certgate_ca::CfsslCertInfo::from_der(clamped.der(), "leaf").unwrap();
     assert_eq!(info.not_after, "2026-07-01T11:55:00Z");
 
     // A certificate within the CA's life is not touched by the option.

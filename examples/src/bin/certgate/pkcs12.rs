@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use certgate_ca::{
-    CertificateInfo, FileMode, PasswordSource, PrivateKey, certificate_public_key,
+    CfsslCertInfo, FileMode, PasswordSource, PrivateKey, certificate_public_key,
     certificates_from_pem, write_atomic,
 };
 use certgate_pkcs12::{DEFAULT_ITERATIONS, Pkcs12Builder, Pkcs12Bundle, Pkcs12Profile};
@@ -193,7 +193,7 @@ fn info(args: &Pkcs12Args) -> Result<(), CliError> {
             cert.friendly_name.as_deref(),
             cert.local_key_id.as_deref(),
         );
-        let info = CertificateInfo::from_der(&cert.der, &origin)?;
+        let info = CfsslCertInfo::from_der(&cert.der, &origin)?;
         let _ = writeln!(out, "subject={}", info.subject.names.join(", "));
         let _ = writeln!(out, "issuer={}", info.issuer.names.join(", "));
         let _ = write!(out, "{}", info.pem);

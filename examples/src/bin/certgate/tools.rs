@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
-use certgate_ca::{CertificateInfo, CertificateRequest, bare_files, write_all_or_nothing};
+use certgate_ca::{CertificateRequest, CfsslCertInfo, bare_files, write_all_or_nothing};
 use serde::Deserialize;
 
 use crate::CliError;
@@ -15,7 +15,7 @@ pub(crate) fn certinfo(cert: Option<&Path>, csr: Option<&Path>) -> Result<(), Cl
         (Some(cert), _) => {
             crate::print_out(&format!(
                 "{}\n",
-                CertificateInfo::from_pem_file(cert)?.to_json()
+                CfsslCertInfo::from_pem_file(cert)?.to_json()
             ))?;
         }
         (None, Some(csr)) => {
