@@ -34,7 +34,7 @@ fn bench_ca(c: &mut Criterion, label: &str, ca_spec: KeySpec) {
     let ca = root.ca;
 
     let device = KeySigner::new(PrivateKey::generate(KeySpec::EcdsaP256).expect("device key"));
-    let hosts = vec![certgate_ca::cfssl::HostName::Dns(
+    let hosts = vec![certgate_ca::cfssl::SanEntry::Dns(
         "iphone.example.com".into(),
     )];
     let csr_der =

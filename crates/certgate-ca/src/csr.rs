@@ -19,7 +19,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
-use crate::cfssl::HostName;
+use crate::cfssl::SanEntry;
 use crate::error::BoxError;
 use crate::x509::{SubjectName, extension, general_name};
 use crate::{CaError, CaSigner, CsrProblem, KeySpec, pem};
@@ -34,7 +34,7 @@ pub struct CertificateRequest {
     subject: Name,
     public_key: Vec<u8>,
     key_spec: KeySpec,
-    hosts: Vec<HostName>,
+    hosts: Vec<SanEntry>,
 }
 
 impl CertificateRequest {
@@ -46,7 +46,7 @@ impl CertificateRequest {
     pub fn create(
         signer: &dyn CaSigner,
         subject: &SubjectName,
-        hosts: &[HostName],
+        hosts: &[SanEntry],
     ) -> Result<Self, CaError> {
         let enc = |e: der::Error| CaError::encoding("certificate request", e);
         let public_key = signer.public_key_der();
@@ -198,7 +198,7 @@ impl CertificateRequest {
     }
 
     /// The subjectAltNames the request asks for.
-    pub fn hosts(&self) -> &[HostName] {
+    pub fn hosts(&self) -> &[SanEntry] {
         &self.hosts
     }
 }
@@ -261,7 +261,7 @@ fn verification_algorithm(
 }
 
 /// The subjectAltName entries of the request's extensionRequest attribute.
-fn requested_hosts(info: &CertReqInfo, origin: &str) -> Result<Vec<HostName>, CaError> {
+fn requested_hosts(info: &CertReqInfo, origin: &str) -> Result<Vec<SanEntry>, CaError> {
     let bad = |problem, e: der::Error| csr_error(origin, problem, Some(Box::new(e)));
     let mut hosts = Vec::new();
     for attr in info.attributes.iter().filter(|a| a.oid == ID_EXTENSION_REQ) {
@@ -297,14 +297,14 @@ fn csr_error(origin: &str, problem: CsrProblem, source: Option<BoxError>) -> CaE
     }
 }
 
-fn host_of(name: &GeneralName) -> Option<HostName> {
+fn host_of(name: &GeneralName) -> Option<SanEntry> {
     Some(match name {
-        GeneralName::DnsName(s) => HostName::Dns(s.to_string()),
-        GeneralName::Rfc822Name(s) => HostName::Email(s.to_string()),
-        GeneralName::UniformResourceIdentifier(s) => HostName::Uri(s.to_string()),
+        GeneralName::DnsName(s) => SanEntry::Dns(s.to_string()),
+        GeneralName::Rfc822Name(s) => SanEntry::Email(s.to_string()),
+        GeneralName::UniformResourceIdentifier(s) => SanEntry::Uri(s.to_string()),
         GeneralName::IpAddress(o) => match o.as_bytes().len() {
-            4 => HostName::Ip(<[u8; 4]>::try_from(o.as_bytes()).ok()?.into()),
-            16 => HostName::Ip(<[u8; 16]>::try_from(o.as_bytes()).ok()?.into()),
+            4 => SanEntry::Ip(<[u8; 4]>::try_from(o.as_bytes()).ok()?.into()),
+            16 => SanEntry::Ip(<[u8; 16]>::try_from(o.as_bytes()).ok()?.into()),
             _ => return None,
         },
         _ => return None,

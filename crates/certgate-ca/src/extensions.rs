@@ -1,5 +1,6 @@
 //! The extensions of an issued certificate, from its profile and its key.
 
+use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
@@ -11,7 +12,7 @@ use x509_cert::ext::pkix::{
     SubjectKeyIdentifier,
 };
 
-use crate::cfssl::{HostName, KeyUsageBit, NameConstraintsSpec, SigningProfile};
+use crate::cfssl::{KeyUsageBit, NameConstraintsSpec, SanEntry, SigningProfile};
 use crate::issue::CertParams;
 use crate::x509::{extension, general_name, ip_subtree, key_identifier, uri_name};
 use crate::{CaError, ConfigProblem, KeySpec};
@@ -53,7 +54,13 @@ pub(crate) fn extensions(
         exts.push(extension(&ku, true)?);
     }
     if !profile.ext_key_usage.is_empty() {
-        let ekus = EkuExt(profile.ext_key_usage.iter().map(|e| e.oid()).collect());
+        let ekus = EkuExt(
+            profile
+                .ext_key_usage
+                .iter()
+                .filter_map(|e| ObjectIdentifier::from_bytes(e.oid()).ok())
+                .collect(),
+        );
         exts.push(extension(&ekus, false)?);
     }
     let bc = BasicConstraints {
@@ -125,7 +132,7 @@ fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaErr
     let subtrees = |dns: &[String], email: &[String], ip: &[crate::cfssl::IpNet]| {
         let mut out = Vec::new();
         for d in dns {
-            out.push(general_name(&HostName::Dns(d.clone()))?);
+            out.push(general_name(&SanEntry::Dns(d.clone()))?);
         }
         for e in email {
             out.push(GeneralName::Rfc822Name(

@@ -14,7 +14,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Validity;
 
-use crate::cfssl::{HostName, SigningProfile};
+use crate::cfssl::{SanEntry, SigningProfile};
 use crate::signer_adapter::BuilderSigner;
 use crate::x509::x509_time;
 use crate::{
@@ -184,7 +184,7 @@ pub struct IssueBuilder<'a> {
     profile: &'a SigningProfile,
     now: Option<OffsetDateTime>,
     serial: Option<Vec<u8>>,
-    hosts: Option<Vec<HostName>>,
+    hosts: Option<Vec<SanEntry>>,
     clamp_to_ca: bool,
 }
 
@@ -202,7 +202,7 @@ impl IssueBuilder<'_> {
     }
 
     /// Certifies these names instead of the ones the request asks for (cfssl's `-hostname`).
-    pub fn with_hosts(mut self, hosts: Vec<HostName>) -> Self {
+    pub fn with_hosts(mut self, hosts: Vec<SanEntry>) -> Self {
         self.hosts = Some(hosts);
         self
     }
@@ -317,7 +317,7 @@ impl IssueBuilder<'_> {
 fn check_names(
     profile: &SigningProfile,
     csr: &CertificateRequest,
-    hosts: &[HostName],
+    hosts: &[SanEntry],
 ) -> Result<(), CaError> {
     if profile.name_whitelist().is_none() {
         return Ok(());
@@ -326,10 +326,7 @@ fn check_names(
     if let Ok(Some(cn)) = csr.subject_name().common_name() {
         names.push(cn.value().into_owned());
     }
-    names.extend(hosts.iter().map(|h| match h {
-        HostName::Dns(s) | HostName::Email(s) | HostName::Uri(s) => s.clone(),
-        HostName::Ip(ip) => ip.to_string(),
-    }));
+    names.extend(hosts.iter().map(ToString::to_string));
     match names.into_iter().find(|n| !profile.allows_name(n)) {
         Some(name) => Err(CaError::NameNotAllowed {
             name,
@@ -344,7 +341,7 @@ pub(crate) struct CertParams<'a> {
     pub(crate) subject: Name,
     pub(crate) public_key: Vec<u8>,
     pub(crate) key_spec: KeySpec,
-    pub(crate) hosts: Vec<HostName>,
+    pub(crate) hosts: Vec<SanEntry>,
     pub(crate) profile: &'a SigningProfile,
     pub(crate) path_len: Option<u8>,
     pub(crate) not_before: OffsetDateTime,

@@ -324,12 +324,15 @@ pub enum NameProblem {
     NotPrintable,
     /// Characters an IA5String cannot hold.
     NotAscii,
+    /// A kind of subjectAltName certgate does not issue.
+    UnsupportedKind,
 }
 
 display_words!(NameProblem {
     Self::NotTwoLetterCountry => "is not a two-letter ISO 3166 code";
     Self::NotPrintable => "has characters a PrintableString cannot hold";
     Self::NotAscii => "is not ASCII (IDNs must be given in punycode)";
+    Self::UnsupportedKind => "is a kind of subjectAltName certgate does not issue";
 });
 
 /// What is wrong with a CRL to be signed ([`CaError::InvalidCrl`](crate::CaError::InvalidCrl)).

@@ -1,8 +1,6 @@
 //! Small X.509 building blocks shared by certificates, requests and CRLs:
 //! times, names, key identifiers and extensions.
 
-use std::net::IpAddr;
-
 use const_oid::AssociatedOid;
 use const_oid::db::rfc4519::{
     COMMON_NAME, COUNTRY_NAME, LOCALITY_NAME, ORGANIZATION_NAME, ORGANIZATIONAL_UNIT_NAME,
@@ -18,7 +16,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::time::Time;
 
-use crate::cfssl::{HostName, IpNet};
+use crate::cfssl::{IpNet, SanEntry};
 use crate::{CaError, NameProblem};
 
 /// Converts to an X.509 `Time`: UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5).
@@ -192,12 +190,19 @@ fn ia5(attribute: &'static str, value: &str) -> Result<Ia5String, CaError> {
 }
 
 /// A subjectAltName entry for a classified host.
-pub(crate) fn general_name(host: &HostName) -> Result<GeneralName, CaError> {
+pub(crate) fn general_name(host: &SanEntry) -> Result<GeneralName, CaError> {
     Ok(match host {
-        HostName::Dns(d) => GeneralName::DnsName(ia5("DNS name", d)?),
-        HostName::Ip(ip) => GeneralName::from(*ip),
-        HostName::Email(e) => GeneralName::Rfc822Name(ia5("email address", e)?),
-        HostName::Uri(u) => GeneralName::UniformResourceIdentifier(ia5("URI", u)?),
+        SanEntry::Dns(d) => GeneralName::DnsName(ia5("DNS name", d)?),
+        SanEntry::Ip(ip) => GeneralName::from(*ip),
+        SanEntry::Email(e) => GeneralName::Rfc822Name(ia5("email address", e)?),
+        SanEntry::Uri(u) => GeneralName::UniformResourceIdentifier(ia5("URI", u)?),
+        other => {
+            return Err(CaError::InvalidName {
+                attribute: "subjectAltName",
+                value: other.to_string(),
+                problem: NameProblem::UnsupportedKind,
+            });
+        }
     })
 }
 
@@ -208,20 +213,9 @@ pub(crate) fn uri_name(uri: &str) -> Result<GeneralName, CaError> {
 
 /// A name constraint's iPAddress: the address followed by its mask (RFC 5280 4.2.1.10).
 pub(crate) fn ip_subtree(net: &IpNet) -> Result<GeneralName, CaError> {
-    let (mut bytes, width) = match net.addr {
-        IpAddr::V4(a) => (a.octets().to_vec(), 32u32),
-        IpAddr::V6(a) => (a.octets().to_vec(), 128u32),
-    };
-    let prefix = u32::from(net.prefix_len).min(width);
-    let mask: Vec<u8> = (0..width / 8)
-        .map(|i| {
-            let bits = prefix.saturating_sub(i * 8).min(8);
-            u8::try_from((0xFFu16 << (8 - bits)) & 0xFF).unwrap_or(0)
-        })
-        .collect();
-    bytes.extend_from_slice(&mask);
     Ok(GeneralName::IpAddress(
-        OctetString::new(bytes).map_err(|e| CaError::encoding("name constraint", e))?,
+        OctetString::new(net.to_constraint())
+            .map_err(|e| CaError::encoding("name constraint", e))?,
     ))
 }
 
@@ -232,7 +226,7 @@ mod tests {
 
     #[test]
     fn ip_subtree_masks() {
-        let net: IpNet = "10.1.0.0/16".parse().unwrap();
+        let net = crate::cfssl::parse_ip_net("10.1.0.0/16").unwrap();
         let GeneralName::IpAddress(o) = ip_subtree(&net).unwrap() else {
             panic!("not an IP")
         };

@@ -88,6 +88,22 @@ impl IpNet {
         Self::new(crate::general_name::ip_from_octets(addr)?, prefix).ok()
     }
 
+    /// The address followed by the mask, as a name constraint's iPAddress holds them
+    /// (8 or 32 octets).
+    pub fn to_constraint(&self) -> Vec<u8> {
+        let mut out = match self.addr {
+            IpAddr::V4(a) => a.octets().to_vec(),
+            IpAddr::V6(a) => a.octets().to_vec(),
+        };
+        let width = u32::from(width(self.addr));
+        let prefix = u32::from(self.prefix);
+        out.extend((0..width / 8).map(|i| {
+            let bits = prefix.saturating_sub(i * 8).min(8);
+            u8::try_from((0xff_u16 << (8 - bits)) & 0xff).unwrap_or(0)
+        }));
+        out
+    }
+
     /// The network's address (host bits clear).
     pub fn addr(&self) -> IpAddr {
         self.addr
@@ -165,6 +181,9 @@ mod tests {
         assert!(!r.disjoint(&IpNet::parse("198.0.0.0/8").unwrap()));
         let c = IpNet::from_constraint(&[10, 1, 0, 0, 255, 255, 0, 0]).unwrap();
         assert_eq!(c.to_string(), "10.1.0.0/16");
+        assert_eq!(c.to_constraint(), [10, 1, 0, 0, 255, 255, 0, 0]);
+        let v6 = IpNet::parse("2001:db8::/33").unwrap();
+        assert_eq!(IpNet::from_constraint(&v6.to_constraint()), Some(v6));
         assert!(IpNet::from_constraint(&[10, 1, 0, 0, 255, 0, 255, 0]).is_none());
         assert!(IpNet::from_constraint(&[10, 1, 0, 0, 0b1011_0000, 0, 0, 0]).is_none());
         assert!(IpNet::from_constraint(&[10, 1, 0, 0]).is_none());

@@ -8,7 +8,7 @@ use time::Duration;
 
 use super::csr_json::json_error;
 use super::profile::{DEFAULT_USAGES, ProfileReader, RawProfile};
-use super::{CaConstraint, ExtendedKeyUsage, KeyUsageBit, SigningProfile};
+use super::{CaConstraint, KeyPurpose, KeyUsageBit, SigningProfile};
 use crate::{CaError, ConfigProblem};
 
 /// What errors call the built-in configuration, which comes from no file.
@@ -47,7 +47,7 @@ impl Default for SigningConfig {
         default.usage_names = DEFAULT_USAGES.iter().map(|s| (*s).to_owned()).collect();
         default.key_usage =
             BTreeSet::from([KeyUsageBit::DigitalSignature, KeyUsageBit::KeyEncipherment]);
-        default.ext_key_usage = vec![ExtendedKeyUsage::ServerAuth, ExtendedKeyUsage::ClientAuth];
+        default.ext_key_usage = vec![KeyPurpose::ServerAuth, KeyPurpose::ClientAuth];
         default.ca_constraint = CaConstraint::default();
         Self {
             origin: DEFAULT_CONFIG_ORIGIN.to_owned(),
@@ -197,7 +197,7 @@ mod tests {
     fn seed_config_loads() {
         let c = SigningConfig::from_json(SEED.as_bytes(), "ca-config.json").unwrap();
         let client = c.profile("client").unwrap();
-        assert_eq!(client.ext_key_usage, vec![ExtendedKeyUsage::ClientAuth]);
+        assert_eq!(client.ext_key_usage, vec![KeyPurpose::ClientAuth]);
         assert_eq!(
             client.key_usage,
             BTreeSet::from([KeyUsageBit::DigitalSignature, KeyUsageBit::KeyEncipherment])
@@ -246,7 +246,7 @@ mod tests {
             "inherit": {"usages": ["signing"]}}}}"#;
         let c = SigningConfig::from_json(json, "c.json").unwrap();
         let ica = c.profile("ica").unwrap();
-        assert_eq!(ica.ext_key_usage, vec![ExtendedKeyUsage::ClientAuth]);
+        assert_eq!(ica.ext_key_usage, vec![KeyPurpose::ClientAuth]);
         assert_eq!(
             ica.ca_constraint,
             CaConstraint {

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
-use super::{HostName, classify_host, parse_duration};
+use super::{SanEntry, classify_host, parse_duration};
 use crate::{CaError, ConfigProblem, JsonProblem, KeySpec};
 
 /// A certificate request as cfssl's JSON gives it.
@@ -248,8 +248,8 @@ impl CsrJson {
     ///
     /// # Errors
     /// As [`classify_host`], naming [`CsrJson::origin`].
-    pub fn host_names(&self) -> Result<Vec<HostName>, CaError> {
-        let mut out: Vec<HostName> = Vec::new();
+    pub fn host_names(&self) -> Result<Vec<SanEntry>, CaError> {
+        let mut out: Vec<SanEntry> = Vec::new();
         for (i, h) in self.hosts.iter().enumerate() {
             if let Some(name) = classify_host(self.origin_label(), i, h)?
                 && !out.contains(&name)

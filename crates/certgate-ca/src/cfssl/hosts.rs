@@ -1,33 +1,11 @@
 //! cfssl's `hosts`: each entry becomes an IP, email, URI or DNS subjectAltName.
 
-use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+pub use certgate_x509::{IpNet, SanEntry};
+
 use crate::{CaError, HostProblem, IpNetProblem};
-
-/// One subjectAltName requested through `hosts`.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HostName {
-    /// A DNS name (`*.` wildcards allowed).
-    Dns(String),
-    /// An IPv4 or IPv6 address.
-    Ip(IpAddr),
-    /// An email address (rfc822Name).
-    Email(String),
-    /// A URI, such as a SPIFFE ID.
-    Uri(String),
-}
-
-impl fmt::Display for HostName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Dns(s) | Self::Email(s) | Self::Uri(s) => f.write_str(s),
-            Self::Ip(ip) => write!(f, "{ip}"),
-        }
-    }
-}
 
 /// Classifies entry `index` of a `hosts` list that came from `origin` (the CSR JSON
 /// file, or a label such as `-hostname`) as cfssl does: an IP address if it parses as
@@ -39,13 +17,13 @@ impl fmt::Display for HostName {
 /// # Errors
 /// [`CaError::InvalidHost`] naming `origin` and `hosts[index]` for a DNS name with
 /// characters or label lengths that DNS does not allow.
-pub fn classify_host(origin: &str, index: usize, s: &str) -> Result<Option<HostName>, CaError> {
+pub fn classify_host(origin: &str, index: usize, s: &str) -> Result<Option<SanEntry>, CaError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
     if let Ok(ip) = IpAddr::from_str(s) {
-        return Ok(Some(HostName::Ip(ip)));
+        return Ok(Some(SanEntry::Ip(ip)));
     }
     let bad = |problem| CaError::InvalidHost {
         origin: origin.to_owned(),
@@ -62,7 +40,7 @@ pub fn classify_host(origin: &str, index: usize, s: &str) -> Result<Option<HostN
         && !domain.contains('@')
         && !s.contains(':')
     {
-        return Ok(Some(HostName::Email(s.to_owned())));
+        return Ok(Some(SanEntry::Email(s.to_owned())));
     }
     if let Some((scheme, rest)) = s.split_once(':') {
         let scheme_ok = scheme
@@ -73,11 +51,11 @@ pub fn classify_host(origin: &str, index: usize, s: &str) -> Result<Option<HostN
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
         if scheme_ok && !rest.is_empty() {
-            return Ok(Some(HostName::Uri(s.to_owned())));
+            return Ok(Some(SanEntry::Uri(s.to_owned())));
         }
     }
     check_dns_name(s).map_err(bad)?;
-    Ok(Some(HostName::Dns(s.to_ascii_lowercase())))
+    Ok(Some(SanEntry::Dns(s.to_ascii_lowercase())))
 }
 
 fn check_dns_name(s: &str) -> Result<(), HostProblem> {
@@ -103,57 +81,29 @@ fn check_dns_name(s: &str) -> Result<(), HostProblem> {
     Ok(())
 }
 
-/// An IP network in CIDR form, for name constraints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct IpNet {
-    /// The network address (host bits zero).
-    pub addr: IpAddr,
-    /// The prefix length: at most 32 for IPv4, 128 for IPv6.
-    pub prefix_len: u8,
-}
-
-impl FromStr for IpNet {
-    type Err = IpNetProblem;
-
-    /// Parses `address/prefix` with no host bits set.
-    ///
-    /// # Errors
-    /// The [`IpNetProblem`] of the text.
-    fn from_str(s: &str) -> Result<Self, IpNetProblem> {
-        let (addr, len) = s.split_once('/').ok_or(IpNetProblem::NotCidr)?;
-        let addr: IpAddr = addr.parse().map_err(|_| IpNetProblem::NotAnAddress)?;
-        let prefix_len: u8 = len.parse().map_err(|_| IpNetProblem::NotAPrefixLength)?;
-        let (bits, width): (u128, u8) = match addr {
-            IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
-            IpAddr::V6(a) => (u128::from(a), 128),
-        };
-        if prefix_len > width {
-            return Err(IpNetProblem::PrefixTooLong { prefix_len, width });
-        }
-        let host_bits = u32::from(width - prefix_len);
-        let host_mask = if host_bits >= 128 {
-            u128::MAX
-        } else {
-            (1u128 << host_bits) - 1
-        };
-        if bits & host_mask != 0 {
-            return Err(IpNetProblem::HostBitsSet);
-        }
-        Ok(Self { addr, prefix_len })
+/// Reads an IP network in CIDR form for a name constraint: `address/prefix`, with no
+/// host bits set (certgate-x509's [`IpNet`] is the network itself).
+///
+/// # Errors
+/// The [`IpNetProblem`] of the text.
+pub fn parse_ip_net(s: &str) -> Result<IpNet, IpNetProblem> {
+    let (addr, len) = s.split_once('/').ok_or(IpNetProblem::NotCidr)?;
+    let addr: IpAddr = addr.parse().map_err(|_| IpNetProblem::NotAnAddress)?;
+    let prefix_len: u8 = len.parse().map_err(|_| IpNetProblem::NotAPrefixLength)?;
+    let width = if addr.is_ipv4() { 32 } else { 128 };
+    let net = IpNet::new(addr, prefix_len)
+        .map_err(|_| IpNetProblem::PrefixTooLong { prefix_len, width })?;
+    if net.addr() != addr {
+        return Err(IpNetProblem::HostBitsSet);
     }
-}
-
-impl fmt::Display for IpNet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix_len)
-    }
+    Ok(net)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn c(s: &str) -> Option<HostName> {
+    fn c(s: &str) -> Option<SanEntry> {
         classify_host("t", 0, s).unwrap()
     }
 
@@ -162,28 +112,28 @@ mod tests {
         assert_eq!(c(""), None);
         assert_eq!(
             c("10.0.0.1"),
-            Some(HostName::Ip("10.0.0.1".parse().unwrap()))
+            Some(SanEntry::Ip("10.0.0.1".parse().unwrap()))
         );
-        assert_eq!(c("::1"), Some(HostName::Ip("::1".parse().unwrap())));
+        assert_eq!(c("::1"), Some(SanEntry::Ip("::1".parse().unwrap())));
         assert_eq!(
             c("sam@example.com"),
-            Some(HostName::Email("sam@example.com".into()))
+            Some(SanEntry::Email("sam@example.com".into()))
         );
         assert_eq!(
             c("https://money.example.com/x"),
-            Some(HostName::Uri("https://money.example.com/x".into()))
+            Some(SanEntry::Uri("https://money.example.com/x".into()))
         );
         assert_eq!(
             c("spiffe://example.org/iphone"),
-            Some(HostName::Uri("spiffe://example.org/iphone".into()))
+            Some(SanEntry::Uri("spiffe://example.org/iphone".into()))
         );
         assert_eq!(
             c("Money.Example.com"),
-            Some(HostName::Dns("money.example.com".into()))
+            Some(SanEntry::Dns("money.example.com".into()))
         );
         assert_eq!(
             c("*.example.com"),
-            Some(HostName::Dns("*.example.com".into()))
+            Some(SanEntry::Dns("*.example.com".into()))
         );
         let e = classify_host("hosts.json", 3, "bad!host").unwrap_err();
         assert!(
@@ -204,20 +154,17 @@ mod tests {
 
     #[test]
     fn ip_networks() {
-        let n: IpNet = "10.0.0.0/8".parse().unwrap();
+        let n = parse_ip_net("10.0.0.0/8").unwrap();
         assert_eq!(n.to_string(), "10.0.0.0/8");
+        assert_eq!(parse_ip_net("10.0.0.1/8"), Err(IpNetProblem::HostBitsSet));
         assert_eq!(
-            "10.0.0.1/8".parse::<IpNet>(),
-            Err(IpNetProblem::HostBitsSet)
-        );
-        assert_eq!(
-            "10.0.0.0/33".parse::<IpNet>(),
+            parse_ip_net("10.0.0.0/33"),
             Err(IpNetProblem::PrefixTooLong {
                 prefix_len: 33,
                 width: 32
             })
         );
-        assert!("2001:db8::/32".parse::<IpNet>().is_ok());
-        assert!("0.0.0.0/0".parse::<IpNet>().is_ok());
+        assert!(parse_ip_net("2001:db8::/32").is_ok());
+        assert!(parse_ip_net("0.0.0.0/0").is_ok());
     }
 }

@@ -15,6 +15,6 @@ mod usage;
 pub use config::SigningConfig;
 pub use csr_json::{CaRequest, CsrJson, KeyRequest, NameJson};
 pub use duration::parse_duration;
-pub use hosts::{HostName, IpNet, classify_host};
+pub use hosts::{IpNet, SanEntry, classify_host, parse_ip_net};
 pub use profile::{CaConstraint, NameConstraintsSpec, SigningProfile};
-pub use usage::{ExtendedKeyUsage, KeyUsageBit, USAGE_NAMES, Usage, parse_usage};
+pub use usage::{CfsslUsage, KeyPurpose, KeyUsageBit, USAGE_NAMES, parse_usage};

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::{ExtendedKeyUsage, IpNet, KeyUsageBit, Usage, parse_duration, parse_usage};
+use super::{CfsslUsage, IpNet, KeyPurpose, KeyUsageBit, parse_duration, parse_usage};
 use crate::error::BoxError;
 use crate::{CaError, ConfigProblem};
 
@@ -56,7 +56,7 @@ pub struct SigningProfile {
     /// keyUsage bits.
     pub key_usage: BTreeSet<KeyUsageBit>,
     /// Extended key usages, in the order given, duplicates merged.
-    pub ext_key_usage: Vec<ExtendedKeyUsage>,
+    pub ext_key_usage: Vec<KeyPurpose>,
     /// Lifetime of issued certificates.
     pub expiry: Duration,
     /// How far notBefore goes back; none means cfssl's 5 minutes.
@@ -277,15 +277,15 @@ impl ProfileReader<'_> {
     fn usages(
         &self,
         names: &[String],
-    ) -> Result<(BTreeSet<KeyUsageBit>, Vec<ExtendedKeyUsage>), CaError> {
+    ) -> Result<(BTreeSet<KeyUsageBit>, Vec<KeyPurpose>), CaError> {
         let mut key_usage = BTreeSet::new();
         let mut ext_key_usage = Vec::new();
         for usage in names {
             match parse_usage(usage) {
-                Some(Usage::Key(bit)) => {
+                Some(CfsslUsage::Key(bit)) => {
                     key_usage.insert(bit);
                 }
-                Some(Usage::Extended(eku)) => {
+                Some(CfsslUsage::Extended(eku)) => {
                     if !ext_key_usage.contains(&eku) {
                         ext_key_usage.push(eku);
                     }
@@ -350,7 +350,7 @@ impl ProfileReader<'_> {
     fn name_constraints(&self, nc: RawNameConstraints) -> Result<NameConstraintsSpec, CaError> {
         let nets = |field: &str, values: &[String]| {
             let parse = |s: &String| {
-                s.parse::<IpNet>().map_err(|problem| {
+                super::parse_ip_net(s).map_err(|problem| {
                     let value = s.clone();
                     let problem = ConfigProblem::InvalidIpNetwork { value, problem };
                     self.invalid(&format!("name_constraints.{field}"), problem)

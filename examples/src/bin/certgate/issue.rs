@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use certgate_ca::cfssl::{CsrJson, HostName, SigningConfig, SigningProfile, classify_host};
+use certgate_ca::cfssl::{CsrJson, SanEntry, SigningConfig, SigningProfile, classify_host};
 use certgate_ca::{
     CaError, CertificateAuthority, CertificateRequest, IssuedCertificate, KeySigner, KeySpec,
     Password, PasswordSource, PrivateKey, RootCaBuilder, SignatureHash, bare_files,
@@ -101,7 +101,7 @@ struct Issuer {
     config: SigningConfig,
     /// The configuration file, or the built-in default: named in profile errors.
     config_origin: String,
-    hosts: Option<Vec<HostName>>,
+    hosts: Option<Vec<SanEntry>>,
     /// `-clamp-to-ca`: end certificates with the CA rather than refuse them.
     clamp_to_ca: bool,
 }
@@ -187,7 +187,7 @@ impl Issuer {
     }
 }
 
-fn parse_hosts(list: &str) -> Result<Vec<HostName>, CliError> {
+fn parse_hosts(list: &str) -> Result<Vec<SanEntry>, CliError> {
     let mut hosts = Vec::new();
     for (i, h) in list.split(',').enumerate() {
         let host = classify_host("-hostname", i, h).map_err(|e| match e {
