@@ -19,6 +19,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
+use certgate_x509::CsrView;
+
 use crate::cfssl::SanEntry;
 use crate::error::BoxError;
 use crate::x509::{SubjectName, extension, general_name};
@@ -113,6 +115,10 @@ impl CertificateRequest {
     /// algorithm, [`CaError::CsrSignature`] when the signature does not verify.
     pub fn from_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
         let bad = |problem| csr_error(origin, problem, None);
+        // certgate-x509's strict reader first: what it refuses is not a request, and the
+        // signature is checked over the very octets it found.
+        let view = CsrView::parse(der)
+            .map_err(|e| csr_error(origin, CsrProblem::MalformedDer, Some(Box::new(e))))?;
         let req = CertReq::from_der(der)
             .map_err(|e| csr_error(origin, CsrProblem::MalformedDer, Some(Box::new(e))))?;
         let spki = &req.info.public_key;
@@ -124,13 +130,8 @@ impl CertificateRequest {
             })
         })?;
         let reencode = |e| CaError::encoding("certificate request", e);
-        let tbs = req.info.to_der().map_err(reencode)?;
-        let signature = req
-            .signature
-            .as_bytes()
-            .ok_or_else(|| bad(CsrProblem::SignatureUnusedBits))?;
         UnparsedPublicKey::new(alg, spki.subject_public_key.raw_bytes())
-            .verify(&tbs, signature)
+            .verify(view.info, view.signature)
             .map_err(|_| CaError::CsrSignature {
                 origin: origin.to_owned(),
             })?;

@@ -288,8 +288,6 @@ pub enum CsrProblem {
         /// The key's algorithm (`rsa`, `ecdsa`, `ed25519`).
         key: &'static str,
     },
-    /// A signature BIT STRING with unused bits.
-    SignatureUnusedBits,
     /// An extensionRequest attribute that does not parse.
     MalformedExtensionRequest,
     /// A requested subjectAltName that does not parse.
@@ -307,7 +305,6 @@ display_words!(CsrProblem {
         "unsupported public key (RSA 2048+, ECDSA P-256/P-384 and Ed25519 are)";
     Self::UnsupportedSignatureAlgorithm { oid, key } =>
         "unsupported signature algorithm {} for a {} key", oid, key;
-    Self::SignatureUnusedBits => "signature has unused bits";
     Self::MalformedExtensionRequest => "malformed extensionRequest";
     Self::MalformedSubjectAltName => "malformed subjectAltName";
     Self::UnsupportedSubjectAltName { entry } => "unsupported subjectAltName entry {}", entry;
