@@ -1,5 +1,6 @@
 //! `certgate verify`: like `openssl verify`, for client certificates, with CRLs; prints
-//! the verdict and the certificate's fields as JSON.
+//! the verdict and the certificate's fields as JSON (times in RFC 3339, UTC, as
+//! `certinfo` and cfssl print them).
 
 use std::path::{Path, PathBuf};
 
@@ -130,8 +131,38 @@ fn to_json(info: &ClientCertInfo) -> String {
         "spki_sha256": info.spki_sha256().map(|f| hex(&f)),
         "ski": info.ski().map(hex),
         "issuer_key_id": info.issuer_key_id().map(hex),
-        "not_before": info.not_before(),
-        "not_after": info.not_after(),
+        "not_before": info.not_before().and_then(rfc3339),
+        "not_after": info.not_after().and_then(rfc3339),
     });
     serde_json::to_string_pretty(&json).unwrap_or_default()
+}
+
+/// Seconds since the Unix epoch as RFC 3339 in UTC (`2027-11-30T03:44:00Z`), the form
+/// `certinfo` prints; `None` past year 9999, which RFC 3339 cannot write.
+fn rfc3339(unix_seconds: u64) -> Option<String> {
+    let seconds = i64::try_from(unix_seconds).ok()?;
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            rfc3339(1_830_137_040).as_deref(),
+            Some("2027-12-30T03:24:00Z")
+        );
+        // 9999-12-31T23:59:59Z, GeneralizedTime's "no well-defined expiration" (RFC 5280).
+        assert_eq!(
+            rfc3339(253_402_300_799).as_deref(),
+            Some("9999-12-31T23:59:59Z")
+        );
+        assert_eq!(rfc3339(u64::MAX), None);
+    }
 }
