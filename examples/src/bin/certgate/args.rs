@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 30] = [
+const SINGLE_DASH_FLAGS: [&str; 31] = [
     "initca",
     "ca",
     "ca-key",
@@ -20,6 +20,7 @@ const SINGLE_DASH_FLAGS: [&str; 30] = [
     "hash",
     "cert",
     "csr",
+    "domain",
     "loglevel",
     // OpenSSL's pkcs12 flags.
     "export",
