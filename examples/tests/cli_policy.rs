@@ -1,5 +1,6 @@
 //! `certgate policy check` (exit 0 clean, 1 warnings, 2 errors) and `certgate policy
-//! explain` with certificates, addresses, identities and service tokens.
+//! explain` (exit 0 let in, 1 kept out, 2 errors) with certificates, addresses,
+//! identities and service tokens.
 
 #![allow(clippy::unwrap_used)]
 
@@ -147,7 +148,30 @@ fn explain_json(dir: &Path, args: &[&str]) -> Value {
         "--json",
     ];
     all.extend_from_slice(args);
-    serde_json::from_str(&certgate_ok(dir, &all).stdout).unwrap()
+    explained(dir, &all)
+}
+
+/// Runs `certgate policy explain ... --json`, checks that the exit status answers as
+/// `openssl verify` does (0 let in, 1 kept out) and returns the JSON.
+fn explained(dir: &Path, args: &[&str]) -> Value {
+    let out = certgate(dir, args);
+    let json: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}\n{}{}", out.stdout, out.stderr));
+    let expected = match json["outcome"].as_str() {
+        Some("allow" | "bypass") => 0,
+        Some("deny") => 1,
+        other => panic!("outcome {other:?}"),
+    };
+    assert_eq!(out.status, expected, "{args:?}: {}", out.stderr);
+    if expected == 1 {
+        assert_eq!(
+            out.stderr,
+            format!("certgate: kept out: {}\n", json["reason"].as_str().unwrap())
+        );
+    } else {
+        assert_eq!(out.stderr, "");
+    }
+    json
 }
 
 #[test]
@@ -232,7 +256,7 @@ fn explain_service_tokens_and_usage_errors() {
     write(d, "policies.toml", TOML);
     write(d, "access.json", ACCESS_JSON);
     let run = |token: &str| {
-        let out = certgate_ok(
+        explained(
             d,
             &[
                 "policy",
@@ -246,8 +270,7 @@ fn explain_service_tokens_and_usage_errors() {
                 token,
                 "--json",
             ],
-        );
-        serde_json::from_str::<Value>(&out.stdout).unwrap()
+        )
     };
     let json = run("robot.access:s3cret");
     assert_eq!(
@@ -264,7 +287,7 @@ fn explain_service_tokens_and_usage_errors() {
     // Unknown host: deny, no application.
     let json = explain_json(d, &[]);
     assert_eq!(json["outcome"], "deny");
-    let out = certgate_ok(
+    let json = explained(
         d,
         &[
             "policy",
@@ -277,13 +300,12 @@ fn explain_service_tokens_and_usage_errors() {
             "--json",
         ],
     );
-    let json: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         (json["application"].clone(), json["reason_id"].clone()),
         (Value::Null, "no-application".into())
     );
 
-    let err = certgate_err(
+    let err = explain_err(
         d,
         &[
             "policy",
@@ -302,7 +324,7 @@ fn explain_service_tokens_and_usage_errors() {
         "{err}"
     );
     laptop_cert(d);
-    let err = certgate_err(
+    let err = explain_err(
         d,
         &[
             "policy",
@@ -351,8 +373,109 @@ fn explain_service_tokens_and_usage_errors() {
         ],
     );
     assert_eq!(out.status, 2, "{}", out.stderr);
-    let err = certgate_err(d, &["policy", "explain", "nope.toml", "--host", "h"]);
+    let err = explain_err(d, &["policy", "explain", "nope.toml", "--host", "h"]);
     assert!(err.contains("nope.toml: cannot read"), "{err}");
+    let err = explain_err(
+        d,
+        &[
+            "policy",
+            "explain",
+            "policies.toml",
+            "--host",
+            "h",
+            "--cert",
+            "none.pem",
+        ],
+    );
+    assert!(err.contains("none.pem"), "{err}");
+}
+
+/// `policy explain` that fails: exit 2 (1 means kept out), one line on stderr.
+fn explain_err(dir: &Path, args: &[&str]) -> String {
+    let out = certgate(dir, args);
+    assert_eq!(out.status, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.starts_with("certgate: "), "{}", out.stderr);
+    out.stderr
+}
+
+#[test]
+fn explain_exits_0_let_in_1_kept_out_2_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "policies.toml", TOML);
+    let explain = |extra: &[&str]| {
+        let mut args = vec![
+            "policy",
+            "explain",
+            "policies.toml",
+            "--host",
+            "money.example.com",
+        ];
+        args.extend_from_slice(extra);
+        certgate(d, &args)
+    };
+    // Let in: exit 0, the decision on stdout, nothing on stderr.
+    let out = explain(&["--service-token", "robot.access:s3cret"]);
+    assert_eq!((out.status, out.stderr.as_str()), (0, ""));
+    assert!(
+        out.stdout.starts_with("allow by application `money`"),
+        "{}",
+        out.stdout
+    );
+    // Kept out: exit 1 (as `openssl verify` refuses), the decision still printed in full.
+    let out = explain(&[]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("deny by application `money`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("policy `robots` (non_identity): no match"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.starts_with("certgate: kept out: "),
+        "{}",
+        out.stderr
+    );
+    // Errors: exit 2, never mistaken for a denial.
+    assert_eq!(explain(&["--service-token", "nocolon"]).status, 2);
+    assert_eq!(explain(&["--ip", "not-an-ip"]).status, 2);
+    write(d, "broken.toml", "[[applications]]\nname = 3\n");
+    let out = certgate(d, &["policy", "explain", "broken.toml", "--host", "h"]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    // --help says so.
+    let help = certgate(d, &["policy", "explain", "--help"]);
+    assert!(
+        help.stdout
+            .contains("Exit status: 0 let in (allow or bypass), 1 kept out (deny), 2 errors."),
+        "{}",
+        help.stdout
+    );
+}
+
+#[test]
+fn check_warns_of_two_applications_with_one_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let second = "\n[[applications]]\nname = \"money\"\ndomains = [\"money.example.net\"]\n\
+                  [[applications.policies]]\nname = \"laptop\"\ndecision = \"non_identity\"\n\
+                  include = [{ common_name = \"my-laptop\" }]\n";
+    write(d, "twice.toml", &format!("{TOML}{second}"));
+    let out = certgate(d, &["policy", "check", "twice.toml"]);
+    assert_eq!(out.status, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "warning[duplicate-application]: application `money`: another application has the \
+         same name: decisions, explain traces and logs name the application, so they cannot \
+         tell the two apart\ntwice.toml: 2 applications, 3 policies, 1 warnings\n"
+    );
+    assert_eq!(out.stderr, "certgate: twice.toml: 1 warnings\n");
 }
 
 #[test]

@@ -54,6 +54,19 @@ fn verifies_reports_and_revokes() {
         json["sans"],
         serde_json::json!([{"dns": "iphone.example.com"}])
     );
+    // Times in RFC 3339 UTC, the same strings `certinfo` prints.
+    let certinfo: Value =
+        serde_json::from_str(&certgate_ok(d, &["certinfo", "-cert", "iphone.pem"]).stdout).unwrap();
+    for field in ["not_before", "not_after"] {
+        let time = json[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field}: {json}"));
+        assert_eq!(time, certinfo[field], "{field}");
+        assert!(
+            time.len() == 20 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+            "{field}: {time}"
+        );
+    }
 
     // A server certificate is not a client certificate.
     let out = certgate(d, &["verify", "-CAfile", "ca.pem", "server.pem"]);

@@ -26,11 +26,15 @@ pub enum LintKind {
     ShadowedPolicy,
     /// A `service_token` rule names a token that is not configured: it never matches.
     UnknownServiceToken,
+    /// Two applications have the same name: decisions, traces and logs name the
+    /// application, so they cannot tell the two apart.
+    DuplicateApplication,
 }
 
 impl LintKind {
     /// A short, stable id: `allow-everyone`, `conflicting-require`, `bypass-identity`,
-    /// `no-allow-policy`, `shadowed-policy`, `unknown-service-token`.
+    /// `no-allow-policy`, `shadowed-policy`, `unknown-service-token`,
+    /// `duplicate-application`.
     pub fn id(self) -> &'static str {
         match self {
             Self::AllowEveryone => "allow-everyone",
@@ -39,6 +43,7 @@ impl LintKind {
             Self::NoAllowPolicy => "no-allow-policy",
             Self::ShadowedPolicy => "shadowed-policy",
             Self::UnknownServiceToken => "unknown-service-token",
+            Self::DuplicateApplication => "duplicate-application",
         }
     }
 }
@@ -82,7 +87,7 @@ impl PolicyConfig {
     /// Finds the mistakes Cloudflare's documentation warns about.
     pub fn lint(&self) -> Vec<Lint> {
         let mut out = Vec::new();
-        for app in &self.applications {
+        for (i, app) in self.applications.iter().enumerate() {
             let mut push = |kind, policy: Option<&Policy>, message: String| {
                 out.push(Lint {
                     kind,
@@ -91,6 +96,15 @@ impl PolicyConfig {
                     message,
                 });
             };
+            if self.applications[..i].iter().any(|a| a.name == app.name) {
+                push(
+                    LintKind::DuplicateApplication,
+                    None,
+                    "another application has the same name: decisions, explain traces and logs \
+                     name the application, so they cannot tell the two apart"
+                        .into(),
+                );
+            }
             // An application that bypasses everyone is public on purpose.
             let public = app.policies.iter().any(|p| {
                 p.decision == PolicyDecision::Bypass && p.include.contains(&Rule::Everyone)

@@ -194,3 +194,47 @@ fn the_seed_configurations_are_clean() {
         );
     assert!(kinds(&seed_004).is_empty());
 }
+
+#[test]
+fn two_applications_with_one_name() {
+    let app = |name: &str, domain: &str| {
+        format!(
+            "[[applications]]\nname = \"{name}\"\ndomains = [\"{domain}\"]\n{}",
+            policy("p", "allow", "include = [{ certificate = true }]")
+        )
+    };
+    let text = app("money", "money.example.com")
+        + &app("books", "books.example.com")
+        + &app("money", "money.example.net");
+    let found = PolicyConfig::from_toml(&text, "dup.toml").unwrap().lint();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, LintKind::DuplicateApplication);
+    assert_eq!(found[0].policy, None);
+    assert_eq!(
+        found[0].to_string(),
+        "warning[duplicate-application]: application `money`: another application has the \
+         same name: decisions, explain traces and logs name the application, so they cannot \
+         tell the two apart"
+    );
+    // Access API JSON: the same.
+    let json = r#"[
+        {"name": "a", "domain": "a.example.com", "policies": [
+            {"name": "p", "decision": "allow", "include": [{"certificate": {}}]}]},
+        {"name": "a", "domain": "b.example.com", "policies": [
+            {"name": "p", "decision": "allow", "include": [{"certificate": {}}]}]}]"#;
+    let kinds: Vec<LintKind> = PolicyConfig::from_access_json(json, "dup.json")
+        .unwrap()
+        .lint()
+        .into_iter()
+        .map(|l| l.kind)
+        .collect();
+    assert_eq!(kinds, [LintKind::DuplicateApplication]);
+    // Distinct names: nothing.
+    let text = app("money", "money.example.com") + &app("books", "books.example.com");
+    assert!(
+        PolicyConfig::from_toml(&text, "ok.toml")
+            .unwrap()
+            .lint()
+            .is_empty()
+    );
+}

@@ -1,11 +1,17 @@
 //! Test helpers shared by certgate's crates: checks for the external tools that interop
-//! tests run (openssl, cfssl, curl, Python, NSS), and small process helpers.
+//! tests run (openssl, cfssl, curl, Python, NSS) and for the shared conformance data, and
+//! small process helpers.
 //!
-//! A test that needs a tool calls [`require_tool`]: on a developer machine a missing tool
-//! skips the test with a printed reason; under `CI` it fails, because a skip there would
-//! hide a broken install step in `scripts/test`.
+//! A test that needs a tool calls [`require_tool`], one that needs the shared data calls
+//! [`shared_dir`]; both go through [`skip`] when the thing is missing. On a developer
+//! machine that skips the test with a reason, printed and appended to the file named by
+//! `CERTGATE_SKIP_LOG` (which `scripts/test` sets, so that it can count the skips at the
+//! end: test output is captured, and a skipped test passes in 0.00 s); under `CI` it
+//! fails, because a skip there would hide a broken install step in `scripts/test`.
 #![forbid(unsafe_code)]
 
+use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -29,12 +35,56 @@ pub fn in_ci() -> bool {
 }
 
 fn missing(what: &str, install: &str) -> bool {
-    assert!(
-        !in_ci(),
-        "required {what} is not installed; scripts/test installs it ({install})"
-    );
-    eprintln!("skipping: {what} is not installed ({install})");
+    skip(&format!("{what} is not installed ({install})"));
     false
+}
+
+/// Records that the calling test is skipped, and why: under `CI`, panics with `reason`
+/// instead (a skip there hides a broken install step). Otherwise prints the reason and
+/// appends a line `TEST-BINARY TEST-NAME<tab>REASON` to the file named by `CERTGATE_SKIP_LOG`,
+/// when it is set. The caller then returns early.
+///
+/// # Panics
+/// When `CI` is set.
+pub fn skip(reason: &str) {
+    record_skip(reason, in_ci(), std::env::var_os("CERTGATE_SKIP_LOG"));
+}
+
+fn record_skip(reason: &str, ci: bool, log: Option<OsString>) {
+    let test = current_test();
+    assert!(!ci, "{test}: {reason} (CI must not skip tests)");
+    eprintln!("skipping {test}: {reason}");
+    let Some(log) = log.filter(|l| !l.is_empty()) else {
+        return;
+    };
+    // One write of one line, appended: lines from tests running in parallel stay whole.
+    let line = format!("{test}\t{}\n", reason.replace(['\n', '\t'], " "));
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "cannot record the skip in {}: {e}",
+            Path::new(&log).display()
+        );
+    }
+}
+
+/// `TEST-BINARY TEST-NAME`: the test harness names each test's thread after the test.
+fn current_test() -> String {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .map(|stem| match stem.rsplit_once('-') {
+            // Cargo names test binaries NAME-HASH.
+            Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_owned(),
+            _ => stem,
+        })
+        .unwrap_or_default();
+    let thread = std::thread::current();
+    format!("{binary} {}", thread.name().unwrap_or("?"))
 }
 
 /// Finds `name` on `PATH`.
@@ -151,32 +201,44 @@ pub fn run_ok(program: &str, args: &[&str], dir: &Path) -> ToolOutput {
     out
 }
 
-/// The read-only `shared/` directory beside the checkout (or `CERTGATE_SHARED_DIR`).
-/// When absent: panics under CI, else prints why and returns `None`.
+/// The read-only shared data (conformance suites, fuzz seeds): the directory named by
+/// `CERTGATE_SHARED_DIR`, or else `shared/` beside the checkout. When it is not there:
+/// [`skip`] (a panic under `CI`) and `None`.
 ///
 /// # Panics
 /// When the directory is missing and `CI` is set.
 pub fn shared_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("CERTGATE_SHARED_DIR") {
-        return Some(PathBuf::from(dir));
+    let dir = shared_dir_from(
+        std::env::var_os("CERTGATE_SHARED_DIR"),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    if dir.is_dir() {
+        return Some(dir);
     }
-    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    while !dir.join(".git").exists() && !dir.join("deny.toml").exists() {
-        if !dir.pop() {
+    skip(&format!(
+        "no shared data at {} (set CERTGATE_SHARED_DIR to the directory that holds \
+         conformance/ and fuzz-seeds/)",
+        dir.display()
+    ));
+    None
+}
+
+/// Where the shared data should be: `env` when set and not empty, else `shared/` beside
+/// the checkout that holds `start`.
+fn shared_dir_from(env: Option<OsString>, start: &Path) -> PathBuf {
+    if let Some(dir) = env.filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let mut checkout = start.to_path_buf();
+    while !checkout.join("deny.toml").exists() && !checkout.join(".git").exists() {
+        if !checkout.pop() {
             break;
         }
     }
-    let shared = dir.join("../shared");
-    if shared.is_dir() {
-        return Some(shared);
+    match checkout.parent() {
+        Some(parent) => parent.join("shared"),
+        None => checkout.join("../shared"),
     }
-    assert!(
-        !in_ci(),
-        "shared/ is not beside the checkout at {}",
-        shared.display()
-    );
-    eprintln!("skipping: shared/ not found beside the checkout");
-    None
 }
 
 #[cfg(test)]
@@ -193,6 +255,52 @@ mod tests {
     #[test]
     fn a_missing_tool_is_not_found() {
         assert!(find_tool("certgate-no-such-tool").is_none());
+    }
+
+    #[test]
+    fn a_skip_outside_ci_appends_a_line_naming_the_test() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("skips.txt");
+        record_skip("tool `x` is not installed", false, Some(log.clone().into()));
+        record_skip("no shared data\nat\tall", false, Some(log.clone().into()));
+        let text = std::fs::read_to_string(&log).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].ends_with(
+                " tests::a_skip_outside_ci_appends_a_line_naming_the_test\ttool `x` is not installed"
+            ),
+            "{text}"
+        );
+        assert!(lines[1].ends_with("\tno shared data at all"), "{text}");
+        // Without a log, the skip is only printed.
+        record_skip("quietly", false, None);
+    }
+
+    #[test]
+    #[should_panic(expected = "tool `x` is not installed (CI must not skip tests)")]
+    fn a_skip_under_ci_fails_the_test() {
+        record_skip("tool `x` is not installed", true, None);
+    }
+
+    #[test]
+    fn shared_data_is_beside_the_checkout_unless_the_environment_says_where() {
+        let checkout = tempfile::tempdir().unwrap();
+        let crate_dir = checkout.path().join("crates/some-crate");
+        std::fs::create_dir_all(&crate_dir).unwrap();
+        std::fs::write(checkout.path().join("deny.toml"), "").unwrap();
+        assert_eq!(
+            shared_dir_from(None, &crate_dir),
+            checkout.path().parent().unwrap().join("shared")
+        );
+        assert_eq!(
+            shared_dir_from(Some("".into()), &crate_dir),
+            checkout.path().parent().unwrap().join("shared")
+        );
+        assert_eq!(
+            shared_dir_from(Some("/elsewhere/data".into()), &crate_dir),
+            Path::new("/elsewhere/data")
+        );
     }
 }
 

@@ -158,6 +158,9 @@ mod tests {
         assert!(t.unix_seconds() < 0);
         let t = Timestamp::from_der_time(GENERALIZED_TIME, b"20500101000000Z").unwrap();
         assert_eq!(t.to_string(), "2050-01-01T00:00:00Z");
+        let last = Timestamp::from_der_time(GENERALIZED_TIME, b"99991231235959Z").unwrap();
+        assert_eq!(last.to_string(), "9999-12-31T23:59:59Z");
+        assert_eq!(last.unix_seconds(), 253_402_300_799);
         let leap = Timestamp::from_der_time(GENERALIZED_TIME, b"20240229235959Z").unwrap();
         assert_eq!(leap.to_string(), "2024-02-29T23:59:59Z");
         for bad in [

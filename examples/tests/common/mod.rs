@@ -132,3 +132,57 @@ pub fn small_ca(dir: &Path) {
 pub fn openssl(dir: &Path, args: &[&str]) -> ToolOutput {
     certgate_test_support::run("openssl", args, dir)
 }
+
+/// An `openssl s_server -www` on 127.0.0.1 at a free port, stopped when dropped.
+pub struct OpensslServer {
+    child: std::process::Child,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl OpensslServer {
+    /// Starts `openssl s_server -www` in `dir` with `cert` and `key` (files in `dir`) and
+    /// `extra` arguments (`-tls1_2`, ...), and waits until it accepts connections.
+    pub fn start(dir: &Path, cert: &str, key: &str, extra: &[&str]) -> Self {
+        use std::io::BufRead;
+        // A port the OS just handed out and took back: free unless another process takes
+        // it in between, which the ACCEPT check below would reveal.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let accept = format!("127.0.0.1:{port}");
+        let mut child = Command::new("openssl")
+            .args([
+                "s_server", "-accept", &accept, "-cert", cert, "-key", key, "-www",
+            ])
+            .args(extra)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        // s_server prints ACCEPT once it listens.
+        while !line.starts_with("ACCEPT") {
+            line.clear();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                let _ = child.kill();
+                panic!("openssl s_server on port {port} exited before accepting");
+            }
+        }
+        // Keep reading what it prints per connection, so it never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Self { child, port }
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 31] = [
+const SINGLE_DASH_FLAGS: [&str; 32] = [
     "initca",
     "ca",
     "ca-key",
@@ -21,6 +21,7 @@ const SINGLE_DASH_FLAGS: [&str; 31] = [
     "clamp-to-ca",
     "cert",
     "csr",
+    "domain",
     "loglevel",
     // OpenSSL's pkcs12 flags.
     "export",

@@ -173,11 +173,15 @@ enum Command {
     /// Print a certificate's (or CSR's) fields as JSON, like cfssl certinfo.
     Certinfo {
         /// A certificate (PEM).
-        #[arg(long, value_name = "FILE", conflicts_with = "csr")]
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["csr", "domain"])]
         cert: Option<PathBuf>,
         /// A certificate request (PEM).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "domain")]
         csr: Option<PathBuf>,
+        /// The certificate a TLS server presents (port 443 by default), shown, not trusted:
+        /// like cfssl, the chain is not verified.
+        #[arg(long, value_name = "HOST[:PORT]")]
+        domain: Option<String>,
     },
     /// Write cfssl's JSON output as files (the cfssljson role): NAME.pem, NAME-key.pem, NAME.csr.
     Json {
@@ -259,7 +263,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             csrs.splice(0..0, csr);
             issue::sign(&ca, &csrs, bare.as_deref())
         }
-        Command::Certinfo { cert, csr } => tools::certinfo(cert.as_deref(), csr.as_deref()),
+        Command::Certinfo { cert, csr, domain } => {
+            tools::certinfo(cert.as_deref(), csr.as_deref(), domain.as_deref())
+        }
         Command::Json { bare, file, args } => tools::json(bare, file.as_deref(), &args),
         Command::Pkcs12(args) => pkcs12::run(&args),
         Command::Verify(args) => verify::run(&args),
@@ -328,6 +334,7 @@ mod tests {
                 "x.json",
             ],
             &["certgate", "certinfo", "-cert", "ca.pem"],
+            &["certgate", "certinfo", "-domain", "example.com:8443"],
             &["certgate", "print-defaults", "config"],
         ] {
             if let Err(e) = parse(line) {
@@ -343,6 +350,14 @@ mod tests {
             &["certgate", "sign", "-ca", "c", "-ca-key", "k"],
             &["certgate", "gencert", "-hash", "md5", "x.json"],
             &["certgate", "certinfo", "-cert", "a", "-csr", "b"],
+            &[
+                "certgate",
+                "certinfo",
+                "-cert",
+                "a",
+                "-domain",
+                "example.com",
+            ],
         ] {
             assert!(parse(line).is_err(), "{line:?}");
         }

@@ -2,6 +2,7 @@
 //! a request against it with the trace of every policy tried.
 //!
 //! Exit codes of `check`: 0 clean, 1 warnings (printed), 2 errors (`CliError::WithCode`).
+//! Exit codes of `explain`, as `openssl verify`'s: 0 let in, 1 kept out, 2 errors.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ enum PolicyCommand {
         file: PathBuf,
     },
     /// Decide one request and print the decision with the trace of every policy tried.
+    #[command(after_help = "Exit status: 0 let in (allow or bypass), 1 kept out (deny), 2 errors.")]
     Explain(Box<ExplainArgs>),
 }
 
@@ -136,7 +138,31 @@ fn load_cert(args: &ExplainArgs, path: &Path) -> Result<ClientCertInfo, CliError
     Ok(info.with_asserted_verdict(verdict))
 }
 
+/// The exit code of `explain` when the request is kept out; errors exit 2.
+const KEPT_OUT: u8 = 1;
+/// The exit code of `explain` on an error (a file, a flag): never 0 or 1, which answer.
+const EXPLAIN_ERROR: u8 = 2;
+
+/// `explain`: prints the decision; exits 0 let in, 1 kept out, 2 on any error.
 fn explain(args: &ExplainArgs) -> Result<(), CliError> {
+    let kept_out = explain_and_print(args).map_err(|e| match e {
+        CliError::WithCode { .. } => e,
+        other => CliError::WithCode {
+            code: EXPLAIN_ERROR,
+            message: other.to_string(),
+        },
+    })?;
+    match kept_out {
+        None => Ok(()),
+        Some(reason) => Err(CliError::WithCode {
+            code: KEPT_OUT,
+            message: format!("kept out: {reason}"),
+        }),
+    }
+}
+
+/// Decides and prints; when the request is kept out, why.
+fn explain_and_print(args: &ExplainArgs) -> Result<Option<String>, CliError> {
     let set = PolicySet::from_file(&args.file).map_err(|e| CliError::Usage(e.to_string()))?;
     let cert = args
         .cert
@@ -165,8 +191,10 @@ fn explain(args: &ExplainArgs) -> Result<(), CliError> {
     }
     let explanation = set.explain(&req);
     if args.json {
-        crate::print_out(&format!("{}\n", explanation.to_json()))
+        crate::print_out(&format!("{}\n", explanation.to_json()))?;
     } else {
-        crate::print_out(&explanation.to_string())
+        crate::print_out(&explanation.to_string())?;
     }
+    let decision = &explanation.decision;
+    Ok((!decision.outcome.lets_in()).then(|| decision.reason.to_string()))
 }

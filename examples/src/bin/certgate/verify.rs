@@ -1,5 +1,6 @@
 //! `certgate verify`: like `openssl verify`, for client certificates, with CRLs; prints
-//! the verdict and the certificate's fields as JSON.
+//! the verdict and the certificate's fields as JSON (times in RFC 3339, UTC, as
+//! `certinfo` and cfssl print them).
 
 use std::path::{Path, PathBuf};
 
