@@ -82,6 +82,7 @@ mod chain;
 mod crl;
 #[cfg(feature = "rustls")]
 mod crl_input;
+pub mod danger;
 // Both serve ClientCertInfo (always) and the verifier (with `rustls`): without it,
 // part of them is unused.
 #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
@@ -95,6 +96,8 @@ mod host;
 mod info;
 #[cfg(feature = "rustls")]
 mod names;
+#[cfg(feature = "rustls")]
+mod rank;
 #[cfg(feature = "rustls")]
 mod resumption;
 #[cfg(feature = "rustls")]
@@ -112,6 +115,7 @@ mod verdict;
 mod verifier;
 #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
 mod view;
+mod violation;
 #[cfg(feature = "rustls")]
 mod watch;
 
@@ -132,8 +136,15 @@ pub use revocation::{
     RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
 };
 #[cfg(feature = "rustls")]
+pub use rfc5280::Rfc5280Rules;
+/// rustls, re-exported so that a server builds its `ServerConfig` with the same version
+/// certgate-verify implements `ClientCertVerifier` for.
+#[cfg(feature = "rustls")]
+pub use rustls;
+#[cfg(feature = "rustls")]
 pub use usage::{KeyUsageBit, Usage, eku};
 #[cfg(feature = "rustls")]
-pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger};
+pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode};
+pub use violation::{AnchorError, OtherFailure, Rfc5280Violation};
 #[cfg(feature = "rustls")]
 pub use watch::CrlWatcher;

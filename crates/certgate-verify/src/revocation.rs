@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use rustls::crypto::CryptoProvider;
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
@@ -14,6 +15,9 @@ use crate::crl_input::{crl_issuer, for_each_crl, name_content, subject_public_ke
 pub use crate::revocation_policy::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
+
+/// Signature algorithms, from a crypto provider.
+type Algorithms = &'static [&'static dyn SignatureVerificationAlgorithm];
 
 /// The CRLs in force, keyed by issuer name, one per issuer key (the newest by number).
 #[derive(Debug, Default)]
@@ -48,8 +52,14 @@ impl CrlSet {
     }
 
     /// The CRL of the issuer named `name` with public key `key`, verifying pending CRLs
-    /// of that name against `issuer_der` on first use.
-    fn find(&self, name: &[u8], key: &[u8], issuer_der: &[u8]) -> Option<Arc<ParsedCrl>> {
+    /// of that name against `issuer_der` with `algs` on first use.
+    fn find(
+        &self,
+        name: &[u8],
+        key: &[u8],
+        issuer_der: &[u8],
+        algs: Algorithms,
+    ) -> Option<Arc<ParsedCrl>> {
         if let Some(crl) = self
             .by_issuer
             .get(name)
@@ -69,7 +79,7 @@ impl CrlSet {
         let mut best: Option<&Arc<ParsedCrl>> = None;
         if let Ok(issuer) = crl_issuer(issuer_der) {
             for p in pending {
-                if p.verify(&issuer, algs()).is_ok()
+                if p.verify(&issuer, algs).is_ok()
                     && best.is_none_or(|b| number_greater(&p.crl.number, &b.number))
                 {
                     best = Some(&p.crl);
@@ -103,6 +113,7 @@ struct Inner {
     files: Vec<PathBuf>,
     /// Modification time and size of each file when it was last read.
     stamps: Mutex<Vec<Stamp>>,
+    algs: Algorithms,
 }
 
 /// What identifies a version of a file: its modification time and size.
@@ -125,6 +136,7 @@ pub struct RevocationStoreBuilder {
     issuers: Vec<CrlIssuer>,
     set: CrlSet,
     files: Vec<PathBuf>,
+    algs: Algorithms,
 }
 
 impl RevocationStoreBuilder {
@@ -137,7 +149,7 @@ impl RevocationStoreBuilder {
     /// [`VerifyError::CrlIssuer`] when a configured issuer of its name did not sign it
     /// or may not sign CRLs.
     pub fn with_crls(mut self, input: &[u8], origin: &str) -> Result<Self, VerifyError> {
-        add_crls(&mut self.set, &self.issuers, input, origin)?;
+        add_crls(&mut self.set, &self.issuers, input, origin, self.algs)?;
         Ok(self)
     }
 
@@ -153,7 +165,7 @@ impl RevocationStoreBuilder {
     /// [`VerifyError::Io`] for an unreadable file, [`VerifyError::MalformedCrl`],
     /// [`VerifyError::CrlIssuer`] for a CRL no configured issuer signed.
     pub fn build(mut self) -> Result<RevocationStore, VerifyError> {
-        let stamps = load_files(&mut self.set, &self.issuers, &self.files)?;
+        let stamps = load_files(&mut self.set, &self.issuers, &self.files, self.algs)?;
         Ok(RevocationStore {
             inner: Arc::new(Inner {
                 set: RwLock::new(Arc::new(self.set)),
@@ -161,13 +173,10 @@ impl RevocationStoreBuilder {
                 issuers: self.issuers,
                 files: self.files,
                 stamps: Mutex::new(stamps),
+                algs: self.algs,
             }),
         })
     }
-}
-
-fn algs() -> &'static [&'static dyn SignatureVerificationAlgorithm] {
-    webpki::ALL_VERIFICATION_ALGS
 }
 
 /// Reads the files into `set`, each stamped before it is read (so a change while it is
@@ -176,6 +185,7 @@ fn load_files(
     set: &mut CrlSet,
     issuers: &[CrlIssuer],
     files: &[PathBuf],
+    algs: Algorithms,
 ) -> Result<Vec<Stamp>, VerifyError> {
     let stamped = stamps(files);
     for path in files {
@@ -183,7 +193,7 @@ fn load_files(
             path: path.clone(),
             source,
         })?;
-        add_crls(set, issuers, &bytes, &path.display().to_string())?;
+        add_crls(set, issuers, &bytes, &path.display().to_string(), algs)?;
     }
     Ok(stamped)
 }
@@ -193,9 +203,10 @@ fn add_crls(
     issuers: &[CrlIssuer],
     input: &[u8],
     origin: &str,
+    algs: Algorithms,
 ) -> Result<(), VerifyError> {
     for_each_crl(input, origin, |der| {
-        match crate::crl::load(der, issuers, algs()).map_err(|e| with_origin(e, origin))? {
+        match crate::crl::load(der, issuers, algs).map_err(|e| with_origin(e, origin))? {
             // The newest CRL per issuer wins, by CRL Number.
             Loaded::Verified(crl) => set.insert(crl),
             Loaded::Pending(p) => set.pending.entry(p.crl.issuer.clone()).or_default().push(p),
@@ -223,12 +234,25 @@ fn number_greater(a: &[u8], b: &[u8]) -> bool {
 
 impl RevocationStore {
     /// Starts a store whose CRLs must be signed by one of `issuers` (DER certificates:
-    /// the trust anchors and the intermediates that publish CRLs).
+    /// the trust anchors and the intermediates that publish CRLs); signatures are
+    /// checked with aws-lc-rs.
     ///
     /// # Errors
     /// [`VerifyError::MalformedCertificate`] for an issuer that does not parse.
     pub fn builder<'a>(
         issuers: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<RevocationStoreBuilder, VerifyError> {
+        Self::builder_with_provider(issuers, crate::chain::default_provider())
+    }
+
+    /// Starts a store whose CRL signatures are checked with the
+    /// `signature_verification_algorithms` of `provider` (ring's, a FIPS build's, ...).
+    ///
+    /// # Errors
+    /// [`VerifyError::MalformedCertificate`] for an issuer that does not parse.
+    pub fn builder_with_provider<'a>(
+        issuers: impl IntoIterator<Item = &'a [u8]>,
+        provider: Arc<CryptoProvider>,
     ) -> Result<RevocationStoreBuilder, VerifyError> {
         Ok(RevocationStoreBuilder {
             issuers: issuers
@@ -237,6 +261,7 @@ impl RevocationStore {
                 .collect::<Result<_, _>>()?,
             set: CrlSet::default(),
             files: Vec::new(),
+            algs: provider.signature_verification_algorithms.all,
         })
     }
 
@@ -247,7 +272,8 @@ impl RevocationStore {
     /// As [`RevocationStoreBuilder::build`].
     pub fn reload(&self) -> Result<(), VerifyError> {
         let mut set = CrlSet::default();
-        let stamps = load_files(&mut set, &self.inner.issuers, &self.inner.files)?;
+        let inner = &self.inner;
+        let stamps = load_files(&mut set, &inner.issuers, &inner.files, inner.algs)?;
         self.install(Arc::new(set));
         match self.inner.stamps.lock() {
             Ok(mut guard) => *guard = stamps,
@@ -351,7 +377,7 @@ impl RevocationStore {
             return RevocationStatus::Unknown;
         };
         let set = self.current();
-        match set.find(name_content(issuer), key, issuer_der) {
+        match set.find(name_content(issuer), key, issuer_der, self.inner.algs) {
             Some(crl) => evaluate(&crl, serial, now, expiration),
             None => RevocationStatus::Unknown,
         }
@@ -374,7 +400,7 @@ fn evaluate(
             ExpirationPolicy::Grace(d) => d.as_secs(),
         };
         if now > next.saturating_add(grace) {
-            return RevocationStatus::Stale;
+            return RevocationStatus::Stale { next_update: next };
         }
     }
     match crl.revoked.get(serial) {

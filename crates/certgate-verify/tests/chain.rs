@@ -227,10 +227,7 @@ fn a_crl_of_an_issuer_first_seen_on_a_path_is_checked_then() {
     // The store knows only the root; the intermediate's CRL waits for the intermediate,
     // which the client presents.
     let pki = pki();
-    let leaf_only = RevocationPolicy {
-        depth: RevocationCheckDepth::EndEntity,
-        ..RevocationPolicy::default()
-    };
+    let leaf_only = RevocationPolicy::default().with_depth(RevocationCheckDepth::EndEntity);
     let store = |crl: &[u8]| {
         RevocationStore::builder([pki.root.as_ref()])
             .unwrap()

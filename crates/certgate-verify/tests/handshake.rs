@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use certgate_ca::RevokedEntry;
 use certgate_verify::{
-    ClientVerifier, FailureReason, RevocationPolicy, RevocationStore, UnknownStatusPolicy,
-    VerifyMode,
+    AnchorError, ClientVerifier, FailureReason, RevocationPolicy, RevocationStore, Rfc5280Rules,
+    Rfc5280Violation, UnknownStatusPolicy, VerifyError, VerifyMode,
 };
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::{AlertDescription, ClientConfig, ClientConnection, ServerConfig, ServerConnection};
@@ -189,10 +189,7 @@ fn revoked_and_unknown_revocation_status() {
         &client_config(&w.server_ca, Some(issue(&other, "x", "", "client", 8))),
     );
     assert_eq!(result, Err(Some(AlertDescription::UnknownCA)));
-    let lenient = RevocationPolicy {
-        unknown_status: UnknownStatusPolicy::Allow,
-        ..RevocationPolicy::default()
-    };
+    let lenient = RevocationPolicy::default().with_unknown_status(UnknownStatusPolicy::Allow);
     let allow = ClientVerifier::builder(anchors)
         .with_revocation(store, lenient)
         .build()
@@ -307,8 +304,32 @@ make("critical", critical_unknown=True)
             .build()
             .is_ok()
     );
+    // A root without subjectKeyIdentifier breaks a duty of its CA, not of ours: refused
+    // only in strict mode.
+    assert!(
+        ClientVerifier::builder(vec![anchor("good"), anchor("noski")])
+            .build()
+            .is_ok()
+    );
+    let err = ClientVerifier::builder(vec![anchor("good"), anchor("noski")])
+        .with_rfc5280_rules(Rfc5280Rules::Strict)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            VerifyError::BadTrustAnchor {
+                index: 1,
+                reason: AnchorError::Violation(Rfc5280Violation::CaWithoutSki)
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("without subjectKeyIdentifier"),
+        "{err}"
+    );
     for (name, expected) in [
-        ("noski", "without subjectKeyIdentifier"),
         ("expired", "expired on"),
         ("critical", "unknown critical extension 1.3.6.1.4.1.99999.1"),
     ] {

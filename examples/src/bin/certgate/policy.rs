@@ -125,7 +125,8 @@ fn load_cert(args: &ExplainArgs, path: &Path) -> Result<ClientCertInfo, CliError
         (Some(reason), _) => Verdict::Failed(FailureReason::from_id(reason).ok_or_else(|| {
             CliError::Usage(format!(
                 "--cert-error {reason}: expected revoked, expired, not-yet-valid, unknown-ca, \
-                 bad-signature, wrong-usage or malformed"
+                 revocation-unknown, crl-expired, bad-signature, wrong-usage, name-mismatch, \
+                 malformed or other"
             ))
         })?),
         (None, true) => Verdict::Verified {
@@ -133,7 +134,7 @@ fn load_cert(args: &ExplainArgs, path: &Path) -> Result<ClientCertInfo, CliError
         },
         (None, false) => Verdict::Unverified,
     };
-    Ok(info.with_asserted_verdict(verdict))
+    Ok(certgate_verify::danger::assert_verdict(info, verdict))
 }
 
 fn explain(args: &ExplainArgs) -> Result<(), CliError> {
