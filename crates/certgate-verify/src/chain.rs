@@ -15,7 +15,7 @@ use crate::anchor::check_trust_anchor;
 use crate::der_walk::{SEQUENCE, wrap};
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
 use crate::rank::{Best, HOOK_REFUSED, rank, reason_of};
-use crate::revocation::{RevocationCheckDepth, RevocationPolicy};
+use crate::revocation::RevocationPolicy;
 use crate::rfc5280::{self, CertView, Rfc5280Rules, Role};
 use crate::usage::Usage;
 use crate::violation::{AnchorError, Rfc5280Violation};
@@ -314,21 +314,18 @@ impl ChainVerifier {
         let ours = best.take();
         // webpki refuses every rfc822Name constraint; one path shape it cannot check
         // is checked here (leaf, one email-constrained intermediate, anchor).
-        if err == webpki::Error::NameConstraintViolation && ours.is_none() {
-            if let Some(checked) =
+        if err == webpki::Error::NameConstraintViolation
+            && ours.is_none()
+            && let Some(checked) =
                 crate::email_nc::verify(self, &cert, &view, intermediates, usage, now)
-            {
-                let index = checked?;
-                return match self.anchors.get(index) {
-                    Some(anchor) => Ok(found(anchor, 1)),
-                    None => Err(FailureReason::UnknownIssuer),
-                };
-            }
+        {
+            let anchor = self.anchors.get(checked?);
+            return anchor
+                .map(|a| found(a, 1))
+                .ok_or(FailureReason::UnknownIssuer);
         }
         let best = Best::default();
-        if let Some(reason) = ours {
-            best.offer(reason);
-        }
+        ours.into_iter().for_each(|reason| best.offer(reason));
         if err != HOOK_REFUSED {
             best.offer(reason_of(&err));
         }
@@ -338,64 +335,6 @@ impl ChainVerifier {
         }
         // A signature failure may hide what is wrong with the right issuer.
         Err(crate::rank::diagnose(self, &cert, all, usage, now).unwrap_or(reason))
-    }
-
-    /// The checks of one candidate path that webpki does not make: the anchor's
-    /// validity, RFC 5280 on the intermediates, the depth limit, mailboxes webpki does not
-    /// constrain, and revocation.
-    pub(crate) fn check_path(
-        &self,
-        path: &VerifiedPath<'_>,
-        seconds: u64,
-    ) -> Result<(), FailureReason> {
-        let anchor = path.anchor();
-        let anchor_index = self.anchors.iter().position(|a| std::ptr::eq(a, anchor));
-        if let Some(&(not_before, not_after)) =
-            anchor_index.and_then(|i| self.anchor_validity.get(i))
-        {
-            if seconds > not_after {
-                return Err(FailureReason::Expired);
-            }
-            if seconds < not_before {
-                return Err(FailureReason::NotYetValid);
-            }
-        }
-        let mut certs: Vec<&webpki::Cert<'_>> = vec![path.end_entity()];
-        let mut count = 0;
-        for cert in path.intermediate_certificates() {
-            // Self-issued certificates do not count (RFC 5280 6.1.4 (l)).
-            if cert.issuer() != cert.subject() {
-                count += 1;
-            }
-            self.check_intermediate(cert.der().as_ref())
-                .map_err(FailureReason::Malformed)?;
-            certs.push(cert);
-        }
-        if let Some(max) = self.max_intermediates.filter(|max| count > *max) {
-            return Err(FailureReason::Malformed(
-                Rfc5280Violation::TooManyIntermediates { count, max },
-            ));
-        }
-        crate::email_nc::check_smtp_utf8_on_path(path)?;
-        let Some((_, policy)) = &self.revocation else {
-            return Ok(());
-        };
-        let checked = match policy.depth {
-            RevocationCheckDepth::EndEntity => &certs[..1],
-            RevocationCheckDepth::Chain => &certs[..],
-        };
-        let anchor_der = anchor_index
-            .and_then(|i| self.anchor_certs.get(i))
-            .map(|c| c.as_ref())
-            .unwrap_or_default();
-        for (i, cert) in checked.iter().enumerate() {
-            let issuer_der = match certs.get(i + 1) {
-                Some(issuer) => issuer.der(),
-                None => CertificateDer::from(anchor_der),
-            };
-            self.revocation_verdict(cert.issuer(), cert.serial(), issuer_der.as_ref(), seconds)?;
-        }
-        Ok(())
     }
 
     /// The verdict and fields of a presented chain (leaf first), verified for `usage`
@@ -426,29 +365,12 @@ impl ChainVerifier {
         info.with_verdict(verdict)
     }
 
-    /// What the revocation store and policy say of the certificate with `serial` from
-    /// `issuer` (a DER name), issued by the certificate `issuer_der`. `Ok` without a store.
-    pub(crate) fn revocation_verdict(
-        &self,
-        issuer: &[u8],
-        serial: &[u8],
-        issuer_der: &[u8],
-        seconds: u64,
-    ) -> Result<(), FailureReason> {
-        let Some((store, policy)) = &self.revocation else {
-            return Ok(());
-        };
-        policy.verdict(store.status_on_path(issuer, serial, issuer_der, seconds, policy.expiration))
+    /// The revocation store and policy, when revocation is checked.
+    pub(crate) fn revocation(&self) -> Option<&(RevocationStore, RevocationPolicy)> {
+        self.revocation.as_ref()
     }
 
-    /// Whether the whole chain's revocation is checked (not only the leaf's).
-    pub(crate) fn checks_chain_revocation(&self) -> bool {
-        self.revocation
-            .as_ref()
-            .is_some_and(|(_, p)| p.depth == RevocationCheckDepth::Chain)
-    }
-
-    /// Accessors for the email name-constraint path.
+    /// Accessors for the path checks and the email name-constraint path.
     pub(crate) fn trust_anchors(&self) -> &[TrustAnchor<'static>] {
         &self.anchors
     }

@@ -97,6 +97,8 @@ mod info;
 #[cfg(feature = "rustls")]
 mod names;
 #[cfg(feature = "rustls")]
+mod path;
+#[cfg(feature = "rustls")]
 mod rank;
 #[cfg(feature = "rustls")]
 mod resumption;

@@ -226,7 +226,7 @@ fn check_leaf(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
                 rules.refuse(V::CriticalEkuInEndEntity)?;
             }
             let any = only(eku.value, SEQUENCE).is_some_and(|body| {
-                items(body).any(|item| matches!(item, Some((OID, oid)) if oid == &ANY_EKU[..]))
+                items(body).any(|item| matches!(item, Some((OID, oid)) if oid == ANY_EKU))
             });
             if any {
                 rules.refuse(V::AnyEkuInEndEntity)?;
