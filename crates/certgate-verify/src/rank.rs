@@ -187,7 +187,8 @@ fn genuine(path: &VerifiedPath<'_>, failed: &[Link]) -> bool {
 /// Builds the paths again with signature failures recorded instead of final, and
 /// returns the best reason found on paths whose signatures all verify (or webpki's
 /// best error among the other checks). Runs only after a failure put down to a
-/// signature; `None` when it finds nothing better.
+/// signature (not after one of webpki's budgets ran out), under webpki's budgets again:
+/// it at most doubles the cost of such a refusal. `None` when it finds nothing better.
 pub(crate) fn diagnose(
     verifier: &ChainVerifier,
     leaf: &EndEntityCert<'_>,

@@ -51,7 +51,8 @@ struct ExplainArgs {
     #[arg(long, requires = "cert", conflicts_with = "cert_error")]
     chain_verified: bool,
     /// The certificate was refused: revoked, expired, not-yet-valid, unknown-ca,
-    /// bad-signature, wrong-usage or malformed.
+    /// revocation-unknown, crl-expired, bad-signature, wrong-usage, name-mismatch,
+    /// malformed or other.
     #[arg(long, requires = "cert", value_name = "REASON")]
     cert_error: Option<String>,
     /// The peer's IP address.
