@@ -145,6 +145,7 @@ impl fmt::Display for Reason {
 
 /// The answer for one request. Borrows names from the [`crate::PolicySet`]; making one
 /// does not allocate.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision<'p> {
     /// Allow, deny or bypass.

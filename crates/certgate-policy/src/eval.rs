@@ -68,6 +68,8 @@ pub(crate) fn certificate_status(info: Option<&ClientCertInfo>) -> CertificateSt
             Verdict::Unverified => CertificateStatus::NotVerified,
             Verdict::Failed(FailureReason::Revoked) => CertificateStatus::Revoked,
             Verdict::Failed(r) => CertificateStatus::Refused(r.id()),
+            // A verdict this crate does not know: not a verified certificate.
+            _ => CertificateStatus::NotVerified,
         },
         _ => CertificateStatus::NotPresented,
     }

@@ -1,11 +1,14 @@
 //! The configuration model: applications, policies, rules, rule groups and service
-//! tokens, as plain data with public fields. Files load into it; [`crate::PolicySet`]
-//! compiles it for evaluation.
+//! tokens, as data with public fields. Files load into it; [`crate::PolicySet`]
+//! compiles it for evaluation. The types grow with Access's model, so they are
+//! `#[non_exhaustive]`: code outside this crate builds them with their constructors and
+//! `with_*` methods (or changes the public fields of one it has), not by literal.
 
 use std::fmt;
 use std::time::Duration;
 
 /// A whole policy configuration.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PolicyConfig {
     /// Applications, each with its domains and ordered policies.
@@ -16,7 +19,28 @@ pub struct PolicyConfig {
     pub service_tokens: Vec<ServiceToken>,
 }
 
+impl PolicyConfig {
+    /// The same configuration with `application` added after the others.
+    pub fn with_application(mut self, application: Application) -> Self {
+        self.applications.push(application);
+        self
+    }
+
+    /// The same configuration with the rule group `group` added.
+    pub fn with_rule_group(mut self, group: RuleGroup) -> Self {
+        self.rule_groups.push(group);
+        self
+    }
+
+    /// The same configuration with the service token `token` added.
+    pub fn with_service_token(mut self, token: ServiceToken) -> Self {
+        self.service_tokens.push(token);
+        self
+    }
+}
+
 /// An application: what it covers and who gets in.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Application {
     /// A name, for decisions and traces.
@@ -30,7 +54,36 @@ pub struct Application {
     pub policies: Vec<Policy>,
 }
 
+impl Application {
+    /// An application named `name` covering `domains`, with the default session
+    /// duration and no policy yet (one without policies lets nobody in).
+    pub fn new(
+        name: impl Into<String>,
+        domains: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            domains: domains.into_iter().map(Into::into).collect(),
+            session_duration: SessionDuration::DEFAULT,
+            policies: Vec::new(),
+        }
+    }
+
+    /// The same application with `policy` after its other policies.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policies.push(policy);
+        self
+    }
+
+    /// The same application with sessions lasting `duration`.
+    pub fn with_session_duration(mut self, duration: SessionDuration) -> Self {
+        self.session_duration = duration;
+        self
+    }
+}
+
 /// How long a session lasts once a request was let in.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionDuration {
     /// No session: every request is checked (Access's "no duration, expires
@@ -61,6 +114,7 @@ impl fmt::Display for SessionDuration {
 }
 
 /// What a policy does when it matches: Access's Allow, Block, Bypass and Service Auth.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PolicyDecision {
     /// Lets the request in (Access's Allow).
@@ -109,6 +163,7 @@ impl fmt::Display for PolicyDecision {
 }
 
 /// A policy: a decision and its rules.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// A name, for decisions and traces.
@@ -134,10 +189,29 @@ impl Policy {
             exclude: Vec::new(),
         }
     }
+
+    /// The same policy with `rule` among its include rules (any one must match).
+    pub fn with_include(mut self, rule: Rule) -> Self {
+        self.include.push(rule);
+        self
+    }
+
+    /// The same policy with `rule` among its require rules (all must match).
+    pub fn with_require(mut self, rule: Rule) -> Self {
+        self.require.push(rule);
+        self
+    }
+
+    /// The same policy with `rule` among its exclude rules (none may match).
+    pub fn with_exclude(mut self, rule: Rule) -> Self {
+        self.exclude.push(rule);
+        self
+    }
 }
 
 /// A named set of rules, reusable across policies: it matches when any include, all
 /// requires and no exclude match. Groups do not nest.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleGroup {
     /// What [`Rule::RuleGroup`] names.
@@ -150,8 +224,22 @@ pub struct RuleGroup {
     pub exclude: Vec<Rule>,
 }
 
+impl RuleGroup {
+    /// A group named `name` with one include rule and no others (add more through the
+    /// public fields).
+    pub fn new(name: impl Into<String>, include: Rule) -> Self {
+        Self {
+            name: name.into(),
+            include: vec![include],
+            require: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
 /// A service token: a client id and secret that a client sends in the
 /// `CF-Access-Client-Id` and `CF-Access-Client-Secret` headers.
+#[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
 pub struct ServiceToken {
     /// What [`Rule::ServiceToken`] names.
@@ -160,6 +248,17 @@ pub struct ServiceToken {
     pub client_id: String,
     /// The secret, or its SHA-256.
     pub secret: TokenSecret,
+}
+
+impl ServiceToken {
+    /// The token named `name`, sent as `client_id` with `secret`.
+    pub fn new(name: impl Into<String>, client_id: impl Into<String>, secret: TokenSecret) -> Self {
+        Self {
+            name: name.into(),
+            client_id: client_id.into(),
+            secret,
+        }
+    }
 }
 
 impl fmt::Debug for ServiceToken {
@@ -173,6 +272,7 @@ impl fmt::Debug for ServiceToken {
 
 /// A service token's secret as configured. Either way it is kept as its SHA-256 and
 /// compared in constant time.
+#[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
 pub enum TokenSecret {
     /// The secret itself.
@@ -251,6 +351,7 @@ pub enum Rule {
 }
 
 /// How a subjectAltName selector compares.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NameMatch {
     /// The whole name.

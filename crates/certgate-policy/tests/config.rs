@@ -101,16 +101,13 @@ fn access_json_in_each_shape() {
     let one = access_app(
         r#"{"name": "p", "decision": "allow", "include": [{"email": {"email": "sam@example.com"}}]}"#,
     );
-    let expected = vec![Application {
-        name: "money".into(),
-        domains: vec!["money.example.com".into()],
-        session_duration: SessionDuration::DEFAULT,
-        policies: vec![Policy::new(
+    let expected = vec![
+        Application::new("money", ["money.example.com"]).with_policy(Policy::new(
             "p",
             PolicyDecision::Allow,
             Rule::Email("sam@example.com".into()),
-        )],
-    }];
+        )),
+    ];
     for text in [
         one.clone(),
         format!("[{one}]"),
@@ -302,17 +299,13 @@ fn inconsistencies_name_the_application_and_policy() {
         "application `a`: no domain"
     );
     // Built in code, values are checked when compiled.
-    let mut config = PolicyConfig::default();
-    config.applications.push(Application {
-        name: "a".into(),
-        domains: vec!["x.example.com".into()],
-        session_duration: SessionDuration::DEFAULT,
-        policies: vec![Policy::new(
+    let config = PolicyConfig::default().with_application(
+        Application::new("a", ["x.example.com"]).with_policy(Policy::new(
             "p",
             PolicyDecision::Allow,
             Rule::Ip("10.0.0.0/99".into()),
-        )],
-    });
+        )),
+    );
     assert_eq!(
         PolicySet::new(config).unwrap_err().to_string(),
         "application `a`, policy `p`, include[0]: IP network \"10.0.0.0/99\": prefix length must be 0 to 32"

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use certgate_policy::{
     Application, Identity, Outcome, Policy, PolicyConfig, PolicyDecision, PolicySet, Request, Rule,
-    ServiceToken, SessionDuration, TokenSecret,
+    ServiceToken, TokenSecret,
 };
 use proptest::prelude::*;
 
@@ -48,12 +48,14 @@ fn policy() -> impl Strategy<Value = Policy> {
         prop::collection::vec(rule(), 0..2),
         prop::collection::vec(rule(), 0..2),
     )
-        .prop_map(|(decision, include, require, exclude)| Policy {
-            name: String::new(),
-            decision,
-            include,
-            require,
-            exclude,
+        .prop_map(|(decision, include, require, exclude)| {
+            let mut rules = include.into_iter();
+            let first = rules.next().expect("at least one include rule");
+            let mut p = Policy::new("", decision, first);
+            p.include.extend(rules);
+            p.require = require;
+            p.exclude = exclude;
+            p
         })
 }
 
@@ -107,24 +109,17 @@ fn request() -> impl Strategy<Value = Req> {
 }
 
 fn set(policies: Vec<Policy>) -> PolicySet {
-    let token = |name: &str, id: &str, secret: &str| ServiceToken {
-        name: name.into(),
-        client_id: id.into(),
-        secret: TokenSecret::Plain(secret.into()),
+    let token = |name: &str, id: &str, secret: &str| {
+        ServiceToken::new(name, id, TokenSecret::Plain(secret.into()))
     };
-    PolicySet::new(PolicyConfig {
-        applications: vec![Application {
-            name: "app".into(),
-            domains: vec!["app.example.com".into()],
-            session_duration: SessionDuration::DEFAULT,
-            policies,
-        }],
-        rule_groups: Vec::new(),
-        service_tokens: vec![
-            token("robot", "robot.access", "s3cret"),
-            token("other", "other.access", "0ther"),
-        ],
-    })
+    let mut app = Application::new("app", ["app.example.com"]);
+    app.policies = policies;
+    PolicySet::new(
+        PolicyConfig::default()
+            .with_application(app)
+            .with_service_token(token("robot", "robot.access", "s3cret"))
+            .with_service_token(token("other", "other.access", "0ther")),
+    )
     .unwrap()
 }
 

@@ -265,11 +265,11 @@ fn the_issue_example() {
         SessionDuration::ExpiresImmediately
     );
     // Access exports carry no token secrets; the caller adds its tokens.
-    config.service_tokens.push(ServiceToken {
-        name: "backup-robot".into(),
-        client_id: "robot.access".into(),
-        secret: TokenSecret::Plain("s3cret".into()),
-    });
+    config.service_tokens.push(ServiceToken::new(
+        "backup-robot",
+        "robot.access",
+        TokenSecret::Plain("s3cret".into()),
+    ));
     let set = PolicySet::new(config).unwrap();
     let host = "money.example.com";
     let laptop = pki.valid(&pki.leaf_cn("my-laptop", 10));

@@ -1,10 +1,9 @@
 //! Trust anchors given as certificates, checked the way a `RootCertStore` cannot.
 
-use der::Decode;
 use rustls_pki_types::UnixTime;
-use x509_cert::time::Time;
 
-use crate::rfc5280::{self, CertView, Role};
+use crate::rfc5280::{self, CertView, Rfc5280Rules, Role};
+use crate::violation::{AnchorError, Rfc5280Violation};
 
 /// Extensions whose meaning we (and webpki) know, so they may be critical on an anchor:
 /// SKI, keyUsage, SAN, basicConstraints, nameConstraints, certificatePolicies, AKI,
@@ -21,30 +20,30 @@ const KNOWN_EXTENSIONS: [&[u8]; 9] = [
     &[0x55, 0x1d, 0x25],
 ];
 
-/// A certificate time as written (for messages).
-fn shown(tlv: &[u8]) -> String {
-    Time::from_der(tlv).map_or_else(|e| e.to_string(), |t| t.to_string())
-}
-
 /// Checks a trust anchor the way a `RootCertStore` cannot (it keeps only subject, key
-/// and name constraints): a CA that may sign certificates, with a critical
-/// basicConstraints and a subjectKeyIdentifier, valid at `now`, and no critical
-/// extension we do not understand. Returns its notBefore and notAfter (Unix seconds).
+/// and name constraints): a CA that may sign certificates, valid at `now`, with no critical
+/// extension we do not understand; and the RFC 5280 rules `rules` puts in force (with
+/// [`Rfc5280Rules::Strict`], a subjectKeyIdentifier, a critical basicConstraints, ...).
+/// Returns its notBefore and notAfter (Unix seconds).
 ///
 /// # Errors
-/// What is wrong with it, in words.
-pub fn check_trust_anchor(der: &[u8], now: UnixTime) -> Result<(u64, u64), String> {
-    let view = CertView::parse(der).map_err(|e| e.to_string())?;
+/// The [`AnchorError`] that makes it unusable.
+pub fn check_trust_anchor(
+    der: &[u8],
+    now: UnixTime,
+    rules: Rfc5280Rules,
+) -> Result<(u64, u64), AnchorError> {
+    let view = CertView::parse(der).map_err(Rfc5280Violation::from)?;
     if !view.is_ca() {
-        return Err("not a CA (basicConstraints cA is not TRUE)".into());
+        return Err(AnchorError::NotCa);
     }
-    rfc5280::check(&view, Role::Anchor)?;
-    let (not_before, not_after) = view.validity().map_err(|e| e.to_string())?;
+    rfc5280::check(&view, Role::Anchor, rules)?;
+    let (not_before, not_after) = view.validity().map_err(Rfc5280Violation::from)?;
     if not_after < now.as_secs() {
-        return Err(format!("expired on {}", shown(view.not_after)));
+        return Err(AnchorError::Expired { not_after });
     }
     if not_before > now.as_secs() {
-        return Err(format!("not valid before {}", shown(view.not_before)));
+        return Err(AnchorError::NotYetValid { not_before });
     }
     if let Some(ext) = view
         .extensions()
@@ -52,7 +51,7 @@ pub fn check_trust_anchor(der: &[u8], now: UnixTime) -> Result<(u64, u64), Strin
     {
         let oid = const_oid::ObjectIdentifier::from_bytes(ext.oid)
             .map_or_else(|_| "(malformed OID)".to_owned(), |o| o.to_string());
-        return Err(format!("unknown critical extension {oid}"));
+        return Err(AnchorError::UnknownCriticalExtension { oid });
     }
     Ok((not_before, not_after))
 }

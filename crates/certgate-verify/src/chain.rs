@@ -3,21 +3,22 @@
 //! what RFC 5280 forbids and webpki lets through, anchor validity, the chain depth, and
 //! revocation from our own store.
 
-use std::cell::Cell;
+use std::sync::Arc;
 
+use rustls::crypto::CryptoProvider;
 use rustls_pki_types::{
     CertificateDer, ServerName, SignatureVerificationAlgorithm, TrustAnchor, UnixTime,
 };
-use webpki::EndEntityCert;
+use webpki::{EndEntityCert, VerifiedPath};
 
 use crate::anchor::check_trust_anchor;
 use crate::der_walk::{SEQUENCE, wrap};
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
-use crate::revocation::{
-    RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
-};
-use crate::rfc5280::{self, CertView, Role};
+use crate::rank::{Best, HOOK_REFUSED, rank, reason_of};
+use crate::revocation::RevocationPolicy;
+use crate::rfc5280::{self, CertView, Rfc5280Rules, Role};
 use crate::usage::Usage;
+use crate::violation::{AnchorError, Rfc5280Violation};
 use crate::{RevocationStore, VerifyError};
 
 /// Builds a [`ChainVerifier`]: anchors required, the rest options.
@@ -28,6 +29,8 @@ pub struct ChainVerifierBuilder {
     revocation: Option<(RevocationStore, RevocationPolicy)>,
     max_intermediates: Option<usize>,
     check_time: Option<UnixTime>,
+    rules: Rfc5280Rules,
+    provider: Arc<CryptoProvider>,
 }
 
 /// Verifies certificate chains for any usage against trust anchors given as
@@ -41,13 +44,15 @@ pub struct ChainVerifier {
     anchor_certs: Vec<CertificateDer<'static>>,
     intermediates: Vec<CertificateDer<'static>>,
     /// The result of the RFC 5280 checks of each configured intermediate, computed once.
-    intermediate_checks: Vec<Result<(), String>>,
+    intermediate_checks: Vec<Result<(), Rfc5280Violation>>,
     revocation: Option<(RevocationStore, RevocationPolicy)>,
     max_intermediates: Option<usize>,
-    algorithms: &'static [&'static dyn SignatureVerificationAlgorithm],
+    rules: Rfc5280Rules,
+    provider: Arc<CryptoProvider>,
 }
 
 /// What a successful verification found.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedChain {
     /// The anchor's subject, RFC 4514.
@@ -56,16 +61,32 @@ pub struct VerifiedChain {
     pub intermediates: usize,
 }
 
+/// The default crypto provider: aws-lc-rs.
+pub(crate) fn default_provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
 impl ChainVerifier {
     /// Starts a verifier trusting `anchors` (DER certificates; rustls-pki-types'
-    /// `PemObject` reads them from PEM).
+    /// `PemObject` reads them from PEM), checking signatures with aws-lc-rs.
     pub fn builder(anchors: Vec<CertificateDer<'static>>) -> ChainVerifierBuilder {
+        Self::builder_with_provider(anchors, default_provider())
+    }
+
+    /// Starts a verifier trusting `anchors` that checks signatures with the
+    /// `signature_verification_algorithms` of `provider` (ring's, a FIPS build's, ...).
+    pub fn builder_with_provider(
+        anchors: Vec<CertificateDer<'static>>,
+        provider: Arc<CryptoProvider>,
+    ) -> ChainVerifierBuilder {
         ChainVerifierBuilder {
             anchors,
             intermediates: Vec::new(),
             revocation: None,
             max_intermediates: None,
             check_time: None,
+            rules: Rfc5280Rules::default(),
+            provider,
         }
     }
 }
@@ -97,27 +118,42 @@ impl ChainVerifierBuilder {
         self
     }
 
+    /// Which rules of RFC 5280 to enforce: the relying party's (the default), or
+    /// [`Rfc5280Rules::Strict`], which adds the CA's duties (key identifiers,
+    /// criticality, serial numbers, ...) to anchors, intermediates and leaves.
+    pub fn with_rfc5280_rules(mut self, rules: Rfc5280Rules) -> Self {
+        self.rules = rules;
+        self
+    }
+
     /// Checks every anchor and intermediate, and builds the verifier.
     ///
     /// # Errors
     /// [`VerifyError::BadTrustAnchor`] when there is no anchor, or one is not a CA that
-    /// may sign certificates, lacks a subjectKeyIdentifier, is not valid at the check
-    /// time, or has a critical extension we do not know.
+    /// may sign certificates, is not valid at the check time, has a critical extension
+    /// we do not know or breaks a rule of RFC 5280 in force (see
+    /// [`crate::check_trust_anchor`]).
     pub fn build(self) -> Result<ChainVerifier, VerifyError> {
         if self.anchors.is_empty() {
             return Err(VerifyError::BadTrustAnchor {
                 index: 0,
-                reason: "no trust anchors given".into(),
+                reason: AnchorError::NoAnchors,
             });
         }
         let now = self.check_time.unwrap_or_else(UnixTime::now);
         let mut anchors = Vec::with_capacity(self.anchors.len());
         let mut anchor_validity = Vec::with_capacity(self.anchors.len());
         for (index, der) in self.anchors.iter().enumerate() {
-            let bad = |reason: String| VerifyError::BadTrustAnchor { index, reason };
-            let (not_before, not_after) = check_trust_anchor(der, now).map_err(bad)?;
+            let bad = |reason: AnchorError| VerifyError::BadTrustAnchor { index, reason };
+            let (not_before, not_after) = check_trust_anchor(der, now, self.rules).map_err(bad)?;
             let anchor = webpki::anchor_from_trusted_cert(der)
-                .map_err(|e| bad(format!("{e}")))?
+                .map_err(|e| match reason_of(&e) {
+                    FailureReason::Malformed(v) => bad(AnchorError::Violation(v)),
+                    _ => bad(AnchorError::Violation(Rfc5280Violation::Unreadable {
+                        field: "certificate",
+                        detail: format!("{e:?}"),
+                    })),
+                })?
                 .to_owned();
             anchors.push(anchor);
             anchor_validity.push((not_before, not_after));
@@ -125,10 +161,7 @@ impl ChainVerifierBuilder {
         let intermediate_checks = self
             .intermediates
             .iter()
-            .map(|der| {
-                let view = CertView::parse(der).map_err(|e| e.to_string())?;
-                rfc5280::check(&view, Role::Intermediate)
-            })
+            .map(|der| check_intermediate(der, self.rules))
             .collect();
         Ok(ChainVerifier {
             anchors,
@@ -138,26 +171,16 @@ impl ChainVerifierBuilder {
             intermediate_checks,
             revocation: self.revocation,
             max_intermediates: self.max_intermediates,
-            algorithms: webpki::ALL_VERIFICATION_ALGS,
+            rules: self.rules,
+            provider: self.provider,
         })
     }
 }
 
-/// Maps webpki's verdict to ours.
-pub(crate) fn reason_of(err: &webpki::Error) -> FailureReason {
-    use webpki::Error as E;
-    match err {
-        E::CertExpired { .. } => FailureReason::Expired,
-        E::CertNotValidYet { .. } => FailureReason::NotYetValid,
-        E::UnknownIssuer => FailureReason::UnknownIssuer,
-        E::CertRevoked => FailureReason::Revoked,
-        E::RequiredEkuNotFoundContext(_) => FailureReason::WrongKeyUsage,
-        E::InvalidSignatureForPublicKey
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
-        | E::UnsupportedSignatureAlgorithmContext(_) => FailureReason::BadSignature,
-        E::CertNotValidForName(_) => FailureReason::NameMismatch,
-        other => FailureReason::Malformed(other.to_string()),
-    }
+/// The RFC 5280 checks of an intermediate.
+fn check_intermediate(der: &[u8], rules: Rfc5280Rules) -> Result<(), Rfc5280Violation> {
+    let view = CertView::parse(der)?;
+    rfc5280::check(&view, Role::Intermediate, rules)
 }
 
 impl ChainVerifier {
@@ -165,6 +188,10 @@ impl ChainVerifier {
     /// a path to an anchor, signatures, validity at `now` (anchors included), `usage`,
     /// what RFC 5280 forbids, revocation, and the `expected_peer_name` when one is given
     /// (servers are checked against the name a client dialled; client auth passes none).
+    ///
+    /// When every candidate path fails, the most relevant reason is reported: revoked,
+    /// then expired or not yet valid, revocation unknown, wrong usage, a broken rule of
+    /// RFC 5280, a bad signature, and last no path to an anchor.
     ///
     /// # Errors
     /// The [`FailureReason`] that refused it.
@@ -201,19 +228,16 @@ impl ChainVerifier {
         self.verify(leaf, intermediates, usage, None, now, |_, _| ())
     }
 
-    fn verify<T>(
+    /// What is checked of the leaf alone, before any path is built.
+    fn check_leaf(
         &self,
-        leaf: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
+        cert: &EndEntityCert<'_>,
+        view: &CertView<'_>,
         usage: &Usage,
         expected_peer_name: Option<&ServerName<'_>>,
-        now: UnixTime,
-        found: impl FnOnce(&TrustAnchor<'_>, usize) -> T,
-    ) -> Result<T, FailureReason> {
-        let cert = EndEntityCert::try_from(leaf).map_err(|e| reason_of(&e))?;
-        let view = CertView::parse(leaf).map_err(|e| FailureReason::Malformed(e.to_string()))?;
-        rfc5280::check(&view, Role::Leaf).map_err(FailureReason::Malformed)?;
-        if usage.leaf_must_list() && !rfc5280::has_eku(&view) {
+    ) -> Result<(), FailureReason> {
+        rfc5280::check(view, Role::Leaf, self.rules).map_err(FailureReason::Malformed)?;
+        if usage.leaf_must_list() && !rfc5280::has_eku(view) {
             return Err(FailureReason::WrongKeyUsage);
         }
         if usage
@@ -230,8 +254,23 @@ impl ChainVerifier {
                 ServerName::DnsName(dns) => Some(dns.as_ref()),
                 _ => None,
             };
-            crate::names::check_server_names(&view, peer).map_err(FailureReason::Malformed)?;
+            crate::names::check_server_names(view, peer).map_err(FailureReason::Malformed)?;
         }
+        Ok(())
+    }
+
+    fn verify<T>(
+        &self,
+        leaf: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        usage: &Usage,
+        expected_peer_name: Option<&ServerName<'_>>,
+        now: UnixTime,
+        found: impl FnOnce(&TrustAnchor<'_>, usize) -> T,
+    ) -> Result<T, FailureReason> {
+        let cert = EndEntityCert::try_from(leaf).map_err(|e| reason_of(&e))?;
+        let view = CertView::parse(leaf).map_err(|e| FailureReason::Malformed(e.into()))?;
+        self.check_leaf(&cert, &view, usage, expected_peer_name)?;
         // The peer's intermediates, then the configured ones (joined only when there are
         // configured ones: the common handshake allocates nothing here).
         let joined: Vec<CertificateDer<'_>>;
@@ -245,99 +284,57 @@ impl ChainVerifier {
                 .collect();
             &joined
         };
-        let ours: Cell<Option<FailureReason>> = Cell::new(None);
-        let fail = |reason: FailureReason, err: webpki::Error| {
-            ours.set(Some(reason));
-            Err(err)
-        };
+        // The hook's reasons, ranked across candidate paths.
+        let best = Best::default();
         let seconds = now.as_secs();
-        let check_path = |path: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
-            let anchor = path.anchor();
-            let anchor_index = self.anchors.iter().position(|a| std::ptr::eq(a, anchor));
-            if let Some(&(not_before, not_after)) =
-                anchor_index.and_then(|i| self.anchor_validity.get(i))
-            {
-                if seconds > not_after {
-                    return fail(FailureReason::Expired, webpki::Error::BadDer);
-                }
-                if seconds < not_before {
-                    return fail(FailureReason::NotYetValid, webpki::Error::BadDer);
-                }
-            }
-            let mut certs: Vec<&webpki::Cert<'_>> = vec![path.end_entity()];
-            let mut count = 0;
-            for cert in path.intermediate_certificates() {
-                // Self-issued certificates do not count (RFC 5280 6.1.4 (l)).
-                if cert.issuer() != cert.subject() {
-                    count += 1;
-                }
-                if let Err(reason) = self.check_intermediate(cert.der().as_ref()) {
-                    return fail(FailureReason::Malformed(reason), webpki::Error::BadDer);
-                }
-                certs.push(cert);
-            }
-            if self.max_intermediates.is_some_and(|max| count > max) {
-                return fail(
-                    FailureReason::Malformed(format!("path has {count} intermediates")),
-                    webpki::Error::MaximumPathDepthExceeded,
-                );
-            }
-            if let Some((_, policy)) = &self.revocation {
-                let checked = match policy.depth {
-                    RevocationCheckDepth::EndEntity => &certs[..1],
-                    RevocationCheckDepth::Chain => &certs[..],
-                };
-                let anchor_der = anchor_index
-                    .and_then(|i| self.anchor_certs.get(i))
-                    .map(|c| c.as_ref())
-                    .unwrap_or_default();
-                for (i, cert) in checked.iter().enumerate() {
-                    let issuer_der = match certs.get(i + 1) {
-                        Some(issuer) => issuer.der(),
-                        None => CertificateDer::from(anchor_der),
-                    };
-                    if let Err(reason) =
-                        self.revocation_verdict(cert.der().as_ref(), issuer_der.as_ref(), seconds)
-                    {
-                        let err = match reason {
-                            FailureReason::Revoked => webpki::Error::CertRevoked,
-                            _ => webpki::Error::UnknownRevocationStatus,
-                        };
-                        return fail(reason, err);
-                    }
-                }
-            }
-            ours.set(None);
-            Ok(())
+        let hook = |path: &VerifiedPath<'_>| -> Result<(), webpki::Error> {
+            self.check_path(path, seconds).map_err(|reason| {
+                best.offer(reason);
+                HOOK_REFUSED
+            })
         };
         let result = cert.verify_for_usage(
-            self.algorithms,
+            self.algorithms(),
             &self.anchors,
             all,
             now,
             usage.validator(),
             None,
-            Some(&check_path),
+            Some(&hook),
         );
-        match (result, ours.take()) {
-            (Ok(path), _) => Ok(found(
-                path.anchor(),
-                path.intermediate_certificates().count(),
-            )),
-            // webpki refuses every rfc822Name constraint; one path shape it cannot check
-            // is checked here (leaf, one email-constrained intermediate, anchor).
-            (Err(webpki::Error::NameConstraintViolation), None) => {
-                match crate::email_nc::verify(self, &cert, &view, intermediates, usage, now) {
-                    Some(Ok(index)) => match self.anchors.get(index) {
-                        Some(anchor) => Ok(found(anchor, 1)),
-                        None => Err(FailureReason::UnknownIssuer),
-                    },
-                    Some(Err(reason)) => Err(reason),
-                    None => Err(reason_of(&webpki::Error::NameConstraintViolation)),
-                }
+        let err = match result {
+            Ok(path) => {
+                return Ok(found(
+                    path.anchor(),
+                    path.intermediate_certificates().count(),
+                ));
             }
-            (Err(e), ours) => Err(ours.unwrap_or_else(|| reason_of(&e))),
+            Err(err) => err,
+        };
+        let ours = best.take();
+        // webpki refuses every rfc822Name constraint; one path shape it cannot check
+        // is checked here (leaf, one email-constrained intermediate, anchor).
+        if err == webpki::Error::NameConstraintViolation
+            && ours.is_none()
+            && let Some(checked) =
+                crate::email_nc::verify(self, &cert, &view, intermediates, usage, now)
+        {
+            let anchor = self.anchors.get(checked?);
+            return anchor
+                .map(|a| found(a, 1))
+                .ok_or(FailureReason::UnknownIssuer);
         }
+        let best = Best::default();
+        ours.into_iter().for_each(|reason| best.offer(reason));
+        if err != HOOK_REFUSED {
+            best.offer(reason_of(&err));
+        }
+        let reason = best.take().unwrap_or(FailureReason::UnknownIssuer);
+        if rank(&reason) > rank(&FailureReason::BadSignature) {
+            return Err(reason);
+        }
+        // A signature failure may hide what is wrong with the right issuer.
+        Err(crate::rank::diagnose(self, &cert, all, usage, now).unwrap_or(reason))
     }
 
     /// The verdict and fields of a presented chain (leaf first), verified for `usage`
@@ -356,7 +353,7 @@ impl ChainVerifier {
             Ok(info) => info,
             Err(e) => {
                 return ClientCertInfo::not_presented()
-                    .presented_but_unreadable(FailureReason::Malformed(e.to_string()));
+                    .presented_but_unreadable(FailureReason::Malformed(e.into()));
             }
         };
         let verdict = match self.verify_chain(leaf, intermediates, usage, expected_peer_name, now) {
@@ -368,44 +365,12 @@ impl ChainVerifier {
         info.with_verdict(verdict)
     }
 
-    /// What the revocation store and policy say of the certificate `cert_der`, issued by
-    /// the certificate `issuer_der`. `Ok` without a store.
-    pub(crate) fn revocation_verdict(
-        &self,
-        cert_der: &[u8],
-        issuer_der: &[u8],
-        seconds: u64,
-    ) -> Result<(), FailureReason> {
-        let Some((store, policy)) = &self.revocation else {
-            return Ok(());
-        };
-        let Ok(cert) = certgate_x509::CertView::parse(cert_der) else {
-            return Err(FailureReason::Malformed(
-                "unreadable certificate on the path".into(),
-            ));
-        };
-        match store.status_on_path(&cert, issuer_der, seconds, policy.expiration) {
-            RevocationStatus::Good => Ok(()),
-            RevocationStatus::Revoked(_) => Err(FailureReason::Revoked),
-            RevocationStatus::Unknown | RevocationStatus::Stale
-                if policy.unknown_status == UnknownStatusPolicy::Allow =>
-            {
-                Ok(())
-            }
-            RevocationStatus::Unknown | RevocationStatus::Stale => {
-                Err(FailureReason::RevocationStatusUnknown)
-            }
-        }
+    /// The revocation store and policy, when revocation is checked.
+    pub(crate) fn revocation(&self) -> Option<&(RevocationStore, RevocationPolicy)> {
+        self.revocation.as_ref()
     }
 
-    /// Whether the whole chain's revocation is checked (not only the leaf's).
-    pub(crate) fn checks_chain_revocation(&self) -> bool {
-        self.revocation
-            .as_ref()
-            .is_some_and(|(_, p)| p.depth == RevocationCheckDepth::Chain)
-    }
-
-    /// Accessors for the email name-constraint path.
+    /// Accessors for the path checks and the email name-constraint path.
     pub(crate) fn trust_anchors(&self) -> &[TrustAnchor<'static>] {
         &self.anchors
     }
@@ -423,11 +388,16 @@ impl ChainVerifier {
     }
 
     pub(crate) fn algorithms(&self) -> &'static [&'static dyn SignatureVerificationAlgorithm] {
-        self.algorithms
+        self.provider.signature_verification_algorithms.all
+    }
+
+    /// The crypto provider whose signature algorithms the verifier uses.
+    pub fn provider(&self) -> &Arc<CryptoProvider> {
+        &self.provider
     }
 
     /// The RFC 5280 checks of an intermediate: computed at build for configured ones.
-    pub(crate) fn check_intermediate(&self, der: &[u8]) -> Result<(), String> {
+    pub(crate) fn check_intermediate(&self, der: &[u8]) -> Result<(), Rfc5280Violation> {
         if let Some(i) = self
             .intermediates
             .iter()
@@ -436,8 +406,7 @@ impl ChainVerifier {
         {
             return result.clone();
         }
-        let view = CertView::parse(der).map_err(|e| e.to_string())?;
-        rfc5280::check(&view, Role::Intermediate)
+        check_intermediate(der, self.rules)
     }
 
     /// The anchors, as given.

@@ -10,19 +10,33 @@
 //! with its email subtrees removed; this module checks those email subtrees and the
 //! intermediate itself (RFC 5280 checks, CA, validity, signature by the anchor, EKU
 //! chaining, revocation), and refuses any other shape.
+//!
+//! webpki ignores SmtpUTF8Mailbox otherNames (RFC 8398) altogether, so a leaf whose only
+//! mailbox is one would slip past every rfc822Name constraint: on every path webpki
+//! builds, they are checked here against the constraints of each CA (RFC 8398 section
+//! 6), and in the path shape above with the rfc822Names.
 
 use rustls_pki_types::{CertificateDer, Der, TrustAnchor, UnixTime};
-use webpki::EndEntityCert;
+use webpki::{EndEntityCert, VerifiedPath};
 
-use crate::chain::{ChainVerifier, reason_of};
+use crate::chain::ChainVerifier;
 use crate::der_walk::{OID, SEQUENCE, items, only, tlv, whole_tlv, wrap};
 use crate::info::FailureReason;
 use crate::names::{dns_syntax_ok, general_names};
+use crate::rank::reason_of;
 use crate::usage::Usage;
 use crate::view::{CertView, EKU, NAME_CONSTRAINTS, SAN};
+use crate::violation::Rfc5280Violation;
 
 /// GeneralName tag number of rfc822Name.
 const RFC822: u8 = 1;
+/// GeneralName tag number of otherName.
+const OTHER_NAME: u8 = 0;
+/// id-on-SmtpUTF8Mailbox, 1.3.6.1.5.5.7.8.9 (RFC 8398 section 3).
+const SMTP_UTF8_MAILBOX: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x09];
+/// The tags of an otherName's `[0] EXPLICIT` value and of a UTF8String.
+const EXPLICIT_0: u8 = 0xa0;
+const UTF8_STRING: u8 = 0x0c;
 /// pkcs-9 emailAddress, as it appears in a subject: OID 1.2.840.113549.1.9.1.
 const EMAIL_ADDRESS_OID: &[u8] = &[
     0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01,
@@ -39,7 +53,17 @@ pub(crate) fn verify(
     usage: &Usage,
     now: UnixTime,
 ) -> Option<Result<usize, FailureReason>> {
-    let emails = leaf_emails(leaf_view)?;
+    let mut emails: Vec<Mailbox<'_>> = leaf_emails(leaf_view)?
+        .into_iter()
+        .map(Mailbox::Rfc822)
+        .collect();
+    let san = leaf_view.extension(SAN)?;
+    emails.extend(
+        smtp_utf8_mailboxes(san.value)
+            .ok()?
+            .into_iter()
+            .map(Mailbox::SmtpUtf8),
+    );
     if verifier.max_intermediates() == Some(0) {
         return None;
     }
@@ -100,6 +124,108 @@ fn mailbox(address: &[u8]) -> Option<(&[u8], &[u8])> {
     (!local.is_empty() && local.iter().all(printable) && host_ok(host)).then_some((local, host))
 }
 
+/// A mailbox of the leaf, in either form.
+#[derive(Clone, Copy, Debug)]
+enum Mailbox<'a> {
+    /// An rfc822Name (ASCII).
+    Rfc822(&'a [u8]),
+    /// An SmtpUTF8Mailbox's UTF-8 address (RFC 8398).
+    SmtpUtf8(&'a [u8]),
+}
+
+impl<'a> Mailbox<'a> {
+    /// Local part and host. An SmtpUTF8Mailbox's local part is UTF-8; its host is
+    /// compared in A-label (ASCII) form, and one in U-labels is not understood (no host
+    /// then: it matches no constraint, so any constraint refuses it).
+    fn parts(self) -> Option<(&'a [u8], &'a [u8])> {
+        match self {
+            Self::Rfc822(address) => mailbox(address),
+            Self::SmtpUtf8(address) => {
+                let at = address.iter().rposition(|b| *b == b'@')?;
+                let (local, host) = (&address[..at], &address[at + 1..]);
+                (!local.is_empty() && std::str::from_utf8(local).is_ok() && host_ok(host))
+                    .then_some((local, host))
+            }
+        }
+    }
+
+    fn text(self) -> String {
+        match self {
+            Self::Rfc822(a) | Self::SmtpUtf8(a) => String::from_utf8_lossy(a).into_owned(),
+        }
+    }
+}
+
+/// The addresses of the SmtpUTF8Mailbox otherNames of a subjectAltName value.
+fn smtp_utf8_mailboxes(san: &[u8]) -> Result<Vec<&[u8]>, Rfc5280Violation> {
+    let malformed = Rfc5280Violation::MalformedExtension {
+        extension: "subjectAltName",
+        problem: "an SmtpUTF8Mailbox is not an OID and an explicit UTF8String",
+    };
+    let mut out = Vec::new();
+    for (tag, name) in general_names(san)? {
+        match tlv(name) {
+            Some((OID, SMTP_UTF8_MAILBOX, value)) if tag == OTHER_NAME => {
+                match only(value, EXPLICIT_0).and_then(|v| only(v, UTF8_STRING)) {
+                    Some(address) => out.push(address),
+                    None => return Err(malformed),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `mailbox` passes the email subtrees of one CA's name constraints.
+fn permitted(mailbox: Mailbox<'_>, split: &Split) -> bool {
+    !split.excluded.iter().any(|base| within(mailbox, base))
+        && (split.permitted.is_empty() || split.permitted.iter().any(|base| within(mailbox, base)))
+}
+
+/// The leaf's SmtpUTF8Mailbox names against the rfc822Name constraints of every CA on
+/// `path` (RFC 8398 section 6), which webpki does not look at. A constraint this module
+/// cannot read refuses them (fail closed).
+pub(crate) fn check_smtp_utf8_on_path(path: &VerifiedPath<'_>) -> Result<(), FailureReason> {
+    let leaf_der = path.end_entity().der();
+    let Some(san) = CertView::parse(&leaf_der)
+        .ok()
+        .and_then(|view| view.extension(SAN))
+    else {
+        return Ok(());
+    };
+    let mailboxes = smtp_utf8_mailboxes(san.value).map_err(FailureReason::Malformed)?;
+    if mailboxes.is_empty() {
+        return Ok(());
+    }
+    let mut constraints: Vec<Vec<u8>> = Vec::new();
+    if let Some(nc) = &path.anchor().name_constraints {
+        constraints.push(wrap(SEQUENCE, nc.as_ref()));
+    }
+    for cert in path.intermediate_certificates() {
+        let der = cert.der();
+        let view = CertView::parse(&der).map_err(|e| FailureReason::Malformed(e.into()))?;
+        if let Some(nc) = view.extension(NAME_CONSTRAINTS) {
+            constraints.push(nc.value.to_vec());
+        }
+    }
+    for nc in &constraints {
+        for address in &mailboxes {
+            let mailbox = Mailbox::SmtpUtf8(address);
+            if !split_constraints(nc).is_some_and(|split| permitted(mailbox, &split)) {
+                return Err(outside(mailbox));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn outside(mailbox: Mailbox<'_>) -> FailureReason {
+    FailureReason::Malformed(Rfc5280Violation::MailboxOutsideNameConstraints {
+        mailbox: mailbox.text(),
+    })
+}
+
 fn host_ok(host: &[u8]) -> bool {
     !host.starts_with(b"*") && dns_syntax_ok(host)
 }
@@ -107,8 +233,8 @@ fn host_ok(host: &[u8]) -> bool {
 /// Whether `address` is within the rfc822Name constraint `base` (RFC 5280 4.2.1.10): a
 /// mailbox matches exactly (host without regard to case), a host matches every mailbox
 /// on it, a `.domain` every mailbox on a host below it.
-fn within(address: &[u8], base: &[u8]) -> bool {
-    let Some((local, host)) = mailbox(address) else {
+fn within(address: Mailbox<'_>, base: &[u8]) -> bool {
+    let Some((local, host)) = address.parts() else {
         return false;
     };
     if base.contains(&b'@') {
@@ -182,21 +308,19 @@ fn through(
     ica_der: &[u8],
     ica: &CertView<'_>,
     split: &Split,
-    emails: &[&[u8]],
+    emails: &[Mailbox<'_>],
     usage: &Usage,
     now: UnixTime,
 ) -> Result<usize, FailureReason> {
-    let malformed = |why: &str| FailureReason::Malformed(why.to_owned());
+    let malformed = |extension| {
+        FailureReason::Malformed(Rfc5280Violation::MalformedExtension {
+            extension,
+            problem: "malformed DER",
+        })
+    };
     // The email constraints.
-    for email in emails {
-        if split.excluded.iter().any(|base| within(email, base))
-            || (!split.permitted.is_empty()
-                && !split.permitted.iter().any(|base| within(email, base)))
-        {
-            return Err(malformed(
-                "an email address is outside the issuer's name constraints",
-            ));
-        }
+    if let Some(email) = emails.iter().find(|email| !permitted(**email, split)) {
+        return Err(outside(*email));
     }
     // The intermediate as a CA: what the path hook checks of intermediates, and what
     // webpki checks of issuers.
@@ -210,7 +334,7 @@ fn through(
     }
     let (not_before, not_after) = ica
         .validity()
-        .map_err(|e| FailureReason::Malformed(e.to_string()))?;
+        .map_err(|e| FailureReason::Malformed(e.into()))?;
     in_validity(now, not_before, not_after)?;
     if let Some(eku) = ica.extension(EKU) {
         let listed = eku_oids(eku.value).ok_or_else(|| malformed("extendedKeyUsage"))?;
@@ -241,10 +365,13 @@ fn through(
         .get(index)
         .ok_or(FailureReason::UnknownIssuer)?;
     let anchor_view =
-        CertView::parse(anchor_der).map_err(|e| FailureReason::Malformed(e.to_string()))?;
-    let (key_alg, key) = anchor_view
-        .public_key()
-        .ok_or_else(|| malformed("anchor key"))?;
+        CertView::parse(anchor_der).map_err(|e| FailureReason::Malformed(e.into()))?;
+    let (key_alg, key) = anchor_view.public_key().ok_or_else(|| {
+        FailureReason::Malformed(Rfc5280Violation::Unreadable {
+            field: "subjectPublicKeyInfo",
+            detail: "malformed DER".into(),
+        })
+    })?;
     let sig_alg = only(ica.outer_algorithm, SEQUENCE).unwrap_or_default();
     let signed = verifier.algorithms().iter().any(|alg| {
         alg.signature_alg_id().as_ref() == sig_alg
@@ -288,7 +415,7 @@ fn in_validity(now: UnixTime, not_before: u64, not_after: u64) -> Result<(), Fai
 }
 
 fn reason_nc() -> FailureReason {
-    FailureReason::Malformed("NameConstraintViolation".into())
+    FailureReason::Malformed(Rfc5280Violation::NameConstraintViolation)
 }
 
 /// The OIDs (values) of an extendedKeyUsage extension.

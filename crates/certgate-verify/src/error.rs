@@ -42,7 +42,7 @@ pub enum VerifyError {
         /// Its position in the list given.
         index: usize,
         /// Why.
-        reason: String,
+        reason: crate::AnchorError,
     },
 
     /// A file could not be read.

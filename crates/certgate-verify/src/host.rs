@@ -211,27 +211,27 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An mTLS `ServerConfig`: aws-lc-rs, TLS 1.2 and 1.3, client certificates checked by
-/// `verifier`, the server's certificate chosen by `resolver`, and session resumption as
-/// `resumption` says (see [`apply_resumption`]).
+/// An mTLS `ServerConfig`: the verifier's crypto provider (aws-lc-rs unless it was built
+/// with another), TLS 1.2 and 1.3, client certificates checked by `verifier`, the
+/// server's certificate chosen by `resolver`, and session resumption as `resumption`
+/// says (see [`apply_resumption`]).
 ///
 /// # Errors
 /// [`VerifyError::TlsConfig`] when rustls refuses the provider and versions (it does
-/// not with aws-lc-rs; a FIPS build may differ).
+/// not with aws-lc-rs or ring; a FIPS build may differ).
 pub fn mtls_server_config(
     verifier: Arc<ClientVerifier>,
     resolver: Arc<dyn ResolvesServerCert>,
     resumption: Resumption,
 ) -> Result<Arc<ServerConfig>, VerifyError> {
-    let mut config = ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| VerifyError::TlsConfig {
-        reason: e.to_string(),
-    })?
-    .with_client_cert_verifier(verifier)
-    .with_cert_resolver(resolver);
+    let provider = Arc::clone(verifier.chain_verifier().provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| VerifyError::TlsConfig {
+            reason: e.to_string(),
+        })?
+        .with_client_cert_verifier(verifier)
+        .with_cert_resolver(resolver);
     apply_resumption(&mut config, resumption);
     Ok(Arc::new(config))
 }

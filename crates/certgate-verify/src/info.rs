@@ -43,17 +43,9 @@ impl ClientCertInfo {
         }
     }
 
-    #[cfg(feature = "rustls")]
+    /// The same certificate with `verdict`: the verifier's, or one asserted through
+    /// [`crate::danger::assert_verdict`].
     pub(crate) fn with_verdict(mut self, verdict: Verdict) -> Self {
-        self.verdict = verdict;
-        self
-    }
-
-    /// The same certificate with a verdict reached elsewhere: for tools and tests that
-    /// verified it by other means (`certgate policy explain --chain-verified`). A server
-    /// takes verdicts from its verifier (`ClientVerifier::verify_presented`), never from
-    /// this.
-    pub fn with_asserted_verdict(mut self, verdict: Verdict) -> Self {
         self.verdict = verdict;
         self
     }

@@ -11,12 +11,20 @@
 //! - `ChainVerifier` (feature `rustls`) is the usage-generic heart both rest on:
 //!   `verify_chain(leaf, intermediates, usage, expected_peer_name, now)`. Paths and
 //!   signatures come from rustls-webpki; on the path it builds, certgate adds what RFC
-//!   5280 forbids and webpki lets through (missing AKI/SKI, critical AKI/SKI/AIA, serial
-//!   zero or over 20 octets, keyCertSign on a leaf, empty subjects, malformed name
-//!   constraints, duplicate extensions, expired anchors, ...), the depth limit,
-//!   revocation, and the email name constraints webpki refuses outright (for a leaf
-//!   under one constrained intermediate). `certgate limbo` runs the x509-limbo suite
-//!   through it.
+//!   5280 forbids and webpki lets through (duplicate extensions, empty names, a CA
+//!   without keyCertSign, malformed name constraints, expired anchors, ...), the depth
+//!   limit, revocation, SmtpUTF8Mailbox names under rfc822Name constraints, and the email
+//!   name constraints webpki refuses outright (for a leaf under one constrained
+//!   intermediate). The duties RFC 5280 puts on the CA rather than on the relying party
+//!   (key identifiers, criticality, serial numbers, ...) are checked only with
+//!   `Rfc5280Rules::Strict`: by default a chain is built by name and signature, as
+//!   webpki, OpenSSL and nginx build it. When every candidate path fails, the most
+//!   relevant [`FailureReason`] is reported (revoked before expired, wrong usage before a
+//!   broken rule, any of them before a bad signature). `certgate limbo` runs the
+//!   x509-limbo suite through it.
+//! - Signatures are checked with aws-lc-rs, or with the algorithms of any rustls
+//!   `CryptoProvider` given to `builder_with_provider` (feature `ring` brings ring's).
+//!   rustls itself is re-exported as `certgate_verify::rustls`.
 //! - `RevocationStore` (feature `rustls`) holds CRLs, each checked once at load against
 //!   its issuer, and swaps them atomically at run time. Without a store, revocation is
 //!   not checked.
@@ -27,6 +35,8 @@
 //!   update: a resumed session skips the verifier, so sessions are tied to the
 //!   `RevocationStore`'s generation, or resumption is off.
 //! - [`ClientCertInfo`] builds without rustls, for policy engines and fuzzing.
+//! - [`danger`] holds what weakens verification: leaves without extendedKeyUsage, and
+//!   verdicts asserted by the caller instead of reached by a verifier.
 //!
 //! Verifying client certificates in your own `ServerConfig` (the README shows it too):
 //!
@@ -82,6 +92,7 @@ mod chain;
 mod crl;
 #[cfg(feature = "rustls")]
 mod crl_input;
+pub mod danger;
 // Both serve ClientCertInfo (always) and the verifier (with `rustls`): without it,
 // part of them is unused.
 #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
@@ -94,6 +105,10 @@ mod host;
 mod info;
 #[cfg(feature = "rustls")]
 mod names;
+#[cfg(feature = "rustls")]
+mod path;
+#[cfg(feature = "rustls")]
+mod rank;
 #[cfg(feature = "rustls")]
 mod resumption;
 #[cfg(feature = "rustls")]
@@ -111,6 +126,7 @@ mod verdict;
 mod verifier;
 #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
 mod view;
+mod violation;
 #[cfg(feature = "rustls")]
 mod watch;
 
@@ -131,8 +147,15 @@ pub use revocation::{
     RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
 };
 #[cfg(feature = "rustls")]
+pub use rfc5280::Rfc5280Rules;
+/// rustls, re-exported so that a server builds its `ServerConfig` with the same version
+/// certgate-verify implements `ClientCertVerifier` for.
+#[cfg(feature = "rustls")]
+pub use rustls;
+#[cfg(feature = "rustls")]
 pub use usage::{KeyUsageBit, Usage, eku};
 #[cfg(feature = "rustls")]
-pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode, danger};
+pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode};
+pub use violation::{AnchorError, OtherFailure, Rfc5280Violation};
 #[cfg(feature = "rustls")]
 pub use watch::CrlWatcher;

@@ -3,6 +3,7 @@
 
 use crate::der_walk::{SEQUENCE, items, only, tlv};
 use crate::view::{CertView, SAN};
+use crate::violation::Rfc5280Violation as V;
 
 /// Whether a tag is context-specific (a GeneralName's), and its number.
 fn context_number(tag: u8) -> Option<u8> {
@@ -10,14 +11,18 @@ fn context_number(tag: u8) -> Option<u8> {
 }
 
 /// The (tag number, content) of each GeneralName in a GeneralNames SEQUENCE.
-pub(crate) fn general_names(value: &[u8]) -> Result<Vec<(u8, &[u8])>, String> {
-    let body = only(value, SEQUENCE).ok_or("GeneralNames: not a SEQUENCE")?;
+pub(crate) fn general_names(value: &[u8]) -> Result<Vec<(u8, &[u8])>, V> {
+    let bad = |problem| V::MalformedExtension {
+        extension: "subjectAltName",
+        problem,
+    };
+    let body = only(value, SEQUENCE).ok_or_else(|| bad("not a SEQUENCE"))?;
     items(body)
         .map(|item| match item {
             Some((tag, name)) => context_number(tag)
                 .map(|n| (n, name))
-                .ok_or_else(|| "GeneralName: not context-specific".to_owned()),
-            None => Err("GeneralName: malformed DER".to_owned()),
+                .ok_or_else(|| bad("a GeneralName is not context-specific")),
+            None => Err(bad("a GeneralName is malformed DER")),
         })
         .collect()
 }
@@ -38,30 +43,32 @@ pub(crate) fn dns_syntax_ok(name: &[u8]) -> bool {
 
 /// nameConstraints: at least one non-empty subtree list; minimum 0 and no maximum
 /// (RFC 5280 4.2.1.10); DNS bases are host names, optionally with a leading label cut.
-pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), String> {
-    let bad = |why: &str| format!("nameConstraints: {why}");
+pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), V> {
+    let bad = |problem| V::MalformedExtension {
+        extension: "nameConstraints",
+        problem,
+    };
     let body = only(value, SEQUENCE).ok_or_else(|| bad("not a SEQUENCE"))?;
     if body.is_empty() {
-        return Err(bad("neither permittedSubtrees nor excludedSubtrees"));
+        return Err(V::EmptyNameConstraints);
     }
     for subtrees in items(body) {
         let (_, subtrees) = subtrees.ok_or_else(|| bad("malformed DER"))?;
         if subtrees.is_empty() {
-            return Err(bad("an empty list of subtrees"));
+            return Err(V::EmptyNameConstraints);
         }
         for subtree in items(subtrees) {
             let (_, subtree) = subtree.ok_or_else(|| bad("malformed DER"))?;
             let (tag, name, rest) = tlv(subtree).ok_or_else(|| bad("malformed DER"))?;
             if !rest.is_empty() {
-                return Err(bad("a subtree with minimum or maximum"));
+                return Err(V::SubtreeWithMinimumOrMaximum);
             }
             if context_number(tag) == Some(2)
                 && (name.starts_with(b".") || name.contains(&b'*') || !dns_syntax_ok(name))
             {
-                return Err(bad(&format!(
-                    "dNSName constraint {:?} is not a host name",
-                    String::from_utf8_lossy(name)
-                )));
+                return Err(V::DnsConstraintNotHostName {
+                    base: String::from_utf8_lossy(name).into_owned(),
+                });
             }
         }
     }
@@ -79,32 +86,27 @@ pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), String> {
 /// Also the server-certificate rules that would refuse reasonable client certificates:
 /// a critical subjectAltName beside a non-empty subject (RFC 5280 4.2.1.6 says SHOULD
 /// NOT) and dNSNames outside the preferred name syntax (device names with `_`).
-pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Result<(), String> {
+pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Result<(), V> {
     let names = match view.extension(SAN) {
         Some(san) if san.critical && !view.subject_content().is_empty() => {
-            return Err(
-                "subjectAltName is critical although the subject is not empty \
-                 (RFC 5280 4.2.1.6)"
-                    .into(),
-            );
+            return Err(V::CriticalSanWithSubject);
         }
         Some(san) => general_names(san.value)?,
         None => Vec::new(),
     };
     for (tag, value) in &names {
         if *tag == 2 && !dns_syntax_ok(value) {
-            return Err(format!(
-                "subjectAltName dNSName {:?} is not a host name (RFC 5280 4.2.1.6)",
-                String::from_utf8_lossy(value)
-            ));
+            return Err(V::DnsNameSyntax {
+                name: String::from_utf8_lossy(value).into_owned(),
+            });
         }
     }
     for cn in common_names(view.subject_content())? {
         let text = String::from_utf8_lossy(cn);
         if !cn.is_ascii() && cn.contains(&b'.') {
-            return Err(format!(
-                "commonName {text:?} is an internationalized domain name not in A-label form"
-            ));
+            return Err(V::CommonNameNotALabel {
+                common_name: text.into_owned(),
+            });
         }
         if let Some(peer) = peer
             && cn.is_ascii()
@@ -115,10 +117,10 @@ pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Res
                 .iter()
                 .any(|(tag, value)| *tag == 2 && value.eq_ignore_ascii_case(cn))
         {
-            return Err(format!(
-                "commonName {text:?} names a neighbour of {peer:?} and is not among the \
-                 subjectAltName entries (CA/Browser Forum BR 7.1.4.3)"
-            ));
+            return Err(V::CommonNameNotInSan {
+                common_name: text.into_owned(),
+                peer: peer.to_owned(),
+            });
         }
         for (tag, value) in &names {
             let same_thing = match tag {
@@ -131,10 +133,9 @@ pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Res
                 _ => *value == cn,
             };
             if same_thing && !exact {
-                return Err(format!(
-                    "commonName {text:?} names a subjectAltName entry but is not a \
-                     character-for-character copy of it"
-                ));
+                return Err(V::CommonNameNotExactCopy {
+                    common_name: text.into_owned(),
+                });
             }
         }
     }
@@ -191,9 +192,12 @@ fn ip_text(octets: &[u8]) -> Option<String> {
 }
 
 /// The values (raw string bytes) of the commonName attributes of a Name's content.
-fn common_names(name: &[u8]) -> Result<Vec<&[u8]>, String> {
+fn common_names(name: &[u8]) -> Result<Vec<&[u8]>, V> {
     const CN: &[u8] = &[0x55, 0x04, 0x03];
-    let malformed = || "subject: malformed DER".to_owned();
+    let malformed = || V::Unreadable {
+        field: "subject",
+        detail: "malformed DER".into(),
+    };
     let mut out = Vec::new();
     for rdn in items(name) {
         let (_, rdn) = rdn.ok_or_else(malformed)?;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use rustls::crypto::CryptoProvider;
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
@@ -16,6 +17,9 @@ use crate::crl_input::{crl_issuer, for_each_crl, name_content, subject_public_ke
 pub use crate::revocation_policy::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
+
+/// Signature algorithms, from a crypto provider.
+type Algorithms = &'static [&'static dyn SignatureVerificationAlgorithm];
 
 /// The CRLs in force, keyed by issuer name: per issuer key and scope, the newest by
 /// CRL Number.
@@ -66,13 +70,13 @@ impl CrlSet {
 
     /// Checks the pending CRLs of `issuer`'s name against it; the ones it signed move
     /// into the set (at load, for issuers learnt from a verifier).
-    fn resolve_pending(&mut self, issuer: &CrlIssuer) -> Result<(), VerifyError> {
+    fn resolve_pending(&mut self, issuer: &CrlIssuer, algs: Algorithms) -> Result<(), VerifyError> {
         let Some(pending) = self.pending.remove(&issuer.subject) else {
             return Ok(());
         };
         let mut left = Vec::new();
         for p in pending {
-            match p.verify(issuer, algs()) {
+            match p.verify(issuer, algs) {
                 Ok(crl) => self.insert(crl),
                 Err(VerifyError::CrlIssuer { .. }) => left.push(p),
                 Err(other) => return Err(other),
@@ -92,6 +96,7 @@ impl CrlSet {
         key: &[u8],
         issuer_der: &[u8],
         cert: &CertView<'_>,
+        algs: Algorithms,
     ) -> Option<Arc<ParsedCrl>> {
         if let Some(crl) = self
             .by_issuer
@@ -112,7 +117,7 @@ impl CrlSet {
         let verified: Arc<[Arc<ParsedCrl>]> = match crl_issuer(issuer_der) {
             Ok(issuer) => pending
                 .iter()
-                .filter_map(|p| p.verify(&issuer, algs()).ok().map(Arc::new))
+                .filter_map(|p| p.verify(&issuer, algs).ok().map(Arc::new))
                 .collect(),
             Err(_) => Arc::from(Vec::new()),
         };
@@ -144,6 +149,7 @@ struct Inner {
     files: Vec<PathBuf>,
     /// Modification time and size of each file when it was last read.
     stamps: Mutex<Vec<Stamp>>,
+    algs: Algorithms,
 }
 
 /// What identifies a version of a file: its modification time and size.
@@ -166,6 +172,7 @@ pub struct RevocationStoreBuilder {
     issuers: Vec<CrlIssuer>,
     set: CrlSet,
     files: Vec<PathBuf>,
+    algs: Algorithms,
 }
 
 impl RevocationStoreBuilder {
@@ -178,7 +185,7 @@ impl RevocationStoreBuilder {
     /// [`VerifyError::CrlIssuer`] when a configured issuer of its name did not sign it
     /// or may not sign CRLs.
     pub fn with_crls(mut self, input: &[u8], origin: &str) -> Result<Self, VerifyError> {
-        add_crls(&mut self.set, &self.issuers, input, origin)?;
+        add_crls(&mut self.set, &self.issuers, input, origin, self.algs)?;
         Ok(self)
     }
 
@@ -194,7 +201,7 @@ impl RevocationStoreBuilder {
     /// [`VerifyError::Io`] for an unreadable file, [`VerifyError::MalformedCrl`],
     /// [`VerifyError::CrlIssuer`] for a CRL no configured issuer signed.
     pub fn build(mut self) -> Result<RevocationStore, VerifyError> {
-        let stamps = load_files(&mut self.set, &self.issuers, &self.files)?;
+        let stamps = load_files(&mut self.set, &self.issuers, &self.files, self.algs)?;
         Ok(RevocationStore {
             inner: Arc::new(Inner {
                 set: RwLock::new(Arc::new(self.set)),
@@ -202,13 +209,10 @@ impl RevocationStoreBuilder {
                 issuers: RwLock::new(self.issuers),
                 files: self.files,
                 stamps: Mutex::new(stamps),
+                algs: self.algs,
             }),
         })
     }
-}
-
-fn algs() -> &'static [&'static dyn SignatureVerificationAlgorithm] {
-    webpki::ALL_VERIFICATION_ALGS
 }
 
 /// Reads the files into `set`, each stamped before it is read (so a change while it is
@@ -217,6 +221,7 @@ fn load_files(
     set: &mut CrlSet,
     issuers: &[CrlIssuer],
     files: &[PathBuf],
+    algs: Algorithms,
 ) -> Result<Vec<Stamp>, VerifyError> {
     let stamped = stamps(files);
     for path in files {
@@ -224,7 +229,7 @@ fn load_files(
             path: path.clone(),
             source,
         })?;
-        add_crls(set, issuers, &bytes, &path.display().to_string())?;
+        add_crls(set, issuers, &bytes, &path.display().to_string(), algs)?;
     }
     Ok(stamped)
 }
@@ -234,9 +239,10 @@ fn add_crls(
     issuers: &[CrlIssuer],
     input: &[u8],
     origin: &str,
+    algs: Algorithms,
 ) -> Result<(), VerifyError> {
     for_each_crl(input, origin, |der| {
-        match crate::crl::load(der, issuers, algs(), origin)? {
+        match crate::crl::load(der, issuers, algs, origin)? {
             // The newest CRL per issuer wins, by CRL Number.
             Loaded::Verified(crl) => set.insert(*crl),
             Loaded::Pending(p) => set
@@ -263,12 +269,25 @@ fn read_lock<T: Clone>(lock: &RwLock<T>) -> T {
 
 impl RevocationStore {
     /// Starts a store whose CRLs must be signed by one of `issuers` (DER certificates:
-    /// the trust anchors and the intermediates that publish CRLs).
+    /// the trust anchors and the intermediates that publish CRLs); signatures are
+    /// checked with aws-lc-rs.
     ///
     /// # Errors
     /// [`VerifyError::MalformedCertificate`] for an issuer that does not parse.
     pub fn builder<'a>(
         issuers: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<RevocationStoreBuilder, VerifyError> {
+        Self::builder_with_provider(issuers, crate::chain::default_provider())
+    }
+
+    /// Starts a store whose CRL signatures are checked with the
+    /// `signature_verification_algorithms` of `provider` (ring's, a FIPS build's, ...).
+    ///
+    /// # Errors
+    /// [`VerifyError::MalformedCertificate`] for an issuer that does not parse.
+    pub fn builder_with_provider<'a>(
+        issuers: impl IntoIterator<Item = &'a [u8]>,
+        provider: Arc<CryptoProvider>,
     ) -> Result<RevocationStoreBuilder, VerifyError> {
         Ok(RevocationStoreBuilder {
             issuers: issuers
@@ -277,6 +296,7 @@ impl RevocationStore {
                 .collect::<Result<_, _>>()?,
             set: CrlSet::default(),
             files: Vec::new(),
+            algs: provider.signature_verification_algorithms.all,
         })
     }
 
@@ -288,7 +308,7 @@ impl RevocationStore {
     pub fn reload(&self) -> Result<(), VerifyError> {
         let mut set = CrlSet::default();
         let issuers = read_lock(&self.inner.issuers);
-        let stamps = load_files(&mut set, &issuers, &self.inner.files)?;
+        let stamps = load_files(&mut set, &issuers, &self.inner.files, self.inner.algs)?;
         self.install(Arc::new(set));
         match self.inner.stamps.lock() {
             Ok(mut guard) => *guard = stamps,
@@ -340,7 +360,7 @@ impl RevocationStore {
             checked: RwLock::default(),
         };
         for issuer in &learnt {
-            set.resolve_pending(issuer)?;
+            set.resolve_pending(issuer, self.inner.algs)?;
         }
         self.install(Arc::new(set));
         Ok(())
@@ -442,7 +462,13 @@ impl RevocationStore {
             return RevocationStatus::Unknown;
         };
         let set = self.current();
-        match set.find(cert.issuer.content(), key, issuer_der, cert) {
+        match set.find(
+            cert.issuer.content(),
+            key,
+            issuer_der,
+            cert,
+            self.inner.algs,
+        ) {
             Some(crl) => evaluate(&crl, cert.serial, now, expiration),
             None => RevocationStatus::Unknown,
         }
@@ -466,7 +492,9 @@ fn evaluate(
             ExpirationPolicy::Grace(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         };
         if now.unix_seconds() > next.unix_seconds().saturating_add(grace) {
-            return RevocationStatus::Stale;
+            return RevocationStatus::Stale {
+                next_update: next.unix_seconds_u64(),
+            };
         }
     }
     match crl.revoked.get(serial) {

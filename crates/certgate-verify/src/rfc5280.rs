@@ -1,16 +1,37 @@
 //! What RFC 5280 forbids and webpki lets through, checked on the borrowed
 //! [`CertView`]. webpki builds the path and checks signatures, validity, basic
 //! constraints, name constraints and EKUs; these checks run on the path it built.
+//!
+//! Each rule is either the relying party's (checked always: a path cannot be verified
+//! soundly without it) or the CA's duty ("conforming CAs MUST ..."), checked only with
+//! [`Rfc5280Rules::Strict`]; [`crate::Rfc5280Violation::is_producer_side`] says which.
 
 use crate::der_walk::{OID, SEQUENCE, items, only, tlv};
 use crate::names::check_name_constraints;
 pub(crate) use crate::view::CertView;
 use crate::view::{AKI, BASIC_CONSTRAINTS, EKU, NAME_CONSTRAINTS, SAN, SKI};
+use crate::violation::Rfc5280Violation as V;
 
 const AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
 
 /// The keyCertSign bit of keyUsage (RFC 5280 4.2.1.3).
 const KU_KEY_CERT_SIGN: u8 = 5;
+
+/// Which rules of RFC 5280 a verifier enforces.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rfc5280Rules {
+    /// The relying party's rules (the default): what a path cannot be verified soundly
+    /// without. Certificates from CAs that skip some of their own duties (rcgen's CA
+    /// certificates have no authorityKeyIdentifier, for one) are accepted, as webpki,
+    /// OpenSSL and nginx accept them; paths are built by name and signature.
+    #[default]
+    RelyingParty,
+    /// Also the duties RFC 5280 and the CA/Browser Forum's Baseline Requirements put on
+    /// the CA (key identifiers, criticality, serial numbers, EKU and key pedantry): for
+    /// checking what a CA issues, and for conformance suites.
+    Strict,
+}
 
 /// Where a certificate sits on a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,9 +50,26 @@ fn oid_text(value: &[u8]) -> String {
         .unwrap_or_else(|_| "(malformed OID)".into())
 }
 
+/// The rules in force: a producer-side violation counts only in strict mode.
+#[derive(Clone, Copy)]
+struct Rules(Rfc5280Rules);
+
+impl Rules {
+    fn refuse(self, violation: V) -> Result<(), V> {
+        if self.0 == Rfc5280Rules::Strict || !violation.is_producer_side() {
+            Err(violation)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// The keyIdentifier of an authorityKeyIdentifier, and whether it names an issuer or serial.
-fn aki_parts(value: &[u8]) -> Result<(Option<&[u8]>, bool), String> {
-    let malformed = || "authorityKeyIdentifier: malformed DER".to_owned();
+fn aki_parts(value: &[u8]) -> Result<(Option<&[u8]>, bool), V> {
+    let malformed = || V::MalformedExtension {
+        extension: "authorityKeyIdentifier",
+        problem: "malformed DER",
+    };
     let body = only(value, SEQUENCE).ok_or_else(malformed)?;
     let mut key_id = None;
     let mut names_issuer = false;
@@ -44,8 +82,51 @@ fn aki_parts(value: &[u8]) -> Result<(Option<&[u8]>, bool), String> {
     Ok((key_id, names_issuer))
 }
 
-/// Checks one certificate in its role. `Err` says, in words, what RFC 5280 forbids.
-pub(crate) fn check(view: &CertView<'_>, role: Role) -> Result<(), String> {
+/// Checks one certificate in its role under `rules`.
+///
+/// # Errors
+/// The first rule in force that it breaks.
+pub(crate) fn check(view: &CertView<'_>, role: Role, rules: Rfc5280Rules) -> Result<(), V> {
+    let rules = Rules(rules);
+    check_fields(view, role, rules)?;
+    check_extensions(view, rules)?;
+    let aki = match view.extension(AKI) {
+        Some(ext) => Some(aki_parts(ext.value)?),
+        None => None,
+    };
+    if aki.is_some_and(|(key_id, _)| key_id.is_none()) {
+        rules.refuse(V::AkiWithoutKeyIdentifier)?;
+    }
+    if aki.is_none() && !view.self_issued() {
+        rules.refuse(V::MissingAki)?;
+    }
+    if role != Role::Leaf {
+        check_ca(view, rules)?;
+    }
+    match role {
+        Role::Leaf => check_leaf(view, rules),
+        Role::Intermediate => Ok(()),
+        Role::Anchor => {
+            check_anchor_key(view)?;
+            if let Some((key_id, names_issuer)) = aki {
+                if names_issuer {
+                    rules.refuse(V::AnchorAkiNamesIssuer)?;
+                }
+                if view.self_issued() && key_id.is_some() && key_id != view.ski() {
+                    rules.refuse(V::AnchorAkiMismatch)?;
+                }
+            }
+            if view.extension(EKU).is_some() {
+                rules.refuse(V::EkuInAnchor)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The fields before the extensions: serial, algorithms, version, issuer, and
+/// duplicate extensions.
+fn check_fields(view: &CertView<'_>, role: Role, rules: Rules) -> Result<(), V> {
     let serial = match view.serial {
         [0, rest @ ..] if !rest.is_empty() => rest,
         s => s,
@@ -53,42 +134,44 @@ pub(crate) fn check(view: &CertView<'_>, role: Role) -> Result<(), String> {
     // Anchors are trusted by configuration; some long-lived roots have serial zero.
     if role != Role::Anchor {
         if view.serial.first().is_some_and(|b| b & 0x80 != 0) {
-            return Err("serial number is negative (RFC 5280 4.1.2.2)".into());
+            rules.refuse(V::NegativeSerial)?;
         }
         if serial.iter().all(|b| *b == 0) || serial.len() > 20 {
-            return Err("serial number is zero or longer than 20 octets (RFC 5280 4.1.2.2)".into());
+            rules.refuse(V::SerialZeroOrTooLong)?;
         }
     }
     if view.inner_algorithm != view.outer_algorithm {
-        return Err("signature algorithm differs inside and outside tbsCertificate".into());
+        return Err(V::SignatureAlgorithmMismatch);
     }
     if view.has_extensions() && view.version != 2 {
-        return Err("extensions in a certificate that is not v3".into());
+        return Err(V::ExtensionsBeforeV3);
     }
     let mut seen: Vec<&[u8]> = Vec::new();
     for ext in view.extensions() {
         if seen.contains(&ext.oid) {
-            return Err(format!(
-                "extension {} appears twice (RFC 5280 4.2)",
-                oid_text(ext.oid)
-            ));
+            return Err(V::DuplicateExtension {
+                oid: oid_text(ext.oid),
+            });
         }
         seen.push(ext.oid);
     }
     if view.issuer_content().is_empty() {
-        return Err("empty issuer name (RFC 5280 4.1.2.4)".into());
+        return Err(V::EmptyIssuer);
     }
-    for (oid, name) in [
-        (AKI, "authorityKeyIdentifier"),
-        (SKI, "subjectKeyIdentifier"),
-    ] {
-        if view.extension(oid).is_some_and(|e| e.critical) {
-            return Err(format!("{name} is critical (RFC 5280 4.2.1.1/4.2.1.2)"));
-        }
+    Ok(())
+}
+
+/// Criticality and shape of the extensions every certificate may carry.
+fn check_extensions(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
+    if view.extension(AKI).is_some_and(|e| e.critical) {
+        rules.refuse(V::CriticalAki)?;
+    }
+    if view.extension(SKI).is_some_and(|e| e.critical) {
+        rules.refuse(V::CriticalSki)?;
     }
     if let Some(aia) = view.extension(AIA) {
         if aia.critical {
-            return Err("authorityInfoAccess is critical (RFC 5280 4.2.2.1)".into());
+            rules.refuse(V::CriticalAia)?;
         }
         check_aia(aia.value)?;
     }
@@ -98,70 +181,60 @@ pub(crate) fn check(view: &CertView<'_>, role: Role) -> Result<(), String> {
     if view.subject_content().is_empty() {
         match view.extension(SAN) {
             Some(san) if san.critical => {}
-            _ => return Err("empty subject without a critical subjectAltName".into()),
+            _ => rules.refuse(V::EmptySubjectWithoutCriticalSan)?,
         }
     }
-    let aki = match view.extension(AKI) {
-        Some(ext) => {
-            let (key_id, names_issuer) = aki_parts(ext.value)?;
-            if key_id.is_none() {
-                return Err("authorityKeyIdentifier without keyIdentifier".into());
-            }
-            Some((key_id, names_issuer))
-        }
-        None => None,
-    };
+    Ok(())
+}
+
+/// What a CA (intermediate or anchor) must be.
+fn check_ca(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
+    if view.subject_content().is_empty() {
+        return Err(V::CaWithEmptySubject);
+    }
+    if view.ski().is_none() {
+        rules.refuse(V::CaWithoutSki)?;
+    }
+    if view
+        .extension(BASIC_CONSTRAINTS)
+        .is_some_and(|bc| !bc.critical)
+    {
+        rules.refuse(V::NonCriticalBasicConstraints)?;
+    }
+    if view.key_usage(KU_KEY_CERT_SIGN) == Some(false) {
+        return Err(V::CaWithoutKeyCertSign);
+    }
+    Ok(())
+}
+
+/// anyExtendedKeyUsage, 2.5.29.37.0.
+const ANY_EKU: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+
+/// What an end entity must be.
+fn check_leaf(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
     let ca = view.is_ca();
-    if role != Role::Leaf {
-        if view.subject_content().is_empty() {
-            return Err("CA with an empty subject (RFC 5280 4.1.2.6)".into());
-        }
-        if view.ski().is_none() {
-            return Err("CA without subjectKeyIdentifier (RFC 5280 4.2.1.2)".into());
-        }
-        match view.extension(BASIC_CONSTRAINTS) {
-            Some(bc) if !bc.critical => {
-                return Err("basicConstraints of a CA is not critical (RFC 5280 4.2.1.9)".into());
+    if !ca && view.key_usage(KU_KEY_CERT_SIGN) == Some(true) {
+        rules.refuse(V::KeyCertSignWithoutCa)?;
+    }
+    if !ca && view.extension(NAME_CONSTRAINTS).is_some() {
+        rules.refuse(V::NameConstraintsWithoutCa)?;
+    }
+    match view.extension(EKU) {
+        None => rules.refuse(V::EndEntityWithoutEku)?,
+        Some(eku) => {
+            if eku.critical {
+                rules.refuse(V::CriticalEkuInEndEntity)?;
             }
-            _ => {}
-        }
-        if view.key_usage(KU_KEY_CERT_SIGN) == Some(false) {
-            return Err("CA whose keyUsage lacks keyCertSign".into());
+            let any = only(eku.value, SEQUENCE).is_some_and(|body| {
+                items(body).any(|item| matches!(item, Some((OID, oid)) if oid == ANY_EKU))
+            });
+            if any {
+                rules.refuse(V::AnyEkuInEndEntity)?;
+            }
         }
     }
-    match role {
-        Role::Leaf => {
-            if !ca && view.key_usage(KU_KEY_CERT_SIGN) == Some(true) {
-                return Err("keyCertSign on a certificate that is not a CA".into());
-            }
-            if !ca && view.extension(NAME_CONSTRAINTS).is_some() {
-                return Err("nameConstraints on a certificate that is not a CA".into());
-            }
-            if aki.is_none() && !view.self_issued() {
-                return Err("no authorityKeyIdentifier (RFC 5280 4.2.1.1)".into());
-            }
-        }
-        Role::Intermediate => {
-            if aki.is_none() && !view.self_issued() {
-                return Err("no authorityKeyIdentifier (RFC 5280 4.2.1.1)".into());
-            }
-        }
-        Role::Anchor => {
-            check_anchor_key(view)?;
-            if let Some((key_id, names_issuer)) = aki {
-                if names_issuer {
-                    return Err(
-                        "authorityKeyIdentifier of a trust anchor names an issuer or serial".into(),
-                    );
-                }
-                if view.self_issued() && key_id != view.ski() {
-                    return Err(
-                        "authorityKeyIdentifier of a self-signed anchor differs from its SKI"
-                            .into(),
-                    );
-                }
-            }
-        }
+    if !end_entity_key_ok(view) {
+        rules.refuse(V::WeakEndEntityKey)?;
     }
     Ok(())
 }
@@ -172,8 +245,11 @@ pub(crate) fn has_eku(view: &CertView<'_>) -> bool {
 }
 
 /// authorityInfoAccess: one or more AccessDescriptions (an OID and a GeneralName).
-fn check_aia(value: &[u8]) -> Result<(), String> {
-    let bad = |why: &str| format!("authorityInfoAccess is malformed: {why}");
+fn check_aia(value: &[u8]) -> Result<(), V> {
+    let bad = |problem| V::MalformedExtension {
+        extension: "authorityInfoAccess",
+        problem,
+    };
     let body = only(value, SEQUENCE).ok_or_else(|| bad("not a SEQUENCE"))?;
     if body.is_empty() {
         return Err(bad("no AccessDescription"));
@@ -198,26 +274,69 @@ fn check_aia(value: &[u8]) -> Result<(), String> {
 
 /// rsaEncryption, 1.2.840.113549.1.1.1.
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+/// id-ecPublicKey, 1.2.840.10045.2.1.
+const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+/// The named curves P-256 (1.2.840.10045.3.1.7), P-384 (1.3.132.0.34) and P-521
+/// (1.3.132.0.35).
+const NAMED_CURVES: [&[u8]; 3] = [
+    &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+    &[0x2b, 0x81, 0x04, 0x00, 0x22],
+    &[0x2b, 0x81, 0x04, 0x00, 0x23],
+];
+/// id-Ed25519, 1.3.101.112.
+const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+/// The smallest RSA modulus the CA/Browser Forum allows (BR 6.1.5), in bits.
+const MIN_RSA_BITS: usize = 2048;
 
-/// An anchor's RSA modulus is a whole number of bytes long (as webpki and browsers
-/// require of keys they trust).
-fn check_anchor_key(view: &CertView<'_>) -> Result<(), String> {
-    let (algorithm, key) = view
-        .public_key()
-        .ok_or("subjectPublicKeyInfo: malformed DER")?;
-    if !matches!(tlv(algorithm), Some((OID, RSA_ENCRYPTION, _))) {
-        return Ok(());
-    }
+/// The RSA modulus of a key, without leading zero octets.
+fn rsa_modulus(key: &[u8]) -> Result<&[u8], V> {
     let modulus = only(key, SEQUENCE)
         .and_then(tlv)
         .map(|(_, modulus, _)| modulus)
-        .ok_or("RSA public key: malformed DER")?;
-    let modulus = match modulus {
-        [0, rest @ ..] => rest,
-        m => m,
+        .ok_or_else(|| V::Unreadable {
+            field: "RSA public key",
+            detail: "malformed DER".into(),
+        })?;
+    let start = modulus
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(modulus.len());
+    Ok(&modulus[start..])
+}
+
+/// The leaf's key is RSA (2048 bits or more, a multiple of 8), ECDSA on a named NIST
+/// curve or Ed25519.
+fn end_entity_key_ok(view: &CertView<'_>) -> bool {
+    let Some((algorithm, key)) = view.public_key() else {
+        return false;
     };
-    match modulus.first() {
+    match tlv(algorithm) {
+        Some((OID, RSA_ENCRYPTION, _)) => rsa_modulus(key).is_ok_and(|m| {
+            let top = m.first().copied().unwrap_or(0);
+            let leading_zeros = (0..8).take_while(|i| top & (0x80 >> i) == 0).count();
+            let bits = (m.len() * 8).saturating_sub(leading_zeros);
+            bits >= MIN_RSA_BITS && bits % 8 == 0
+        }),
+        Some((OID, EC_PUBLIC_KEY, params)) => {
+            matches!(tlv(params), Some((OID, curve, [])) if NAMED_CURVES.contains(&curve))
+        }
+        Some((OID, ED25519, [])) => true,
+        _ => false,
+    }
+}
+
+/// An anchor's RSA modulus is a whole number of bytes long (as webpki and browsers
+/// require of keys they trust).
+fn check_anchor_key(view: &CertView<'_>) -> Result<(), V> {
+    let (algorithm, key) = view.public_key().ok_or_else(|| V::Unreadable {
+        field: "subjectPublicKeyInfo",
+        detail: "malformed DER".into(),
+    })?;
+    if !matches!(tlv(algorithm), Some((OID, RSA_ENCRYPTION, _))) {
+        return Ok(());
+    }
+    match rsa_modulus(key)?.first() {
         Some(top) if top & 0x80 != 0 => Ok(()),
-        _ => Err("RSA modulus length is not a multiple of 8 bits".into()),
+        _ => Err(V::AnchorRsaModulusNotWholeOctets),
     }
 }

@@ -1,5 +1,7 @@
 //! The verdict on a presented certificate, and why it failed.
 
+use crate::violation::{OtherFailure, Rfc5280Violation, rfc3339};
+
 /// Why a presented certificate was not accepted.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,22 +16,28 @@ pub enum FailureReason {
     Revoked,
     /// No CRL covers the certificate and the policy says to refuse.
     RevocationStatusUnknown,
+    /// The CRL that covers the certificate is past its nextUpdate (and any grace the
+    /// policy allows): it no longer says whether the certificate is revoked.
+    CrlExpired {
+        /// The CRL's nextUpdate, seconds since the Unix epoch.
+        next_update: u64,
+    },
     /// The extended key usage does not allow client authentication.
     WrongKeyUsage,
     /// A signature on the chain does not verify.
     BadSignature,
     /// The certificate is not valid for the expected peer name.
     NameMismatch,
-    /// A certificate on the path is malformed or breaks a rule of RFC 5280, in words.
-    Malformed(String),
-    /// Anything else, in words.
-    Other(String),
+    /// A certificate on the path is malformed or breaks a rule of RFC 5280.
+    Malformed(Rfc5280Violation),
+    /// Anything else.
+    Other(OtherFailure),
 }
 
 impl FailureReason {
     /// A short, stable identifier: `unknown-ca`, `expired`, `not-yet-valid`, `revoked`,
-    /// `revocation-unknown`, `wrong-usage`, `bad-signature`, `name-mismatch`,
-    /// `malformed` or `other`.
+    /// `revocation-unknown`, `crl-expired`, `wrong-usage`, `bad-signature`,
+    /// `name-mismatch`, `malformed` or `other`.
     pub fn id(&self) -> &'static str {
         match self {
             Self::UnknownIssuer => "unknown-ca",
@@ -37,6 +45,7 @@ impl FailureReason {
             Self::NotYetValid => "not-yet-valid",
             Self::Revoked => "revoked",
             Self::RevocationStatusUnknown => "revocation-unknown",
+            Self::CrlExpired { .. } => "crl-expired",
             Self::WrongKeyUsage => "wrong-usage",
             Self::BadSignature => "bad-signature",
             Self::NameMismatch => "name-mismatch",
@@ -47,7 +56,9 @@ impl FailureReason {
 }
 
 impl FailureReason {
-    /// The reason with this [`id`](Self::id) (`Malformed` and `Other` get an empty text).
+    /// The reason with this [`id`](Self::id). Reasons that carry details get none:
+    /// `Malformed(Rfc5280Violation::Unspecified)`, `Other(OtherFailure::Unspecified)`,
+    /// `CrlExpired { next_update: 0 }`.
     pub fn from_id(id: &str) -> Option<Self> {
         Some(match id {
             "unknown-ca" => Self::UnknownIssuer,
@@ -55,11 +66,12 @@ impl FailureReason {
             "not-yet-valid" => Self::NotYetValid,
             "revoked" => Self::Revoked,
             "revocation-unknown" => Self::RevocationStatusUnknown,
+            "crl-expired" => Self::CrlExpired { next_update: 0 },
             "wrong-usage" => Self::WrongKeyUsage,
             "bad-signature" => Self::BadSignature,
             "name-mismatch" => Self::NameMismatch,
-            "malformed" => Self::Malformed(String::new()),
-            "other" => Self::Other(String::new()),
+            "malformed" => Self::Malformed(Rfc5280Violation::Unspecified),
+            "other" => Self::Other(OtherFailure::Unspecified),
             _ => return None,
         })
     }
@@ -75,16 +87,22 @@ impl std::fmt::Display for FailureReason {
             Self::RevocationStatusUnknown => {
                 f.write_str("revocation status unknown (no current CRL of its issuer)")
             }
+            Self::CrlExpired { next_update } => write!(
+                f,
+                "the issuer's CRL expired: its nextUpdate was {}",
+                rfc3339(*next_update)
+            ),
             Self::WrongKeyUsage => f.write_str("extended key usage does not allow this use"),
             Self::BadSignature => f.write_str("a signature on the chain does not verify"),
             Self::NameMismatch => f.write_str("not valid for the expected name"),
             Self::Malformed(why) => write!(f, "malformed certificate: {why}"),
-            Self::Other(why) => f.write_str(why),
+            Self::Other(why) => why.fmt(f),
         }
     }
 }
 
 /// The outcome of verification, as carried by a [`ClientCertInfo`](crate::ClientCertInfo).
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Not (yet) verified: the fields were read, nothing was checked.

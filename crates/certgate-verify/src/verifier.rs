@@ -2,19 +2,24 @@
 //! in our own store, clientAuth required, and two modes: enforce in the handshake, or
 //! report to the application.
 
+use std::sync::Arc;
+
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use rustls_pki_types::{CertificateDer, UnixTime};
 
-use crate::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
+use crate::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, default_provider};
 use crate::info::{ClientCertInfo, FailureReason};
 use crate::revocation::RevocationPolicy;
+use crate::rfc5280::Rfc5280Rules;
 use crate::usage::Usage;
+use crate::violation::Rfc5280Violation;
 use crate::{RevocationStore, VerifyError};
 
 /// How a verifier acts on a bad or missing certificate.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum VerifyMode {
     /// Fail the handshake with the matching alert (the default).
@@ -48,10 +53,20 @@ pub struct ClientVerifier {
 
 impl ClientVerifier {
     /// Starts a verifier trusting `anchors` (DER certificates; rustls-pki-types'
-    /// `PemObject` reads them from PEM).
+    /// `PemObject` reads them from PEM), checking signatures with aws-lc-rs.
     pub fn builder(anchors: Vec<CertificateDer<'static>>) -> ClientVerifierBuilder {
+        Self::builder_with_provider(anchors, default_provider())
+    }
+
+    /// Starts a verifier trusting `anchors` that checks certificate and handshake
+    /// signatures with the `signature_verification_algorithms` of `provider` (ring's, a
+    /// FIPS build's, ...).
+    pub fn builder_with_provider(
+        anchors: Vec<CertificateDer<'static>>,
+        provider: Arc<CryptoProvider>,
+    ) -> ClientVerifierBuilder {
         ClientVerifierBuilder {
-            chain: ChainVerifier::builder(anchors),
+            chain: ChainVerifier::builder_with_provider(anchors, provider),
             mode: VerifyMode::Enforce,
             usage: Usage::client_auth(),
         }
@@ -78,6 +93,14 @@ impl ClientVerifierBuilder {
         self
     }
 
+    /// Which rules of RFC 5280 to enforce: the relying party's (the default: a CA
+    /// certificate without authorityKeyIdentifier, as rcgen makes them, is accepted), or
+    /// [`Rfc5280Rules::Strict`], which adds the CA's duties.
+    pub fn with_rfc5280_rules(mut self, rules: Rfc5280Rules) -> Self {
+        self.chain = self.chain.with_rfc5280_rules(rules);
+        self
+    }
+
     /// Checks the anchors and builds the verifier.
     ///
     /// # Errors
@@ -89,27 +112,22 @@ impl ClientVerifierBuilder {
             .anchor_subjects()
             .map(DistinguishedName::from)
             .collect();
+        let algorithms = chain.provider().signature_verification_algorithms;
         Ok(ClientVerifier {
             chain,
             hints,
             mode: self.mode,
             usage: self.usage,
-            algorithms: rustls::crypto::aws_lc_rs::default_provider()
-                .signature_verification_algorithms,
+            algorithms,
         })
     }
-}
 
-/// Danger: options that weaken verification. Use them knowing why.
-pub mod danger {
-    use super::ClientVerifierBuilder;
-
-    /// Accepts leaves without an extendedKeyUsage extension (webpki's behaviour). By
-    /// default certgate requires clientAuth to be listed.
-    pub fn allow_leaf_without_eku(builder: ClientVerifierBuilder) -> ClientVerifierBuilder {
-        ClientVerifierBuilder {
-            usage: builder.usage.allowing_leaf_without_eku(),
-            ..builder
+    /// The builder accepting leaves without an extendedKeyUsage extension (see
+    /// [`crate::danger::allow_leaf_without_eku`]).
+    pub(crate) fn allowing_leaf_without_eku(self) -> Self {
+        Self {
+            usage: self.usage.allowing_leaf_without_eku(),
+            ..self
         }
     }
 }
@@ -121,9 +139,13 @@ fn certificate_error(reason: &FailureReason) -> CertificateError {
         FailureReason::UnknownIssuer => CertificateError::UnknownIssuer,
         FailureReason::Revoked => CertificateError::Revoked,
         FailureReason::RevocationStatusUnknown => CertificateError::UnknownRevocationStatus,
+        FailureReason::CrlExpired { .. } => CertificateError::ExpiredRevocationList,
         FailureReason::WrongKeyUsage => CertificateError::InvalidPurpose,
         FailureReason::BadSignature => CertificateError::BadSignature,
         FailureReason::NameMismatch => CertificateError::NotValidForName,
+        FailureReason::Malformed(Rfc5280Violation::UnsupportedCriticalExtension) => {
+            CertificateError::UnhandledCriticalExtension
+        }
         FailureReason::Malformed(_) | FailureReason::Other(_) => CertificateError::BadEncoding,
     }
 }

@@ -11,7 +11,8 @@ use certgate_ca::{
     RootCaBuilder, SubjectName,
 };
 use certgate_verify::{
-    ChainVerifier, FailureReason, RevocationCheckDepth, RevocationPolicy, RevocationStore, Usage,
+    ChainVerifier, ExpirationPolicy, FailureReason, RevocationCheckDepth, RevocationPolicy,
+    RevocationStore, Rfc5280Violation, UnknownStatusPolicy, Usage,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use time::OffsetDateTime;
@@ -24,6 +25,11 @@ const CONFIG: &str = r#"{"signing": {"profiles": {
   "server": {"usages": ["digital signature", "server auth"], "expiry": "720h"},
   "intermediate": {"usages": ["cert sign", "crl sign"], "expiry": "8760h",
                    "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}},
+  "ca": {"usages": ["cert sign", "crl sign"], "expiry": "8760h", "ca_constraint": {"is_ca": true}},
+  "server-ca": {"usages": ["cert sign", "crl sign", "server auth"], "expiry": "8760h",
+                "ca_constraint": {"is_ca": true}},
+  "org-ca": {"usages": ["cert sign", "crl sign"], "expiry": "8760h", "ca_constraint": {"is_ca": true},
+             "name_constraints": {"permitted_dns": ["example.org"]}},
   "email-ca": {"usages": ["cert sign", "crl sign"], "expiry": "8760h",
                "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true},
                "name_constraints": {"permitted_email": ["example.com"], "excluded_email": ["mallory@example.com"],
@@ -67,6 +73,7 @@ fn issue(
 }
 
 struct Pki {
+    root_ca: CertificateAuthority,
     ica: CertificateAuthority,
     root: CertificateDer<'static>,
     intermediate: CertificateDer<'static>,
@@ -100,6 +107,7 @@ fn pki() -> Pki {
         .1,
         intermediate: ica,
         ica: ica_ca,
+        root_ca: root.ca,
     }
 }
 
@@ -227,10 +235,7 @@ fn a_crl_of_an_issuer_first_seen_on_a_path_is_checked_then() {
     // The store knows only the root; the intermediate's CRL waits for the intermediate,
     // which the client presents.
     let pki = pki();
-    let leaf_only = RevocationPolicy {
-        depth: RevocationCheckDepth::EndEntity,
-        ..RevocationPolicy::default()
-    };
+    let leaf_only = RevocationPolicy::default().with_depth(RevocationCheckDepth::EndEntity);
     let store = |crl: &[u8]| {
         RevocationStore::builder([pki.root.as_ref()])
             .unwrap()
@@ -385,5 +390,250 @@ fn email_name_constraints_webpki_refuses_are_checked_here() {
     assert_eq!(
         with(store(&[9], &[2])).verify_chain(&alice, &ints, &usage, None, at(NOW)),
         Err(FailureReason::Revoked)
+    );
+}
+
+/// A CA that signs with `key`, for the certificate `der`.
+fn ca_of(der: &CertificateDer<'static>, key: PrivateKey) -> CertificateAuthority {
+    CertificateAuthority::new(
+        CaCertificate::from_der(der, "ca").unwrap(),
+        Box::new(KeySigner::new(key)),
+    )
+    .unwrap()
+}
+
+fn root_named(cn: &str) -> (CertificateAuthority, CertificateDer<'static>) {
+    let csr = CsrJson::from_json(format!(r#"{{"CN": "{cn}"}}"#).as_bytes(), "t").unwrap();
+    let root = RootCaBuilder::new(&csr, Box::new(signer().1))
+        .with_now(NOW)
+        .with_serial(&[1])
+        .build()
+        .unwrap();
+    let der = CertificateDer::from(root.certificate.der().to_vec());
+    (root.ca, der)
+}
+
+#[test]
+fn a_self_issued_intermediate_is_not_reported_as_a_bad_signature() {
+    // root → "Rank CA" (old key) → "Rank CA" (new key, self-issued) → leaf. Path
+    // building also tries the old key as the leaf's issuer: that signature fails, and
+    // webpki ranks it above what is wrong with the path of the right key.
+    let (root, root_der) = root_named("Rank Root");
+    let v = ChainVerifier::builder(vec![root_der])
+        .with_check_time(at(NOW))
+        .build()
+        .unwrap();
+    let usage = Usage::client_auth();
+    for (new_profile, expected) in [
+        // The self-issued CA allows serverAuth only: the client's path has the wrong usage.
+        ("server-ca", FailureReason::WrongKeyUsage),
+        // It permits names under example.org only: the client's name is outside.
+        (
+            "org-ca",
+            FailureReason::Malformed(Rfc5280Violation::NameConstraintViolation),
+        ),
+    ] {
+        let (old_key, old) = issue(&root, "Rank CA", &[], "ca", 2);
+        let (new_key, new) = issue(&ca_of(&old, old_key), "Rank CA", &[], new_profile, 3);
+        let leaf = issue(
+            &ca_of(&new, new_key),
+            "laptop",
+            &["laptop.example.com"],
+            "client",
+            4,
+        )
+        .1;
+        for presented in [[old.clone(), new.clone()], [new.clone(), old.clone()]] {
+            assert_eq!(
+                v.verify_chain(&leaf, &presented, &usage, None, at(NOW)),
+                Err(expected.clone()),
+                "{new_profile}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_most_relevant_reason_wins_across_candidate_paths() {
+    // One intermediate key, cross-signed by two roots: via the first root it is revoked,
+    // via the second its status is unknown (that root publishes no CRL). Whatever path
+    // is tried last, the revocation is what is reported.
+    let (one, one_der) = root_named("Rank Root One");
+    let (two, two_der) = root_named("Rank Root Two");
+    let (key, csr_signer) = signer();
+    let csr =
+        CertificateRequest::create(&csr_signer, &SubjectName::with_common_name("Cross CA"), &[])
+            .unwrap();
+    let config = SigningConfig::from_json(CONFIG.as_bytes(), "config").unwrap();
+    let cross = |root: &CertificateAuthority, serial: u8| {
+        let cert = root
+            .issue(&csr, config.profile("ca").unwrap())
+            .with_now(NOW)
+            .with_serial(&[serial])
+            .build()
+            .unwrap();
+        CertificateDer::from(cert.der().to_vec())
+    };
+    let (via_one, via_two) = (cross(&one, 5), cross(&two, 6));
+    let ica = ca_of(&via_one, key);
+    let leaf = issue(&ica, "laptop", &[], "client", 7).1;
+    let store = RevocationStore::builder([one_der.as_ref(), two_der.as_ref(), via_one.as_ref()])
+        .unwrap()
+        .with_crls(&crl_of(&one, 1, &[5]), "one.crl")
+        .unwrap()
+        .with_crls(&crl_of(&ica, 1, &[9]), "ica.crl")
+        .unwrap()
+        .build()
+        .unwrap();
+    let v = ChainVerifier::builder(vec![one_der, two_der])
+        .with_check_time(at(NOW))
+        .with_revocation(store, RevocationPolicy::default())
+        .build()
+        .unwrap();
+    let usage = Usage::client_auth();
+    for presented in [
+        [via_one.clone(), via_two.clone()],
+        [via_two.clone(), via_one.clone()],
+    ] {
+        assert_eq!(
+            v.verify_chain(&leaf, &presented, &usage, None, at(NOW)),
+            Err(FailureReason::Revoked)
+        );
+    }
+    assert_eq!(
+        v.verify_chain(&leaf, std::slice::from_ref(&via_two), &usage, None, at(NOW)),
+        Err(FailureReason::RevocationStatusUnknown)
+    );
+}
+
+#[test]
+fn a_crl_past_its_next_update_is_reported_as_expired() {
+    let pki = pki();
+    let store = RevocationStore::builder([pki.root.as_ref(), pki.intermediate.as_ref()])
+        .unwrap()
+        .with_crls(&crl_of(&pki.root_ca, 1, &[9]), "root.crl")
+        .unwrap()
+        .with_crls(&crl_of(&pki.ica, 1, &[9]), "ica.crl")
+        .unwrap()
+        .build()
+        .unwrap();
+    let verifier = |policy: RevocationPolicy| {
+        ChainVerifier::builder(vec![pki.root.clone()])
+            .with_check_time(at(NOW))
+            .with_revocation(store.clone(), policy)
+            .build()
+            .unwrap()
+    };
+    let ints = [pki.intermediate.clone()];
+    let usage = Usage::client_auth();
+    let later = at(NOW + time::Duration::days(2));
+    let next_update = u64::try_from((NOW + time::Duration::days(1)).unix_timestamp()).unwrap();
+    let expired = FailureReason::CrlExpired { next_update };
+    let default = verifier(RevocationPolicy::default());
+    assert!(
+        default
+            .verify_chain(&pki.client, &ints, &usage, None, at(NOW))
+            .is_ok()
+    );
+    let err = default
+        .verify_chain(&pki.client, &ints, &usage, None, later)
+        .unwrap_err();
+    assert_eq!(err, expired);
+    assert_eq!(err.id(), "crl-expired");
+    assert!(err.to_string().contains("2026-06-02T12:00:00Z"), "{err}");
+    // Allowing issuers without a CRL does not make a stale CRL current.
+    let allow = RevocationPolicy::default().with_unknown_status(UnknownStatusPolicy::Allow);
+    assert_eq!(
+        verifier(allow).verify_chain(&pki.client, &ints, &usage, None, later),
+        Err(expired)
+    );
+    // A grace period does.
+    let grace = RevocationPolicy::default().with_expiration(ExpirationPolicy::Grace(
+        std::time::Duration::from_secs(3 * 86_400),
+    ));
+    assert!(
+        verifier(grace)
+            .verify_chain(&pki.client, &ints, &usage, None, later)
+            .is_ok()
+    );
+}
+
+/// rcgen: a root, an intermediate permitting mailboxes at example.com only (rfc822Name
+/// constraints), and a client certificate from it with the names `sans`.
+fn smtp_utf8_chain(sans: Vec<rcgen::SanType>) -> [CertificateDer<'static>; 3] {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        GeneralSubtree, IsCa, KeyPair, KeyUsagePurpose, NameConstraints, SerialNumber,
+    };
+    let params = |cn: &str, serial: u8| {
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.serial_number = Some(SerialNumber::from_slice(&[serial]));
+        p.not_before = NOW - time::Duration::days(1);
+        p.not_after = NOW + time::Duration::days(30);
+        p.use_authority_key_identifier_extension = true;
+        p
+    };
+    let ca = |cn: &str, serial: u8| {
+        let mut p = params(cn, serial);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p
+    };
+    let root =
+        CertifiedIssuer::self_signed(ca("Mail Root", 1), KeyPair::generate().unwrap()).unwrap();
+    let mut ica = ca("Mail CA", 2);
+    ica.name_constraints = Some(NameConstraints {
+        permitted_subtrees: vec![GeneralSubtree::Rfc822Name("example.com".into())],
+        excluded_subtrees: Vec::new(),
+    });
+    let ica = CertifiedIssuer::signed_by(ica, KeyPair::generate().unwrap(), &root).unwrap();
+    let mut leaf = params("mailbox", 3);
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    leaf.subject_alt_names = sans;
+    let leaf = leaf.signed_by(&KeyPair::generate().unwrap(), &ica).unwrap();
+    [root.der().clone(), ica.der().clone(), leaf.der().clone()]
+}
+
+#[test]
+fn smtp_utf8_mailboxes_are_held_to_rfc822_name_constraints() {
+    // RFC 8398 section 6: rfc822Name constraints apply to SmtpUTF8Mailbox names, which
+    // webpki ignores. 1.3.6.1.5.5.7.8.9 is id-on-SmtpUTF8Mailbox.
+    let smtp = |address: &str| {
+        rcgen::SanType::OtherName((vec![1, 3, 6, 1, 5, 5, 7, 8, 9], address.into()))
+    };
+    let email = |address: &str| rcgen::SanType::Rfc822Name(address.try_into().unwrap());
+    let usage = Usage::client_auth();
+    let check = |sans| {
+        let [root, ica, leaf] = smtp_utf8_chain(sans);
+        let v = ChainVerifier::builder(vec![root])
+            .with_check_time(at(NOW))
+            .build()
+            .unwrap();
+        v.verify_chain(&leaf, &[ica], &usage, None, at(NOW))
+    };
+    let outside = |mailbox: &str| {
+        Err(FailureReason::Malformed(
+            Rfc5280Violation::MailboxOutsideNameConstraints {
+                mailbox: mailbox.into(),
+            },
+        ))
+    };
+    assert!(check(vec![smtp("δοκιμή@example.com")]).is_ok());
+    assert_eq!(
+        check(vec![smtp("δοκιμή@example.org")]),
+        outside("δοκιμή@example.org")
+    );
+    // A host in U-labels cannot be compared with an ASCII constraint: refused.
+    assert_eq!(
+        check(vec![smtp("δοκιμή@παράδειγμα.com")]),
+        outside("δοκιμή@παράδειγμα.com")
+    );
+    // Beside an rfc822Name (the path webpki refuses and certgate checks itself).
+    assert!(check(vec![email("alice@example.com"), smtp("δοκιμή@example.com")]).is_ok());
+    assert_eq!(
+        check(vec![email("alice@example.com"), smtp("δοκιμή@example.org")]),
+        outside("δοκιμή@example.org")
     );
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use certgate_ca::RevokedEntry;
 use certgate_verify::{
-    ClientVerifier, FailureReason, RevocationPolicy, RevocationStore, UnknownStatusPolicy,
-    VerifyMode,
+    AnchorError, ClientVerifier, FailureReason, RevocationPolicy, RevocationStore, Rfc5280Rules,
+    Rfc5280Violation, UnknownStatusPolicy, VerifyError, VerifyMode,
 };
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::{AlertDescription, ClientConfig, ClientConnection, ServerConfig, ServerConnection};
@@ -189,10 +189,7 @@ fn revoked_and_unknown_revocation_status() {
         &client_config(&w.server_ca, Some(issue(&other, "x", "", "client", 8))),
     );
     assert_eq!(result, Err(Some(AlertDescription::UnknownCA)));
-    let lenient = RevocationPolicy {
-        unknown_status: UnknownStatusPolicy::Allow,
-        ..RevocationPolicy::default()
-    };
+    let lenient = RevocationPolicy::default().with_unknown_status(UnknownStatusPolicy::Allow);
     let allow = ClientVerifier::builder(anchors)
         .with_revocation(store, lenient)
         .build()
@@ -307,8 +304,32 @@ make("critical", critical_unknown=True)
             .build()
             .is_ok()
     );
+    // A root without subjectKeyIdentifier breaks a duty of its CA, not of ours: refused
+    // only in strict mode.
+    assert!(
+        ClientVerifier::builder(vec![anchor("good"), anchor("noski")])
+            .build()
+            .is_ok()
+    );
+    let err = ClientVerifier::builder(vec![anchor("good"), anchor("noski")])
+        .with_rfc5280_rules(Rfc5280Rules::Strict)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            VerifyError::BadTrustAnchor {
+                index: 1,
+                reason: AnchorError::Violation(Rfc5280Violation::CaWithoutSki)
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("without subjectKeyIdentifier"),
+        "{err}"
+    );
     for (name, expected) in [
-        ("noski", "without subjectKeyIdentifier"),
         ("expired", "expired on"),
         ("critical", "unknown critical extension 1.3.6.1.4.1.99999.1"),
     ] {
@@ -320,4 +341,82 @@ make("critical", critical_unknown=True)
             "{name}: {err}"
         );
     }
+}
+
+/// An rcgen chain as rcgen makes it by default: root → intermediate → client, where
+/// the intermediate has no authorityKeyIdentifier (rcgen adds one only when asked). The
+/// client's certificate carries one, so only the intermediate breaks the CA's duty.
+fn rcgen_chain() -> (CertificateDer<'static>, common::Identity) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose, SerialNumber,
+    };
+    let params = |cn: &str, serial: u8| {
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.serial_number = Some(SerialNumber::from_slice(&[serial]));
+        p.not_before = time::macros::datetime!(2020-01-01 00:00 UTC);
+        p.not_after = time::macros::datetime!(2100-01-01 00:00 UTC);
+        p
+    };
+    let ca = |cn: &str, serial: u8| {
+        let mut p = params(cn, serial);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p
+    };
+    let root =
+        CertifiedIssuer::self_signed(ca("rcgen root", 1), KeyPair::generate().unwrap()).unwrap();
+    let ica_params = ca("rcgen intermediate", 2);
+    assert!(
+        !ica_params.use_authority_key_identifier_extension,
+        "rcgen's default"
+    );
+    let ica = CertifiedIssuer::signed_by(ica_params, KeyPair::generate().unwrap(), &root).unwrap();
+    let mut leaf = params("rcgen client", 3);
+    leaf.use_authority_key_identifier_extension = true;
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().unwrap();
+    let leaf = leaf.signed_by(&key, &ica).unwrap();
+    let chain = vec![leaf.der().clone(), ica.der().clone()];
+    let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    (root.der().clone(), (chain, key))
+}
+
+#[test]
+fn an_rcgen_intermediate_without_aki_is_accepted_unless_strict() {
+    let w = world();
+    let (root, client) = rcgen_chain();
+    let (leaf, ica) = (client.0[0].clone(), client.0[1].clone());
+    let verifier = |rules| {
+        ClientVerifier::builder(vec![root.clone()])
+            .with_rfc5280_rules(rules)
+            .build()
+            .unwrap()
+    };
+    // By default: chained by name and signature, as webpki, OpenSSL and nginx do.
+    let lenient = verifier(Rfc5280Rules::default());
+    assert!(
+        lenient
+            .verify_client(&leaf, std::slice::from_ref(&ica), UnixTime::now())
+            .is_ok()
+    );
+    let (server, result) = handshake(
+        &server_config(lenient, &w.server_ca),
+        &client_config(&w.server_ca, Some((client.0.clone(), client.1.clone_key()))),
+    );
+    assert_eq!(result, Ok(()));
+    assert_eq!(server.peer_certificates().map(<[_]>::len), Some(2));
+    // Strict: the CA's duty is checked too, and the handshake fails on it.
+    let strict = verifier(Rfc5280Rules::Strict);
+    assert_eq!(
+        strict.verify_client(&leaf, std::slice::from_ref(&ica), UnixTime::now()),
+        Err(FailureReason::Malformed(Rfc5280Violation::MissingAki))
+    );
+    let (_, result) = handshake(
+        &server_config(strict, &w.server_ca),
+        &client_config(&w.server_ca, Some(client)),
+    );
+    assert_eq!(result, Err(Some(AlertDescription::BadCertificate)));
 }

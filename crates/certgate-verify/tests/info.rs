@@ -233,20 +233,39 @@ fn not_presented_and_malformed() {
 #[test]
 fn failure_reasons_have_stable_ids_that_parse_back() {
     use certgate_verify::FailureReason as R;
+    use certgate_verify::{OtherFailure, Rfc5280Violation};
     for reason in [
         R::UnknownIssuer,
         R::Expired,
         R::NotYetValid,
         R::Revoked,
         R::RevocationStatusUnknown,
+        R::CrlExpired { next_update: 0 },
         R::WrongKeyUsage,
         R::BadSignature,
         R::NameMismatch,
-        R::Malformed(String::new()),
-        R::Other(String::new()),
+        R::Malformed(Rfc5280Violation::Unspecified),
+        R::Other(OtherFailure::Unspecified),
     ] {
         assert_eq!(R::from_id(reason.id()), Some(reason.clone()), "{reason}");
-        assert!(!reason.to_string().is_empty() || matches!(reason, R::Other(_)));
+        assert!(!reason.to_string().is_empty());
     }
     assert_eq!(R::from_id("nonsense"), None);
+    // Details stay typed, with their words.
+    let expired = R::CrlExpired {
+        next_update: 1_780_315_200,
+    };
+    assert_eq!(expired.id(), "crl-expired");
+    assert_eq!(
+        expired.to_string(),
+        "the issuer's CRL expired: its nextUpdate was 2026-06-01T12:00:00Z"
+    );
+    let missing = R::Malformed(Rfc5280Violation::MissingAki);
+    assert_eq!(missing.id(), "malformed");
+    assert_eq!(
+        missing.to_string(),
+        "malformed certificate: no authorityKeyIdentifier (RFC 5280 4.2.1.1)"
+    );
+    assert!(Rfc5280Violation::MissingAki.is_producer_side());
+    assert!(!Rfc5280Violation::SignatureAlgorithmMismatch.is_producer_side());
 }

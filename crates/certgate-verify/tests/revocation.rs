@@ -100,7 +100,9 @@ fn certgate_crls_revoke_what_they_list() {
     let later = now() + 2 * 86_400;
     assert_eq!(
         lookup(&store, &p.other_leaf_der, later),
-        RevocationStatus::Stale
+        RevocationStatus::Stale {
+            next_update: u64::try_from((t + Duration::days(1)).unix_timestamp()).unwrap()
+        }
     );
     let info = ClientCertInfo::from_der(&p.other_leaf_der).unwrap();
     let graced = store.status(

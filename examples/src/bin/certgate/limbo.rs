@@ -1,35 +1,45 @@
 //! `certgate limbo FILE.json`: runs every case of an x509-limbo file through
 //! certgate-verify's usage-generic `verify_chain` and prints the results as x509-limbo's
 //! harness JSON: `{"version":1,"harness":"certgate","results":[{"id","actual_result","context"}]}`.
+//!
+//! Cases with a `pedantic-*` feature test what a CA must do rather than what a relying
+//! party must check: they run with `Rfc5280Rules::Strict`, as do the cases named with
+//! `--strict-case` (x509-limbo tests some of the CA's duties without that feature); the
+//! rest run with the verifier's defaults.
 
 use std::path::PathBuf;
 
 use certgate_verify::{
-    ChainVerifier, KeyUsageBit, RevocationPolicy, RevocationStore, Usage, check_trust_anchor, eku,
+    ChainVerifier, KeyUsageBit, RevocationPolicy, RevocationStore, Rfc5280Rules, Usage,
+    check_trust_anchor, eku,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::Deserialize;
 
 use crate::CliError;
 
-/// The features whose cases are skipped: pedantry certgate does not take on, and what it
-/// does not implement (policy constraints, directoryName name constraints).
-const SKIPPED_FEATURES: [&str; 8] = [
-    "pedantic-webpki-eku",
-    "pedantic-webpki-subscriber-key",
-    "pedantic-serial-number",
+/// The features whose cases are skipped: what certgate does not implement (the Public
+/// Suffix List, policy constraints, directoryName name constraints) and a case whose
+/// expectation webpki's rules contradict.
+const SKIPPED_FEATURES: [&str; 4] = [
     "pedantic-public-suffix-wildcard",
-    "pedantic-rfc5280",
     "rfc5280-incompatible-with-webpki",
     "has-policy-constraints",
     "name-constraint-dn",
 ];
+
+/// The prefix of the features of cases that test the CA's duties.
+const PEDANTIC: &str = "pedantic-";
 
 /// The flags of `certgate limbo`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LimboArgs {
     /// An x509-limbo test file (`limbo.json`).
     file: PathBuf,
+    /// Runs the case with this id with the strict RFC 5280 rules (the CA's duties too),
+    /// as cases with a `pedantic-*` feature are; may be given several times.
+    #[arg(long = "strict-case", value_name = "ID")]
+    strict_cases: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,7 +97,18 @@ pub(crate) fn run(args: &LimboArgs) -> Result<(), CliError> {
         .testcases
         .iter()
         .map(|case| {
-            let (actual, context) = evaluate(case);
+            let strict = args.strict_cases.contains(&case.id)
+                || case
+                    .features
+                    .iter()
+                    .flatten()
+                    .any(|f| f.starts_with(PEDANTIC));
+            let rules = if strict {
+                Rfc5280Rules::Strict
+            } else {
+                Rfc5280Rules::RelyingParty
+            };
+            let (actual, context) = evaluate(case, rules);
             serde_json::json!({"id": case.id, "actual_result": actual, "context": context})
         })
         .collect();
@@ -146,7 +167,7 @@ fn validation_time(case: &Testcase) -> Result<UnixTime, String> {
     )))
 }
 
-fn evaluate(case: &Testcase) -> Outcome {
+fn evaluate(case: &Testcase, rules: Rfc5280Rules) -> Outcome {
     if let Some(feature) = case
         .features
         .iter()
@@ -161,13 +182,13 @@ fn evaluate(case: &Testcase) -> Outcome {
             "signature_algorithms restrictions are not implemented".into(),
         );
     }
-    match verify(case) {
+    match verify(case, rules) {
         Ok(()) => ("SUCCESS", String::new()),
         Err(context) => ("FAILURE", context),
     }
 }
 
-fn verify(case: &Testcase) -> Result<(), String> {
+fn verify(case: &Testcase, rules: Rfc5280Rules) -> Result<(), String> {
     let now = validation_time(case)?;
     let leaf = certs(
         std::slice::from_ref(&case.peer_certificate),
@@ -180,9 +201,9 @@ fn verify(case: &Testcase) -> Result<(), String> {
     let mut anchors = Vec::new();
     let mut refused = Vec::new();
     for der in certs(&case.trusted_certs, "trusted_certs")? {
-        match check_trust_anchor(&der, now) {
+        match check_trust_anchor(&der, now, rules) {
             Ok(_) => anchors.push(der),
-            Err(why) => refused.push(why),
+            Err(why) => refused.push(why.to_string()),
         }
     }
     if anchors.is_empty() {
@@ -206,7 +227,9 @@ fn verify(case: &Testcase) -> Result<(), String> {
     for name in &case.key_usage {
         usage = usage.with_key_usage(key_usage_bit(name)?);
     }
-    let mut builder = ChainVerifier::builder(anchors.clone()).with_check_time(now);
+    let mut builder = ChainVerifier::builder(anchors.clone())
+        .with_check_time(now)
+        .with_rfc5280_rules(rules);
     if let Some(max) = case.max_chain_depth {
         builder = builder.with_max_intermediates(max);
     }

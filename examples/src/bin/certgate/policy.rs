@@ -53,7 +53,8 @@ struct ExplainArgs {
     #[arg(long, requires = "cert", conflicts_with = "cert_error")]
     chain_verified: bool,
     /// The certificate was refused: revoked, expired, not-yet-valid, unknown-ca,
-    /// bad-signature, wrong-usage or malformed.
+    /// revocation-unknown, crl-expired, bad-signature, wrong-usage, name-mismatch,
+    /// malformed or other.
     #[arg(long, requires = "cert", value_name = "REASON")]
     cert_error: Option<String>,
     /// The peer's IP address.
@@ -127,7 +128,8 @@ fn load_cert(args: &ExplainArgs, path: &Path) -> Result<ClientCertInfo, CliError
         (Some(reason), _) => Verdict::Failed(FailureReason::from_id(reason).ok_or_else(|| {
             CliError::Usage(format!(
                 "--cert-error {reason}: expected revoked, expired, not-yet-valid, unknown-ca, \
-                 bad-signature, wrong-usage or malformed"
+                 revocation-unknown, crl-expired, bad-signature, wrong-usage, name-mismatch, \
+                 malformed or other"
             ))
         })?),
         (None, true) => Verdict::Verified {
@@ -135,7 +137,7 @@ fn load_cert(args: &ExplainArgs, path: &Path) -> Result<ClientCertInfo, CliError
         },
         (None, false) => Verdict::Unverified,
     };
-    Ok(info.with_asserted_verdict(verdict))
+    Ok(certgate_verify::danger::assert_verdict(info, verdict))
 }
 
 /// The exit code of `explain` when the request is kept out; errors exit 2.
