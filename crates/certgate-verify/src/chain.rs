@@ -132,7 +132,8 @@ impl ChainVerifierBuilder {
     /// [`VerifyError::BadTrustAnchor`] when there is no anchor, or one is not a CA that
     /// may sign certificates, is not valid at the check time, has a critical extension
     /// we do not know or breaks a rule of RFC 5280 in force (see
-    /// [`crate::check_trust_anchor`]).
+    /// [`crate::check_trust_anchor`]); as [`RevocationStore::learn_issuers`] when a
+    /// CRL that waited for a configured intermediate is signed by it but unreadable.
     pub fn build(self) -> Result<ChainVerifier, VerifyError> {
         if self.anchors.is_empty() {
             return Err(VerifyError::BadTrustAnchor {
@@ -163,6 +164,15 @@ impl ChainVerifierBuilder {
             .iter()
             .map(|der| check_intermediate(der, self.rules))
             .collect();
+        if let Some((store, _)) = &self.revocation {
+            // CRLs of configured intermediates are checked now, not held until first use.
+            store.learn_issuers(
+                self.anchors
+                    .iter()
+                    .chain(&self.intermediates)
+                    .map(|c| c.as_ref()),
+            )?;
+        }
         Ok(ChainVerifier {
             anchors,
             anchor_validity,

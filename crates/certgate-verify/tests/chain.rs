@@ -272,6 +272,20 @@ fn a_crl_of_an_issuer_first_seen_on_a_path_is_checked_then() {
             .is_ok()
     );
 
+    // Given the intermediate, the verifier checks its CRL at build: nothing waits.
+    let learnt = store(&crl_of(&pki.ica, 1, &[3]));
+    let v = ChainVerifier::builder(vec![pki.root.clone()])
+        .with_check_time(at(NOW))
+        .with_intermediates(ints.to_vec())
+        .with_revocation(learnt.clone(), leaf_only)
+        .build()
+        .unwrap();
+    assert_eq!((learnt.pending_count(), learnt.issuer_count()), (0, 1));
+    assert_eq!(
+        v.verify_chain(&pki.client, &[], &usage, None, at(NOW)),
+        Err(FailureReason::Revoked)
+    );
+
     // A CRL in the intermediate's name from another key does not count: the status of
     // the leaf stays unknown, which the default policy refuses.
     let impostor = pki_with_same_names();
