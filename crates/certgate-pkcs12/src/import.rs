@@ -38,6 +38,11 @@ impl Pkcs12Bundle {
     /// the whole import's key-derivation work); [`Pkcs12Error::BadBag`] for a bag whose
     /// content is not what its type says.
     pub fn parse(input: &[u8], password: &str) -> Result<Self, Pkcs12Error> {
+        Self::parse_within(input, password, KdfBudget::default())
+    }
+
+    /// [`Pkcs12Bundle::parse`], with key derivations charged to `budget`.
+    fn parse_within(input: &[u8], password: &str, budget: KdfBudget) -> Result<Self, Pkcs12Error> {
         if input.len() > MAX_BUNDLE_SIZE {
             return Err(Pkcs12Error::limit(
                 Limit::BundleSize,
@@ -65,7 +70,7 @@ impl Pkcs12Bundle {
                 info: BundleInfo::default(),
             },
             password,
-            budget: KdfBudget::default(),
+            budget,
             // Without a MAC, only the decryption speaks for the password: plaintext
             // that does not parse then means a wrong password (padding checks pass by
             // chance).
@@ -427,4 +432,72 @@ fn verify_mac(
         }
     }
     Err(Pkcs12Error::WrongPassword { checked_by: "MAC" })
+}
+
+#[cfg(test)]
+mod tests {
+    use der::Encode;
+
+    use super::*;
+    use crate::limits::MAX_KDF_WORK;
+
+    /// A bundle without a MAC of `count` key bags, each an Ed25519 key under PBES2 with
+    /// 1,000 PBKDF2-HMAC-SHA256 iterations.
+    fn key_bags(count: usize) -> Vec<u8> {
+        let mut key = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65,
+        ];
+        key.extend([0x70, 0x04, 0x22, 0x04, 0x20]);
+        key.extend([1u8; 32]);
+        let params =
+            pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(1000, &[2; 16], [3; 16])
+                .unwrap();
+        let scheme = pkcs5::EncryptionScheme::from(params);
+        let epki = EncryptedPrivateKeyInfo {
+            encryption_algorithm: AlgorithmIdentifierOwned::from_der(&scheme.to_der().unwrap())
+                .unwrap(),
+            encrypted_data: OctetString::new(scheme.encrypt("pw", &key).unwrap()).unwrap(),
+        };
+        let bag = pkcs12::SafeBag {
+            bag_id: SHROUDED_KEY_BAG,
+            bag_value: epki.to_der().unwrap(),
+            bag_attributes: None,
+        };
+        let data = |octets: Vec<u8>| ContentInfo {
+            content_type: ID_DATA,
+            content: der::Any::encode_from(&OctetString::new(octets).unwrap()).unwrap(),
+        };
+        let safe_contents = vec![bag; count].to_der().unwrap();
+        let auth_safe = vec![data(safe_contents)].to_der().unwrap();
+        Pfx {
+            version: pkcs12::pfx::Version::V3,
+            auth_safe: data(auth_safe),
+            mac_data: None,
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    #[test]
+    fn the_budget_spans_every_derivation_of_an_import() {
+        let der = key_bags(3);
+        let bundle = Pkcs12Bundle::parse(&der, "pw").unwrap();
+        assert_eq!((bundle.keys.len(), bundle.info.kdf_work), (3, 3000));
+        // With all but 2,500 of the budget spent by earlier bags, the third bag's
+        // derivation is refused before it runs.
+        let mut budget = KdfBudget::default();
+        budget.charge(MAX_KDF_WORK - 2_500).unwrap();
+        let err = Pkcs12Bundle::parse_within(&der, "pw", budget).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Pkcs12Error::LimitExceeded {
+                    limit: Limit::KdfWork,
+                    value,
+                    max: MAX_KDF_WORK,
+                } if value == MAX_KDF_WORK + 500
+            ),
+            "{err}"
+        );
+    }
 }
