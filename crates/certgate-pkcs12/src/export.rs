@@ -120,22 +120,7 @@ impl<'a> Pkcs12Builder<'a> {
     /// or the iterations are 0 or too many;
     /// [`Pkcs12Error::Encoding`] when encryption or encoding fails.
     pub fn build(self) -> Result<Vec<u8>, Pkcs12Error> {
-        let invalid = |problem| Pkcs12Error::InvalidInput { problem };
-        pkcs8::PrivateKeyInfoRef::from_der(self.key_pkcs8)
-            .map_err(|_| invalid(InputProblem::KeyNotPkcs8))?;
-        for (index, cert) in std::iter::once(&self.certificate)
-            .chain(&self.chain)
-            .enumerate()
-        {
-            x509_cert::Certificate::from_der(cert)
-                .map_err(|_| invalid(InputProblem::CertificateNotDer { index }))?;
-        }
-        let out_of_range = InputProblem::IterationsOutOfRange {
-            iterations: self.iterations,
-        };
-        if self.iterations == 0 || u64::from(self.iterations) > crate::MAX_ITERATIONS {
-            return Err(invalid(out_of_range));
-        }
+        let rounds = self.check()?;
         let enc = |what: &'static str| move |e: der::Error| Pkcs12Error::encoding(what, e);
         // OpenSSL's localKeyId: the SHA-1 of the certificate.
         let local_key_id = sha1::Sha1::digest(self.certificate).to_vec();
@@ -174,7 +159,6 @@ impl<'a> Pkcs12Builder<'a> {
 
         let digest = self.profile.mac();
         let salt = random::<16>()?;
-        let rounds = i32::try_from(self.iterations).map_err(|_| invalid(out_of_range))?;
         let mac = digest.mac(
             &bmp_password(self.password, false),
             &salt,
@@ -202,6 +186,31 @@ impl<'a> Pkcs12Builder<'a> {
             mac_data: Some(mac_data),
         };
         pfx.to_der().map_err(enc("PFX"))
+    }
+}
+
+impl Pkcs12Builder<'_> {
+    /// Checks the inputs; returns the iteration count as the PKCS#12 structures hold it.
+    fn check(&self) -> Result<i32, Pkcs12Error> {
+        let invalid = |problem| Pkcs12Error::InvalidInput { problem };
+        pkcs8::PrivateKeyInfoRef::from_der(self.key_pkcs8)
+            .map_err(|_| invalid(InputProblem::KeyNotPkcs8))?;
+        for (index, cert) in std::iter::once(&self.certificate)
+            .chain(&self.chain)
+            .enumerate()
+        {
+            x509_cert::Certificate::from_der(cert)
+                .map_err(|_| invalid(InputProblem::CertificateNotDer { index }))?;
+        }
+        let out_of_range = || {
+            invalid(InputProblem::IterationsOutOfRange {
+                iterations: self.iterations,
+            })
+        };
+        if self.iterations == 0 || u64::from(self.iterations) > crate::MAX_ITERATIONS {
+            return Err(out_of_range());
+        }
+        i32::try_from(self.iterations).map_err(|_| out_of_range())
     }
 }
 
