@@ -402,3 +402,128 @@ fn asks_twice_for_the_export_password_on_a_terminal() {
     );
     assert!(!client.join("u.p12").exists());
 }
+
+#[test]
+fn pkcs12_info_shows_an_rsa_1024_bundle_with_a_warning() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |args: &[&str]| {
+        let out = openssl(d, args);
+        assert!(out.success(), "openssl {args:?}: {}", out.stderr);
+    };
+    ok(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:1024",
+        "-nodes",
+        "-keyout",
+        "old-key.pem",
+        "-out",
+        "old.pem",
+        "-subj",
+        "/CN=old",
+        "-days",
+        "30",
+    ]);
+    ok(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        "old-key.pem",
+        "-in",
+        "old.pem",
+        "-name",
+        "old",
+        "-passout",
+        "pass:pw",
+        "-out",
+        "old.p12",
+    ]);
+    let args = [
+        "pkcs12", "-info", "-in", "old.p12", "-passin", "pass:pw", "-nodes",
+    ];
+    let out = certgate(d, &args);
+    assert!(out.success(), "{}", out.stderr);
+    let why = "RSA-1024 is below 2048 bits";
+    assert!(
+        out.stdout
+            .contains(&format!("Warning: old.p12: private key: {why}"))
+            && out.stderr.contains(why)
+            && out.stdout.contains("friendlyName: old")
+            && !out.stdout.contains("TooSmall"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    // The key shown is the bundle's.
+    let pem = &out.stdout[out.stdout.find("-----BEGIN PRIVATE KEY-----").unwrap()..];
+    std::fs::write(d.join("shown.pem"), pem).unwrap();
+    let shown = openssl(d, &["pkey", "-in", "shown.pem", "-pubout"]);
+    let original = openssl(d, &["pkey", "-in", "old-key.pem", "-pubout"]);
+    assert!(
+        shown.success() && shown.stdout == original.stdout,
+        "{}",
+        shown.stderr
+    );
+    // Making such a bundle is refused, and says why.
+    let err = certgate_err(
+        d,
+        &[
+            "pkcs12",
+            "-export",
+            "-out",
+            "new.p12",
+            "-inkey",
+            "old-key.pem",
+            "-in",
+            "old.pem",
+            "-passout",
+            "pass:pw",
+        ],
+    );
+    assert!(
+        err.contains(&format!("old-key.pem: private key: {why}")),
+        "{err}"
+    );
+    assert!(!d.join("new.p12").exists());
+}
+
+#[test]
+fn pkcs12_info_drops_the_windows_nul_from_friendly_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, client) = pki(dir.path());
+    let key =
+        certgate_ca::PrivateKey::from_pem_file(client.join("iphone-client-key.pem"), None).unwrap();
+    let pem = std::fs::read(client.join("iphone-client.pem")).unwrap();
+    let cert = certgate_ca::certificates_from_pem(&pem, "iphone-client.pem").unwrap();
+    // Windows ends friendlyName values with a NUL character.
+    let der = certgate_pkcs12::Pkcs12Builder::new(&key.to_pkcs8_der().unwrap(), &cert[0], "pw")
+        .with_friendly_name("Sam's iPhone\0")
+        .build()
+        .unwrap();
+    std::fs::write(client.join("windows.p12"), der).unwrap();
+    let out = certgate_ok(
+        &client,
+        &[
+            "pkcs12",
+            "-info",
+            "-in",
+            "windows.p12",
+            "-passin",
+            "pass:pw",
+        ],
+    );
+    assert_eq!(
+        out.stdout
+            .matches("    friendlyName: Sam's iPhone\n")
+            .count(),
+        2,
+        "{:?}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains('\0'), "{:?}", out.stdout);
+}

@@ -205,7 +205,10 @@ impl PrivateKey {
         };
         let oid = info.algorithm.oid;
         let inner = if oid == RSA_ENCRYPTION {
-            KeyInner::Rsa(rsa::KeyPair::from_pkcs8(der).map_err(rejected)?)
+            let rsa_key = info.private_key.as_bytes();
+            KeyInner::Rsa(
+                rsa::KeyPair::from_pkcs8(der).map_err(|e| rsa_rejected(e, rsa_key, origin))?,
+            )
         } else if oid == ID_EC_PUBLIC_KEY {
             let curve = info
                 .algorithm
@@ -239,8 +242,10 @@ impl PrivateKey {
     /// # Errors
     /// [`CaError::Key`] when it is malformed or too small.
     pub fn from_pkcs1_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
-        let pair = rsa::KeyPair::from_der(der)
-            .map_err(|e| key_error(origin, KeyProblem::MalformedPkcs1, Some(Box::new(e))))?;
+        let pair = rsa::KeyPair::from_der(der).map_err(|e| match rsa_modulus_bits(der) {
+            Some(bits) if bits < MIN_RSA_BITS => too_small(bits, origin),
+            _ => key_error(origin, KeyProblem::MalformedPkcs1, Some(Box::new(e))),
+        })?;
         let key = Self {
             inner: KeyInner::Rsa(pair),
         };
@@ -265,9 +270,14 @@ impl PrivateKey {
 
     /// Reads a PBES2-encrypted PKCS#8 `EncryptedPrivateKeyInfo`.
     ///
+    /// Its key derivation (PBKDF2 iterations; scrypt's N, r, p and memory) is checked
+    /// against certgate-pkcs12's limits ([`certgate_pkcs12::check_key_derivation`])
+    /// before any of it runs: a hostile CA key file cannot take minutes or gigabytes.
+    ///
     /// # Errors
     /// [`CaError::WrongPassword`] when the password does not decrypt it (or the
-    /// decrypted bytes are not a key), [`CaError::Key`] when it is malformed.
+    /// decrypted bytes are not a key), [`CaError::Key`] when it is malformed or its key
+    /// derivation is over the limits or unsupported.
     pub fn from_encrypted_pkcs8_der(
         der: &[u8],
         origin: &str,
@@ -280,6 +290,15 @@ impl PrivateKey {
                 Some(Box::new(e)),
             )
         })?;
+        let algorithm = info.encryption_algorithm.to_der().map_err(|e| {
+            key_error(
+                origin,
+                KeyProblem::MalformedEncryptedPkcs8,
+                Some(Box::new(e)),
+            )
+        })?;
+        certgate_pkcs12::check_key_derivation(&algorithm)
+            .map_err(|e| key_error(origin, KeyProblem::KeyDerivationRefused, Some(Box::new(e))))?;
         let plain = info
             .encryption_algorithm
             .decrypt(password.as_bytes(), info.encrypted_data.as_bytes())
@@ -294,10 +313,9 @@ impl PrivateKey {
 
     fn check_size(&self, origin: &str) -> Result<(), CaError> {
         if let KeyInner::Rsa(pair) = &self.inner
-            && pair.public_modulus_len() < 256
+            && pair.public_modulus_len() * 8 < MIN_RSA_BITS
         {
-            let bits = pair.public_modulus_len() * 8;
-            return Err(key_error(origin, KeyProblem::TooSmall { bits }, None));
+            return Err(too_small(pair.public_modulus_len() * 8, origin));
         }
         Ok(())
     }
@@ -436,6 +454,34 @@ fn key_error(origin: &str, problem: KeyProblem, source: Option<crate::error::Box
     }
 }
 
+/// The smallest RSA modulus used or accepted, in bits: NIST has disallowed smaller
+/// RSA keys for signatures since 2013 (SP 800-131A), and aws-lc refuses them.
+const MIN_RSA_BITS: usize = 2048;
+
+/// The error for an RSA key below [`MIN_RSA_BITS`], instead of aws-lc's `TooSmall`.
+fn too_small(bits: usize, origin: &str) -> CaError {
+    key_error(origin, KeyProblem::TooSmall { bits }, None)
+}
+
+/// An RSA key aws-lc refused: too small, with its size, else aws-lc's reason.
+fn rsa_rejected(err: aws_lc_rs::error::KeyRejected, rsa_key: &[u8], origin: &str) -> CaError {
+    match rsa_modulus_bits(rsa_key) {
+        Some(bits) if bits < MIN_RSA_BITS => too_small(bits, origin),
+        _ => key_error(origin, KeyProblem::Rejected, Some(Box::new(err))),
+    }
+}
+
+/// The size of the modulus of a PKCS#1 `RSAPrivateKey`, in bits.
+fn rsa_modulus_bits(rsa_private_key: &[u8]) -> Option<usize> {
+    use der::Reader as _;
+    let key = der::asn1::AnyRef::from_der(rsa_private_key).ok()?;
+    let mut fields = der::SliceReader::new(key.value()).ok()?;
+    let _version: der::asn1::UintRef<'_> = fields.decode().ok()?;
+    let modulus: der::asn1::UintRef<'_> = fields.decode().ok()?;
+    let top = modulus.as_bytes().first()?;
+    Some(modulus.as_bytes().len() * 8 - usize::try_from(top.leading_zeros()).ok()?)
+}
+
 fn ecdsa_alg(spec: KeySpec) -> &'static aws_lc_rs::signature::EcdsaSigningAlgorithm {
     if spec == KeySpec::EcdsaP384 {
         &ECDSA_P384_SHA384_ASN1_SIGNING
@@ -493,5 +539,116 @@ mod tests {
                 .starts_with("k.der: private key: malformed PKCS#8"),
             "{err}"
         );
+    }
+
+    /// An encrypted PKCS#8 key under PBES2 with `kdf` and AES-256-CBC, its ciphertext junk.
+    fn encrypted_with(kdf: pkcs5::pbes2::Kdf) -> Vec<u8> {
+        let scheme = pkcs5::EncryptionScheme::from(pkcs5::pbes2::Parameters {
+            kdf,
+            encryption: pkcs5::pbes2::EncryptionScheme::Aes256Cbc { iv: [1; 16] },
+        });
+        pkcs8::EncryptedPrivateKeyInfoRef {
+            encryption_algorithm: scheme,
+            encrypted_data: der::asn1::OctetStringRef::new(&[0; 48]).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    fn scrypt(n: u64, r: u16, p: u16) -> pkcs5::pbes2::Kdf {
+        pkcs5::pbes2::Kdf::Scrypt(pkcs5::pbes2::ScryptParams {
+            salt: pkcs5::pbes2::Salt::new([2; 16]).unwrap(),
+            cost_parameter: n,
+            block_size: r,
+            parallelization: p,
+            key_length: None,
+        })
+    }
+
+    #[test]
+    fn hostile_key_derivations_are_refused_before_decrypting() {
+        let pbkdf2 = |iteration_count| {
+            pkcs5::pbes2::Kdf::Pbkdf2(pkcs5::pbes2::Pbkdf2Params {
+                salt: pkcs5::pbes2::Salt::new([3; 16]).unwrap(),
+                iteration_count,
+                key_length: None,
+                prf: pkcs5::pbes2::Pbkdf2Prf::HmacWithSha256,
+            })
+        };
+        for (kdf, says) in [
+            (scrypt(0, 8, 1), "N must be a power of two"), // panicked in pkcs5
+            (scrypt(1 << 30, 8, 1), "scrypt memory"),      // aborted allocating 1 TiB
+            (scrypt(1 << 22, 8, 1), "scrypt memory"),      // 4 GiB and 13 s
+            (scrypt(1 << 14, 8, 65_535), "scrypt parallelization"), // half an hour
+            (pbkdf2(1 << 31), "iteration count"),          // minutes
+        ] {
+            let der = encrypted_with(kdf);
+            let err =
+                PrivateKey::from_encrypted_pkcs8_der(&der, "ca-key.pem", &Password::new("pw"))
+                    .unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(err, CaError::Key { .. }) && text.contains(says),
+                "{says}: {text}"
+            );
+            assert!(
+                text.starts_with("ca-key.pem: private key: encrypted PKCS#8 refused"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn openssl_scrypt_and_pbkdf2_keys_are_read() {
+        if !certgate_test_support::require_tool("openssl") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+        std::fs::write(
+            dir.path().join("k.pem"),
+            key.to_pkcs8_pem().unwrap().as_bytes(),
+        )
+        .unwrap();
+        for (out, flags) in [
+            ("scrypt.pem", &["-scrypt"][..]),
+            ("pbkdf2.pem", &["-v2", "aes-256-cbc"]),
+        ] {
+            let mut args = vec![
+                "pkcs8", "-topk8", "-in", "k.pem", "-out", out, "-passout", "pass:pw",
+            ];
+            args.extend(flags);
+            certgate_test_support::run_ok("openssl", &args, dir.path());
+            let back = PrivateKey::from_pem_file(dir.path().join(out), Some(&Password::new("pw")))
+                .unwrap();
+            assert_eq!(back.public_key_der(), key.public_key_der(), "{out}");
+        }
+    }
+
+    #[test]
+    fn rsa_1024_is_refused_with_a_sentence_that_says_why() {
+        if !certgate_test_support::require_tool("openssl") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| certgate_test_support::run_ok("openssl", args, dir.path());
+        run(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            "k.pem",
+        ]);
+        run(&["pkey", "-in", "k.pem", "-traditional", "-out", "pkcs1.pem"]);
+        for file in ["k.pem", "pkcs1.pem"] {
+            let err = PrivateKey::from_pem_file(dir.path().join(file), None).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("RSA-1024 is below 2048 bits") && !text.contains("TooSmall"),
+                "{file}: {text}"
+            );
+        }
     }
 }

@@ -198,6 +198,10 @@ pub enum KeyProblem {
     /// aws-lc-rs refused the key (inconsistent or malformed values).
     Rejected,
     /// An RSA key under 2048 bits.
+    /// An encrypted key whose key derivation is past certgate-pkcs12's limits (scrypt
+    /// or PBKDF2 costs a hostile file could set), refused before any work.
+    KeyDerivationRefused,
+    /// An RSA key below 2048 bits.
     TooSmall {
         /// The key's size.
         bits: usize,
@@ -213,7 +217,10 @@ display_words!(KeyProblem {
     Self::UnsupportedCurve => "unsupported elliptic curve (P-256 and P-384 are)";
     Self::UnsupportedAlgorithm { oid } => "unsupported key algorithm {}", oid;
     Self::Rejected => "aws-lc-rs rejected the key";
-    Self::TooSmall { bits } => "RSA key of {} bits is too small (2048 at least)", bits;
+    Self::TooSmall { bits } =>
+        "RSA-{} is below 2048 bits, the least considered safe today (NIST has disallowed \
+         smaller RSA keys since 2013); use a key of 2048 bits or more", bits;
+    Self::KeyDerivationRefused => "encrypted PKCS#8 refused before decrypting";
 });
 
 /// What is wrong with a password source ([`CaError::Password`](crate::CaError::Password)).

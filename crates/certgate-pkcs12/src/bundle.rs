@@ -4,7 +4,10 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+use crate::Pkcs12Error;
+
 /// A private key found in a bundle.
+#[non_exhaustive]
 pub struct BundleKey {
     pub(crate) pkcs8: Zeroizing<Vec<u8>>,
     /// The key bag's friendlyName.
@@ -18,6 +21,18 @@ impl BundleKey {
     pub fn pkcs8_der(&self) -> &[u8] {
         &self.pkcs8
     }
+
+    /// The key as a PEM `PRIVATE KEY` block, as `openssl pkcs12 -nodes` prints it
+    /// (wiped from memory when dropped). The key is not checked for use: a bundle may
+    /// hold a key that certgate would not sign with (an RSA-1024 key, a DSA key).
+    ///
+    /// # Errors
+    /// [`Pkcs12Error::Encoding`] if PEM encoding fails.
+    pub fn pkcs8_pem(&self) -> Result<Zeroizing<String>, Pkcs12Error> {
+        der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &self.pkcs8)
+            .map(Zeroizing::new)
+            .map_err(|e| Pkcs12Error::encoding("private key PEM", e))
+    }
 }
 
 impl fmt::Debug for BundleKey {
@@ -30,6 +45,7 @@ impl fmt::Debug for BundleKey {
 }
 
 /// A certificate found in a bundle.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BundleCertificate {
     /// The certificate's DER.
@@ -41,6 +57,7 @@ pub struct BundleCertificate {
 }
 
 /// How a bundle is protected, as `openssl pkcs12 -info` would describe it.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BundleInfo {
     /// The MAC digest (`sha1`, `sha256`, ..., `blake2b512`) and its iteration count;
@@ -50,9 +67,14 @@ pub struct BundleInfo {
     pub encryptions: Vec<String>,
     /// How many bags the bundle holds, of every type.
     pub bag_count: usize,
+    /// The key-derivation work the import did, in iterations (see
+    /// [`crate::MAX_KDF_WORK`]), the MAC's and every decryption's, every password
+    /// convention tried included.
+    pub kdf_work: u64,
 }
 
 /// The contents of a PKCS#12 bundle, MAC checked and decrypted.
+#[non_exhaustive]
 #[derive(Debug)]
 pub struct Pkcs12Bundle {
     /// The private keys (usually one).

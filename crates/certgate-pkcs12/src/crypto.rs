@@ -18,7 +18,7 @@ use spki::{AlgorithmIdentifierOwned, AlgorithmIdentifierRef};
 use zeroize::Zeroizing;
 
 use crate::Pkcs12Error;
-use crate::limits::MAX_ITERATIONS;
+use crate::kdf::{KdfBudget, pbes2_work, pkcs12_kdf_work};
 
 /// OID of PBES2 (RFC 8018).
 pub(crate) const PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
@@ -40,21 +40,6 @@ pub(crate) fn bmp_password(password: &str, empty_as_nothing: bool) -> Zeroizing<
     }
     out.extend_from_slice(&[0, 0]);
     out
-}
-
-/// Checks an iteration count against [`MAX_ITERATIONS`].
-pub(crate) fn check_iterations(what: &'static str, n: u64) -> Result<(), Pkcs12Error> {
-    if n > MAX_ITERATIONS {
-        return Err(Pkcs12Error::LimitExceeded {
-            what,
-            value: n,
-            limit: MAX_ITERATIONS,
-        });
-    }
-    if n == 0 {
-        return Err(Pkcs12Error::malformed(what, "zero iterations"));
-    }
-    Ok(())
 }
 
 /// The legacy PKCS#12 PBEs (RFC 7292 Appendix C) we read; 3DES is also written.
@@ -82,6 +67,38 @@ impl LegacyPbe {
             Self::Rc2_40 => 5,
         }
     }
+
+    /// SHA-1 blocks the PKCS#12 KDF derives for the key and the 8-byte IV.
+    fn blocks(self) -> u64 {
+        match self {
+            Self::TripleDes => 3,
+            Self::Rc2_128 | Self::Rc2_40 => 2,
+        }
+    }
+}
+
+/// The key-derivation work of one decryption under `alg` (one password convention),
+/// checked against the per-derivation limits before any of it is done.
+pub(crate) fn decryption_work(alg: &AlgorithmIdentifierOwned) -> Result<u64, Pkcs12Error> {
+    if alg.oid == PBES2 {
+        return pbes2_work(pbes2_parameters(&pbes2_scheme(alg)?)?);
+    }
+    let pbe = LegacyPbe::from_oid(alg.oid).ok_or_else(|| Pkcs12Error::UnsupportedAlgorithm {
+        what: "encryption",
+        oid: alg.oid.to_string(),
+    })?;
+    pkcs12_kdf_work(legacy_params(alg)?.iterations, pbe.blocks())
+}
+
+fn pbes2_parameters(
+    scheme: &pkcs5::EncryptionScheme,
+) -> Result<&pkcs5::pbes2::Parameters, Pkcs12Error> {
+    scheme
+        .pbes2()
+        .ok_or_else(|| Pkcs12Error::UnsupportedAlgorithm {
+            what: "encryption",
+            oid: scheme.oid().to_string(),
+        })
 }
 
 /// A short description of an encryption algorithm, for `-info`.
@@ -97,7 +114,11 @@ pub(crate) fn describe_encryption(alg: &AlgorithmIdentifierOwned) -> String {
             pkcs5::pbes2::Kdf::Pbkdf2(k) => {
                 format!("PBKDF2 with {:?}, {} iterations", k.prf, k.iteration_count)
             }
-            _ => "scrypt".to_owned(),
+            pkcs5::pbes2::Kdf::Scrypt(k) => format!(
+                "scrypt with N={}, r={}, p={}",
+                k.cost_parameter, k.block_size, k.parallelization
+            ),
+            _ => "an unknown KDF".to_owned(),
         };
         let cipher = format!("{:?}", p.encryption);
         let cipher = match cipher.split([' ', '{']).next().unwrap_or_default() {
@@ -142,45 +163,36 @@ fn pbes2_scheme(alg: &AlgorithmIdentifierOwned) -> Result<pkcs5::EncryptionSchem
     })
 }
 
-/// Decrypts `data` encrypted under `alg` with `password`.
+/// Decrypts `data` encrypted under `alg` with `password`, once the key derivation has
+/// passed its limits and been charged to `budget`.
 ///
 /// A padding failure means a wrong password (there is no other way to tell).
 pub(crate) fn decrypt(
     alg: &AlgorithmIdentifierOwned,
     password: &str,
     data: &[u8],
+    budget: &mut KdfBudget,
 ) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
-    let wrong = || Pkcs12Error::WrongPassword {
-        checked_by: "decryption",
-    };
+    let work = decryption_work(alg)?;
     if alg.oid == PBES2 {
-        let scheme = pbes2_scheme(alg)?;
-        if let Some(pkcs5::pbes2::Parameters {
-            kdf: pkcs5::pbes2::Kdf::Pbkdf2(k),
-            ..
-        }) = scheme.pbes2()
-        {
-            check_iterations("PBKDF2 iteration count", u64::from(k.iteration_count))?;
-        }
-        return scheme
+        budget.charge(work)?;
+        return pbes2_scheme(alg)?
             .decrypt(password.as_bytes(), data)
             .map(Zeroizing::new)
-            .map_err(|_| wrong());
+            .map_err(pkcs5_error);
     }
     let pbe = LegacyPbe::from_oid(alg.oid).ok_or_else(|| Pkcs12Error::UnsupportedAlgorithm {
         what: "encryption",
         oid: alg.oid.to_string(),
     })?;
     let params = legacy_params(alg)?;
-    let rounds = params.iterations;
-    check_iterations("PBE iteration count", u64::try_from(rounds).unwrap_or(0))?;
-    let salt = params.salt.as_bytes();
+    let (rounds, salt) = (params.iterations, params.salt.as_bytes());
     // Both empty-password conventions: the first whose padding checks wins.
-    let mut last = wrong();
     for empty_as_nothing in [false, true] {
         if !password.is_empty() && empty_as_nothing {
             break;
         }
+        budget.charge(work)?;
         let pw = bmp_password(password, empty_as_nothing);
         let key = Zeroizing::new(derive_key::<sha1::Sha1>(
             &pw,
@@ -201,12 +213,30 @@ pub(crate) fn decrypt(
                     .decrypt_padded_vec::<Pkcs7>(data)
             }
         };
-        match result {
-            Ok(plain) => return Ok(Zeroizing::new(plain)),
-            Err(_) => last = wrong(),
+        if let Ok(plain) = result {
+            return Ok(Zeroizing::new(plain));
         }
     }
-    Err(last)
+    Err(Pkcs12Error::WrongPassword {
+        checked_by: "decryption",
+    })
+}
+
+/// What a PBES2 decryption's failure means: a padding (or GCM tag) failure is a wrong
+/// password; parameters pkcs5 cannot use are malformed or unsupported.
+fn pkcs5_error(err: pkcs5::Error) -> Pkcs12Error {
+    match err {
+        pkcs5::Error::AlgorithmParametersInvalid { oid } => {
+            Pkcs12Error::malformed("PBES2 parameters", format!("invalid for {oid}"))
+        }
+        pkcs5::Error::UnsupportedAlgorithm { oid } => Pkcs12Error::UnsupportedAlgorithm {
+            what: "PBES2",
+            oid: oid.to_string(),
+        },
+        _ => Pkcs12Error::WrongPassword {
+            checked_by: "decryption",
+        },
+    }
 }
 
 /// How export encrypts: PBES2/AES-256 or the legacy 3DES PBE.

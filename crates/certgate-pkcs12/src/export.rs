@@ -13,6 +13,7 @@ use x509_cert::attr::{Attribute, Attributes};
 
 use crate::Pkcs12Error;
 use crate::crypto::{Encryption, MacDigest, bmp_password, encrypt, random};
+use crate::error::InputProblem;
 use crate::limits::DEFAULT_ITERATIONS;
 use crate::oids::{
     CERT_BAG, FRIENDLY_NAME, ID_DATA, ID_ENCRYPTED_DATA, LOCAL_KEY_ID, SHROUDED_KEY_BAG,
@@ -35,6 +36,7 @@ use crate::oids::{
 /// # Security
 /// The legacy profile's 3DES and SHA-1 MAC are weak by today's measure; they exist for
 /// devices that read nothing else. Prefer [`Pkcs12Profile::Modern`].
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Pkcs12Profile {
     /// PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC: OpenSSL 3's default.
@@ -118,19 +120,7 @@ impl<'a> Pkcs12Builder<'a> {
     /// or the iterations are 0 or too many;
     /// [`Pkcs12Error::Encoding`] when encryption or encoding fails.
     pub fn build(self) -> Result<Vec<u8>, Pkcs12Error> {
-        let invalid = |reason: String| Pkcs12Error::InvalidInput { reason };
-        pkcs8::PrivateKeyInfoRef::from_der(self.key_pkcs8)
-            .map_err(|e| invalid(format!("the key is not PKCS#8 DER: {e}")))?;
-        for cert in std::iter::once(&self.certificate).chain(&self.chain) {
-            x509_cert::Certificate::from_der(cert)
-                .map_err(|e| invalid(format!("a certificate is not DER: {e}")))?;
-        }
-        if self.iterations == 0 || u64::from(self.iterations) > crate::MAX_ITERATIONS {
-            return Err(invalid(format!(
-                "{} iterations is out of range",
-                self.iterations
-            )));
-        }
+        let rounds = self.check()?;
         let enc = |what: &'static str| move |e: der::Error| Pkcs12Error::encoding(what, e);
         // OpenSSL's localKeyId: the SHA-1 of the certificate.
         let local_key_id = sha1::Sha1::digest(self.certificate).to_vec();
@@ -169,7 +159,6 @@ impl<'a> Pkcs12Builder<'a> {
 
         let digest = self.profile.mac();
         let salt = random::<16>()?;
-        let rounds = i32::try_from(self.iterations).map_err(|e| invalid(e.to_string()))?;
         let mac = digest.mac(
             &bmp_password(self.password, false),
             &salt,
@@ -197,6 +186,31 @@ impl<'a> Pkcs12Builder<'a> {
             mac_data: Some(mac_data),
         };
         pfx.to_der().map_err(enc("PFX"))
+    }
+}
+
+impl Pkcs12Builder<'_> {
+    /// Checks the inputs; returns the iteration count as the PKCS#12 structures hold it.
+    fn check(&self) -> Result<i32, Pkcs12Error> {
+        let invalid = |problem| Pkcs12Error::InvalidInput { problem };
+        pkcs8::PrivateKeyInfoRef::from_der(self.key_pkcs8)
+            .map_err(|_| invalid(InputProblem::KeyNotPkcs8))?;
+        for (index, cert) in std::iter::once(&self.certificate)
+            .chain(&self.chain)
+            .enumerate()
+        {
+            x509_cert::Certificate::from_der(cert)
+                .map_err(|_| invalid(InputProblem::CertificateNotDer { index }))?;
+        }
+        let out_of_range = || {
+            invalid(InputProblem::IterationsOutOfRange {
+                iterations: self.iterations,
+            })
+        };
+        if self.iterations == 0 || u64::from(self.iterations) > crate::MAX_ITERATIONS {
+            return Err(out_of_range());
+        }
+        i32::try_from(self.iterations).map_err(|_| out_of_range())
     }
 }
 

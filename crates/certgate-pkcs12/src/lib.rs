@@ -31,7 +31,6 @@
 //!
 //! | device or tool | [`Pkcs12Profile::Modern`] | [`Pkcs12Profile::Legacy`] |
 //! |---|---|---|
-//! |---|---|---|
 //! | OpenSSL 3, curl, Python `cryptography`, NSS (Firefox, Chromium on Linux) | yes (tested) | yes (tested) |
 //! | current iOS, iPadOS and macOS | reported to import | reported to import |
 //! | older iOS and macOS, Android 13 and earlier, older Java (`keytool`) | reported to refuse AES/PBKDF2 bundles | yes |
@@ -49,11 +48,24 @@
 //! # Import
 //!
 //! [`Pkcs12Bundle::parse`] reads what OpenSSL, NSS, Java, macOS, Windows and pyca write:
-//! PBES2 (AES-128/192/256-CBC, PBKDF2 with HMAC-SHA1/256/512), 3DES, RC2-40/128 (read
-//! only), MACs with SHA-1/256/384/512 and BLAKE2b-512, bundles with no MAC, no key or no
-//! certificate, and both conventions for an empty password. A wrong password is
-//! [`Pkcs12Error::WrongPassword`]. Hostile input is bounded by [`MAX_BUNDLE_SIZE`],
-//! [`MAX_BAGS`] and [`MAX_ITERATIONS`].
+//! PBES2 (AES-128/192/256-CBC, PBKDF2 with HMAC-SHA1/256/512, or scrypt), 3DES,
+//! RC2-40/128 (read only), MACs with SHA-1/256/384/512 and BLAKE2b-512, bundles with no
+//! MAC, no key or no certificate, and both conventions for an empty password. A wrong
+//! password is [`Pkcs12Error::WrongPassword`].
+//!
+//! Import accepts BER as well as DER: NSS (Firefox's certificate backup, `pk12util -o`)
+//! writes indefinite lengths and constructed OCTET STRINGs, which OpenSSL reads too.
+//! Each level of the bundle is converted to DER, with bounded nesting and size, before
+//! it is decoded. Export always writes DER.
+//!
+//! Hostile input is refused before the work it asks for, with
+//! [`Pkcs12Error::LimitExceeded`] naming the [`Limit`]: the size ([`MAX_BUNDLE_SIZE`]),
+//! the bags (counted while decoding, [`MAX_BAGS`]), the nesting
+//! ([`MAX_NESTING_DEPTH`]), each key derivation ([`MAX_ITERATIONS`], and for scrypt
+//! [`MAX_SCRYPT_MEMORY`], [`MAX_SCRYPT_BLOCK_SIZE`], [`MAX_SCRYPT_PARALLELISM`]) and the
+//! key-derivation work of the whole import ([`MAX_KDF_WORK`]).
+//! [`check_key_derivation`] applies the same per-derivation limits to any
+//! password-based encryption, such as an encrypted PKCS#8 key's.
 //!
 //! # Security
 //!
@@ -64,15 +76,21 @@
 //! compared in constant time.
 #![forbid(unsafe_code)]
 
+mod ber;
 mod bundle;
 mod crypto;
 mod error;
 mod export;
 mod import;
+mod kdf;
 mod limits;
 mod oids;
 
 pub use bundle::{BundleCertificate, BundleInfo, BundleKey, Pkcs12Bundle};
-pub use error::Pkcs12Error;
+pub use error::{BagProblem, InputProblem, Limit, Pkcs12Error};
 pub use export::{Pkcs12Builder, Pkcs12Profile};
-pub use limits::{DEFAULT_ITERATIONS, MAX_BAGS, MAX_BUNDLE_SIZE, MAX_ITERATIONS};
+pub use kdf::check_key_derivation;
+pub use limits::{
+    DEFAULT_ITERATIONS, MAX_BAGS, MAX_BUNDLE_SIZE, MAX_ITERATIONS, MAX_KDF_WORK, MAX_NESTING_DEPTH,
+    MAX_SCRYPT_BLOCK_SIZE, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELISM,
+};

@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use certgate_ca::{CertificateRequest, KeySigner, KeySpec, PrivateKey, RootCaBuilder};
-use certgate_pkcs12::{MAX_BUNDLE_SIZE, Pkcs12Builder, Pkcs12Bundle, Pkcs12Error, Pkcs12Profile};
+use certgate_pkcs12::{
+    BagProblem, Limit, MAX_BUNDLE_SIZE, Pkcs12Builder, Pkcs12Bundle, Pkcs12Error, Pkcs12Profile,
+};
 use der::{Decode, Encode};
 
 fn bundle(profile: Pkcs12Profile) -> Vec<u8> {
@@ -41,7 +43,7 @@ fn truncated_and_oversized() {
         matches!(
             err,
             Pkcs12Error::LimitExceeded {
-                what: "bundle size",
+                limit: Limit::BundleSize,
                 ..
             }
         ),
@@ -112,7 +114,7 @@ fn iteration_count_over_the_limit() {
         matches!(
             err,
             Pkcs12Error::LimitExceeded {
-                what: "MAC iteration count",
+                limit: Limit::Iterations,
                 ..
             }
         ),
@@ -158,7 +160,7 @@ fn a_bag_that_is_not_what_it_claims() {
             Pkcs12Error::BadBag {
                 index: 1,
                 bag_type: "certBag",
-                ..
+                problem: BagProblem::NotAnX509Certificate,
             }
         ),
         "{err}"

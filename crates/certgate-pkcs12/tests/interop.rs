@@ -124,9 +124,10 @@ fn openssl_reads_both_profiles_without_legacy_flag() {
                 dir.path(),
             );
             let all = format!("{}{}", out.stdout, out.stderr);
-            let (mac, enc) = match profile {
-                Pkcs12Profile::Modern => ("MAC: sha256", "PBES2, PBKDF2, AES-256-CBC"),
-                Pkcs12Profile::Legacy => ("MAC: sha1", "pbeWithSHA1And3-KeyTripleDES-CBC"),
+            let (mac, enc) = if profile == Pkcs12Profile::Legacy {
+                ("MAC: sha1", "pbeWithSHA1And3-KeyTripleDES-CBC")
+            } else {
+                ("MAC: sha256", "PBES2, PBKDF2, AES-256-CBC")
             };
             assert!(all.contains(mac) && all.contains(enc), "{name}: {all}");
             assert_eq!(
@@ -343,4 +344,87 @@ fn our_bundles_round_trip_through_our_reader() {
             );
         }
     }
+}
+
+#[test]
+fn nss_pk12util_exports_ber_that_we_import() {
+    if !require_tool("pk12util") || !require_tool("certutil") {
+        return;
+    }
+    for spec in [KeySpec::Rsa(2048), KeySpec::EcdsaP256] {
+        let pki = pki(spec);
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d,
+            "ours.p12",
+            &export(&pki, Pkcs12Profile::Modern, "s3cret"),
+        );
+        run_ok("certutil", &["-N", "-d", "sql:.", "--empty-password"], d);
+        run_ok(
+            "pk12util",
+            &["-i", "ours.p12", "-d", "sql:.", "-W", "s3cret"],
+            d,
+        );
+        run_ok(
+            "pk12util",
+            &[
+                "-o",
+                "nss.p12",
+                "-n",
+                "Sam's iPhone",
+                "-d",
+                "sql:.",
+                "-W",
+                "from nss",
+            ],
+            d,
+        );
+        let nss = std::fs::read(d.join("nss.p12")).unwrap();
+        // BER with indefinite lengths: what DER readers refuse at byte 2.
+        assert_eq!(&nss[..2], &[0x30, 0x80], "{spec:?}: NSS wrote DER");
+        let bundle = Pkcs12Bundle::parse(&nss, "from nss").unwrap();
+        let key = bundle.key().unwrap();
+        let theirs = PrivateKey::from_pkcs8_der(key.pkcs8_der(), "nss.p12").unwrap();
+        let ours = PrivateKey::from_pkcs8_der(&pki.key, "ours").unwrap();
+        assert_eq!(theirs.public_key_der(), ours.public_key_der(), "{spec:?}");
+        assert_eq!(bundle.leaf().unwrap().der, pki.leaf, "{spec:?}");
+        assert_eq!(key.friendly_name.as_deref(), Some("Sam's iPhone"));
+        assert!(
+            bundle
+                .certificates
+                .iter()
+                .any(|c| c.der == pki.intermediate),
+            "{spec:?}: NSS exports the chain it knows"
+        );
+        assert!(
+            bundle.info.mac.is_some() && !bundle.info.encryptions.is_empty(),
+            "{:?}",
+            bundle.info
+        );
+        let err = Pkcs12Bundle::parse(&nss, "wrong").unwrap_err();
+        assert!(
+            matches!(err, certgate_pkcs12::Pkcs12Error::WrongPassword { .. }),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn windows_friendly_names_lose_their_trailing_nul() {
+    // Windows' certificate export ends friendlyName values with a NUL character.
+    let pki = pki(KeySpec::EcdsaP256);
+    let der = Pkcs12Builder::new(&pki.key, &pki.leaf, "pw")
+        .with_friendly_name("Sam's iPhone\0")
+        .build()
+        .unwrap();
+    let bundle = Pkcs12Bundle::parse(&der, "pw").unwrap();
+    assert_eq!(
+        bundle.key().unwrap().friendly_name.as_deref(),
+        Some("Sam's iPhone")
+    );
+    assert_eq!(
+        bundle.leaf().unwrap().friendly_name.as_deref(),
+        Some("Sam's iPhone")
+    );
 }

@@ -205,9 +205,17 @@ fn info(args: &Pkcs12Args) -> Result<(), CliError> {
             key.friendly_name.as_deref(),
             key.local_key_id.as_deref(),
         );
+        // Shown even when certgate would not use it (an RSA-1024 key), with a warning.
+        if let Err(e) = PrivateKey::from_pkcs8_der(key.pkcs8_der(), &origin) {
+            eprintln!("certgate: warning: {e}");
+            let _ = writeln!(out, "Warning: {e}");
+        }
         if args.nodes {
-            let key = PrivateKey::from_pkcs8_der(key.pkcs8_der(), &origin)?;
-            let _ = write!(out, "{}", key.to_pkcs8_pem()?.as_str());
+            let pem = key.pkcs8_pem().map_err(|e| CliError::Input {
+                origin: origin.clone(),
+                reason: e.to_string(),
+            })?;
+            out.push_str(&pem);
         } else {
             let _ = writeln!(out, "(private key not shown; -nodes prints it)");
         }
