@@ -38,7 +38,10 @@ pub fn check_trust_anchor(
         return Err(AnchorError::NotCa);
     }
     rfc5280::check(&view, Role::Anchor, rules)?;
-    let (not_before, not_after) = view.validity().map_err(Rfc5280Violation::from)?;
+    let (not_before, not_after) = (
+        view.not_before.unix_seconds_u64(),
+        view.not_after.unix_seconds_u64(),
+    );
     if not_after < now.as_secs() {
         return Err(AnchorError::Expired { not_after });
     }
@@ -46,7 +49,8 @@ pub fn check_trust_anchor(
         return Err(AnchorError::NotYetValid { not_before });
     }
     if let Some(ext) = view
-        .extensions()
+        .extensions
+        .iter()
         .find(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.oid))
     {
         let oid = const_oid::ObjectIdentifier::from_bytes(ext.oid)

@@ -253,7 +253,7 @@ impl ChainVerifier {
         if usage
             .key_usage()
             .iter()
-            .any(|bit| view.key_usage(bit.bit()) == Some(false))
+            .any(|bit| matches!(view.key_usage(), Ok(Some(ku)) if !ku.contains(*bit)))
         {
             return Err(FailureReason::WrongKeyUsage);
         }

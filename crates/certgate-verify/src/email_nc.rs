@@ -20,13 +20,14 @@ use rustls_pki_types::{CertificateDer, Der, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, VerifiedPath};
 
 use crate::chain::ChainVerifier;
-use crate::der_walk::{OID, SEQUENCE, items, only, tlv, whole_tlv, wrap};
+use crate::der_walk::{OID, SEQUENCE, items, only, tlv, wrap};
 use crate::info::FailureReason;
 use crate::names::{dns_syntax_ok, general_names};
 use crate::rank::reason_of;
 use crate::usage::Usage;
-use crate::view::{CertView, EKU, NAME_CONSTRAINTS, SAN};
 use crate::violation::Rfc5280Violation;
+use certgate_x509::CertView;
+use certgate_x509::oid::ext::{EXT_KEY_USAGE as EKU, NAME_CONSTRAINTS, SUBJECT_ALT_NAME as SAN};
 
 /// GeneralName tag number of rfc822Name.
 const RFC822: u8 = 1;
@@ -77,7 +78,7 @@ pub(crate) fn verify(
         let Ok(view) = CertView::parse(der) else {
             continue;
         };
-        if view.subject != leaf_view.issuer {
+        if view.subject.der() != leaf_view.issuer.der() {
             continue;
         }
         let Some(nc) = view.extension(NAME_CONSTRAINTS) else {
@@ -100,7 +101,8 @@ pub(crate) fn verify(
 /// emailAddress attribute (RFC 5280 applies email constraints to it too; not handled).
 fn leaf_emails<'a>(view: &CertView<'a>) -> Option<Vec<&'a [u8]>> {
     if view
-        .subject_content()
+        .subject
+        .content()
         .windows(EMAIL_ADDRESS_OID.len())
         .any(|w| w == EMAIL_ADDRESS_OID)
     {
@@ -273,8 +275,8 @@ fn split_constraints(value: &[u8]) -> Option<Split> {
         let mut kept = Vec::new();
         let mut remaining = subtrees;
         while !remaining.is_empty() {
-            let subtree = whole_tlv(remaining)?;
-            remaining = subtree.rest;
+            let (subtree, rest) = certgate_x509::der::read_tlv(remaining).ok()?;
+            remaining = rest;
             match tlv(subtree.value)? {
                 // An rfc822Name base, [1] IA5String.
                 (0x81, base, _) => {
@@ -332,9 +334,10 @@ fn through(
     if !ica.is_ca() {
         return Err(FailureReason::UnknownIssuer);
     }
-    let (not_before, not_after) = ica
-        .validity()
-        .map_err(|e| FailureReason::Malformed(e.into()))?;
+    let (not_before, not_after) = (
+        ica.not_before.unix_seconds_u64(),
+        ica.not_after.unix_seconds_u64(),
+    );
     in_validity(now, not_before, not_after)?;
     if let Some(eku) = ica.extension(EKU) {
         let listed = eku_oids(eku.value).ok_or_else(|| malformed("extendedKeyUsage"))?;
@@ -351,7 +354,7 @@ fn through(
         .trust_anchors()
         .iter()
         .enumerate()
-        .find(|(_, a)| a.subject.as_ref() == ica.issuer_content())
+        .find(|(_, a)| a.subject.as_ref() == ica.issuer.content())
         .ok_or(FailureReason::UnknownIssuer)?;
     if anchor.name_constraints.is_some() {
         return Err(reason_nc());
@@ -366,13 +369,8 @@ fn through(
         .ok_or(FailureReason::UnknownIssuer)?;
     let anchor_view =
         CertView::parse(anchor_der).map_err(|e| FailureReason::Malformed(e.into()))?;
-    let (key_alg, key) = anchor_view.public_key().ok_or_else(|| {
-        FailureReason::Malformed(Rfc5280Violation::Unreadable {
-            field: "subjectPublicKeyInfo",
-            detail: "malformed DER".into(),
-        })
-    })?;
-    let sig_alg = only(ica.outer_algorithm, SEQUENCE).unwrap_or_default();
+    let (key_alg, key) = anchor_view.public_key();
+    let sig_alg = only(ica.signature_algorithm, SEQUENCE).unwrap_or_default();
     let signed = verifier.algorithms().iter().any(|alg| {
         alg.signature_alg_id().as_ref() == sig_alg
             && alg.public_key_alg_id().as_ref() == key_alg
@@ -383,7 +381,7 @@ fn through(
     }
     // The leaf under the intermediate taken as an anchor, its email subtrees removed.
     let stand_in = TrustAnchor {
-        subject: Der::from(ica.subject_content()),
+        subject: Der::from(ica.subject.content()),
         subject_public_key_info: Der::from(ica.spki_content()),
         name_constraints: split.rest.as_deref().map(Der::from),
     };

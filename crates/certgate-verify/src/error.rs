@@ -86,18 +86,6 @@ pub enum VerifyError {
     },
 }
 
-impl VerifyError {
-    /// A certificate refused by the old walker (until its last users move to
-    /// certgate-x509's CertView).
-    pub(crate) fn malformed(field: &'static str, _reason: impl std::fmt::Display) -> Self {
-        Self::MalformedCertificate(certgate_x509::X509Error::Malformed {
-            structure: certgate_x509::Structure::Certificate,
-            field,
-            problem: certgate_x509::Problem::Missing,
-        })
-    }
-}
-
 /// What a well-formed CRL uses that the store does not accept.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

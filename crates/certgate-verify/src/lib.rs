@@ -93,9 +93,7 @@ mod crl;
 #[cfg(feature = "rustls")]
 mod crl_input;
 pub mod danger;
-// Both serve ClientCertInfo (always) and the verifier (with `rustls`): without it,
-// part of them is unused.
-#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+#[cfg(feature = "rustls")]
 mod der_walk;
 #[cfg(feature = "rustls")]
 mod email_nc;
@@ -124,8 +122,6 @@ mod usage;
 mod verdict;
 #[cfg(feature = "rustls")]
 mod verifier;
-#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
-mod view;
 mod violation;
 #[cfg(feature = "rustls")]
 mod watch;

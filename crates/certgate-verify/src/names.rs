@@ -2,8 +2,9 @@
 //! commonName of a server certificate against its subjectAltName.
 
 use crate::der_walk::{SEQUENCE, items, only, tlv};
-use crate::view::{CertView, SAN};
 use crate::violation::Rfc5280Violation as V;
+use certgate_x509::CertView;
+use certgate_x509::oid::ext::SUBJECT_ALT_NAME as SAN;
 
 /// Whether a tag is context-specific (a GeneralName's), and its number.
 fn context_number(tag: u8) -> Option<u8> {
@@ -88,7 +89,7 @@ pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), V> {
 /// NOT) and dNSNames outside the preferred name syntax (device names with `_`).
 pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Result<(), V> {
     let names = match view.extension(SAN) {
-        Some(san) if san.critical && !view.subject_content().is_empty() => {
+        Some(san) if san.critical && !view.subject.content().is_empty() => {
             return Err(V::CriticalSanWithSubject);
         }
         Some(san) => general_names(san.value)?,
@@ -101,7 +102,7 @@ pub(crate) fn check_server_names(view: &CertView<'_>, peer: Option<&str>) -> Res
             });
         }
     }
-    for cn in common_names(view.subject_content())? {
+    for cn in common_names(view.subject.content())? {
         let text = String::from_utf8_lossy(cn);
         if !cn.is_ascii() && cn.contains(&b'.') {
             return Err(V::CommonNameNotALabel {

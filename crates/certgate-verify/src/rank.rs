@@ -17,8 +17,8 @@ use crate::chain::ChainVerifier;
 use crate::der_walk::{BIT_STRING, SEQUENCE, tlv};
 use crate::info::FailureReason;
 use crate::usage::Usage;
-use crate::view::CertView;
 use crate::violation::{OtherFailure, Rfc5280Violation as V};
+use certgate_x509::CertView;
 
 /// What the path hook answers webpki when it refuses a path: the lowest-ranked error,
 /// so that webpki's own final error is the best of its own (the hook's reasons are kept
@@ -173,7 +173,7 @@ fn genuine(path: &VerifiedPath<'_>, failed: &[Link]) -> bool {
     let anchor_key = key_bits(path.anchor().subject_public_key_info.as_ref());
     views.iter().enumerate().all(|(i, view)| {
         let issuer_key = match views.get(i + 1) {
-            Some(issuer) => issuer.public_key().map(|(_, key)| key),
+            Some(issuer) => Some(issuer.public_key().1),
             None => anchor_key,
         };
         issuer_key.is_some_and(|key| {

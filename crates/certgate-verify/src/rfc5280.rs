@@ -8,14 +8,15 @@
 
 use crate::der_walk::{OID, SEQUENCE, items, only, tlv};
 use crate::names::check_name_constraints;
-pub(crate) use crate::view::CertView;
-use crate::view::{AKI, BASIC_CONSTRAINTS, EKU, NAME_CONSTRAINTS, SAN, SKI};
 use crate::violation::Rfc5280Violation as V;
+pub(crate) use certgate_x509::CertView;
+use certgate_x509::KeyUsageBit;
+use certgate_x509::oid::ext::{
+    AUTHORITY_KEY_IDENTIFIER as AKI, BASIC_CONSTRAINTS, EXT_KEY_USAGE as EKU, NAME_CONSTRAINTS,
+    SUBJECT_ALT_NAME as SAN, SUBJECT_KEY_IDENTIFIER as SKI,
+};
 
 const AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
-
-/// The keyCertSign bit of keyUsage (RFC 5280 4.2.1.3).
-const KU_KEY_CERT_SIGN: u8 = 5;
 
 /// Which rules of RFC 5280 a verifier enforces.
 #[non_exhaustive]
@@ -42,12 +43,6 @@ pub(crate) enum Role {
     Intermediate,
     /// A trust anchor given as a certificate.
     Anchor,
-}
-
-fn oid_text(value: &[u8]) -> String {
-    const_oid::ObjectIdentifier::from_bytes(value)
-        .map(|o| o.to_string())
-        .unwrap_or_else(|_| "(malformed OID)".into())
 }
 
 /// The rules in force: a producer-side violation counts only in strict mode.
@@ -112,7 +107,7 @@ pub(crate) fn check(view: &CertView<'_>, role: Role, rules: Rfc5280Rules) -> Res
                 if names_issuer {
                     rules.refuse(V::AnchorAkiNamesIssuer)?;
                 }
-                if view.self_issued() && key_id.is_some() && key_id != view.ski() {
+                if view.self_issued() && key_id.is_some() && key_id != ski(view) {
                     rules.refuse(V::AnchorAkiMismatch)?;
                 }
             }
@@ -127,35 +122,20 @@ pub(crate) fn check(view: &CertView<'_>, role: Role, rules: Rfc5280Rules) -> Res
 /// The fields before the extensions: serial, algorithms, version, issuer, and
 /// duplicate extensions.
 fn check_fields(view: &CertView<'_>, role: Role, rules: Rules) -> Result<(), V> {
-    let serial = match view.serial {
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        s => s,
-    };
     // Anchors are trusted by configuration; some long-lived roots have serial zero.
+    // (certgate-x509 has already refused repeated extensions, and extensions before v3.)
     if role != Role::Anchor {
-        if view.serial.first().is_some_and(|b| b & 0x80 != 0) {
+        if view.serial.is_negative() {
             rules.refuse(V::NegativeSerial)?;
         }
-        if serial.iter().all(|b| *b == 0) || serial.len() > 20 {
+        if view.serial.is_zero() || view.serial.octet_len() > 20 {
             rules.refuse(V::SerialZeroOrTooLong)?;
         }
     }
-    if view.inner_algorithm != view.outer_algorithm {
+    if view.tbs_signature_algorithm != view.signature_algorithm {
         return Err(V::SignatureAlgorithmMismatch);
     }
-    if view.has_extensions() && view.version != 2 {
-        return Err(V::ExtensionsBeforeV3);
-    }
-    let mut seen: Vec<&[u8]> = Vec::new();
-    for ext in view.extensions() {
-        if seen.contains(&ext.oid) {
-            return Err(V::DuplicateExtension {
-                oid: oid_text(ext.oid),
-            });
-        }
-        seen.push(ext.oid);
-    }
-    if view.issuer_content().is_empty() {
+    if view.issuer.is_empty() {
         return Err(V::EmptyIssuer);
     }
     Ok(())
@@ -178,7 +158,7 @@ fn check_extensions(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
     if let Some(nc) = view.extension(NAME_CONSTRAINTS) {
         check_name_constraints(nc.value)?;
     }
-    if view.subject_content().is_empty() {
+    if view.subject.is_empty() {
         match view.extension(SAN) {
             Some(san) if san.critical => {}
             _ => rules.refuse(V::EmptySubjectWithoutCriticalSan)?,
@@ -189,10 +169,10 @@ fn check_extensions(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
 
 /// What a CA (intermediate or anchor) must be.
 fn check_ca(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
-    if view.subject_content().is_empty() {
+    if view.subject.is_empty() {
         return Err(V::CaWithEmptySubject);
     }
-    if view.ski().is_none() {
+    if ski(view).is_none() {
         rules.refuse(V::CaWithoutSki)?;
     }
     if view
@@ -201,7 +181,7 @@ fn check_ca(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
     {
         rules.refuse(V::NonCriticalBasicConstraints)?;
     }
-    if view.key_usage(KU_KEY_CERT_SIGN) == Some(false) {
+    if key_cert_sign(view) == Some(false) {
         return Err(V::CaWithoutKeyCertSign);
     }
     Ok(())
@@ -213,7 +193,7 @@ const ANY_EKU: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
 /// What an end entity must be.
 fn check_leaf(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
     let ca = view.is_ca();
-    if !ca && view.key_usage(KU_KEY_CERT_SIGN) == Some(true) {
+    if !ca && key_cert_sign(view) == Some(true) {
         rules.refuse(V::KeyCertSignWithoutCa)?;
     }
     if !ca && view.extension(NAME_CONSTRAINTS).is_some() {
@@ -237,6 +217,19 @@ fn check_leaf(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
         rules.refuse(V::WeakEndEntityKey)?;
     }
     Ok(())
+}
+
+/// The subjectKeyIdentifier (none when absent or malformed).
+fn ski<'a>(view: &CertView<'a>) -> Option<&'a [u8]> {
+    view.subject_key_id().ok().flatten()
+}
+
+/// keyUsage's keyCertSign (none without a readable keyUsage).
+fn key_cert_sign(view: &CertView<'_>) -> Option<bool> {
+    view.key_usage()
+        .ok()
+        .flatten()
+        .map(|ku| ku.contains(KeyUsageBit::KeyCertSign))
 }
 
 /// Whether the leaf has an extendedKeyUsage extension.
@@ -307,9 +300,7 @@ fn rsa_modulus(key: &[u8]) -> Result<&[u8], V> {
 /// The leaf's key is RSA (2048 bits or more, a multiple of 8), ECDSA on a named NIST
 /// curve or Ed25519.
 fn end_entity_key_ok(view: &CertView<'_>) -> bool {
-    let Some((algorithm, key)) = view.public_key() else {
-        return false;
-    };
+    let (algorithm, key) = view.public_key();
     match tlv(algorithm) {
         Some((OID, RSA_ENCRYPTION, _)) => rsa_modulus(key).is_ok_and(|m| {
             let top = m.first().copied().unwrap_or(0);
@@ -328,10 +319,7 @@ fn end_entity_key_ok(view: &CertView<'_>) -> bool {
 /// An anchor's RSA modulus is a whole number of bytes long (as webpki and browsers
 /// require of keys they trust).
 fn check_anchor_key(view: &CertView<'_>) -> Result<(), V> {
-    let (algorithm, key) = view.public_key().ok_or_else(|| V::Unreadable {
-        field: "subjectPublicKeyInfo",
-        detail: "malformed DER".into(),
-    })?;
+    let (algorithm, key) = view.public_key();
     if !matches!(tlv(algorithm), Some((OID, RSA_ENCRYPTION, _))) {
         return Ok(());
     }

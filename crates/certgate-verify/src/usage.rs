@@ -37,46 +37,7 @@ pub struct Usage {
     key_usage: Vec<KeyUsageBit>,
 }
 
-/// A keyUsage bit (RFC 5280 4.2.1.3).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyUsageBit {
-    /// digitalSignature (0): TLS handshake signatures.
-    DigitalSignature,
-    /// contentCommitment, once nonRepudiation (1).
-    ContentCommitment,
-    /// keyEncipherment (2).
-    KeyEncipherment,
-    /// dataEncipherment (3).
-    DataEncipherment,
-    /// keyAgreement (4).
-    KeyAgreement,
-    /// keyCertSign (5).
-    KeyCertSign,
-    /// cRLSign (6).
-    CrlSign,
-    /// encipherOnly (7).
-    EncipherOnly,
-    /// decipherOnly (8).
-    DecipherOnly,
-}
-
-impl KeyUsageBit {
-    /// The bit's number.
-    pub fn bit(self) -> u8 {
-        match self {
-            Self::DigitalSignature => 0,
-            Self::ContentCommitment => 1,
-            Self::KeyEncipherment => 2,
-            Self::DataEncipherment => 3,
-            Self::KeyAgreement => 4,
-            Self::KeyCertSign => 5,
-            Self::CrlSign => 6,
-            Self::EncipherOnly => 7,
-            Self::DecipherOnly => 8,
-        }
-    }
-}
+pub use certgate_x509::KeyUsageBit;
 
 impl Usage {
     /// TLS client authentication: id-kp-clientAuth listed in the leaf, and

@@ -38,13 +38,6 @@ pub enum Rfc5280Violation {
     },
     /// The signature algorithm differs inside and outside tbsCertificate (4.1.1.2).
     SignatureAlgorithmMismatch,
-    /// Extensions in a certificate that is not v3 (4.1.2.9).
-    ExtensionsBeforeV3,
-    /// The same extension twice (4.2).
-    DuplicateExtension {
-        /// Its OID, dotted.
-        oid: String,
-    },
     /// An empty issuer name (4.1.2.4): nothing to chain by.
     EmptyIssuer,
     /// A CA with an empty subject (4.1.2.6): nothing to chain by.
@@ -204,7 +197,6 @@ impl Rfc5280Violation {
             Self::SignatureAlgorithmMismatch => {
                 "signature algorithm differs inside and outside tbsCertificate (RFC 5280 4.1.1.2)"
             }
-            Self::ExtensionsBeforeV3 => "extensions in a certificate that is not v3",
             Self::EmptyIssuer => "empty issuer name (RFC 5280 4.1.2.4)",
             Self::CaWithEmptySubject => "CA with an empty subject (RFC 5280 4.1.2.6)",
             Self::CaWithoutKeyCertSign => "CA whose keyUsage lacks keyCertSign",
@@ -280,9 +272,6 @@ impl fmt::Display for Rfc5280Violation {
             Self::Unreadable { field, detail } => write!(f, "{field}: {detail}"),
             Self::MalformedExtension { extension, problem } => {
                 write!(f, "{extension} is malformed: {problem}")
-            }
-            Self::DuplicateExtension { oid } => {
-                write!(f, "extension {oid} appears twice (RFC 5280 4.2)")
             }
             Self::DnsConstraintNotHostName { base } => {
                 write!(
@@ -391,6 +380,19 @@ impl fmt::Display for OtherFailure {
             }
             Self::Unspecified => "refused (no detail given)",
         })
+    }
+}
+
+impl From<certgate_x509::X509Error> for Rfc5280Violation {
+    fn from(err: certgate_x509::X509Error) -> Self {
+        let field = match &err {
+            certgate_x509::X509Error::Malformed { field, .. } => field,
+            _ => "certificate",
+        };
+        Self::Unreadable {
+            field,
+            detail: err.to_string(),
+        }
     }
 }
 
