@@ -4,9 +4,6 @@
 //! CRL's AKI, which is wrong for any CA that is not self-signed (the CRL's AKI must name
 //! the CRL signer's own key), so the list is assembled here from x509-cert's types.
 
-use std::fmt;
-use std::str::FromStr;
-
 use der::Encode;
 use der::asn1::{BitString, OctetString, Uint};
 use time::OffsetDateTime;
@@ -19,33 +16,10 @@ use x509_cert::serial_number::SerialNumber;
 use crate::x509::{extension, x509_time};
 use crate::{CaError, CertificateAuthority, CrlProblem, pem};
 
-/// Why a certificate was revoked (RFC 5280 5.3.1).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RevocationReason {
-    /// `unspecified` (0); RFC 5280 says to leave the reason out instead, and we do.
-    Unspecified,
-    /// `keyCompromise` (1).
-    KeyCompromise,
-    /// `cACompromise` (2).
-    CaCompromise,
-    /// `affiliationChanged` (3).
-    AffiliationChanged,
-    /// `superseded` (4).
-    Superseded,
-    /// `cessationOfOperation` (5).
-    CessationOfOperation,
-    /// `certificateHold` (6).
-    CertificateHold,
-    /// `removeFromCRL` (8).
-    RemoveFromCrl,
-    /// `privilegeWithdrawn` (9).
-    PrivilegeWithdrawn,
-    /// `aACompromise` (10).
-    AaCompromise,
-}
+pub use certgate_x509::ReasonCode as RevocationReason;
 
-/// The reason names accepted by [`RevocationReason::from_str`], as cfssl spells them.
+/// The reason names cfssl accepts, in code order (RFC 5280's names in lower case);
+/// [`parse_revocation_reason`] reads them.
 pub const REVOCATION_REASON_NAMES: [&str; 10] = [
     "unspecified",
     "keycompromise",
@@ -59,69 +33,30 @@ pub const REVOCATION_REASON_NAMES: [&str; 10] = [
     "aacompromise",
 ];
 
-impl RevocationReason {
-    const ALL: [Self; 10] = [
-        Self::Unspecified,
-        Self::KeyCompromise,
-        Self::CaCompromise,
-        Self::AffiliationChanged,
-        Self::Superseded,
-        Self::CessationOfOperation,
-        Self::CertificateHold,
-        Self::RemoveFromCrl,
-        Self::PrivilegeWithdrawn,
-        Self::AaCompromise,
-    ];
-
-    fn to_x509(self) -> CrlReason {
-        match self {
-            Self::Unspecified => CrlReason::Unspecified,
-            Self::KeyCompromise => CrlReason::KeyCompromise,
-            Self::CaCompromise => CrlReason::CaCompromise,
-            Self::AffiliationChanged => CrlReason::AffiliationChanged,
-            Self::Superseded => CrlReason::Superseded,
-            Self::CessationOfOperation => CrlReason::CessationOfOperation,
-            Self::CertificateHold => CrlReason::CertificateHold,
-            Self::RemoveFromCrl => CrlReason::RemoveFromCRL,
-            Self::PrivilegeWithdrawn => CrlReason::PrivilegeWithdrawn,
-            Self::AaCompromise => CrlReason::AaCompromise,
-        }
-    }
+/// Reads a revocation reason by RFC 5280's or cfssl's name (case-insensitive; `-`, `_`
+/// and spaces ignored) or by number.
+///
+/// # Errors
+/// [`CaError::UnknownRevocationReason`] for anything else.
+pub fn parse_revocation_reason(s: &str) -> Result<RevocationReason, CaError> {
+    RevocationReason::from_name(s).ok_or_else(|| CaError::UnknownRevocationReason {
+        value: s.to_owned(),
+    })
 }
 
-impl fmt::Display for RevocationReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = Self::ALL.iter().position(|r| r == self).unwrap_or(0);
-        f.write_str(REVOCATION_REASON_NAMES[i])
-    }
-}
-
-impl FromStr for RevocationReason {
-    type Err = CaError;
-
-    /// Parses cfssl's names (case-insensitive, `-`, `_` and spaces ignored) or the number.
-    ///
-    /// # Errors
-    /// [`CaError::UnknownRevocationReason`] for anything else.
-    fn from_str(s: &str) -> Result<Self, CaError> {
-        let key: String = s
-            .chars()
-            .filter(|c| !matches!(c, '-' | '_' | ' '))
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if let Some(i) = REVOCATION_REASON_NAMES.iter().position(|n| *n == key) {
-            return Ok(Self::ALL[i]);
-        }
-        let by_number = match key.parse::<u8>() {
-            Ok(n @ 0..=6) => Some(usize::from(n)),
-            Ok(n @ 8..=10) => Some(usize::from(n) - 1),
-            _ => None,
-        };
-        by_number
-            .map(|i| Self::ALL[i])
-            .ok_or_else(|| CaError::UnknownRevocationReason {
-                value: s.to_owned(),
-            })
+/// x509-cert's form of a reason, for the CRL builder.
+fn crl_reason(reason: RevocationReason) -> CrlReason {
+    match reason {
+        RevocationReason::KeyCompromise => CrlReason::KeyCompromise,
+        RevocationReason::CaCompromise => CrlReason::CaCompromise,
+        RevocationReason::AffiliationChanged => CrlReason::AffiliationChanged,
+        RevocationReason::Superseded => CrlReason::Superseded,
+        RevocationReason::CessationOfOperation => CrlReason::CessationOfOperation,
+        RevocationReason::CertificateHold => CrlReason::CertificateHold,
+        RevocationReason::RemoveFromCrl => CrlReason::RemoveFromCRL,
+        RevocationReason::PrivilegeWithdrawn => CrlReason::PrivilegeWithdrawn,
+        RevocationReason::AaCompromise => CrlReason::AaCompromise,
+        _ => CrlReason::Unspecified,
     }
 }
 
@@ -219,7 +154,7 @@ impl CrlBuilder<'_> {
                 })?;
             let crl_entry_extensions = match entry.reason {
                 None | Some(RevocationReason::Unspecified) => None,
-                Some(r) => Some(vec![extension(&r.to_x509(), false)?]),
+                Some(r) => Some(vec![extension(&crl_reason(r), false)?]),
             };
             revoked.push(RevokedCert {
                 serial_number: serial,
@@ -260,23 +195,20 @@ mod tests {
     #[test]
     fn reasons_parse_by_name_and_number() {
         assert_eq!(
-            "keyCompromise".parse::<RevocationReason>().unwrap(),
+            parse_revocation_reason("keyCompromise").unwrap(),
             RevocationReason::KeyCompromise
         );
         assert_eq!(
-            "key-compromise".parse::<RevocationReason>().unwrap(),
+            parse_revocation_reason("key-compromise").unwrap(),
             RevocationReason::KeyCompromise
         );
         assert_eq!(
-            "8".parse::<RevocationReason>().unwrap(),
+            parse_revocation_reason("8").unwrap(),
             RevocationReason::RemoveFromCrl
         );
-        assert!("7".parse::<RevocationReason>().is_err());
-        let e = "stolen"
-            .parse::<RevocationReason>()
-            .unwrap_err()
-            .to_string();
+        assert!(parse_revocation_reason("7").is_err());
+        let e = parse_revocation_reason("stolen").unwrap_err().to_string();
         assert!(e.contains("keycompromise"), "{e}");
-        assert_eq!(RevocationReason::AaCompromise.to_string(), "aacompromise");
+        assert_eq!(RevocationReason::AaCompromise.name(), "aACompromise");
     }
 }

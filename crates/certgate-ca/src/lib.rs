@@ -120,7 +120,10 @@ mod x509;
 
 pub use cert::{CaCertificate, certificate_public_key, certificates_from_pem};
 pub use certinfo::{CfsslCertInfo, NameInfo};
-pub use crl::{Crl, CrlBuilder, REVOCATION_REASON_NAMES, RevocationReason, RevokedEntry};
+pub use crl::{
+    Crl, CrlBuilder, REVOCATION_REASON_NAMES, RevocationReason, RevokedEntry,
+    parse_revocation_reason,
+};
 pub use csr::CertificateRequest;
 pub use error::CaError;
 pub use issue::{

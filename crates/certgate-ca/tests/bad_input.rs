@@ -369,9 +369,7 @@ fn errors_carry_what_a_caller_branches_on() {
             ..
         }
     ));
-    let err = "stolen"
-        .parse::<certgate_ca::RevocationReason>()
-        .unwrap_err();
+    let err = certgate_ca::parse_revocation_reason("stolen").unwrap_err();
     assert!(matches!(&err, CaError::UnknownRevocationReason { value } if value == "stolen"));
     let key = PrivateKey::generate(KeySpec::Ed25519).unwrap();
     let err =

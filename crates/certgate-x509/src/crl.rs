@@ -42,7 +42,7 @@ pub struct CrlView<'a> {
     pub extensions: Extensions<'a>,
 }
 
-/// A CRL entry's reason (RFC 5280 5.3.1).
+/// A CRL entry's reason (RFC 5280 5.3.1), read from CRLs and written into them.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReasonCode {
@@ -69,6 +69,38 @@ pub enum ReasonCode {
 }
 
 impl ReasonCode {
+    /// Every code, in number order.
+    pub const ALL: [Self; 10] = [
+        Self::Unspecified,
+        Self::KeyCompromise,
+        Self::CaCompromise,
+        Self::AffiliationChanged,
+        Self::Superseded,
+        Self::CessationOfOperation,
+        Self::CertificateHold,
+        Self::RemoveFromCrl,
+        Self::PrivilegeWithdrawn,
+        Self::AaCompromise,
+    ];
+
+    /// Reads a reason as people and cfssl write it: RFC 5280's name or cfssl's
+    /// lower-case one, in any case, with `-`, `_` and spaces ignored
+    /// (`keyCompromise`, `key-compromise`, `KEYCOMPROMISE`), or the code's number.
+    pub fn from_name(s: &str) -> Option<Self> {
+        let key: String = s
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if let Some(r) = Self::ALL
+            .into_iter()
+            .find(|r| r.name().eq_ignore_ascii_case(&key))
+        {
+            return Some(r);
+        }
+        key.parse::<u32>().ok().and_then(Self::from_code)
+    }
+
     /// The code for its number; 7 and numbers past 10 are not codes.
     pub fn from_code(code: u32) -> Option<Self> {
         Some(match code {
@@ -432,5 +464,23 @@ mod tests {
             }
         }
         assert_eq!(ReasonCode::from_code(11), None);
+        assert_eq!(
+            ReasonCode::from_name("Key-Compromise"),
+            Some(ReasonCode::KeyCompromise)
+        );
+        assert_eq!(
+            ReasonCode::from_name("cacompromise"),
+            Some(ReasonCode::CaCompromise)
+        );
+        assert_eq!(
+            ReasonCode::from_name("removeFromCRL"),
+            Some(ReasonCode::RemoveFromCrl)
+        );
+        assert_eq!(
+            ReasonCode::from_name("9"),
+            Some(ReasonCode::PrivilegeWithdrawn)
+        );
+        assert_eq!(ReasonCode::from_name("7"), None);
+        assert_eq!(ReasonCode::from_name("stolen"), None);
     }
 }
