@@ -265,7 +265,7 @@ fn read(
         this_update: view.this_update,
         next_update: view.next_update,
         scope: header.scope,
-        revoked,
+        revoked: revoked.seal(),
         issuer_key,
     })
 }

@@ -1,60 +1,55 @@
-//! A compact open-addressing hash table of revoked serial numbers: fixed-width keys
-//! (certgate-x509's [`SerialKey`], the signed integer sign-extended, so `0x00FF` and
-//! `-1` never meet) in one flat array, load factor at most 0.8, reason codes beside
-//! them. A million-entry CRL is held in about 27 MB and looked up in constant time.
+//! The revoked serials of one CRL, sorted: fixed-width keys (certgate-x509's
+//! [`SerialKey`], the signed integer sign-extended, so `0x00FF` and `-1` never meet) with
+//! their reason codes, in one flat array of 22-octet entries. A million-entry CRL is
+//! held in about 22 MB and looked up by binary search (20 comparisons).
 //!
-//! The hash is keyed with a random key per table (SipHash through std's
-//! `RandomState`), so serials crafted to collide — a CRL is attacker-chosen input until
-//! its signature is checked, and a CA's serials are chosen by whoever requests
-//! certificates when they are sequential — cannot make loading quadratic.
+//! Sorting, not hashing: the serials of a CRL are input an attacker may choose (a CA's
+//! serials are chosen by whoever requests certificates when they are sequential, and a
+//! CRL is untrusted until its signature is checked), and no choice of keys makes a sort
+//! or a binary search slower, where crafted collisions make a hash table quadratic.
 
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 
 use certgate_x509::{SerialKey, SerialRef};
 
 /// Why a CRL entry was revoked (RFC 5280 5.3.1); `None` when unspecified.
 pub(crate) type Reason = Option<u8>;
 
-/// The "no reason code" marker in the reasons array (codes are 0..=10).
+/// The "no reason code" marker (codes are 0..=10).
 const NO_REASON: u8 = 0xff;
-/// The empty slot: serial zero's key, kept apart when zero is listed.
-const EMPTY: SerialKey = [0; certgate_x509::limits::MAX_SERIAL_OCTETS];
+
+/// One revoked serial and its reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    key: SerialKey,
+    reason: u8,
+}
 
 /// Revoked serials of one CRL.
 #[derive(Debug, Default)]
 pub(crate) struct SerialTable {
-    slots: Vec<SerialKey>,
-    reasons: Vec<u8>,
-    len: usize,
-    zero: Option<Reason>,
+    /// Sorted by key once [`SerialTable::seal`] has run; one entry per key.
+    entries: Vec<Entry>,
     /// Serials longer than [`SerialKey`] (non-conforming, but seen in the wild).
     long: HashMap<Vec<u8>, Reason>,
-    hasher: RandomState,
 }
 
 impl SerialTable {
     /// A table for `n` serials.
     pub(crate) fn with_capacity(n: usize) -> Self {
-        let capacity = (n + n / 4 + 1).max(8);
         Self {
-            slots: vec![EMPTY; capacity],
-            reasons: vec![NO_REASON; capacity],
-            ..Self::default()
+            entries: Vec::with_capacity(n),
+            long: HashMap::new(),
         }
     }
 
-    fn start(&self, key: &SerialKey) -> usize {
-        // Lemire's fast range reduction: the high half of hash × capacity.
-        let product = u128::from(self.hasher.hash_one(key)) * self.slots.len() as u128;
-        usize::try_from(product >> 64).unwrap_or(0)
-    }
-
-    /// Adds a serial. A serial listed twice keeps its first reason.
+    /// Adds a serial; [`SerialTable::seal`] must run before lookups.
     pub(crate) fn insert(&mut self, serial: SerialRef<'_>, reason: Reason) {
         match serial.fixed_key() {
-            Some(key) => self.insert_key(key, reason),
+            Some(key) => self.entries.push(Entry {
+                key,
+                reason: reason.unwrap_or(NO_REASON),
+            }),
             None => {
                 self.long
                     .entry(serial.as_bytes().to_vec())
@@ -63,40 +58,13 @@ impl SerialTable {
         }
     }
 
-    fn insert_key(&mut self, key: SerialKey, reason: Reason) {
-        if key == EMPTY {
-            self.zero.get_or_insert(reason);
-            return;
-        }
-        if self.len + 1 > self.slots.len() * 4 / 5 {
-            self.grow();
-        }
-        let mut i = self.start(&key);
-        loop {
-            let slot = self.slots.get(i).copied().unwrap_or(EMPTY);
-            if slot == EMPTY {
-                self.slots[i] = key;
-                self.reasons[i] = reason.unwrap_or(NO_REASON);
-                self.len += 1;
-                return;
-            }
-            if slot == key {
-                return;
-            }
-            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
-        }
-    }
-
-    fn grow(&mut self) {
-        let mut bigger = Self::with_capacity(self.slots.len() * 2);
-        bigger.zero = self.zero.take();
-        bigger.long = std::mem::take(&mut self.long);
-        for (key, reason) in self.slots.iter().zip(&self.reasons) {
-            if *key != EMPTY {
-                bigger.insert_key(*key, (*reason != NO_REASON).then_some(*reason));
-            }
-        }
-        *self = bigger;
+    /// Sorts the serials; a serial listed twice keeps its first reason.
+    pub(crate) fn seal(mut self) -> Self {
+        // Stable, so the first of equal keys stays first.
+        self.entries.sort_by(|a, b| a.key.cmp(&b.key));
+        self.entries.dedup_by(|later, first| later.key == first.key);
+        self.entries.shrink_to_fit();
+        self
     }
 
     /// `Some(reason)` when `serial` is listed.
@@ -104,26 +72,14 @@ impl SerialTable {
         let Some(key) = serial.fixed_key() else {
             return self.long.get(serial.as_bytes()).copied();
         };
-        if key == EMPTY {
-            return self.zero;
-        }
-        let mut i = self.start(&key);
-        loop {
-            let slot = self.slots.get(i)?;
-            if *slot == EMPTY {
-                return None;
-            }
-            if *slot == key {
-                let r = self.reasons.get(i).copied().unwrap_or(NO_REASON);
-                return Some((r != NO_REASON).then_some(r));
-            }
-            i = if i + 1 == self.slots.len() { 0 } else { i + 1 };
-        }
+        let i = self.entries.binary_search_by(|e| e.key.cmp(&key)).ok()?;
+        let r = self.entries.get(i)?.reason;
+        Some((r != NO_REASON).then_some(r))
     }
 
     /// How many serials are listed.
     pub(crate) fn len(&self) -> usize {
-        self.len + self.long.len() + usize::from(self.zero.is_some())
+        self.entries.len() + self.long.len()
     }
 }
 
@@ -152,6 +108,9 @@ mod tests {
         t.insert(serial(&[0]), Some(4));
         let long = [0x7f; 25];
         t.insert(serial(&long), None);
+        // Listed twice: the first reason stays.
+        t.insert(serial(&encoded[2]), Some(5));
+        let t = t.seal();
         assert_eq!(t.len(), 5001);
         for (i, s) in (1u32..).zip(&encoded) {
             assert_eq!(t.get(serial(s)), Some((i % 3 == 0).then_some(1)), "{i}");
@@ -160,24 +119,17 @@ mod tests {
         assert_eq!(t.get(serial(&[0])), Some(Some(4)));
         assert_eq!(t.get(serial(&long)), Some(None));
         assert_eq!(t.get(serial(&[0x7e; 25])), None);
-        assert_eq!(SerialTable::with_capacity(0).get(serial(&[1])), None);
-    }
-
-    #[test]
-    fn each_table_hashes_with_a_key_of_its_own() {
-        // Serials crafted to collide under one table's hash do not collide under the
-        // next one's: an attacker cannot precompute a quadratic CRL.
-        let (a, b) = (SerialTable::default(), SerialTable::default());
-        assert!((0..8u8).any(|i| a.hasher.hash_one([i; 21]) != b.hasher.hash_one([i; 21])));
+        assert_eq!(SerialTable::with_capacity(0).seal().get(serial(&[1])), None);
     }
 
     #[test]
     fn signed_serials_do_not_meet() {
         let mut t = SerialTable::with_capacity(4);
         t.insert(serial(&[0x00, 0xff]), None);
+        t.insert(serial(&[0x80]), Some(1));
+        let t = t.seal();
         assert_eq!(t.get(serial(&[0x00, 0xff])), Some(None));
         assert_eq!(t.get(serial(&[0xff])), None, "-1 is not 255");
-        t.insert(serial(&[0x80]), Some(1));
         assert_eq!(t.get(serial(&[0x80])), Some(Some(1)));
         assert_eq!(t.get(serial(&[0x00, 0x80])), None, "-128 is not 128");
     }

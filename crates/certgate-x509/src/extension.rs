@@ -38,9 +38,12 @@ impl<'a> Extensions<'a> {
         if content.is_empty() {
             return Err(bad(Problem::Empty));
         }
-        let mut seen: [&[u8]; MAX_EXTENSIONS] = [&[]; MAX_EXTENSIONS];
-        for (count, item) in der::elements(content).enumerate() {
-            let item = item.map_err(bad)?;
+        // No table to fill: the earlier extensions are walked again for each one (a
+        // few comparisons for real lists, bounded by MAX_EXTENSIONS for hostile ones).
+        let mut rest = content;
+        let mut count = 0;
+        while !rest.is_empty() {
+            let (item, after) = der::read_tlv(rest).map_err(bad)?;
             if item.tag != tag::SEQUENCE {
                 return Err(bad(Problem::UnexpectedTag {
                     expected: tag::SEQUENCE,
@@ -48,13 +51,15 @@ impl<'a> Extensions<'a> {
                 }));
             }
             let ext = read_extension(item.value, structure, field)?;
-            if count == MAX_EXTENSIONS {
+            count += 1;
+            if count > MAX_EXTENSIONS {
                 return Err(bad(Problem::TooMany));
             }
-            if seen[..count].contains(&ext.oid) {
+            let earlier = &content[..content.len() - rest.len()];
+            if Self(earlier).iter().any(|e| e.oid == ext.oid) {
                 return Err(bad(Problem::Duplicate));
             }
-            seen[count] = ext.oid;
+            rest = after;
         }
         Ok(Self(content))
     }
