@@ -58,10 +58,12 @@ impl SerialTable {
         }
     }
 
-    /// Sorts the serials; a serial listed twice keeps its first reason.
+    /// Sorts the serials; a serial listed twice is kept once, with the lowest of its
+    /// reason codes (any entry revokes it; the order of the CRL does not matter).
     pub(crate) fn seal(mut self) -> Self {
-        // Stable, so the first of equal keys stays first.
-        self.entries.sort_by(|a, b| a.key.cmp(&b.key));
+        // Unstable, in place, no scratch memory: equal keys are ordered by reason.
+        self.entries
+            .sort_unstable_by(|a, b| a.key.cmp(&b.key).then(a.reason.cmp(&b.reason)));
         self.entries.dedup_by(|later, first| later.key == first.key);
         self.entries.shrink_to_fit();
         self
@@ -108,7 +110,7 @@ mod tests {
         t.insert(serial(&[0]), Some(4));
         let long = [0x7f; 25];
         t.insert(serial(&long), None);
-        // Listed twice: the first reason stays.
+        // Listed twice: kept once, with the lower reason code (1, not 5).
         t.insert(serial(&encoded[2]), Some(5));
         let t = t.seal();
         assert_eq!(t.len(), 5001);
