@@ -1,5 +1,5 @@
 //! The revocation store: CRLs checked once, at load, against their issuers; revoked
-//! serials per issuer in a flat hash table; the whole store swapped atomically at run time.
+//! serials per issuer in a sorted table; the whole store swapped atomically at run time.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
