@@ -67,6 +67,7 @@ pub struct Tlv<'a> {
 ///
 /// # Errors
 /// The [`Problem`] with the tag or length.
+#[inline]
 pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), Problem> {
     let (&tag, rest) = input.split_first().ok_or(Problem::Truncated)?;
     if tag & 0x1f == 0x1f {

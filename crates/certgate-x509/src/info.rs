@@ -86,6 +86,7 @@ impl CertificateInfo {
         })))
     }
 
+    #[inline]
     fn part(&self, r: &Range<usize>) -> &[u8] {
         self.0.der.get(r.clone()).unwrap_or_default()
     }
@@ -96,16 +97,19 @@ impl CertificateInfo {
     }
 
     /// The serial number.
+    #[inline]
     pub fn serial(&self) -> SerialRef<'_> {
         SerialRef::from_checked(self.part(&self.0.serial))
     }
 
     /// The issuer.
+    #[inline]
     pub fn issuer(&self) -> NameView<'_> {
         NameView::from_checked(self.part(&self.0.issuer))
     }
 
     /// The subject.
+    #[inline]
     pub fn subject(&self) -> NameView<'_> {
         NameView::from_checked(self.part(&self.0.subject))
     }

@@ -142,6 +142,7 @@ impl<'a> NameView<'a> {
     }
 
     /// A view of a name already checked by [`NameView::parse`].
+    #[inline]
     pub(crate) fn from_checked(whole: &'a [u8]) -> Self {
         let rdns = der::read_tlv(whole).map_or(&[][..], |(t, _)| t.value);
         Self { whole, rdns }
@@ -163,6 +164,7 @@ impl<'a> NameView<'a> {
     }
 
     /// The attributes in DER order.
+    #[inline]
     pub fn attributes(&self) -> impl Iterator<Item = AttributeRef<'a>> + 'a {
         let mut sets = der::elements(self.rdns).enumerate();
         let mut current: Option<(usize, &'a [u8])> = None;
@@ -173,7 +175,10 @@ impl<'a> NameView<'a> {
                 {
                     let (atv, after) = der::read_tlv(rest).ok()?;
                     *rest = after;
-                    let (oid, value_tlv) = atv_parts(atv.value).ok()?;
+                    // Checked at parse: a lean walk, no error values built.
+                    let (oid, value_rest) = der::read_tlv(atv.value).ok()?;
+                    let (value_tlv, _) = der::read_tlv(value_rest).ok()?;
+                    let oid = oid.value;
                     return Some(AttributeRef {
                         rdn: *index,
                         oid,
@@ -303,6 +308,7 @@ impl<'a> AttributeRef<'a> {
     }
 
     /// Whether the value is a string equal to `expected`, compared without allocating.
+    #[inline]
     pub fn value_is(&self, expected: &str) -> bool {
         string_eq(self.tag, self.value, expected)
     }
@@ -351,6 +357,7 @@ pub fn string_text(tag: u8, value: &[u8]) -> Option<Cow<'_, str>> {
 }
 
 /// Compares a DER string value with `expected`, decoding on the fly.
+#[inline]
 pub fn string_eq(tag: u8, value: &[u8], expected: &str) -> bool {
     match tag {
         tag::UTF8_STRING => value == expected.as_bytes(),
