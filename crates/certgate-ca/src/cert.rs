@@ -24,7 +24,7 @@ pub fn certificates_from_pem(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>,
         .map(|b| b.der)
         .collect();
     for der in &certs {
-        Certificate::from_der(der)
+        certgate_x509::CertView::parse(der)
             .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;
     }
     Ok(certs)
@@ -77,6 +77,10 @@ impl CaCertificate {
             origin: origin.to_owned(),
             problem,
         };
+        // certgate-x509's strict reader first, as everywhere; x509-cert then gives the
+        // builder the types it issues with.
+        certgate_x509::CertView::parse(der)
+            .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;
         let cert =
             Certificate::from_der(der).map_err(|e| bad(CertificateProblem::MalformedDer, e))?;
         let tbs = cert.tbs_certificate();
