@@ -19,25 +19,12 @@ fn wrapped(der: &[u8], width: usize) -> String {
     )
 }
 
+/// The base64 of `der` on one line (certgate-x509's PEM writer, unwrapped).
 fn base64(der: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in der.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    certgate_x509::pem::encode("X", der)
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect()
 }
 
 #[test]

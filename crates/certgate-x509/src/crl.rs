@@ -370,17 +370,7 @@ impl<'a> CrlView<'a> {
     pub fn entry_count(&self) -> Result<usize, X509Error> {
         let mut n = 0;
         for t in der::elements(self.revoked) {
-            let t = t.map_err(|p| X509Error::malformed(S, "revokedCertificates", p))?;
-            if t.tag != tag::SEQUENCE {
-                return Err(X509Error::malformed(
-                    S,
-                    "revokedCertificate",
-                    Problem::UnexpectedTag {
-                        expected: tag::SEQUENCE,
-                        found: t.tag,
-                    },
-                ));
-            }
+            entry_body(t)?;
             n += 1;
         }
         Ok(n)
@@ -388,21 +378,24 @@ impl<'a> CrlView<'a> {
 
     /// The entries, each checked as it is read.
     pub fn entries(&self) -> impl Iterator<Item = Result<RevokedEntry<'a>, X509Error>> + 'a {
-        der::elements(self.revoked).map(|t| {
-            let t = t.map_err(|p| X509Error::malformed(S, "revokedCertificates", p))?;
-            if t.tag != tag::SEQUENCE {
-                return Err(X509Error::malformed(
-                    S,
-                    "revokedCertificate",
-                    Problem::UnexpectedTag {
-                        expected: tag::SEQUENCE,
-                        found: t.tag,
-                    },
-                ));
-            }
-            read_entry(t.value)
-        })
+        der::elements(self.revoked).map(|t| read_entry(entry_body(t)?))
     }
+}
+
+/// A revokedCertificate's content, checked to be a SEQUENCE.
+fn entry_body(t: Result<der::Tlv<'_>, Problem>) -> Result<&[u8], X509Error> {
+    let t = t.map_err(|p| X509Error::malformed(S, "revokedCertificates", p))?;
+    if t.tag != tag::SEQUENCE {
+        return Err(X509Error::malformed(
+            S,
+            "revokedCertificate",
+            Problem::UnexpectedTag {
+                expected: tag::SEQUENCE,
+                found: t.tag,
+            },
+        ));
+    }
+    Ok(t.value)
 }
 
 fn read_entry(body: &[u8]) -> Result<RevokedEntry<'_>, X509Error> {
