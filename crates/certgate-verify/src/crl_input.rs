@@ -49,9 +49,3 @@ pub(crate) fn for_each_crl(
     }
     Ok(())
 }
-
-/// The subjectPublicKey octets of a certificate.
-pub(crate) fn subject_public_key(der: &[u8]) -> Option<&[u8]> {
-    let (_, key) = CertView::parse(der).ok()?.public_key();
-    Some(key)
-}

@@ -397,9 +397,9 @@ fn through(
     .map_err(|e| reason_of(&e))?;
     // Revocation: the leaf by the intermediate, and the intermediate by the anchor.
     let seconds = now.as_secs();
-    verifier.revocation_verdict(leaf_view.der, ica_der, seconds)?;
+    verifier.revocation_verdict(leaf_view, ica.public_key().1, ica_der, seconds)?;
     if verifier.checks_chain_revocation() {
-        verifier.revocation_verdict(ica_der, anchor_der, seconds)?;
+        verifier.revocation_verdict(ica, key, anchor_der, seconds)?;
     }
     Ok(index)
 }

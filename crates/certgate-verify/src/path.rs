@@ -5,6 +5,8 @@
 use rustls_pki_types::CertificateDer;
 use webpki::VerifiedPath;
 
+use certgate_x509::CertView;
+
 use crate::chain::ChainVerifier;
 use crate::info::FailureReason;
 use crate::revocation::RevocationCheckDepth;
@@ -60,30 +62,45 @@ impl ChainVerifier {
             .and_then(|i| self.anchors().get(i))
             .map(|c| c.as_ref())
             .unwrap_or_default();
-        for (i, cert) in checked.iter().enumerate() {
-            let issuer_der = match certs.get(i + 1) {
-                Some(issuer) => issuer.der(),
-                None => CertificateDer::from(anchor_der),
+        // Each certificate of the path read once: as the one checked, then as the issuer
+        // whose key the next CRL must be signed with.
+        let ders: Vec<CertificateDer<'_>> = certs.iter().map(|c| c.der()).collect();
+        let views = ders
+            .iter()
+            .map(|d| CertView::parse(d.as_ref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| FailureReason::Malformed(e.into()))?;
+        let anchor_key =
+            crate::rank::key_bits(anchor.subject_public_key_info.as_ref()).unwrap_or_default();
+        for (i, view) in views.iter().take(checked.len()).enumerate() {
+            let (issuer_key, issuer_der) = match views.get(i + 1) {
+                Some(issuer) => (issuer.public_key().1, issuer.der),
+                None => (anchor_key, anchor_der),
             };
-            self.revocation_verdict(cert.der().as_ref(), issuer_der.as_ref(), seconds)?;
+            self.revocation_verdict(view, issuer_key, issuer_der, seconds)?;
         }
         Ok(())
     }
 
-    /// What the revocation store and policy say of the certificate `cert_der`, issued by
-    /// the certificate `issuer_der`. `Ok` without a store.
+    /// What the revocation store and policy say of `cert`, issued by the certificate
+    /// `issuer_der` whose key is `issuer_key`. `Ok` without a store.
     pub(crate) fn revocation_verdict(
         &self,
-        cert_der: &[u8],
+        cert: &CertView<'_>,
+        issuer_key: &[u8],
         issuer_der: &[u8],
         seconds: u64,
     ) -> Result<(), FailureReason> {
         let Some((store, policy)) = self.revocation() else {
             return Ok(());
         };
-        let cert = certgate_x509::CertView::parse(cert_der)
-            .map_err(|e| FailureReason::Malformed(crate::VerifyError::from(e).into()))?;
-        policy.verdict(store.status_on_path(&cert, issuer_der, seconds, policy.expiration))
+        policy.verdict(store.status_on_path(
+            cert,
+            issuer_key,
+            issuer_der,
+            seconds,
+            policy.expiration,
+        ))
     }
 
     /// Whether the whole chain's revocation is checked (not only the leaf's).

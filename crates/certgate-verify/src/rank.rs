@@ -150,7 +150,7 @@ impl SignatureVerificationAlgorithm for Recording<'_> {
 }
 
 /// The subjectPublicKey bits of an SPKI's content (a trust anchor's).
-fn key_bits(spki_content: &[u8]) -> Option<&[u8]> {
+pub(crate) fn key_bits(spki_content: &[u8]) -> Option<&[u8]> {
     let (_, _, rest) = tlv(spki_content).filter(|(tag, _, _)| *tag == SEQUENCE)?;
     match tlv(rest)? {
         (BIT_STRING, [0, key @ ..], []) => Some(key),

@@ -13,7 +13,7 @@ use crate::VerifyError;
 use certgate_x509::{CertView, SerialRef, Timestamp};
 
 use crate::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
-use crate::crl_input::{crl_issuer, for_each_crl, name_content, subject_public_key};
+use crate::crl_input::{crl_issuer, for_each_crl, name_content};
 pub use crate::revocation_policy::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
@@ -447,20 +447,19 @@ impl RevocationStore {
         evaluate(crl, serial, now, expiration)
     }
 
-    /// The status of a certificate on a verified path, given the DER of the certificate
-    /// that issued it (an intermediate or the anchor). Only a CRL signed by that
+    /// The status of a certificate on a verified path, given the key (subjectPublicKey
+    /// octets, already read from the path) and the DER of the certificate that issued it (an intermediate or the anchor). Only a CRL signed by that
     /// certificate's key and covering `cert` counts; a CRL loaded without a known issuer
     /// is checked against it on first use, and the result cached.
     pub(crate) fn status_on_path(
         &self,
         cert: &CertView<'_>,
+        issuer_key: &[u8],
         issuer_der: &[u8],
         now: u64,
         expiration: ExpirationPolicy,
     ) -> RevocationStatus {
-        let Some(key) = subject_public_key(issuer_der) else {
-            return RevocationStatus::Unknown;
-        };
+        let key = issuer_key;
         let set = self.current();
         match set.find(
             cert.issuer.content(),
