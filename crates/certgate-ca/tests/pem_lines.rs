@@ -37,3 +37,43 @@ fn a_request_with_76_column_lines_or_one_line_is_read() {
         assert_eq!(read.der(), req.der(), "width {width}");
     }
 }
+
+#[test]
+fn an_openssl_request_rewrapped_at_76_columns_is_read() {
+    if !certgate_test_support::require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    certgate_test_support::run_ok(
+        "openssl",
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "k.pem",
+            "-subj",
+            "/CN=device",
+            "-outform",
+            "DER",
+            "-out",
+            "r.der",
+        ],
+        dir.path(),
+    );
+    let der = std::fs::read(dir.path().join("r.der")).unwrap();
+    let pem = wrapped(&der, 76);
+    let read = CertificateRequest::from_pem(pem.as_bytes(), "r.pem").unwrap();
+    assert_eq!(read.der(), der);
+    // OpenSSL itself reads the same 76-column file.
+    std::fs::write(dir.path().join("r76.pem"), &pem).unwrap();
+    certgate_test_support::run_ok(
+        "openssl",
+        &["req", "-in", "r76.pem", "-noout", "-verify"],
+        dir.path(),
+    );
+}
