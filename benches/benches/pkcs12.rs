@@ -5,9 +5,10 @@
 //! The process group needs `target/release/certgate`
 //! (`cargo build --release -p certgate-examples`) and `openssl` on PATH.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
+use certgate_benches::certgate_binary;
 use certgate_ca::cfssl::CsrJson;
 use certgate_ca::{KeySigner, KeySpec, PrivateKey, RootCaBuilder};
 use certgate_pkcs12::{Pkcs12Builder, Pkcs12Bundle, Pkcs12Profile};
@@ -51,11 +52,6 @@ fn material(dir: &Path) -> Material {
         cert: cert.der().to_vec(),
         ca: root.certificate.der().to_vec(),
     }
-}
-
-fn certgate_binary() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/certgate");
-    path.is_file().then_some(path)
 }
 
 fn run(program: &Path, args: &[&str], dir: &Path) {

@@ -12,9 +12,10 @@
 //! (`cargo build --release -p certgate-examples`), and `cfssl` and `openssl` on PATH; a
 //! missing one is reported and its half of a group left out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
+use certgate_benches::certgate_binary;
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{CertificateRequest, KeySigner, PrivateKey, RootCaBuilder};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -25,14 +26,6 @@ const CONFIG: &str = r#"{"signing": {"default": {"expiry": "8760h"}, "profiles":
 /// The device's request for `gencert`: a new P-256 key, as a phone's would be.
 const DEVICE_JSON: &str = r#"{"CN": "iphone", "hosts": ["iphone.example.com"],
     "key": {"algo": "ecdsa", "size": 256}}"#;
-
-/// The release `certgate` beside this bench: the bench runs as
-/// `TARGET/release/deps/sign_process-HASH`, wherever `CARGO_TARGET_DIR` puts `TARGET`.
-fn certgate_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("certgate");
-    path.is_file().then_some(path)
-}
 
 fn on_path(tool: &str) -> bool {
     Command::new(tool)
