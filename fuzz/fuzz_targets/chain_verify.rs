@@ -12,11 +12,13 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 fn verifier() -> &'static ChainVerifier {
     static VERIFIER: OnceLock<ChainVerifier> = OnceLock::new();
     VERIFIER.get_or_init(|| {
-        let csr = certgate_ca::cfssl::CsrJson::from_json(br#"{"CN": "fuzz CA"}"#, "fuzz").expect("json");
+        let csr =
+            certgate_ca::cfssl::CsrJson::from_json(br#"{"CN": "fuzz CA"}"#, "fuzz").expect("json");
         let key = certgate_ca::PrivateKey::generate(certgate_ca::KeySpec::EcdsaP256).expect("key");
-        let root = certgate_ca::RootCaBuilder::new(&csr, Box::new(certgate_ca::KeySigner::new(key)))
-            .build()
-            .expect("root");
+        let root =
+            certgate_ca::RootCaBuilder::new(&csr, Box::new(certgate_ca::KeySigner::new(key)))
+                .build()
+                .expect("root");
         ChainVerifier::builder(vec![CertificateDer::from(root.certificate.der().to_vec())])
             .build()
             .expect("verifier")

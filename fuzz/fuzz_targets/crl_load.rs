@@ -9,7 +9,8 @@ use libfuzzer_sys::fuzz_target;
 fn issuer() -> &'static Vec<u8> {
     static ISSUER: OnceLock<Vec<u8>> = OnceLock::new();
     ISSUER.get_or_init(|| {
-        let csr = certgate_ca::cfssl::CsrJson::from_json(br#"{"CN": "fuzz CA"}"#, "fuzz").expect("json");
+        let csr =
+            certgate_ca::cfssl::CsrJson::from_json(br#"{"CN": "fuzz CA"}"#, "fuzz").expect("json");
         let key = certgate_ca::PrivateKey::generate(certgate_ca::KeySpec::EcdsaP256).expect("key");
         certgate_ca::RootCaBuilder::new(&csr, Box::new(certgate_ca::KeySigner::new(key)))
             .build()

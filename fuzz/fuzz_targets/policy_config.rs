@@ -50,7 +50,11 @@ fuzz_target!(|data: &[u8]| {
         let plain = Request::new(host, path);
         let rich = plain
             .with_method("POST")
-            .with_peer_ip("198.51.100.7".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()))
+            .with_peer_ip(
+                "198.51.100.7"
+                    .parse()
+                    .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()),
+            )
             .with_identity(&identity)
             .with_service_token("robot.access", "s3cret")
             .with_time(1_780_000_000);

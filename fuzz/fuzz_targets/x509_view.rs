@@ -20,13 +20,25 @@ fn certificate(data: &[u8]) {
     let _ = view.subject_alt_names();
     let _ = view.crl_distribution_point_names();
     let _ = view.public_key();
-    let _ = (view.subject.to_rfc4514(), view.issuer.to_rfc2253(), view.subject.to_attributes());
-    let _ = (view.serial.to_hex(), view.serial.to_decimal(), view.serial.fixed_key());
+    let _ = (
+        view.subject.to_rfc4514(),
+        view.issuer.to_rfc2253(),
+        view.subject.to_attributes(),
+    );
+    let _ = (
+        view.serial.to_hex(),
+        view.serial.to_decimal(),
+        view.serial.fixed_key(),
+    );
     let _ = (view.not_before.to_string(), view.not_after.to_string());
     if let Ok(info) = CertificateInfo::from_der(data) {
         assert_eq!(info.der(), data);
         assert_eq!(info.serial(), view.serial);
-        let _ = (info.common_name(), info.sans(), info.signature_algorithm_oid());
+        let _ = (
+            info.common_name(),
+            info.sans(),
+            info.signature_algorithm_oid(),
+        );
     }
     // The differential oracle: a second DER reader agrees on what we accepted.
     let other = x509_cert::Certificate::from_der(data)
@@ -47,7 +59,9 @@ fn crl(data: &[u8]) {
     };
     let _ = view.crl_number();
     let _ = view.authority_key_id();
-    let _ = view.issuing_distribution_point().map(|i| i.map(|i| i.full_names()));
+    let _ = view
+        .issuing_distribution_point()
+        .map(|i| i.map(|i| i.full_names()));
     let counted = view.entry_count();
     let mut read = 0usize;
     for entry in view.entries() {

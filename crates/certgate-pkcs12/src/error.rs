@@ -166,6 +166,12 @@ pub enum InputProblem {
         /// The count asked for.
         iterations: u32,
     },
+    /// The friendly name holds a control character (NUL included): a device shows the
+    /// name to a person, and importers drop Windows' trailing NUL, so it would not come back.
+    FriendlyNameControlCharacter {
+        /// The character's position, in characters.
+        position: usize,
+    },
 }
 
 impl fmt::Display for InputProblem {
@@ -180,6 +186,10 @@ impl fmt::Display for InputProblem {
                 f,
                 "{iterations} iterations is out of range (1 to {})",
                 crate::MAX_ITERATIONS
+            ),
+            Self::FriendlyNameControlCharacter { position } => write!(
+                f,
+                "the friendly name has a control character at position {position}"
             ),
         }
     }

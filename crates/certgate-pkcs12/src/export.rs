@@ -117,7 +117,7 @@ impl<'a> Pkcs12Builder<'a> {
     ///
     /// # Errors
     /// [`Pkcs12Error::InvalidInput`] when the key or a certificate is not DER of its kind,
-    /// or the iterations are 0 or too many;
+    /// the iterations are 0 or too many, or the friendly name has a control character;
     /// [`Pkcs12Error::Encoding`] when encryption or encoding fails.
     pub fn build(self) -> Result<Vec<u8>, Pkcs12Error> {
         let rounds = self.check()?;
@@ -207,6 +207,15 @@ impl Pkcs12Builder<'_> {
                 iterations: self.iterations,
             })
         };
+        if let Some(position) = self
+            .friendly_name
+            .as_deref()
+            .and_then(|name| name.chars().position(char::is_control))
+        {
+            return Err(invalid(InputProblem::FriendlyNameControlCharacter {
+                position,
+            }));
+        }
         if self.iterations == 0 || u64::from(self.iterations) > crate::MAX_ITERATIONS {
             return Err(out_of_range());
         }

@@ -179,3 +179,29 @@ fn export_refuses_what_is_not_a_key_or_a_certificate() {
     assert!(matches!(err, Pkcs12Error::InvalidInput { .. }), "{err}");
     assert!(err.to_string().contains("not PKCS#8"), "{err}");
 }
+
+#[test]
+fn export_refuses_a_friendly_name_with_a_control_character() {
+    let csr = certgate_ca::cfssl::CsrJson::from_json(br#"{"CN": "named"}"#, "t").unwrap();
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+    let pkcs8 = key.to_pkcs8_der().unwrap().to_vec();
+    let root = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key)))
+        .build()
+        .unwrap();
+    for (name, position) in [("\0", 0), ("Sam's\u{7}phone", 5), ("phone\u{85}", 5)] {
+        let err = Pkcs12Builder::new(&pkcs8, root.certificate.der(), "pw")
+            .with_friendly_name(name)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Pkcs12Error::InvalidInput {
+                    problem: certgate_pkcs12::InputProblem::FriendlyNameControlCharacter { position: p }
+                } if *p == position
+            ),
+            "{name:?}: {err}"
+        );
+        assert!(err.to_string().contains("control character"), "{err}");
+    }
+}
