@@ -102,6 +102,8 @@ mod error;
 mod host;
 mod info;
 #[cfg(feature = "rustls")]
+mod memo;
+#[cfg(feature = "rustls")]
 mod names;
 #[cfg(feature = "rustls")]
 mod path;
@@ -136,11 +138,13 @@ pub use error::{CrlIssuerProblem, CrlProblem, VerifyError};
 pub use host::{HostTrust, HostTrustBuilder, mtls_server_config};
 pub use info::{ClientCertInfo, FailureReason, Verdict};
 #[cfg(feature = "rustls")]
+pub use memo::MAX_PENDING_VERDICTS;
+#[cfg(feature = "rustls")]
 pub use resumption::{Resumption, apply_resumption};
 #[cfg(feature = "rustls")]
 pub use revocation::{
-    ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, RevocationStore,
-    RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
+    CrlSummary, ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus,
+    RevocationStore, RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
 };
 #[cfg(feature = "rustls")]
 pub use rfc5280::Rfc5280Rules;

@@ -18,6 +18,20 @@ pub use crate::revocation_policy::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
 
+/// One CRL in force, as [`RevocationStore::crl_summaries`] lists it.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrlSummary {
+    /// The issuer's name, RFC 4514.
+    pub issuer: String,
+    /// thisUpdate, seconds since the Unix epoch.
+    pub this_update: u64,
+    /// nextUpdate, seconds since the Unix epoch (none: the CRL gives none).
+    pub next_update: Option<u64>,
+    /// How many serials it lists.
+    pub entries: usize,
+}
+
 /// Signature algorithms, from a crypto provider.
 type Algorithms = &'static [&'static dyn SignatureVerificationAlgorithm];
 
@@ -153,7 +167,18 @@ struct Inner {
 }
 
 /// What identifies a version of a file: its modification time and size.
-pub(crate) type Stamp = Option<(std::time::SystemTime, u64)>;
+pub(crate) type Stamp = Option<(std::time::SystemTime, u64, u64)>;
+
+/// The inode (a file replaced by a rename has another, whatever its time and size).
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &std::fs::Metadata) -> u64 {
+    0
+}
 
 /// The stamp of each file now.
 pub(crate) fn stamps(files: &[PathBuf]) -> Vec<Stamp> {
@@ -161,7 +186,7 @@ pub(crate) fn stamps(files: &[PathBuf]) -> Vec<Stamp> {
         .iter()
         .map(|f| {
             let meta = std::fs::metadata(f).ok()?;
-            Some((meta.modified().ok()?, meta.len()))
+            Some((meta.modified().ok()?, meta.len(), file_id(&meta)))
         })
         .collect()
 }
@@ -400,6 +425,12 @@ impl RevocationStore {
         }
     }
 
+    /// Whether a CRL file changed (time, size or inode) since the store last read it:
+    /// for a watcher deciding whether to [`reload`](Self::reload).
+    pub fn files_changed(&self) -> bool {
+        stamps(self.files()) != self.loaded_stamps()
+    }
+
     /// Changes each time the CRLs are swapped; sessions tie themselves to it.
     pub fn generation(&self) -> u64 {
         self.inner.generation.load(Ordering::SeqCst)
@@ -413,6 +444,28 @@ impl RevocationStore {
             .flatten()
             .map(|c| c.revoked.len())
             .sum()
+    }
+
+    /// The signature-checked CRLs in force, one line each: for metrics (age, time to
+    /// nextUpdate) and status pages.
+    pub fn crl_summaries(&self) -> Vec<CrlSummary> {
+        self.current()
+            .by_issuer
+            .values()
+            .flatten()
+            .map(|crl| {
+                // The issuer is kept as the Name's content; wrap it back in its SEQUENCE.
+                let name = certgate_x509::der::wrap(0x30, &crl.issuer);
+                CrlSummary {
+                    issuer: certgate_x509::NameView::parse(&name)
+                        .map(|n| n.to_rfc4514())
+                        .unwrap_or_default(),
+                    this_update: crl.this_update.unix_seconds_u64(),
+                    next_update: crl.next_update.map(|t| t.unix_seconds_u64()),
+                    entries: crl.revoked.len(),
+                }
+            })
+            .collect()
     }
 
     /// How many loaded CRLs wait for their issuer to be seen on a path.

@@ -11,7 +11,8 @@ use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Signatu
 use rustls_pki_types::{CertificateDer, UnixTime};
 
 use crate::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, default_provider};
-use crate::info::{ClientCertInfo, FailureReason};
+use crate::info::{ClientCertInfo, FailureReason, Verdict};
+use crate::memo::{VerdictMemo, chain_key};
 use crate::revocation::RevocationPolicy;
 use crate::rfc5280::Rfc5280Rules;
 use crate::usage::Usage;
@@ -37,6 +38,7 @@ pub struct ClientVerifierBuilder {
     chain: ChainVerifierBuilder,
     mode: VerifyMode,
     usage: Usage,
+    memo: bool,
 }
 
 /// Verifies client certificates against trust anchors, with revocation from a
@@ -49,6 +51,7 @@ pub struct ClientVerifier {
     mode: VerifyMode,
     usage: Usage,
     algorithms: WebPkiSupportedAlgorithms,
+    memo: Option<VerdictMemo>,
 }
 
 impl ClientVerifier {
@@ -69,6 +72,7 @@ impl ClientVerifier {
             chain: ChainVerifier::builder_with_provider(anchors, provider),
             mode: VerifyMode::Enforce,
             usage: Usage::client_auth(),
+            memo: false,
         }
     }
 }
@@ -90,6 +94,16 @@ impl ClientVerifierBuilder {
     /// Enforce (default) or report.
     pub fn with_mode(mut self, mode: VerifyMode) -> Self {
         self.mode = mode;
+        self
+    }
+
+    /// Verifies every full handshake in the handshake, in both modes, and keeps the
+    /// verdict for [`ClientVerifier::handshake_info`], which reads it once the handshake
+    /// is done: one verification per full handshake, none repeated after it. Without
+    /// this, a report-mode verifier verifies nothing in the handshake and the
+    /// application verifies with [`ClientVerifier::verify_presented`].
+    pub fn with_handshake_verdicts(mut self) -> Self {
+        self.memo = true;
         self
     }
 
@@ -119,6 +133,7 @@ impl ClientVerifierBuilder {
             mode: self.mode,
             usage: self.usage,
             algorithms,
+            memo: self.memo.then(VerdictMemo::default),
         })
     }
 
@@ -182,6 +197,40 @@ impl ClientVerifier {
             .verify_presented(presented, &self.usage, None, now)
     }
 
+    /// The verdict and fields of what a client presented (`conn.peer_certificates()`),
+    /// after the handshake: the verdict the handshake reached for exactly this chain
+    /// under the store's current CRLs (see
+    /// [`ClientVerifierBuilder::with_handshake_verdicts`]), or, when there is none (a
+    /// resumed session, which skips the verifier; a CRL reload since; no memo), the
+    /// verdict of verifying it now.
+    pub fn handshake_info(
+        &self,
+        presented: Option<&[CertificateDer<'_>]>,
+        now: UnixTime,
+    ) -> ClientCertInfo {
+        let memo = self.memo.as_ref();
+        let Some(((leaf, intermediates), memo)) = presented.and_then(<[_]>::split_first).zip(memo)
+        else {
+            return self.verify_presented(presented, now);
+        };
+        let key = chain_key(leaf, intermediates);
+        match memo.take(&key, self.generation()) {
+            Some(verdict) => match ClientCertInfo::from_der(leaf) {
+                Ok(info) => info.with_verdict(verdict),
+                Err(_) => self.verify_presented(presented, now),
+            },
+            None => self.verify_presented(presented, now),
+        }
+    }
+
+    /// The revocation store's generation (0 without a store): it changes with every
+    /// reload, so a verdict reached under another generation is out of date.
+    pub fn generation(&self) -> u64 {
+        self.chain
+            .revocation()
+            .map_or(0, |(store, _)| store.generation())
+    }
+
     /// The mode.
     pub fn mode(&self) -> VerifyMode {
         self.mode
@@ -207,6 +256,22 @@ impl ClientCertVerifier for ClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
+        if let Some(memo) = &self.memo {
+            let generation = self.generation();
+            let verdict = match self.verify_client(end_entity, intermediates, now) {
+                Ok(chain) => Verdict::Verified {
+                    anchor_subject: chain.anchor_subject,
+                },
+                Err(reason) if self.mode == VerifyMode::Enforce => {
+                    return Err(rustls::Error::InvalidCertificate(certificate_error(
+                        &reason,
+                    )));
+                }
+                Err(reason) => Verdict::Failed(reason),
+            };
+            memo.put(chain_key(end_entity, intermediates), generation, verdict);
+            return Ok(ClientCertVerified::assertion());
+        }
         // In report mode the application verifies after the handshake
         // (`verify_presented`); the handshake only proves the client holds the key.
         if self.mode == VerifyMode::Report {

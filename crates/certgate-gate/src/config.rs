@@ -1,0 +1,430 @@
+//! The gate's TOML configuration: every key documented, unknown keys refused.
+//!
+//! ```toml
+//! [server]
+//! listen = ["127.0.0.1:8443"]        # one or more addresses
+//! metrics = "127.0.0.1:9464"         # optional: /metrics (Prometheus) and /healthz
+//! log_format = "text"                # or "json"
+//! default_host = "money.example.com" # optional: for clients that send no SNI
+//! reload_interval = "1s"             # how often watched files are looked at
+//!
+//! [limits]                           # all optional, these are the defaults
+//! max_connections = 10000
+//! max_header_bytes = 16384           # the whole request head
+//! max_headers = 100
+//! handshake_timeout = "10s"
+//! header_read_timeout = "10s"
+//! idle_timeout = "60s"
+//! origin_connect_timeout = "5s"
+//! origin_response_timeout = "30s"
+//! shutdown_grace = "30s"
+//!
+//! [[host]]
+//! name = "money.example.com"         # or "*.example.com"
+//! certificate = "server.pem"         # the server's chain, leaf first
+//! key = "server-key.pem"
+//! origin = "http://127.0.0.1:8081"   # or "unix:/run/money.sock"
+//! policy = "policies.toml"           # certgate's schema (TOML/JSON) or Access API JSON
+//! origin_case = "unknown"            # "sensitive" | "insensitive": how the origin matches paths
+//! resumption = true                  # TLS resumption, ended by every CRL reload
+//! [host.trust]
+//! ca = "ca.pem"                      # the CAs whose client certificates are accepted
+//! intermediates = "intermediates.pem" # optional
+//! crls = ["crl.pem"]                 # optional, watched and reloaded
+//! mode = "enforce"                   # or "report": decide in HTTP, 403 page with the reason
+//! ```
+//! Relative paths are read from the configuration file's directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{ConfigProblem, GateError};
+
+/// The most a configuration file may hold; a gate config is a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The whole configuration, as read.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// Listening and logging.
+    pub server: ServerSection,
+    /// Limits and timeouts.
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// The hosts served, by SNI.
+    #[serde(rename = "host", default)]
+    pub hosts: Vec<HostSection>,
+    /// The directory relative paths are read from (the file's directory).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// `[server]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Addresses to listen on.
+    pub listen: Vec<String>,
+    /// Address of the metrics and health endpoint.
+    pub metrics: Option<String>,
+    /// `text` (default) or `json`.
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// The host for clients that send no SNI; without it their handshake fails.
+    pub default_host: Option<String>,
+    /// How often watched files (config, policies, certificates, CRLs) are looked at.
+    pub reload_interval: Option<String>,
+}
+
+/// How decision lines are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// `key=value` text.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[limits]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// Open client connections at most; more wait in the kernel's backlog.
+    pub max_connections: Option<usize>,
+    /// Bytes of a request head at most (431 above).
+    pub max_header_bytes: Option<usize>,
+    /// Header fields in a request at most (431 above).
+    pub max_headers: Option<usize>,
+    /// Time for a TLS handshake.
+    pub handshake_timeout: Option<String>,
+    /// Time for a request head to arrive.
+    pub header_read_timeout: Option<String>,
+    /// A connection with no traffic for this long is closed.
+    pub idle_timeout: Option<String>,
+    /// Time to connect to the origin (502 after).
+    pub origin_connect_timeout: Option<String>,
+    /// Time for the origin's response head (504 after).
+    pub origin_response_timeout: Option<String>,
+    /// Time in-flight requests get to finish on SIGTERM.
+    pub shutdown_grace: Option<String>,
+}
+
+/// `[[host]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSection {
+    /// Hostname or `*.` wildcard, as SNI and `Host` give it.
+    pub name: String,
+    /// The server's certificate chain (PEM, leaf first).
+    pub certificate: PathBuf,
+    /// The server's private key (PEM).
+    pub key: PathBuf,
+    /// Where allowed requests go.
+    pub origin: String,
+    /// The policy file.
+    pub policy: PathBuf,
+    /// How the origin matches paths.
+    #[serde(default)]
+    pub origin_case: OriginCaseSetting,
+    /// TLS session resumption, tied to the CRLs (default true).
+    pub resumption: Option<bool>,
+    /// Which client certificates are accepted.
+    pub trust: TrustSection,
+}
+
+/// Whether the origin tells `/Admin` from `/admin`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OriginCaseSetting {
+    /// Not known: paths whose application depends on case are refused.
+    #[default]
+    Unknown,
+    /// `/Admin` and `/admin` are different resources.
+    Sensitive,
+    /// `/Admin` is `/admin`.
+    Insensitive,
+}
+
+/// `[host.trust]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustSection {
+    /// The trusted CA certificates (PEM).
+    pub ca: PathBuf,
+    /// Intermediates for clients that send only their leaf (PEM).
+    pub intermediates: Option<PathBuf>,
+    /// CRL files (PEM or DER), watched.
+    #[serde(default)]
+    pub crls: Vec<PathBuf>,
+    /// `enforce` (default) or `report`.
+    #[serde(default)]
+    pub mode: TrustMode,
+}
+
+/// Where a bad certificate is refused.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustMode {
+    /// In the TLS handshake, with the matching alert.
+    #[default]
+    Enforce,
+    /// In HTTP: the handshake completes and the policy sees the verdict.
+    Report,
+}
+
+/// The limits with defaults filled in and durations read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// See [`LimitsSection::max_connections`].
+    pub max_connections: usize,
+    /// See [`LimitsSection::max_header_bytes`].
+    pub max_header_bytes: usize,
+    /// See [`LimitsSection::max_headers`].
+    pub max_headers: usize,
+    /// See [`LimitsSection::handshake_timeout`].
+    pub handshake_timeout: Duration,
+    /// See [`LimitsSection::header_read_timeout`].
+    pub header_read_timeout: Duration,
+    /// See [`LimitsSection::idle_timeout`].
+    pub idle_timeout: Duration,
+    /// See [`LimitsSection::origin_connect_timeout`].
+    pub origin_connect_timeout: Duration,
+    /// See [`LimitsSection::origin_response_timeout`].
+    pub origin_response_timeout: Duration,
+    /// See [`LimitsSection::shutdown_grace`].
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            max_header_bytes: 16 * 1024,
+            max_headers: 100,
+            handshake_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            origin_connect_timeout: Duration::from_secs(5),
+            origin_response_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl GateConfig {
+    /// Reads and checks a configuration file.
+    ///
+    /// # Errors
+    /// [`GateError::Read`] when it cannot be read (or is above [`MAX_CONFIG_BYTES`]),
+    /// [`GateError::ConfigSyntax`] for TOML that is not the schema (unknown keys included),
+    /// [`GateError::ConfigValue`] for a value that cannot be used.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, GateError> {
+        let path = path.as_ref();
+        let text = crate::files::read_bounded(path, "config", MAX_CONFIG_BYTES)?;
+        let text = String::from_utf8(text).map_err(|_| GateError::ConfigSyntax {
+            path: path.to_owned(),
+            detail: "not UTF-8".into(),
+        })?;
+        let base = path.parent().map(Path::to_owned).unwrap_or_default();
+        Self::from_toml(&text, path, base)
+    }
+
+    /// Parses configuration text; `path` names it in errors, `base_dir` anchors relative
+    /// paths.
+    ///
+    /// # Errors
+    /// As [`GateConfig::from_file`], without the read.
+    pub fn from_toml(text: &str, path: &Path, base_dir: PathBuf) -> Result<Self, GateError> {
+        let mut config: Self = toml::from_str(text).map_err(|e| GateError::ConfigSyntax {
+            path: path.to_owned(),
+            detail: e.to_string().trim_end().to_owned(),
+        })?;
+        config.base_dir = base_dir;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), GateError> {
+        let bad = |key: String, problem| GateError::ConfigValue { key, problem };
+        self.listen_addresses()?;
+        self.limits()?;
+        self.reload_interval()?;
+        if let Some(m) = &self.server.metrics {
+            m.parse::<SocketAddr>()
+                .map_err(|_| bad("server.metrics".into(), ConfigProblem::NotAnAddress))?;
+        }
+        if self.hosts.is_empty() {
+            return Err(bad("host".into(), ConfigProblem::NoHosts));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, host) in self.hosts.iter().enumerate() {
+            if !seen.insert(host.name.to_ascii_lowercase()) {
+                return Err(bad(format!("host[{i}].name"), ConfigProblem::DuplicateHost));
+            }
+            crate::proxy::Origin::parse(&host.origin)
+                .ok_or_else(|| bad(format!("host[{i}].origin"), ConfigProblem::NotAnOrigin))?;
+        }
+        if let Some(default) = &self.server.default_host
+            && !self
+                .hosts
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case(default))
+        {
+            return Err(bad(
+                "server.default_host".into(),
+                ConfigProblem::UnknownHost,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The listening addresses.
+    ///
+    /// # Errors
+    /// [`GateError::ConfigValue`] for one that is not an address, or none.
+    pub fn listen_addresses(&self) -> Result<Vec<SocketAddr>, GateError> {
+        if self.server.listen.is_empty() {
+            return Err(GateError::ConfigValue {
+                key: "server.listen".into(),
+                problem: ConfigProblem::NoListenAddress,
+            });
+        }
+        self.server
+            .listen
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.parse().map_err(|_| GateError::ConfigValue {
+                    key: format!("server.listen[{i}]"),
+                    problem: ConfigProblem::NotAnAddress,
+                })
+            })
+            .collect()
+    }
+
+    /// The metrics address, when configured.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.server.metrics.as_deref().and_then(|m| m.parse().ok())
+    }
+
+    /// How often watched files are looked at (1 s by default).
+    ///
+    /// # Errors
+    /// [`GateError::ConfigValue`] when it is not a duration, or zero.
+    pub fn reload_interval(&self) -> Result<Duration, GateError> {
+        duration_or(
+            "server.reload_interval",
+            self.server.reload_interval.as_deref(),
+            Duration::from_secs(1),
+        )
+    }
+
+    /// The limits, defaults filled in.
+    ///
+    /// # Errors
+    /// [`GateError::ConfigValue`] for a duration that cannot be read or a zero count.
+    pub fn limits(&self) -> Result<Limits, GateError> {
+        let d = Limits::default();
+        let l = &self.limits;
+        let count = |key: &str, v: Option<usize>, default: usize| match v {
+            Some(0) => Err(GateError::ConfigValue {
+                key: format!("limits.{key}"),
+                problem: ConfigProblem::OutOfRange,
+            }),
+            v => Ok(v.unwrap_or(default)),
+        };
+        let dur = |key: &str, v: &Option<String>, default| {
+            duration_or(&format!("limits.{key}"), v.as_deref(), default)
+        };
+        Ok(Limits {
+            max_connections: count("max_connections", l.max_connections, d.max_connections)?,
+            max_header_bytes: count("max_header_bytes", l.max_header_bytes, d.max_header_bytes)?,
+            max_headers: count("max_headers", l.max_headers, d.max_headers)?,
+            handshake_timeout: dur(
+                "handshake_timeout",
+                &l.handshake_timeout,
+                d.handshake_timeout,
+            )?,
+            header_read_timeout: dur(
+                "header_read_timeout",
+                &l.header_read_timeout,
+                d.header_read_timeout,
+            )?,
+            idle_timeout: dur("idle_timeout", &l.idle_timeout, d.idle_timeout)?,
+            origin_connect_timeout: dur(
+                "origin_connect_timeout",
+                &l.origin_connect_timeout,
+                d.origin_connect_timeout,
+            )?,
+            origin_response_timeout: dur(
+                "origin_response_timeout",
+                &l.origin_response_timeout,
+                d.origin_response_timeout,
+            )?,
+            shutdown_grace: dur("shutdown_grace", &l.shutdown_grace, d.shutdown_grace)?,
+        })
+    }
+
+    /// A path from the file, resolved against its directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_owned()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+}
+
+fn duration_or(key: &str, value: Option<&str>, default: Duration) -> Result<Duration, GateError> {
+    match value {
+        None => Ok(default),
+        Some(text) => parse_duration(text)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| GateError::ConfigValue {
+                key: key.into(),
+                problem: ConfigProblem::NotADuration,
+            }),
+    }
+}
+
+/// Reads `500ms`, `10s`, `5m` or `1h` (a whole number and a unit).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    match unit {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => n.checked_mul(60).map(Duration::from_secs),
+        "h" => n.checked_mul(3600).map(Duration::from_secs),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("s"), None);
+        assert_eq!(parse_duration("1d"), None);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let text = "[server]\nlisten = [\"127.0.0.1:1\"]\nlisten_to = 1\n";
+        let err = GateConfig::from_toml(text, Path::new("gate.toml"), PathBuf::new()).unwrap_err();
+        assert!(err.to_string().contains("listen_to"), "{err}");
+    }
+}

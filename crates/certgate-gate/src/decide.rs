@@ -1,0 +1,302 @@
+//! One decision per request: the host and path the policy sees, the connection's
+//! certificate, the policy's answer; and [`GateLayer`], the tower layer that embeds it.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use certgate_policy::{CertificateStatus, Outcome, PolicySet, Reason, Request as PolicyRequest};
+use http::{Request, Response};
+use http_body_util::{Either, Full};
+
+use crate::conn::ConnectionInfo;
+use crate::pages::{DenyClass, page};
+
+/// What the gate decided for an allowed request; in the request's extensions for the
+/// service behind [`GateLayer`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateDecision {
+    /// Allow or bypass.
+    pub outcome: Outcome,
+    /// The application that covers the request.
+    pub application: Option<String>,
+    /// The policy that decided.
+    pub policy: Option<String>,
+    /// The request's id, as logged.
+    pub request_id: String,
+}
+
+/// A request the gate answers itself.
+#[derive(Clone, Debug)]
+pub struct Denial {
+    /// Why, as the page says it.
+    pub class: DenyClass,
+    /// The policy's reason id (`no-policy-matched`, `invalid-path`, ...).
+    pub reason: &'static str,
+    /// The policy that denied, when one did.
+    pub policy: Option<String>,
+    /// The request's id.
+    pub request_id: String,
+}
+
+/// A new request id: 16 hex digits, unique within the process and across restarts.
+pub fn request_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{:016x}",
+        start.rotate_left(20) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    )
+}
+
+/// The host a request names: the URI's authority (HTTP/2) or the `Host` header, without
+/// the port.
+pub fn request_host<B>(req: &Request<B>) -> &str {
+    let raw = req
+        .uri()
+        .host()
+        .or_else(|| {
+            req.headers()
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+        })
+        .unwrap_or("");
+    strip_port(raw)
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_once(']').map_or(host, |(h, _)| &h[1..]);
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// Decides `req` (host, path, method, peer and certificate from `conn`) with `policy`.
+///
+/// # Errors
+/// A [`Denial`] when the request is not let in.
+pub fn decide_request<B>(
+    policy: &PolicySet,
+    req: &Request<B>,
+    conn: &ConnectionInfo,
+    request_id: String,
+) -> Result<GateDecision, Denial> {
+    let host = request_host(req);
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let preq = PolicyRequest::new(host, path)
+        .with_method(req.method().as_str())
+        .with_peer_ip(conn.peer.ip())
+        .with_cert(&conn.cert)
+        .with_time(now);
+    let decision = policy.decide(&preq);
+    if decision.outcome.lets_in() {
+        return Ok(GateDecision {
+            outcome: decision.outcome,
+            application: decision.application.map(str::to_owned),
+            policy: decision.policy.map(str::to_owned),
+            request_id,
+        });
+    }
+    Err(Denial {
+        class: deny_class(decision.reason),
+        reason: decision.reason.id(),
+        policy: decision.policy.map(str::to_owned),
+        request_id,
+    })
+}
+
+fn deny_class(reason: Reason) -> DenyClass {
+    match reason {
+        Reason::CertificateNotAccepted(status) => match status {
+            CertificateStatus::NotPresented => DenyClass::NoCertificate,
+            CertificateStatus::Revoked => DenyClass::Revoked,
+            CertificateStatus::NotVerified | CertificateStatus::Refused("unknown-ca") => {
+                DenyClass::UnknownCa
+            }
+            CertificateStatus::Refused("expired" | "not-yet-valid") => DenyClass::Expired,
+            CertificateStatus::Refused("revoked") => DenyClass::Revoked,
+            _ => DenyClass::InvalidCertificate,
+        },
+        Reason::InvalidPath(_) => DenyClass::BadPath,
+        _ => DenyClass::Policy,
+    }
+}
+
+/// Writes the one structured line of a decision.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn log_decision(
+    host: &str,
+    path: &str,
+    conn: &ConnectionInfo,
+    outcome: &str,
+    reason: &str,
+    policy: Option<&str>,
+    status: u16,
+    started: Instant,
+    request_id: &str,
+) {
+    let cert = &conn.cert;
+    tracing::info!(
+        target: "certgate_gate::decision",
+        request_id,
+        host,
+        path,
+        outcome,
+        reason,
+        policy = policy.unwrap_or(""),
+        status,
+        fingerprint = cert.fingerprint_sha256().map(|f| f.to_hex()).unwrap_or_default(),
+        serial = cert.serial_hex().unwrap_or_default(),
+        peer = %conn.peer,
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "decision"
+    );
+}
+
+/// A policy set that can be swapped while requests are decided with it.
+#[derive(Clone, Debug)]
+pub struct PolicyHandle(Arc<RwLock<Arc<PolicySet>>>);
+
+impl PolicyHandle {
+    /// A handle on `policy`.
+    pub fn new(policy: PolicySet) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(policy))))
+    }
+
+    /// The policies in force.
+    pub fn current(&self) -> Arc<PolicySet> {
+        Arc::clone(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Swaps in new policies: requests decided from now on use them.
+    pub fn replace(&self, policy: PolicySet) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
+    }
+}
+
+/// The gate as a tower layer: for each request it reads the [`ConnectionInfo`] the
+/// server put in the request's extensions ([`crate::serve_mtls`] does), decides with
+/// the policies, answers denied requests itself (403 page), and hands allowed ones on
+/// with a [`GateDecision`] and the [`ConnectionInfo`] in the extensions and the
+/// identity headers set (a client's copies removed). A request without a
+/// [`ConnectionInfo`] is decided as one without a certificate: fail closed.
+#[derive(Clone, Debug)]
+pub struct GateLayer {
+    policy: PolicyHandle,
+}
+
+impl GateLayer {
+    /// A layer deciding with `policy`.
+    pub fn new(policy: PolicySet) -> Self {
+        Self {
+            policy: PolicyHandle::new(policy),
+        }
+    }
+
+    /// A layer deciding with whatever `handle` holds (swap it to reload).
+    pub fn with_handle(handle: PolicyHandle) -> Self {
+        Self { policy: handle }
+    }
+
+    /// The handle, to swap the policies at run time.
+    pub fn handle(&self) -> &PolicyHandle {
+        &self.policy
+    }
+}
+
+impl<S> tower::Layer<S> for GateLayer {
+    type Service = GateService<S>;
+
+    fn layer(&self, inner: S) -> GateService<S> {
+        GateService {
+            inner,
+            policy: self.policy.clone(),
+        }
+    }
+}
+
+/// The service [`GateLayer`] makes.
+#[derive(Clone, Debug)]
+pub struct GateService<S> {
+    inner: S,
+    policy: PolicyHandle,
+}
+
+/// The response body of a [`GateService`]: the inner service's, or the gate's page.
+pub type GateBody<B> = Either<B, Full<Bytes>>;
+
+impl<S, B, RB> tower::Service<Request<B>> for GateService<S>
+where
+    S: tower::Service<Request<B>, Response = Response<RB>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<GateBody<RB>>;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        let started = Instant::now();
+        let conn = req
+            .extensions()
+            .get::<ConnectionInfo>()
+            .cloned()
+            .unwrap_or_else(ConnectionInfo::missing);
+        let id = request_id();
+        let host = request_host(&req).to_owned();
+        let path = req.uri().path().to_owned();
+        match decide_request(&self.policy.current(), &req, &conn, id) {
+            Err(denial) => {
+                let response = page(&req, denial.class, &denial.request_id);
+                log_decision(
+                    &host,
+                    &path,
+                    &conn,
+                    "deny",
+                    denial.class.id(),
+                    denial.policy.as_deref(),
+                    response.status().as_u16(),
+                    started,
+                    &denial.request_id,
+                );
+                Box::pin(async move { Ok(response.map(Either::Right)) })
+            }
+            Ok(decision) => {
+                crate::headers::strip_inbound(req.headers_mut(), false);
+                crate::headers::set_identity(req.headers_mut(), &conn, &decision, &host);
+                log_decision(
+                    &host,
+                    &path,
+                    &conn,
+                    decision.outcome.as_str(),
+                    "policy-matched",
+                    decision.policy.as_deref(),
+                    0,
+                    started,
+                    &decision.request_id,
+                );
+                req.extensions_mut().insert(decision);
+                let future = self.inner.call(req);
+                Box::pin(async move { Ok(future.await?.map(Either::Left)) })
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The gate's one error type.
+
+use std::path::PathBuf;
+
+/// Why the gate could not load its configuration or start.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    /// A file could not be read.
+    #[error("cannot read {what} {}: {source}", path.display())]
+    Read {
+        /// What the file is (`config`, `server certificate`, `CRL`, ...).
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML for the gate's schema (an unknown key
+    /// included).
+    #[error("config {}: {detail}", path.display())]
+    ConfigSyntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        detail: String,
+    },
+    /// A value in the configuration is not usable.
+    #[error("config: {key}: {problem}")]
+    ConfigValue {
+        /// The key, dotted (`host[0].origin`).
+        key: String,
+        /// What is wrong.
+        problem: ConfigProblem,
+    },
+    /// A PEM file holds nothing usable of the kind named.
+    #[error("{what} {}: {problem}", path.display())]
+    Pem {
+        /// What the file should hold.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: PemProblem,
+    },
+    /// certgate-verify refused the trust settings of a host.
+    #[error("host {host}: trust: {source}")]
+    Trust {
+        /// The host.
+        host: String,
+        /// Why.
+        source: certgate_verify::VerifyError,
+    },
+    /// certgate-policy refused a host's policy file.
+    #[error("host {host}: policy: {source}")]
+    Policy {
+        /// The host.
+        host: String,
+        /// Why.
+        source: certgate_policy::PolicyError,
+    },
+    /// rustls refused the server certificate and key of a host.
+    #[error("host {host}: server certificate and key do not make a TLS config: {source}")]
+    Tls {
+        /// The host.
+        host: String,
+        /// rustls' error, boxed.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A listening socket could not be opened.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// What is wrong with a configuration value ([`GateError::ConfigValue`]).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    /// Not a socket address (`127.0.0.1:8443`, `[::1]:8443`).
+    #[error("not a socket address")]
+    NotAnAddress,
+    /// Not a duration (`500ms`, `10s`, `5m`, `1h`).
+    #[error("not a duration (500ms, 10s, 5m, 1h)")]
+    NotADuration,
+    /// Not an origin URL (`http://host:port` or `unix:/path/to.sock`).
+    #[error("not an origin (http://HOST:PORT[/prefix] or unix:/PATH)")]
+    NotAnOrigin,
+    /// Zero or out of range.
+    #[error("out of range")]
+    OutOfRange,
+    /// No host is configured.
+    #[error("no [[host]] is configured")]
+    NoHosts,
+    /// The same host name twice.
+    #[error("the host is configured twice")]
+    DuplicateHost,
+    /// `default_host` names no configured host.
+    #[error("names no configured host")]
+    UnknownHost,
+    /// No listen address.
+    #[error("no listen address")]
+    NoListenAddress,
+}
+
+/// What is wrong with a PEM file ([`GateError::Pem`]).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PemProblem {
+    /// Not PEM, or a block is broken.
+    #[error("not readable PEM")]
+    Unreadable,
+    /// No block of the expected label.
+    #[error("no {0} block")]
+    Missing(&'static str),
+}

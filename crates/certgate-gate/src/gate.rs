@@ -1,0 +1,208 @@
+//! [`Gate`]: a configuration file turned into a running gate, reloadable.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::net::TcpListener;
+
+use crate::config::GateConfig;
+use crate::error::GateError;
+use crate::host::Runtime;
+use crate::metrics::Metrics;
+
+/// A gate: the configuration in force (swapped whole on reload), its metrics, and the
+/// file it came from.
+#[derive(Clone, Debug)]
+pub struct Gate {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    config_path: PathBuf,
+    runtime: RwLock<Arc<Runtime>>,
+    metrics: Metrics,
+}
+
+/// Listening sockets bound for a [`Gate`], before serving.
+#[derive(Debug)]
+pub struct Bound {
+    listeners: Vec<TcpListener>,
+    metrics: Option<TcpListener>,
+}
+
+impl Bound {
+    /// The addresses the gate serves on (with the ports the system chose for `:0`).
+    pub fn addresses(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    /// The metrics address, when one is configured.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
+    }
+}
+
+impl Gate {
+    /// Reads, checks and builds the configuration at `path`.
+    ///
+    /// # Errors
+    /// Any [`GateError`] of reading the configuration and the files it names.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, GateError> {
+        let config_path = path.as_ref().to_owned();
+        let runtime = Runtime::build(GateConfig::from_file(&config_path)?)?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                config_path,
+                runtime: RwLock::new(Arc::new(runtime)),
+                metrics: Metrics::default(),
+            }),
+        })
+    }
+
+    /// The configuration in force.
+    pub fn runtime(&self) -> Arc<Runtime> {
+        Arc::clone(
+            &self
+                .shared
+                .runtime
+                .read()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    /// Reads the configuration file again and swaps it in whole: connections opened
+    /// from now on use it, and requests on open connections are decided with it (their
+    /// certificates verified again under the new trust). On error the old configuration
+    /// stays, the error is logged and counted.
+    ///
+    /// # Errors
+    /// The [`GateError`] that kept the old configuration.
+    pub fn reload(&self) -> Result<(), GateError> {
+        let built = GateConfig::from_file(&self.shared.config_path).and_then(Runtime::build);
+        match built {
+            Ok(runtime) => {
+                *self
+                    .shared
+                    .runtime
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = Arc::new(runtime);
+                self.metrics().reload(true);
+                tracing::info!(config = %self.shared.config_path.display(), "configuration reloaded");
+                Ok(())
+            }
+            Err(e) => {
+                self.metrics().reload(false);
+                tracing::error!(config = %self.shared.config_path.display(), error = %e, "reload failed: the old configuration stays");
+                Err(e)
+            }
+        }
+    }
+
+    /// Reloads the CRLs of every host whose CRL files changed since its store read them.
+    pub(crate) fn reload_crls(&self) {
+        for host in self.runtime().hosts() {
+            let Some(store) = &host.store else { continue };
+            if !store.files_changed() {
+                continue;
+            }
+            match store.reload() {
+                Ok(()) => {
+                    self.metrics().reload(true);
+                    tracing::info!(host = %host.name, revoked = store.revoked_count(), "CRLs reloaded");
+                }
+                Err(e) => {
+                    self.metrics().reload(false);
+                    tracing::error!(host = %host.name, error = %e, "CRL reload failed: the old CRLs stay");
+                }
+            }
+        }
+    }
+
+    /// The stamps of every file whose change rebuilds the configuration.
+    pub(crate) fn config_stamps(&self) -> Vec<Stamp> {
+        let runtime = self.runtime();
+        std::iter::once(stamp(&self.shared.config_path))
+            .chain(
+                runtime
+                    .hosts()
+                    .iter()
+                    .flat_map(|h| h.files.iter().map(|f| stamp(f))),
+            )
+            .collect()
+    }
+
+    /// Opens the configured listening sockets (and the metrics socket).
+    ///
+    /// # Errors
+    /// [`GateError::Listen`] naming the address that could not be bound.
+    pub async fn bind(&self) -> Result<Bound, GateError> {
+        let runtime = self.runtime();
+        let mut listeners = Vec::new();
+        for address in runtime.config.listen_addresses()? {
+            listeners.push(listen(address).await?);
+        }
+        let metrics = match runtime.config.metrics_address() {
+            Some(address) => Some(listen(address).await?),
+            None => None,
+        };
+        Ok(Bound { listeners, metrics })
+    }
+
+    /// Serves on `bound` until `shutdown` resolves: the gate, its metrics endpoint, and
+    /// the watcher that reloads changed files (and everything on SIGHUP). Then it stops
+    /// accepting, lets in-flight requests finish and returns.
+    pub async fn serve(self, bound: Bound, shutdown: impl Future<Output = ()>) {
+        let interval = self
+            .runtime()
+            .config
+            .reload_interval()
+            .unwrap_or(std::time::Duration::from_secs(1));
+        let watcher = tokio::spawn(crate::reload::watch(self.clone(), interval));
+        let metrics = bound
+            .metrics
+            .map(|l| tokio::spawn(crate::reload::metrics_server(self.clone(), l)));
+        crate::server::serve(self, bound.listeners, shutdown).await;
+        watcher.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
+    }
+
+    /// The metrics text now.
+    pub fn render_metrics(&self) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.metrics().render(&self.runtime(), now)
+    }
+}
+
+async fn listen(address: SocketAddr) -> Result<TcpListener, GateError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| GateError::Listen {
+            address: address.to_string(),
+            source,
+        })
+}
+
+/// What says a file changed: modification time, size and inode (none if unreadable).
+pub(crate) type Stamp = Option<(SystemTime, u64, u64)>;
+
+pub(crate) fn stamp(path: &Path) -> Stamp {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len(), m.ino()))
+}

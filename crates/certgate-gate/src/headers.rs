@@ -1,0 +1,184 @@
+//! Identity to the origin, spoof-proof: every copy of the identity headers a client sent
+//! is removed, then the gate's own are set.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::uri::Scheme;
+
+use crate::conn::ConnectionInfo;
+use crate::decide::GateDecision;
+
+/// RFC 9440: the client certificate, a structured-field byte sequence.
+pub const CLIENT_CERT: &str = "client-cert";
+/// RFC 9440: the chain the client sent after its certificate.
+pub const CLIENT_CERT_CHAIN: &str = "client-cert-chain";
+/// Cloudflare's SHA-256 of the certificate, hex.
+pub const CF_CLIENT_CERT_SHA256: &str = "cf-client-cert-sha256";
+/// Cloudflare's certificate, base64 DER.
+pub const CF_CLIENT_CERT_DER_BASE64: &str = "cf-client-cert-der-base64";
+/// The certificate's subject, RFC 4514.
+pub const CERTGATE_SUBJECT: &str = "certgate-subject";
+/// The policy that let the request in.
+pub const CERTGATE_POLICY: &str = "certgate-policy";
+/// `allow` or `bypass`.
+pub const CERTGATE_DECISION: &str = "certgate-decision";
+
+/// Header names (lowercase; hyper gives names lowercased) and prefixes that only the
+/// gate may set. A client's copies, in any case and any number, are dropped.
+const OWNED_PREFIXES: &[&str] = &[
+    "cf-client-cert",
+    "certgate-",
+    "client-cert",
+    "x-forwarded-",
+    "cf-access-",
+];
+const OWNED_NAMES: &[&str] = &[
+    "forwarded",
+    "x-real-ip",
+    "x-client-verify",
+    "ssl-client-cert",
+];
+
+/// Hop-by-hop fields (RFC 9110 section 7.6.1), not forwarded.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-authenticate",
+];
+
+/// Whether the gate owns the header `name` (a client's copy is dropped).
+pub fn is_owned(name: &str) -> bool {
+    OWNED_NAMES.contains(&name) || OWNED_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Removes the identity headers a client sent, and hop-by-hop fields (keeping
+/// `Connection: upgrade` and `Upgrade` when `upgrade` is true).
+pub(crate) fn strip_inbound(headers: &mut HeaderMap, upgrade: bool) {
+    // Fields named by Connection are hop-by-hop too.
+    let named: Vec<HeaderName> = headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .filter(|n| !upgrade || n != http::header::UPGRADE)
+        .collect();
+    let drop: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| {
+            let n = n.as_str();
+            is_owned(n)
+                || (HOP_BY_HOP.contains(&n) && !(upgrade && (n == "connection" || n == "upgrade")))
+        })
+        .cloned()
+        .chain(named)
+        .collect();
+    for name in drop {
+        headers.remove(&name);
+    }
+}
+
+/// Sets the gate's identity headers for an allowed request.
+pub(crate) fn set_identity(
+    headers: &mut HeaderMap,
+    conn: &ConnectionInfo,
+    decision: &GateDecision,
+    host: &str,
+) {
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::try_from(value) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    };
+    let ip = conn.peer.ip().to_string();
+    set("x-forwarded-for", ip.clone());
+    set("x-forwarded-proto", Scheme::HTTPS.to_string());
+    if !host.is_empty() {
+        set("x-forwarded-host", host.to_owned());
+    }
+    let for_ = if conn.peer.is_ipv6() {
+        format!("\"[{ip}]\"")
+    } else {
+        ip
+    };
+    set("forwarded", format!("for={for_};proto=https"));
+    set(CERTGATE_DECISION, decision.outcome.as_str().to_owned());
+    if let Some(policy) = &decision.policy {
+        set(CERTGATE_POLICY, policy.clone());
+    }
+    let cert = &conn.cert;
+    // Identity only from a certificate that is verified and not revoked now.
+    if !cert.verified() {
+        return;
+    }
+    if let Some(der) = cert.der() {
+        let b64 = STANDARD.encode(der);
+        set(CLIENT_CERT, format!(":{b64}:"));
+        set(CF_CLIENT_CERT_DER_BASE64, b64);
+    }
+    if let Some(fp) = cert.fingerprint_sha256() {
+        set(CF_CLIENT_CERT_SHA256, fp.to_hex());
+    }
+    if let Some(subject) = cert.subject_rfc4514() {
+        set(CERTGATE_SUBJECT, subject);
+    }
+}
+
+/// Sets RFC 9440's `Client-Cert-Chain` from the certificates the client sent after its
+/// own.
+pub(crate) fn set_chain(headers: &mut HeaderMap, chain: &[impl AsRef<[u8]>]) {
+    if chain.is_empty() {
+        return;
+    }
+    let value = chain
+        .iter()
+        .map(|c| format!(":{}:", STANDARD.encode(c.as_ref())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(v) = HeaderValue::try_from(value) {
+        headers.insert(HeaderName::from_static(CLIENT_CERT_CHAIN), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owned_names() {
+        for n in [
+            "client-cert",
+            "client-cert-chain",
+            "cf-client-cert-sha256",
+            "certgate-subject",
+            "x-forwarded-for",
+            "forwarded",
+        ] {
+            assert!(is_owned(n), "{n}");
+        }
+        for n in ["accept", "cookie", "x-request-id"] {
+            assert!(!is_owned(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn strips_every_copy_and_connection_named_fields() {
+        let mut h = HeaderMap::new();
+        h.append("Certgate-Subject", HeaderValue::from_static("CN=admin"));
+        h.append("certgate-subject", HeaderValue::from_static("CN=admin2"));
+        h.append("X-Forwarded-For", HeaderValue::from_static("10.0.0.1"));
+        h.append("connection", HeaderValue::from_static("close, x-secret"));
+        h.append("x-secret", HeaderValue::from_static("1"));
+        h.append("accept", HeaderValue::from_static("*/*"));
+        strip_inbound(&mut h, false);
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(h.contains_key("accept"));
+    }
+}

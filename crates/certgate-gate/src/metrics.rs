@@ -1,0 +1,229 @@
+//! Prometheus metrics, in the text exposition format, and `/healthz`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::host::Runtime;
+
+/// Latency buckets, seconds.
+const BUCKETS: [f64; 12] = [
+    0.000_25, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+];
+
+/// The gate's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    handshakes: AtomicU64,
+    handshake_failures: Mutex<BTreeMap<&'static str, u64>>,
+    decisions: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    reloads: AtomicU64,
+    reload_failures: AtomicU64,
+    origin_errors: Mutex<BTreeMap<&'static str, u64>>,
+    connections_open: AtomicU64,
+    latency: Mutex<Histogram>,
+}
+
+#[derive(Debug, Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
+    *map.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default() += 1;
+}
+
+impl Metrics {
+    /// A full handshake or resumption that completed.
+    pub fn handshake(&self) {
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A handshake that failed, by reason (`timeout`, `no-host`, `tls`).
+    pub fn handshake_failed(&self, reason: &'static str) {
+        bump(&self.handshake_failures, reason);
+    }
+
+    /// A decision, by outcome and reason class.
+    pub fn decision(&self, outcome: &'static str, reason: &'static str, latency: Duration) {
+        bump(&self.decisions, (outcome, reason));
+        let secs = latency.as_secs_f64();
+        let mut h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                h.counts[i] += 1;
+            }
+        }
+        h.sum += secs;
+        h.count += 1;
+    }
+
+    /// A configuration, policy, certificate or CRL reload.
+    pub fn reload(&self, ok: bool) {
+        if ok {
+            self.reloads.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.reload_failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Reloads that failed so far.
+    pub fn reload_failures(&self) -> u64 {
+        self.reload_failures.load(Ordering::Relaxed)
+    }
+
+    /// Reloads that succeeded so far.
+    pub fn reloads(&self) -> u64 {
+        self.reloads.load(Ordering::Relaxed)
+    }
+
+    /// An origin failure, by kind.
+    pub fn origin_error(&self, kind: &'static str) {
+        bump(&self.origin_errors, kind);
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The exposition text, with per-issuer CRL ages from `runtime` at `now` (seconds).
+    pub fn render(&self, runtime: &Runtime, now: u64) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP certgate_gate_handshakes_total TLS handshakes completed.\n# TYPE certgate_gate_handshakes_total counter"
+        );
+        let _ = writeln!(
+            out,
+            "certgate_gate_handshakes_total {}",
+            self.handshakes.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# TYPE certgate_gate_handshake_failures_total counter");
+        for (reason, n) in self
+            .handshake_failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "certgate_gate_handshake_failures_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
+        let _ = writeln!(out, "# TYPE certgate_gate_decisions_total counter");
+        for ((outcome, reason), n) in self
+            .decisions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "certgate_gate_decisions_total{{outcome=\"{outcome}\",reason=\"{reason}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# TYPE certgate_gate_reloads_total counter\ncertgate_gate_reloads_total {}",
+            self.reloads()
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE certgate_gate_reload_failures_total counter\ncertgate_gate_reload_failures_total {}",
+            self.reload_failures()
+        );
+        let _ = writeln!(out, "# TYPE certgate_gate_origin_errors_total counter");
+        for (kind, n) in self
+            .origin_errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "certgate_gate_origin_errors_total{{kind=\"{kind}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# TYPE certgate_gate_connections_open gauge\ncertgate_gate_connections_open {}",
+            self.connections_open.load(Ordering::Relaxed)
+        );
+        self.render_latency(&mut out);
+        render_crls(&mut out, runtime, now);
+        out
+    }
+
+    fn render_latency(&self, out: &mut String) {
+        let h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(
+            out,
+            "# TYPE certgate_gate_request_duration_seconds histogram"
+        );
+        for (b, n) in BUCKETS.iter().zip(h.counts) {
+            let _ = writeln!(
+                out,
+                "certgate_gate_request_duration_seconds_bucket{{le=\"{b}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "certgate_gate_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            h.count
+        );
+        let _ = writeln!(out, "certgate_gate_request_duration_seconds_sum {}", h.sum);
+        let _ = writeln!(
+            out,
+            "certgate_gate_request_duration_seconds_count {}",
+            h.count
+        );
+    }
+}
+
+fn render_crls(out: &mut String, runtime: &Runtime, now: u64) {
+    let _ = writeln!(
+        out,
+        "# TYPE certgate_gate_crl_age_seconds gauge\n# TYPE certgate_gate_crl_next_update_seconds gauge\n# TYPE certgate_gate_crl_generation gauge"
+    );
+    for host in runtime.hosts() {
+        let Some(store) = &host.store else { continue };
+        let h = escape(&host.name);
+        let _ = writeln!(
+            out,
+            "certgate_gate_crl_generation{{host=\"{h}\"}} {}",
+            store.generation()
+        );
+        for crl in store.crl_summaries() {
+            let issuer = escape(&crl.issuer);
+            let _ = writeln!(
+                out,
+                "certgate_gate_crl_age_seconds{{host=\"{h}\",issuer=\"{issuer}\"}} {}",
+                now.saturating_sub(crl.this_update)
+            );
+            if let Some(next) = crl.next_update {
+                let left = i128::from(next) - i128::from(now);
+                let _ = writeln!(
+                    out,
+                    "certgate_gate_crl_next_update_seconds{{host=\"{h}\",issuer=\"{issuer}\"}} {left}"
+                );
+            }
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,335 @@
+//! The gate's server: TLS by SNI, one verification per full handshake, the decision,
+//! the origin; limits, timeouts and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, Version, header};
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::LazyConfigAcceptor;
+
+use crate::activity::Activity;
+use crate::config::Limits;
+use crate::conn::{ConnVerdict, ConnectionInfo};
+use crate::decide::{decide_request, log_decision, request_host, request_id};
+use crate::gate::Gate;
+use crate::headers;
+use crate::pages::{DenyClass, page};
+
+/// What the gate answers with: the origin's body or the gate's page.
+pub type GateResponse = Response<Either<Incoming, Full<Bytes>>>;
+
+/// Serves `listeners` until `shutdown` resolves, then stops accepting, lets in-flight
+/// requests finish (up to the shutdown grace) and returns.
+pub(crate) async fn serve(
+    gate: Gate,
+    listeners: Vec<TcpListener>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = Arc::new(GracefulShutdown::new());
+    let limits = gate.runtime().limits;
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut accept_loops = tokio::task::JoinSet::new();
+    for listener in listeners {
+        let gate = gate.clone();
+        let permits = Arc::clone(&permits);
+        let graceful = Arc::clone(&graceful);
+        accept_loops.spawn(accept_loop(gate, listener, permits, graceful));
+    }
+    shutdown.await;
+    tracing::info!("shutting down: no new connections, draining");
+    accept_loops.abort_all();
+    while accept_loops.join_next().await.is_some() {}
+    let graceful = Arc::try_unwrap(graceful).unwrap_or_else(|_| GracefulShutdown::new());
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown grace over: closing the connections left");
+    }
+}
+
+async fn accept_loop(
+    gate: Gate,
+    listener: TcpListener,
+    permits: Arc<Semaphore>,
+    graceful: Arc<GracefulShutdown>,
+) {
+    loop {
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            return;
+        };
+        let (tcp, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let gate = gate.clone();
+        let graceful = Arc::clone(&graceful);
+        tokio::spawn(async move {
+            gate.metrics().connection_opened();
+            connection(gate.clone(), tcp, peer, &graceful).await;
+            gate.metrics().connection_closed();
+            drop(permit);
+        });
+    }
+}
+
+/// Per connection: what every request on it shares.
+#[derive(Debug)]
+struct ConnCtx {
+    gate: Gate,
+    peer: SocketAddr,
+    sni: Option<String>,
+    resumed: bool,
+    verdict: ConnVerdict,
+    /// The certificates the client sent after its own, for `Client-Cert-Chain`.
+    chain: Vec<Vec<u8>>,
+}
+
+async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, graceful: &GracefulShutdown) {
+    let runtime = gate.runtime();
+    let limits = runtime.limits;
+    let handshake = async {
+        let start = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp).await?;
+        let hello = start.client_hello();
+        let sni = hello.server_name().map(str::to_ascii_lowercase);
+        let Some(host) = runtime.select(&hello) else {
+            return Ok(None);
+        };
+        let tls = start.into_stream(Arc::clone(&host.tls)).await?;
+        Ok::<_, std::io::Error>(Some((tls, host, sni)))
+    };
+    let (tls, host, sni) = match tokio::time::timeout(limits.handshake_timeout, handshake).await {
+        Ok(Ok(Some(done))) => done,
+        Ok(Ok(None)) => return gate.metrics().handshake_failed("no-host"),
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "handshake failed");
+            return gate.metrics().handshake_failed("tls");
+        }
+        Err(_) => return gate.metrics().handshake_failed("timeout"),
+    };
+    gate.metrics().handshake();
+    let session = tls.get_ref().1;
+    let presented = session.peer_certificates();
+    let resumed = matches!(
+        session.handshake_kind(),
+        Some(rustls::HandshakeKind::Resumed)
+    );
+    let verdict = ConnVerdict::after_handshake(&host.verifier, presented);
+    let chain = presented
+        .map(|c| c.iter().skip(1).map(|c| c.as_ref().to_vec()).collect())
+        .unwrap_or_default();
+    let ctx = Arc::new(ConnCtx {
+        gate,
+        peer,
+        sni,
+        resumed,
+        verdict,
+        chain,
+    });
+    let (io, last_active) = Activity::new(tls);
+    let service = hyper::service::service_fn(move |req| {
+        let ctx = Arc::clone(&ctx);
+        async move { Ok::<_, Infallible>(request(req, &ctx).await) }
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .max_headers(limits.max_headers);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    let conn = graceful.watch(conn.into_owned());
+    tokio::select! {
+        result = conn => if let Err(e) = result { tracing::debug!(%peer, error = %e, "connection ended"); },
+        () = last_active.idle(limits.idle_timeout) => tracing::debug!(%peer, "idle connection closed"),
+    }
+}
+
+async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
+    let started = Instant::now();
+    let id = request_id();
+    let runtime = ctx.gate.runtime();
+    let metrics = ctx.gate.metrics();
+    let host_name = request_host(&req).to_owned();
+    let path = req.uri().path().to_owned();
+    let Some(host) = runtime.host_for(ctx.sni.as_deref()).cloned() else {
+        return answer_self(&req, DenyClass::Misdirected, &id, metrics, started);
+    };
+    // The Host must be served by the host this connection was made for.
+    let same = runtime
+        .host_for(Some(&host_name))
+        .is_some_and(|h| Arc::ptr_eq(h, &host));
+    let conn = ConnectionInfo {
+        peer: ctx.peer,
+        sni: ctx.sni.clone(),
+        cert: ctx.verdict.current(&host.verifier),
+        resumed: ctx.resumed,
+    };
+    if !same {
+        let response = answer_self(&req, DenyClass::Misdirected, &id, metrics, started);
+        log_decision(
+            &host_name,
+            &path,
+            &conn,
+            "deny",
+            DenyClass::Misdirected.id(),
+            None,
+            421,
+            started,
+            &id,
+        );
+        return response;
+    }
+    let decision = match decide_request(&host.policy, &req, &conn, id) {
+        Ok(decision) => decision,
+        Err(denial) => {
+            let response = answer_self(&req, denial.class, &denial.request_id, metrics, started);
+            log_decision(
+                &host_name,
+                &path,
+                &conn,
+                "deny",
+                denial.class.id(),
+                denial.policy.as_deref(),
+                response.status().as_u16(),
+                started,
+                &denial.request_id,
+            );
+            return response;
+        }
+    };
+    let upgrade = is_upgrade(&req);
+    headers::strip_inbound(req.headers_mut(), upgrade);
+    headers::set_identity(req.headers_mut(), &conn, &decision, &host_name);
+    headers::set_chain(req.headers_mut(), &ctx.chain);
+    let forward = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let Some(uri) = host.origin.origin().uri_for(&forward) else {
+        return answer_self(
+            &req,
+            DenyClass::BadPath,
+            &decision.request_id,
+            metrics,
+            started,
+        );
+    };
+    if !req.headers().contains_key(header::HOST)
+        && let Ok(v) = HeaderValue::try_from(host_name.as_str())
+    {
+        req.headers_mut().insert(header::HOST, v);
+    }
+    *req.uri_mut() = uri;
+    *req.version_mut() = Version::HTTP_11;
+    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
+    let outcome = decision.outcome.as_str();
+    let policy = decision.policy.clone();
+    let id = decision.request_id.clone();
+    req.extensions_mut().insert(decision);
+    match host.origin.send(req).await {
+        Ok(mut response) => {
+            if let (StatusCode::SWITCHING_PROTOCOLS, Some(client)) =
+                (response.status(), client_upgrade)
+            {
+                crate::proxy::splice_upgrade(client, hyper::upgrade::on(&mut response));
+            } else {
+                headers::strip_inbound(response.headers_mut(), false);
+            }
+            let status = response.status().as_u16();
+            log_decision(
+                &host_name,
+                &path,
+                &conn,
+                outcome,
+                "policy-matched",
+                policy.as_deref(),
+                status,
+                started,
+                &id,
+            );
+            metrics.decision(
+                if outcome == "bypass" {
+                    "bypass"
+                } else {
+                    "allow"
+                },
+                "policy",
+                started.elapsed(),
+            );
+            response.map(Either::Left)
+        }
+        Err(failure) => {
+            metrics.origin_error(failure.id());
+            let class = match failure.status() {
+                StatusCode::GATEWAY_TIMEOUT => DenyClass::OriginTimeout,
+                _ => DenyClass::OriginUnreachable,
+            };
+            let response = page(&Request::new(()), class, &id).map(Either::Right);
+            log_decision(
+                &host_name,
+                &path,
+                &conn,
+                outcome,
+                class.id(),
+                policy.as_deref(),
+                response.status().as_u16(),
+                started,
+                &id,
+            );
+            response
+        }
+    }
+}
+
+fn answer_self<B>(
+    req: &Request<B>,
+    class: DenyClass,
+    id: &str,
+    metrics: &crate::Metrics,
+    started: Instant,
+) -> GateResponse {
+    metrics.decision("deny", class.id(), started.elapsed());
+    page(req, class, id).map(Either::Right)
+}
+
+fn is_upgrade<B>(req: &Request<B>) -> bool {
+    req.version() == Version::HTTP_11
+        && req.headers().contains_key(header::UPGRADE)
+        && req
+            .headers()
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| {
+                v.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+            })
+}
+
+/// Limits for [`crate::serve_mtls`]: the gate's defaults.
+pub(crate) fn default_limits() -> Limits {
+    Limits::default()
+}

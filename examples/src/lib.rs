@@ -1,0 +1,4 @@
+//! Code shared by the example binaries, their tests and the benches.
+#![forbid(unsafe_code)]
+
+pub mod lab;

@@ -1,0 +1,119 @@
+//! The gate end to end, with real clients (curl): certificates accepted and refused,
+//! identity headers at the origin and never the client's, revocation live.
+
+#![allow(clippy::unwrap_used)]
+
+mod gate_common;
+
+use gate_common::{curl, gate_with};
+
+fn need_tools() -> bool {
+    certgate_test_support::require_tool("curl") && certgate_test_support::require_tool("python3")
+}
+
+#[test]
+fn report_mode_pages_and_identity() {
+    if !need_tools() {
+        return;
+    }
+    let (world, _origin, gate) = gate_with("report", "");
+    // No certificate: 403, the page that says a device certificate is needed.
+    let (status, body) = curl(&gate, &world, None, &[], "/");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("needs a device certificate"), "{body}");
+    // Another CA: 403 unknown-ca (JSON when asked).
+    let (status, body) = curl(
+        &gate,
+        &world,
+        Some(&world.stranger),
+        &["-H", "Accept: application/json"],
+        "/",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("\"reason\":\"unknown-ca\""), "{body}");
+    // The iPhone: through, with identity at the origin and spoofed copies gone.
+    let (status, body) = curl(
+        &gate,
+        &world,
+        Some(&world.iphone),
+        &[
+            "-H",
+            "Certgate-Subject: CN=admin",
+            "-H",
+            "cf-client-cert-sha256: 00",
+            "-H",
+            "X-Forwarded-For: 6.6.6.6",
+            "-H",
+            "client-cert: :AAAA:",
+        ],
+        "/expenses?x=1",
+    );
+    assert_eq!(status, 200, "{body}");
+    let echo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let headers: Vec<(String, String)> = echo["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h[0].as_str().unwrap().to_ascii_lowercase(),
+                h[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let get = |name: &str| {
+        headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(get("certgate-subject").len(), 1, "{headers:?}");
+    assert!(
+        get("certgate-subject")[0].contains("CN=Sam's iPhone"),
+        "{headers:?}"
+    );
+    assert_eq!(get("x-forwarded-for"), vec!["127.0.0.1".to_owned()]);
+    assert_eq!(get("cf-client-cert-sha256").len(), 1);
+    assert_ne!(get("cf-client-cert-sha256")[0], "00");
+    assert!(get("client-cert")[0].len() > 100, "{headers:?}");
+    assert_eq!(get("certgate-policy"), vec!["my-devices".to_owned()]);
+    assert_eq!(echo["path"], "/expenses?x=1");
+    assert!(
+        gate.log().contains("\"outcome\":\"non_identity\"") || gate.log().contains("decision"),
+        "{}",
+        gate.log()
+    );
+}
+
+#[test]
+fn revoked_while_connected_is_refused_on_the_next_request() {
+    if !need_tools() {
+        return;
+    }
+    let (world, _origin, gate) = gate_with("report", "");
+    let (status, body) = curl(&gate, &world, Some(&world.laptop), &[], "/");
+    assert_eq!(status, 200, "{body}");
+    world.lab.write_crl(&[&world.laptop]).unwrap();
+    // The gate polls every 200 ms; wait for the CRL's generation to change.
+    for _ in 0..100 {
+        if gate
+            .metrics_text()
+            .contains("certgate_gate_reloads_total 1")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, body) = curl(
+        &gate,
+        &world,
+        Some(&world.laptop),
+        &["-H", "Accept: application/json"],
+        "/",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("revoked"), "{body}");
+    let (status, _) = curl(&gate, &world, Some(&world.iphone), &[], "/");
+    assert_eq!(status, 200);
+}
