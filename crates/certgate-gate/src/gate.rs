@@ -1,9 +1,10 @@
 //! [`Gate`]: a configuration file turned into a running gate, reloadable.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::net::TcpListener;
@@ -25,6 +26,9 @@ struct Shared {
     config_path: PathBuf,
     runtime: RwLock<Arc<Runtime>>,
     metrics: Metrics,
+    /// Per host, the CRL files' stamps when a reload of them last failed: not tried again
+    /// (nor logged again) until they change.
+    crl_failed: Mutex<HashMap<String, Vec<Stamp>>>,
 }
 
 /// Listening sockets bound for a [`Gate`], before serving.
@@ -62,6 +66,7 @@ impl Gate {
                 config_path,
                 runtime: RwLock::new(Arc::new(runtime)),
                 metrics: Metrics::default(),
+                crl_failed: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -117,12 +122,23 @@ impl Gate {
             if !store.files_changed() {
                 continue;
             }
+            let stamps: Vec<Stamp> = store.files().iter().map(|f| stamp(f)).collect();
+            let mut failed = self
+                .shared
+                .crl_failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if failed.get(&host.name) == Some(&stamps) {
+                continue;
+            }
             match store.reload() {
                 Ok(()) => {
+                    failed.remove(&host.name);
                     self.metrics().reload(true);
                     tracing::info!(host = %host.name, revoked = store.revoked_count(), "CRLs reloaded");
                 }
                 Err(e) => {
+                    failed.insert(host.name.clone(), stamps);
                     self.metrics().reload(false);
                     tracing::error!(host = %host.name, error = %e, "CRL reload failed: the old CRLs stay");
                 }

@@ -118,10 +118,14 @@ async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, graceful: &Gra
         Ok(Ok(Some(done))) => done,
         Ok(Ok(None)) => return gate.metrics().handshake_failed("no-host"),
         Ok(Err(e)) => {
-            tracing::debug!(%peer, error = %e, "handshake failed");
-            return gate.metrics().handshake_failed("tls");
+            let reason = handshake_failure(&e);
+            tracing::info!(target: "certgate_gate::decision", %peer, outcome = "deny", reason, error = %e, "handshake refused");
+            return gate.metrics().handshake_failed(reason);
         }
-        Err(_) => return gate.metrics().handshake_failed("timeout"),
+        Err(_) => {
+            tracing::info!(target: "certgate_gate::decision", %peer, outcome = "deny", reason = "handshake-timeout", "handshake refused");
+            return gate.metrics().handshake_failed("timeout");
+        }
     };
     gate.metrics().handshake();
     let session = tls.get_ref().1;
@@ -313,6 +317,29 @@ fn answer_self<B>(
 ) -> GateResponse {
     metrics.decision("deny", class.id(), started.elapsed());
     page(req, class, id).map(Either::Right)
+}
+
+/// The reason class of a failed handshake, from rustls' error inside the I/O error.
+fn handshake_failure(e: &std::io::Error) -> &'static str {
+    use rustls::{CertificateError, Error};
+    let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) else {
+        return "io";
+    };
+    match tls {
+        Error::NoCertificatesPresented => "no-certificate",
+        Error::InvalidCertificate(c) => match c {
+            CertificateError::UnknownIssuer => "unknown-ca",
+            CertificateError::Revoked => "revoked",
+            CertificateError::Expired | CertificateError::NotValidYet => "expired",
+            CertificateError::InvalidPurpose => "wrong-usage",
+            CertificateError::UnknownRevocationStatus | CertificateError::ExpiredRevocationList => {
+                "revocation-unknown"
+            }
+            _ => "invalid-certificate",
+        },
+        Error::PeerIncompatible(_) | Error::NoApplicationProtocol => "incompatible",
+        _ => "tls",
+    }
 }
 
 fn is_upgrade<B>(req: &Request<B>) -> bool {

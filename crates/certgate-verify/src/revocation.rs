@@ -413,7 +413,7 @@ impl RevocationStore {
     }
 
     /// The files the store reads on [`reload`](Self::reload).
-    pub(crate) fn files(&self) -> &[PathBuf] {
+    pub fn files(&self) -> &[PathBuf] {
         &self.inner.files
     }
 

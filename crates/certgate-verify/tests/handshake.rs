@@ -420,3 +420,83 @@ fn an_rcgen_intermediate_without_aki_is_accepted_unless_strict() {
     );
     assert_eq!(result, Err(Some(AlertDescription::BadCertificate)));
 }
+
+fn server_config_shared(verifier: &Arc<ClientVerifier>, server_ca: &Ca) -> Arc<ServerConfig> {
+    let (chain, key) = issue(server_ca, "localhost", r#""localhost""#, "server", 1);
+    Arc::new(
+        ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(Arc::clone(verifier) as Arc<_>)
+            .with_single_cert(chain, key)
+            .unwrap(),
+    )
+}
+
+#[test]
+fn handshake_verdicts_are_reached_once_in_the_handshake_and_read_after_it() {
+    let w = world();
+    let id = |(chain, key): &common::Identity| (chain.clone(), key.clone_key());
+    let good = issue(&w.client_ca, "phone", "", "client", 10);
+    let revoked = issue(&w.client_ca, "old phone", "", "client", 11);
+    let store = common::crl_store(&w.client_ca, 1, &[11]);
+    for mode in [VerifyMode::Enforce, VerifyMode::Report] {
+        let verifier = Arc::new(
+            ClientVerifier::builder(vec![w.client_ca.der.clone()])
+                .with_revocation(store.clone(), RevocationPolicy::default())
+                .with_mode(mode)
+                .with_handshake_verdicts()
+                .build()
+                .unwrap(),
+        );
+        let server = server_config_shared(&verifier, &w.server_ca);
+        let (s, result) = handshake(&server, &client_config(&w.server_ca, Some(id(&good))));
+        assert!(result.is_ok(), "{mode:?}");
+        // Read at a time the certificate is long expired: the verdict is the
+        // handshake's, not a second verification's.
+        let later = UnixTime::since_unix_epoch(std::time::Duration::from_secs(4_000_000_000));
+        let info = verifier.handshake_info(s.peer_certificates(), later);
+        assert!(info.verified(), "{mode:?}: {:?}", info.verdict());
+        // Taken once: a second read verifies (at that later time: expired).
+        let again = verifier.handshake_info(s.peer_certificates(), later);
+        assert_eq!(
+            again.failure_reason(),
+            Some(&FailureReason::Expired),
+            "{mode:?}"
+        );
+
+        let (s, result) = handshake(&server, &client_config(&w.server_ca, Some(id(&revoked))));
+        match mode {
+            VerifyMode::Enforce => {
+                assert_eq!(result, Err(Some(AlertDescription::CertificateRevoked)))
+            }
+            _ => {
+                assert!(result.is_ok());
+                let info = verifier.handshake_info(s.peer_certificates(), UnixTime::now());
+                assert_eq!(info.failure_reason(), Some(&FailureReason::Revoked));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_handshake_verdict_from_before_a_crl_reload_is_not_used() {
+    let w = world();
+    let phone = issue(&w.client_ca, "phone", "", "client", 12);
+    let store = common::crl_store(&w.client_ca, 1, &[]);
+    let verifier = Arc::new(
+        ClientVerifier::builder(vec![w.client_ca.der.clone()])
+            .with_revocation(store.clone(), RevocationPolicy::default())
+            .with_mode(VerifyMode::Report)
+            .with_handshake_verdicts()
+            .build()
+            .unwrap(),
+    );
+    let server = server_config_shared(&verifier, &w.server_ca);
+    let (s, result) = handshake(&server, &client_config(&w.server_ca, Some(phone)));
+    assert!(result.is_ok());
+    // Revoked between the handshake and the read.
+    store.replace_with(&common::crl_store(&w.client_ca, 2, &[12]));
+    let info = verifier.handshake_info(s.peer_certificates(), UnixTime::now());
+    assert_eq!(info.failure_reason(), Some(&FailureReason::Revoked));
+}
