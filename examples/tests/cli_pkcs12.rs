@@ -494,18 +494,26 @@ fn pkcs12_info_shows_an_rsa_1024_bundle_with_a_warning() {
 
 #[test]
 fn pkcs12_info_drops_the_windows_nul_from_friendly_names() {
+    if !certgate_test_support::require_python_module("cryptography") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let (_, client) = pki(dir.path());
-    let key =
-        certgate_ca::PrivateKey::from_pem_file(client.join("iphone-client-key.pem"), None).unwrap();
-    let pem = std::fs::read(client.join("iphone-client.pem")).unwrap();
-    let cert = certgate_ca::certificates_from_pem(&pem, "iphone-client.pem").unwrap();
-    // Windows ends friendlyName values with a NUL character.
-    let der = certgate_pkcs12::Pkcs12Builder::new(&key.to_pkcs8_der().unwrap(), &cert[0], "pw")
-        .with_friendly_name("Sam's iPhone\0")
-        .build()
-        .unwrap();
-    std::fs::write(client.join("windows.p12"), der).unwrap();
+    // Windows ends friendlyName values with a NUL character; certgate refuses to write
+    // one, so pyca/cryptography (OpenSSL) makes the bundle.
+    let script = r#"
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+key = serialization.load_pem_private_key(open("iphone-client-key.pem", "rb").read(), None)
+cert = x509.load_pem_x509_certificate(open("iphone-client.pem", "rb").read())
+der = pkcs12.serialize_key_and_certificates(
+    b"Sam's iPhone\x00", key, cert, None, serialization.BestAvailableEncryption(b"pw"))
+open("windows.p12", "wb").write(der)
+"#;
+    let made = run("python3", &["-c", script], &client);
+    assert!(made.success(), "{made:?}");
     let out = certgate_ok(
         &client,
         &[
