@@ -156,8 +156,14 @@ fn refusal(error: &MoneyError, headers: &HeaderMap, form: Option<&ExpenseForm>) 
     }
     let identity = Identity::from_headers(headers);
     let page = match (error, form) {
-        (MoneyError::Field { .. }, Some(form)) => pages::form_page(&identity, form, Some(error), &[]),
-        _ => pages::message_page(&identity, status.canonical_reason().unwrap_or("Error"), &error.to_string()),
+        (MoneyError::Field { .. }, Some(form)) => {
+            pages::form_page(&identity, form, Some(error), &[])
+        }
+        _ => pages::message_page(
+            &identity,
+            status.canonical_reason().unwrap_or("Error"),
+            &error.to_string(),
+        ),
     };
     (status, Html(page)).into_response()
 }
@@ -202,7 +208,7 @@ fn joined(workbook: &Workbook, action: WorkbookAction, e: tokio::task::JoinError
 fn accept_form(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Expense, (MoneyError, Option<ExpenseForm>)> {
+) -> Result<Expense, (MoneyError, Option<Box<ExpenseForm>>)> {
     if let Some(site) = headers.get("sec-fetch-site") {
         // A browser says where the form came from: only this site's own pages (or the
         // user typing the address) may add expenses, not a page elsewhere that posts to
@@ -216,10 +222,15 @@ fn accept_form(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     let body = body.map_err(|rejection| {
         let error = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            MoneyError::BodyTooLarge { limit: MAX_FORM_BYTES }
+            MoneyError::BodyTooLarge {
+                limit: MAX_FORM_BYTES,
+            }
         } else {
             MoneyError::NotAForm
         };
@@ -230,10 +241,12 @@ fn accept_form(
     }
     let (form, present) =
         ExpenseForm::from_pairs(form_urlencoded::parse(&body)).map_err(|e| (e, None))?;
-    let device = Identity::from_headers(headers).fingerprint.unwrap_or_default();
+    let device = Identity::from_headers(headers)
+        .fingerprint
+        .unwrap_or_default();
     match form.to_expense(&present, OffsetDateTime::now_utc(), &device) {
         Ok(expense) => Ok(expense),
-        Err(e) => Err((e, Some(form))),
+        Err(e) => Err((e, Some(Box::new(form)))),
     }
 }
 
@@ -244,7 +257,7 @@ async fn add_expense(
 ) -> Response {
     let expense = match accept_form(&headers, body) {
         Ok(expense) => expense,
-        Err((error, form)) => return refusal(&error, &headers, form.as_ref()),
+        Err((error, form)) => return refusal(&error, &headers, form.as_deref()),
     };
     let appended = {
         let _one_writer = state.writers.lock().await;
@@ -260,7 +273,12 @@ async fn add_expense(
     }
     if wants_json(&headers) {
         let location = [(header::LOCATION, "/expenses")];
-        return (StatusCode::CREATED, location, axum::Json(expense_json(&expense))).into_response();
+        return (
+            StatusCode::CREATED,
+            location,
+            axum::Json(expense_json(&expense)),
+        )
+            .into_response();
     }
     (StatusCode::SEE_OTHER, [(header::LOCATION, "/expenses")]).into_response()
 }
@@ -287,7 +305,11 @@ async fn list_expenses(State(state): State<AppState>, headers: HeaderMap) -> Res
         return axum::Json(json!({ "expenses": expenses, "skipped": rows.skipped }))
             .into_response();
     }
-    Html(pages::expenses_page(&Identity::from_headers(&headers), &rows)).into_response()
+    Html(pages::expenses_page(
+        &Identity::from_headers(&headers),
+        &rows,
+    ))
+    .into_response()
 }
 
 async fn show_summary(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -311,7 +333,11 @@ async fn show_summary(State(state): State<AppState>, headers: HeaderMap) -> Resp
             .collect();
         return axum::Json(json!({ "totals": totals, "skipped": rows.skipped })).into_response();
     }
-    Html(pages::summary_page(&Identity::from_headers(&headers), &rows)).into_response()
+    Html(pages::summary_page(
+        &Identity::from_headers(&headers),
+        &rows,
+    ))
+    .into_response()
 }
 
 async fn not_found(headers: HeaderMap) -> Response {
@@ -330,4 +356,86 @@ async fn method_not_allowed(headers: HeaderMap) -> Response {
         "This page is read with GET; expenses are added with POST to /.",
     );
     (StatusCode::METHOD_NOT_ALLOWED, Html(page)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use axum::body::Body;
+    use certgate_ca::cfssl::CsrJson;
+    use certgate_ca::{KeySigner, KeySpec, PrivateKey, RootCaBuilder};
+    use certgate_x509::Sha256Fingerprint;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::money::identity::CLIENT_CERT_HEADER;
+
+    fn app(dir: &Path) -> Router {
+        router(AppState::new(Workbook::new(dir.join("e.csv"))).with_default_currency("USD"))
+    }
+
+    async fn text(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    /// A certificate for "Sam's <iPhone>" (fixed serial and clock), as RFC 9440 sends it.
+    fn client_cert() -> (Vec<u8>, String) {
+        let csr = CsrJson::from_json(br#"{"CN": "Sam's <iPhone>"}"#, "test").unwrap();
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+        let made = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key)))
+            .with_now(time::macros::datetime!(2024-01-01 00:00:00 UTC))
+            .with_serial(&[0x01, 0x02])
+            .build()
+            .unwrap();
+        let der = made.certificate.der().to_vec();
+        let pem = certgate_x509::pem::encode("CERTIFICATE", &der);
+        let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        (der, format!(":{b64}:"))
+    }
+
+    #[tokio::test]
+    async fn identity_from_the_forwarded_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (der, header) = client_cert();
+        let request = Request::get("/")
+            .header(CLIENT_CERT_HEADER, header)
+            .body(Body::empty())
+            .unwrap();
+        let response = app(dir.path()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let page = text(response).await;
+        assert!(
+            page.contains("Signed in as <strong>Sam&#39;s &lt;iPhone&gt;</strong>"),
+            "{page}"
+        );
+        let fingerprint = Sha256Fingerprint::of(&der).to_hex();
+        assert!(page.contains(&fingerprint[..16]), "{page}");
+        assert!(page.contains("value=\"USD\""), "{page}");
+    }
+
+    #[tokio::test]
+    async fn the_row_names_the_device_that_sent_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (der, header) = client_cert();
+        let request = Request::post("/")
+            .header(CLIENT_CERT_HEADER, header)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(
+                "date=2024-05-01&amount=3&currency=usd&category=Bus",
+            ))
+            .unwrap();
+        let response = app(dir.path()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let rows = Workbook::new(dir.path().join("e.csv")).read().unwrap();
+        let [row] = rows.expenses.as_slice() else {
+            panic!("{rows:?}");
+        };
+        assert_eq!(row.device, Sha256Fingerprint::of(&der).to_hex());
+        assert_eq!((row.currency.as_str(), row.note.as_str()), ("USD", ""));
+    }
 }

@@ -209,7 +209,10 @@ mod tests {
     #[test]
     fn quoting_and_formula_defence() {
         assert_eq!(record(&["a", "b c"]), "a,b c\r\n");
-        assert_eq!(record(&["x,y", "say \"hi\""]), "\"x,y\",\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(
+            record(&["x,y", "say \"hi\""]),
+            "\"x,y\",\"say \"\"hi\"\"\"\r\n"
+        );
         assert_eq!(
             record(&["=HYPERLINK(\"http://x\",\"y\")"]),
             "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"\r\n"

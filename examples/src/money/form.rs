@@ -44,11 +44,16 @@ impl Amount {
         }
         if let Some(negative) = text.strip_prefix('-') {
             // A well-formed negative number gets the more helpful reason.
-            return match Self::parse(negative) {
-                Ok(_) => Err(FieldProblem::NotPositive),
-                Err(FieldProblem::NotPositive) => Err(FieldProblem::NotPositive),
-                Err(_) => Err(FieldProblem::NotADecimal),
-            };
+            let well_formed = !negative.starts_with('-')
+                && matches!(
+                    Self::parse(negative),
+                    Ok(_) | Err(FieldProblem::NotPositive)
+                );
+            return Err(if well_formed {
+                FieldProblem::NotPositive
+            } else {
+                FieldProblem::NotADecimal
+            });
         }
         let (integer, fraction) = match text.split_once('.') {
             Some((i, f)) => (i, Some(f)),
@@ -386,7 +391,10 @@ mod tests {
             ("-1", FieldProblem::NotPositive),
             ("--1", FieldProblem::NotADecimal),
             ("", FieldProblem::Empty),
-            ("1234567890123", FieldProblem::TooManyIntegerDigits { max: 12 }),
+            (
+                "1234567890123",
+                FieldProblem::TooManyIntegerDigits { max: 12 },
+            ),
         ] {
             assert_eq!(Amount::parse(text), Err(problem), "{text}");
         }
@@ -398,7 +406,13 @@ mod tests {
         assert_eq!(parse_date("2025-02-29"), Err(FieldProblem::NoSuchDay));
         assert_eq!(parse_date("2025-13-01"), Err(FieldProblem::NoSuchDay));
         assert_eq!(parse_date("2025-00-10"), Err(FieldProblem::NoSuchDay));
-        for bad in ["2025-1-01", "25-01-01", "2025/01/01", "+025-01-01", "2025-01-01x"] {
+        for bad in [
+            "2025-1-01",
+            "25-01-01",
+            "2025/01/01",
+            "+025-01-01",
+            "2025-01-01x",
+        ] {
             assert_eq!(parse_date(bad), Err(FieldProblem::NotADate), "{bad}");
         }
     }
@@ -406,11 +420,23 @@ mod tests {
     #[test]
     fn text_fields_refuse_control_characters_and_length() {
         assert_eq!(parse_text(" Food ", 1, 40).unwrap(), "Food");
-        assert_eq!(parse_text("a\nb", 0, 40), Err(FieldProblem::ControlCharacter));
-        assert_eq!(parse_text("a\rb", 0, 40), Err(FieldProblem::ControlCharacter));
-        assert_eq!(parse_text("\tx", 0, 40), Err(FieldProblem::ControlCharacter));
+        assert_eq!(
+            parse_text("a\nb", 0, 40),
+            Err(FieldProblem::ControlCharacter)
+        );
+        assert_eq!(
+            parse_text("a\rb", 0, 40),
+            Err(FieldProblem::ControlCharacter)
+        );
+        assert_eq!(
+            parse_text("\tx", 0, 40),
+            Err(FieldProblem::ControlCharacter)
+        );
         assert_eq!(parse_text("  ", 1, 40), Err(FieldProblem::Empty));
-        assert_eq!(parse_text("é".repeat(40).as_str(), 1, 40).unwrap().len(), 80);
+        assert_eq!(
+            parse_text("é".repeat(40).as_str(), 1, 40).unwrap().len(),
+            80
+        );
         assert_eq!(
             parse_text(&"x".repeat(41), 1, 40),
             Err(FieldProblem::TooLong { max: 40 })

@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn string_headers() {
         let mut headers = HeaderMap::new();
-        headers.insert(SUBJECT_HEADER, HeaderValue::from_static("CN=Sam's iPhone,O=Sam"));
+        headers.insert(
+            SUBJECT_HEADER,
+            HeaderValue::from_static("CN=Sam's iPhone,O=Sam"),
+        );
         headers.insert(POLICY_HEADER, HeaderValue::from_static("phone-only"));
         headers.insert(FINGERPRINT_HEADER, HeaderValue::from_static("not hex"));
         let id = Identity::from_headers(&headers);

@@ -3,9 +3,7 @@
 use std::fmt::Write as _;
 
 use super::error::{Field, MoneyError};
-use super::form::{
-    ExpenseForm, MAX_CATEGORY_CHARS, MAX_NOTE_CHARS, format_cents, format_date,
-};
+use super::form::{ExpenseForm, MAX_CATEGORY_CHARS, MAX_NOTE_CHARS, format_cents, format_date};
 use super::identity::Identity;
 use super::summary::{self, Total};
 use super::workbook::WorkbookRows;
@@ -19,7 +17,7 @@ padding:0 1em}nav a{margin-right:1em}.who{color:#555}label{display:block;margin:
 input{font-size:1.1em;width:100%;box-sizing:border-box}button{font-size:1.1em;margin:1em 0}\
 .error{background:#fde;border:1px solid #c33;padding:.5em}.note{background:#ffd;padding:.5em}\
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.2em;\
-text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}tr.all{font-weight:bold}";
+text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}td.n,td.d{white-space:nowrap}tr.all{font-weight:bold}";
 
 /// `text` safe inside HTML text and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -74,11 +72,19 @@ pub fn form_page(
     let mut body = String::new();
     let bad_field = match error {
         Some(e @ MoneyError::Field { field, .. }) => {
-            let _ = write!(body, "<p class=\"error\" role=\"alert\">{}</p>", escape(&e.to_string()));
+            let _ = write!(
+                body,
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                escape(&e.to_string())
+            );
             Some(*field)
         }
         Some(e) => {
-            let _ = write!(body, "<p class=\"error\" role=\"alert\">{}</p>", escape(&e.to_string()));
+            let _ = write!(
+                body,
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                escape(&e.to_string())
+            );
             None
         }
         None => None,
@@ -156,7 +162,7 @@ pub fn expenses_page(identity: &Identity, rows: &WorkbookRows) -> String {
     for (_, e) in listed.into_iter().take(MAX_LISTED_ROWS) {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"d\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             format_date(e.date),
             e.amount,
             escape(&e.currency),
@@ -205,7 +211,7 @@ pub fn summary_page(identity: &Identity, rows: &WorkbookRows) -> String {
 fn total_row(body: &mut String, t: &Total, class: &str) {
     let _ = write!(
         body,
-        "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+        "<tr{class}><td class=\"d\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
          <td class=\"n\">{}</td></tr>",
         escape(&t.month),
         escape(&t.currency),
@@ -242,7 +248,10 @@ mod tests {
             ..Identity::default()
         };
         let page = message_page(&id, "t", "m");
-        assert!(page.contains("Signed in as <strong>CN=&lt;x&gt;</strong>"), "{page}");
+        assert!(
+            page.contains("Signed in as <strong>CN=&lt;x&gt;</strong>"),
+            "{page}"
+        );
         assert!(page.contains("policy p&quot;"), "{page}");
     }
 }

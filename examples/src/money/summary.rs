@@ -132,7 +132,15 @@ mod tests {
         ];
         let got: Vec<(String, String, String, String, usize)> = totals(&expenses)
             .into_iter()
-            .map(|t| (t.month, t.currency, t.category, format_cents(t.cents), t.rows))
+            .map(|t| {
+                (
+                    t.month,
+                    t.currency,
+                    t.category,
+                    format_cents(t.cents),
+                    t.rows,
+                )
+            })
             .collect();
         let want = [
             ("2024-05", "EUR", "Bus", "3.00", 1),
@@ -142,10 +150,16 @@ mod tests {
         ];
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(want) {
-            assert_eq!((g.0.as_str(), g.1.as_str(), g.2.as_str(), g.3.as_str(), g.4), w);
+            assert_eq!(
+                (g.0.as_str(), g.1.as_str(), g.2.as_str(), g.3.as_str(), g.4),
+                w
+            );
         }
         let all = totals(&expenses);
-        assert_eq!(by_month(&all).iter().map(|g| g.len()).collect::<Vec<_>>(), [2, 1, 1]);
+        assert_eq!(
+            by_month(&all).iter().map(|g| g.len()).collect::<Vec<_>>(),
+            [2, 1, 1]
+        );
     }
 
     #[test]
