@@ -40,6 +40,7 @@ impl App {
             .stderr(log_file)
             .spawn()
             .unwrap();
+        // The first line only; the pipe is closed after it, which must not stop the app.
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -469,12 +470,15 @@ fn killed_during_a_burst_leaves_only_whole_rows() {
             let url = url.clone();
             thread::spawn(move || {
                 // Some land, some are cut off: curl's own failure is expected here.
+                let note = format!("burst {i}");
                 let mut cmd = Command::new("curl");
-                cmd.args(["-s", "-o", "/dev/null", "--max-time", "20"]);
-                for (n, v) in good(&format!("burst {i}")) {
+                cmd.args(["-s", "-o", "/dev/null", "-w", "%{http_code}"]);
+                cmd.args(["--max-time", "20"]);
+                for (n, v) in good(&note) {
                     cmd.args(["--data-urlencode", &format!("{n}={v}")]);
                 }
-                let _ = cmd.arg(&url).status();
+                let answered = cmd.arg(&url).output().unwrap().stdout == b"303";
+                (note, answered)
             })
         })
         .collect();
@@ -488,9 +492,11 @@ fn killed_during_a_burst_leaves_only_whole_rows() {
     }
     app.child.kill().unwrap(); // SIGKILL
     app.child.wait().unwrap();
-    for post in posts {
-        post.join().unwrap();
-    }
+    let acknowledged: Vec<String> = posts
+        .into_iter()
+        .map(|post| post.join().unwrap())
+        .filter_map(|(note, answered)| answered.then_some(note))
+        .collect();
     drop(app);
 
     let app = App::start(&workbook);
@@ -500,13 +506,21 @@ fn killed_during_a_burst_leaves_only_whole_rows() {
     );
     let text = app.csv();
     let rows = records(&text);
-    eprintln!("{} of 50 posts landed before the kill", rows.len() - 2);
+    eprintln!(
+        "{} of 50 posts landed before the kill, {} were answered",
+        rows.len() - 2,
+        acknowledged.len()
+    );
     assert_eq!(rows[0], HEADER);
     assert_eq!(rows.last().unwrap()[4], "after the crash");
     assert_eq!(text.lines().count(), rows.len());
     let read = WorkbookRows::parse(text.as_bytes());
     assert_eq!(read.skipped, 0);
     assert_eq!(read.expenses.len(), rows.len() - 1);
+    // A row is on the disk before its answer: every 303 has its row.
+    for note in &acknowledged {
+        assert_eq!(rows.iter().filter(|r| &r[4] == note).count(), 1, "{note}");
+    }
 }
 
 #[test]
@@ -644,6 +658,20 @@ fn oversized_workbook_gets_a_clear_page() {
 }
 
 #[test]
+fn missing_workbook_directory_is_said_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(MONEY_APP)
+        .args(["--listen", "127.0.0.1:0", "--workbook"])
+        .arg(dir.path().join("no-such-dir/expenses.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no listening line");
+}
+
+#[test]
 fn unix_socket_and_graceful_stop() {
     if !require_tool("curl") {
         return;
@@ -679,4 +707,5 @@ fn unix_socket_and_graceful_stop() {
         "{log}"
     );
     assert!(log.contains("SIGTERM"), "{log}");
+    assert!(log.contains("listening on a Unix socket too"), "{log}");
 }

@@ -6,9 +6,10 @@
 //! money-app --listen 127.0.0.1:8081 --workbook expenses.csv [--unix PATH]
 //! ```
 //!
-//! It prints `money-app listening on http://ADDR` once it listens (so `--listen
-//! 127.0.0.1:0` can be used and the port read back), and stops on SIGTERM or SIGINT after
-//! the requests in flight are answered.
+//! It prints one line, `money-app listening on http://ADDR`, once it listens (so
+//! `--listen 127.0.0.1:0` can be used and the port read back), logs one line per request
+//! on standard error, and stops on SIGTERM or SIGINT after the requests in flight are
+//! answered.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
@@ -102,6 +103,18 @@ fn init_logging(format: LogFormat) {
 async fn run(cli: Cli) -> Result<(), String> {
     let currency = parse_currency(&cli.currency)
         .map_err(|problem| format!("--currency {}: {problem}", cli.currency))?;
+    let directory = match cli.workbook.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !directory.is_dir() {
+        // Said now, not at the first expense from the phone.
+        return Err(format!(
+            "--workbook {}: the directory {} does not exist",
+            cli.workbook.display(),
+            directory.display()
+        ));
+    }
     let app = router(AppState::new(Workbook::new(&cli.workbook)).with_default_currency(&currency));
     // Signals first: a SIGTERM right after the "listening" line is already handled.
     let mut terminate =
@@ -124,13 +137,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     let mut servers = JoinSet::new();
     let serve_tcp = axum::serve(tcp, app.clone()).with_graceful_shutdown(until_stopped());
     servers.spawn(async move { serve_tcp.await });
-    println!("money-app listening on http://{addr}");
+    announce(&format!("money-app listening on http://{addr}"));
     if let (Some(listener), Some(path)) = (unix, &cli.unix) {
         let serve_unix = axum::serve(listener, app).with_graceful_shutdown(until_stopped());
         servers.spawn(async move { serve_unix.await });
-        println!("money-app listening on unix:{}", path.display());
+        tracing::info!(socket = %path.display(), "listening on a Unix socket too");
     }
-    let _ = std::io::stdout().flush();
     tracing::info!(%addr, workbook = %cli.workbook.display(), "listening");
 
     let signal_name = tokio::select! {
@@ -161,6 +173,13 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Prints a line on standard output for whoever started the app. A reader that has
+/// gone (it read the port and closed the pipe) is no reason to stop serving.
+fn announce(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 type Ended = Result<std::io::Result<()>, tokio::task::JoinError>;
