@@ -4,7 +4,14 @@
 //!
 //! ```text
 //! money-app --listen 127.0.0.1:8081 --workbook expenses.csv [--unix PATH]
+//! money-app --listen 0.0.0.0:8443 --workbook expenses.csv \
+//!     --tls-cert server.pem --tls-key server-key.pem --client-ca ca.pem --crl crl.pem \
+//!     --policy policies.toml
 //! ```
+//!
+//! With `--tls-cert` it runs on its own, no gate process in front: certgate-verify's
+//! verifier in its own rustls `ServerConfig` and certgate-gate's `GateLayer` around the
+//! router (the "embed it" use; see `certgate_examples::money::tls`).
 //!
 //! It prints one line, `money-app listening on http://ADDR`, once it listens (so
 //! `--listen 127.0.0.1:0` can be used and the port read back), logs one line per request
@@ -61,6 +68,22 @@ struct Cli {
     /// The currency the form starts with.
     #[arg(long, value_name = "CODE", default_value = "EUR")]
     currency: String,
+    /// Serve HTTPS with this certificate chain, device certificates checked in process
+    /// (needs --tls-key, --client-ca and --policy).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "client_ca", "policy"])]
+    tls_cert: Option<PathBuf>,
+    /// The server's private key (PEM, PKCS#8), with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The CA whose device certificates are accepted, with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
+    /// A CRL file of that CA, watched (repeat for more), with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    crl: Vec<PathBuf>,
+    /// The policy file deciding who gets in, with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    policy: Option<PathBuf>,
     /// The log's format (RUST_LOG filters it; the default is `info`).
     #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -135,9 +158,20 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     };
     let mut servers = JoinSet::new();
-    let serve_tcp = axum::serve(tcp, app.clone()).with_graceful_shutdown(until_stopped());
-    servers.spawn(async move { serve_tcp.await });
-    announce(&format!("money-app listening on http://{addr}"));
+    if let Some(tls) = tls_options(&cli) {
+        let app = app.clone();
+        let stopped = until_stopped();
+        servers.spawn(async move {
+            certgate_examples::money::tls::serve(tcp, &tls, app, stopped)
+                .await
+                .map_err(std::io::Error::other)
+        });
+        announce(&format!("money-app listening on https://{addr}"));
+    } else {
+        let serve_tcp = axum::serve(tcp, app.clone()).with_graceful_shutdown(until_stopped());
+        servers.spawn(async move { serve_tcp.await });
+        announce(&format!("money-app listening on http://{addr}"));
+    }
     if let (Some(listener), Some(path)) = (unix, &cli.unix) {
         let serve_unix = axum::serve(listener, app).with_graceful_shutdown(until_stopped());
         servers.spawn(async move { serve_unix.await });
@@ -173,6 +207,16 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+fn tls_options(cli: &Cli) -> Option<certgate_examples::money::tls::TlsOptions> {
+    Some(certgate_examples::money::tls::TlsOptions {
+        cert: cli.tls_cert.clone()?,
+        key: cli.tls_key.clone()?,
+        client_ca: cli.client_ca.clone()?,
+        crls: cli.crl.clone(),
+        policy: cli.policy.clone()?,
+    })
 }
 
 /// Prints a line on standard output for whoever started the app. A reader that has

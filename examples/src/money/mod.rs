@@ -24,6 +24,7 @@ pub mod form;
 pub mod identity;
 pub mod pages;
 pub mod summary;
+pub mod tls;
 pub mod workbook;
 
 pub use app::{AppState, router};
