@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::domain::PathProblem;
 use crate::model::{PolicyDecision, SessionDuration};
+use crate::path::PathProblem;
 
 /// Let in, kept out, or let in without checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

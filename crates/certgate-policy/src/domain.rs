@@ -1,20 +1,14 @@
-//! Domains: parsing `host` and `host/path` patterns, the host router (an exact map and a
-//! trie of labels from the right for wildcards), and request path normalisation into a
-//! stack buffer.
+//! Domains: parsing `host` and `host/path` patterns (paths normalised as requests are,
+//! by [`crate::path`]), and the host router (an exact map and a trie of labels from the
+//! right for wildcards).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::path::{self, MAX_PATH_LEN};
+
 /// The longest host name (RFC 1035), and so the host buffer.
 pub(crate) const MAX_HOST_LEN: usize = 253;
-
-/// The longest request path, decoded, that is matched; a longer one is refused (fail
-/// closed) rather than cut. 4 KiB holds any path a browser or a proxy sends in practice.
-pub const MAX_PATH_LEN: usize = 4096;
-
-/// Paths shorter than this are normalised in a buffer of this size, longer ones in one of
-/// [`MAX_PATH_LEN`] (zeroing 4 KiB per request would cost more than the lookup).
-pub(crate) const SHORT_PATH_LEN: usize = 256;
 
 /// An Fx-style hasher for the maps of host labels and client ids. Their keys come from
 /// the configuration and are fixed at load, so requests can only look up, never insert:
@@ -65,13 +59,31 @@ impl Part {
         }
     }
 
-    pub(crate) fn matches(&self, text: &[u8]) -> bool {
+    /// Whether `text` matches; `fold`: ignoring ASCII case.
+    pub(crate) fn matches(&self, text: &[u8], fold: bool) -> bool {
+        let same = |a: &[u8], b: &[u8]| {
+            if fold {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
         match self {
-            Self::Exact(e) => **e == *text,
+            Self::Exact(e) => same(e, text),
             Self::Star => !text.is_empty(),
             Self::Partial(pre, suf) => {
-                text.len() > pre.len() + suf.len() && text.starts_with(pre) && text.ends_with(suf)
+                text.len() > pre.len() + suf.len()
+                    && same(pre, &text[..pre.len()])
+                    && same(suf, &text[text.len() - suf.len()..])
             }
+        }
+    }
+
+    fn has_upper(&self) -> bool {
+        match self {
+            Self::Exact(e) => e.iter().any(u8::is_ascii_uppercase),
+            Self::Partial(p, s) => p.iter().chain(s.iter()).any(u8::is_ascii_uppercase),
+            Self::Star => false,
         }
     }
 
@@ -124,10 +136,24 @@ impl DomainPattern {
         if !matches!(labels.last(), Some(Part::Exact(_))) {
             return Err(bad("the rightmost label cannot be a wildcard"));
         }
+        // A configuration may spell non-ASCII raw; requests must encode it.
+        let encoded: String;
+        let path = if path.is_ascii() {
+            path
+        } else {
+            encoded = path
+                .bytes()
+                .map(|b| match b {
+                    0..0x80 => char::from(b).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            &encoded
+        };
         let mut buf = vec![0u8; MAX_PATH_LEN];
-        let normal = normalize_path(path, &mut buf).map_err(|e| bad(e.describe()))?;
+        let normal = path::normalize(path, &mut buf).map_err(|e| bad(e.describe()))?;
         let mut segments = Vec::new();
-        for seg in segments_of(normal) {
+        for seg in segments_of(normal.path) {
             if seg == b"." || seg == b".." {
                 return Err(bad("no . or .. segments"));
             }
@@ -170,88 +196,6 @@ pub(crate) fn segments_of(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     path.split(|b| *b == b'/').filter(|s| !s.is_empty())
 }
 
-/// Why a request path was refused before any application was looked at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PathProblem {
-    /// Longer than [`MAX_PATH_LEN`] once decoded.
-    TooLong,
-    /// An encoded `/` or a `\`: servers disagree on what it means, so it is refused.
-    Ambiguous,
-}
-
-impl PathProblem {
-    /// In words.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::TooLong => "the path is too long",
-            Self::Ambiguous => {
-                "the path has an encoded '/' or a '\\' that servers read differently"
-            }
-        }
-    }
-}
-
-/// Decodes `%XX`, drops the query and fragment, empty and `.` segments, and resolves
-/// `..`, into `buf`; returns the path as `/a/b` (empty for the root). The result is at
-/// most one byte longer than `path`; past [`MAX_PATH_LEN`] (or the buffer), `TooLong`.
-pub(crate) fn normalize_path<'b>(path: &str, buf: &'b mut [u8]) -> Result<&'b [u8], PathProblem> {
-    let end = path.find(['?', '#']).unwrap_or(path.len());
-    let raw = &path.as_bytes()[..end];
-    let limit = buf.len().min(MAX_PATH_LEN);
-    let buf = &mut buf[..limit];
-    let mut len = 0usize;
-    for seg in raw.split(|b| *b == b'/') {
-        let start = len;
-        if len >= limit {
-            return Err(PathProblem::TooLong);
-        }
-        buf[len] = b'/';
-        len += 1;
-        let mut i = 0;
-        while i < seg.len() {
-            let mut b = seg[i];
-            if b == b'%'
-                && let (Some(h), Some(l)) = (
-                    seg.get(i + 1).and_then(|c| hex(*c)),
-                    seg.get(i + 2).and_then(|c| hex(*c)),
-                )
-            {
-                b = h << 4 | l;
-                i += 2;
-                if b == b'/' {
-                    return Err(PathProblem::Ambiguous);
-                }
-            }
-            if b == b'\\' {
-                return Err(PathProblem::Ambiguous);
-            }
-            if len >= limit {
-                return Err(PathProblem::TooLong);
-            }
-            buf[len] = b;
-            len += 1;
-            i += 1;
-        }
-        match &buf[start + 1..len] {
-            b"" | b"." => len = start,
-            b".." => {
-                len = buf[..start].iter().rposition(|b| *b == b'/').unwrap_or(0);
-            }
-            _ => {}
-        }
-    }
-    Ok(&buf[..len])
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// A `Host` header lower-cased into `buf`, port and trailing dot removed.
 pub(crate) fn normalize_host<'b>(host: &str, buf: &'b mut [u8; MAX_HOST_LEN]) -> Option<&'b str> {
     let host = match host.rsplit_once(':') {
@@ -275,12 +219,12 @@ pub(crate) struct HostEntry {
 }
 
 impl HostEntry {
-    fn first_match(&self, path: &[u8]) -> Option<u32> {
+    fn first_match(&self, path: &[u8], fold: bool) -> Option<u32> {
         'next: for (pattern, app) in &self.paths {
             let mut segs = segments_of(path);
             for part in pattern {
                 match segs.next() {
-                    Some(seg) if part.matches(seg) => {}
+                    Some(seg) if part.matches(seg, fold) => {}
                     _ => continue 'next,
                 }
             }
@@ -307,6 +251,9 @@ pub(crate) struct Router {
     exact: FastMap<Box<str>, HostEntry>,
     nodes: Vec<Node>,
     entries: Vec<HostEntry>,
+    /// Whether a path pattern has an upper-case letter (so that a lower-case path can
+    /// route differently when case is folded).
+    upper_in_paths: bool,
 }
 
 impl Router {
@@ -352,6 +299,7 @@ impl Router {
         if let Some((_, other)) = entry.paths.iter().find(|(p, _)| *p == pattern.segments) {
             return Err(*other);
         }
+        self.upper_in_paths |= pattern.segments.iter().any(Part::has_upper);
         entry.paths.push((pattern.segments.clone(), app));
         let rank = |segments: &[Part]| {
             DomainPattern {
@@ -364,21 +312,29 @@ impl Router {
         Ok(())
     }
 
-    /// The application for a normalised host and path.
-    pub(crate) fn route(&self, host: &str, path: &[u8]) -> Option<u32> {
-        if let Some(app) = self.exact.get(host).and_then(|e| e.first_match(path)) {
+    /// The application for a normalised host and path; `fold`: path segments compared
+    /// ignoring ASCII case.
+    pub(crate) fn route(&self, host: &str, path: &[u8], fold: bool) -> Option<u32> {
+        if let Some(app) = self.exact.get(host).and_then(|e| e.first_match(path, fold)) {
             return Some(app);
         }
         if self.nodes.is_empty() {
             return None;
         }
-        self.walk(0, host.as_bytes(), path)
+        self.walk(0, host.as_bytes(), path, fold)
     }
 
-    fn walk(&self, node: usize, rest: &[u8], path: &[u8]) -> Option<u32> {
+    /// Whether routing `path` with folded case can differ from routing it exactly.
+    pub(crate) fn case_can_matter(&self, path: &[u8]) -> bool {
+        self.upper_in_paths || path.iter().any(u8::is_ascii_uppercase)
+    }
+
+    fn walk(&self, node: usize, rest: &[u8], path: &[u8], fold: bool) -> Option<u32> {
         let n = &self.nodes[node];
         if rest.is_empty() {
-            return n.entry.and_then(|e| self.entries[e].first_match(path));
+            return n
+                .entry
+                .and_then(|e| self.entries[e].first_match(path, fold));
         }
         let (head, label) = match rest.iter().rposition(|b| *b == b'.') {
             Some(dot) => (&rest[..dot], &rest[dot + 1..]),
@@ -387,38 +343,23 @@ impl Router {
         if label.is_empty() {
             return None;
         }
-        if let Some(found) = n.exact.get(label).and_then(|c| self.walk(*c, head, path)) {
+        if let Some(found) = n
+            .exact
+            .get(label)
+            .and_then(|c| self.walk(*c, head, path, fold))
+        {
             return Some(found);
         }
         n.wild
             .iter()
-            .filter(|(part, _)| part.matches(label))
-            .find_map(|(_, child)| self.walk(*child, head, path))
+            .filter(|(part, _)| part.matches(label, false))
+            .find_map(|(_, child)| self.walk(*child, head, path, fold))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn norm(p: &str) -> Result<String, PathProblem> {
-        let mut buf = vec![0u8; MAX_PATH_LEN];
-        normalize_path(p, &mut buf).map(|b| String::from_utf8_lossy(b).into_owned())
-    }
-
-    #[test]
-    fn paths_normalise() {
-        assert_eq!(norm("/").unwrap(), "");
-        assert_eq!(norm("").unwrap(), "");
-        assert_eq!(norm("/a//b/./c/").unwrap(), "/a/b/c");
-        assert_eq!(norm("/public/../admin?x=/public").unwrap(), "/admin");
-        assert_eq!(norm("/%70ublic/%2e%2e/admin").unwrap(), "/admin");
-        assert_eq!(norm("/../../x").unwrap(), "/x");
-        assert_eq!(norm("/a%zz").unwrap(), "/a%zz");
-        assert_eq!(norm("/a%2Fb"), Err(PathProblem::Ambiguous));
-        assert_eq!(norm("/a\\b"), Err(PathProblem::Ambiguous));
-        assert_eq!(norm(&"/a".repeat(3000)), Err(PathProblem::TooLong));
-    }
 
     #[test]
     fn hosts_normalise() {
@@ -445,10 +386,13 @@ mod tests {
     #[test]
     fn partial_parts() {
         let p = Part::parse(b"app-*").unwrap();
-        assert!(p.matches(b"app-1"));
-        assert!(!p.matches(b"app-"));
+        assert!(p.matches(b"app-1", false));
+        assert!(!p.matches(b"app-", false));
+        assert!(!p.matches(b"APP-1", false));
+        assert!(p.matches(b"APP-1", true));
         let p = Part::parse(b"a*z").unwrap();
-        assert!(p.matches(b"abz"));
-        assert!(!p.matches(b"az"));
+        assert!(p.matches(b"abz", false));
+        assert!(!p.matches(b"az", false));
+        assert!(!p.has_upper() && Part::parse(b"A*").unwrap().has_upper());
     }
 }

@@ -9,9 +9,10 @@ use subtle::ConstantTimeEq;
 
 use crate::compile::{CPolicy, CRule, CRules, Match, PolicySet, SanKind, Sel};
 use crate::decision::{CertificateStatus, Decision, Outcome, Reason};
-use crate::domain::{self, MAX_HOST_LEN, MAX_PATH_LEN, SHORT_PATH_LEN};
+use crate::domain::{self, MAX_HOST_LEN};
 use crate::model::PolicyDecision;
-use crate::request::Request;
+use crate::path::{self, MAX_PATH_LEN, OriginCase, PathProblem, SHORT_PATH_LEN};
+use crate::request::{PathSource, Request};
 use crate::{Note, names};
 
 /// Which list a rule is in.
@@ -112,22 +113,47 @@ impl PolicySet {
         self.evaluate(req, &mut ())
     }
 
+    /// The application for the request's host and normalised path.
     pub(crate) fn route(&self, req: &Request<'_>) -> Result<usize, Reason> {
         let mut host_buf = [0u8; MAX_HOST_LEN];
         let host = domain::normalize_host(req.host, &mut host_buf).ok_or(Reason::InvalidHost)?;
-        let mut short = [0u8; SHORT_PATH_LEN];
-        let mut long;
-        let path_buf: &mut [u8] = if req.path.len() < SHORT_PATH_LEN {
-            &mut short
-        } else {
-            long = [0u8; MAX_PATH_LEN];
-            &mut long
+        let raw = match req.path {
+            PathSource::Parsed(p) => {
+                return self.route_path(host, p.as_str().as_bytes(), p.options().origin_case());
+            }
+            PathSource::Raw(raw) => raw,
         };
-        let path = domain::normalize_path(req.path, path_buf).map_err(Reason::InvalidPath)?;
-        self.router
-            .route(host, path)
-            .map(|a| a as usize)
-            .ok_or(Reason::NoApplication)
+        let case = OriginCase::default();
+        if raw.len() < SHORT_PATH_LEN {
+            let mut short = [0u8; SHORT_PATH_LEN];
+            match path::normalize(raw, &mut short) {
+                Ok(normal) => return self.route_path(host, normal.path, case),
+                // Encoding grew it past the short buffer: again with the full one.
+                Err(PathProblem::TooLong) => {}
+                Err(problem) => return Err(Reason::InvalidPath(problem)),
+            }
+        }
+        let mut long = [0u8; MAX_PATH_LEN];
+        let normal = path::normalize(raw, &mut long).map_err(Reason::InvalidPath)?;
+        self.route_path(host, normal.path, case)
+    }
+
+    /// Routes a normalised path as the origin's case says: exactly, ignoring ASCII case,
+    /// or (case unknown) exactly, refusing a path that would route elsewhere folded.
+    fn route_path(&self, host: &str, path: &[u8], case: OriginCase) -> Result<usize, Reason> {
+        let found = match case {
+            OriginCase::Sensitive => self.router.route(host, path, false),
+            OriginCase::Insensitive => self.router.route(host, path, true),
+            OriginCase::Unknown => {
+                let exact = self.router.route(host, path, false);
+                if self.router.case_can_matter(path) && self.router.route(host, path, true) != exact
+                {
+                    return Err(Reason::InvalidPath(PathProblem::CaseAmbiguous));
+                }
+                exact
+            }
+        };
+        found.map(|a| a as usize).ok_or(Reason::NoApplication)
     }
 
     pub(crate) fn evaluate<'p, T: Tracer<'p>>(

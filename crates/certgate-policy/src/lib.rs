@@ -157,6 +157,7 @@ mod explain;
 mod lint;
 mod model;
 mod names;
+mod path;
 mod request;
 mod values;
 
@@ -165,7 +166,6 @@ pub use certgate_verify::ClientCertInfo;
 pub use compile::PolicySet;
 pub use config::{ConfigFormat, MAX_CONFIG_BYTES};
 pub use decision::{CertificateStatus, Decision, Outcome, Reason};
-pub use domain::{MAX_PATH_LEN, PathProblem};
 pub use error::PolicyError;
 pub use explain::{Explanation, Note, PolicyTrace, RuleTrace};
 pub use lint::{Lint, LintKind};
@@ -173,4 +173,5 @@ pub use model::{
     Application, NameMatch, Policy, PolicyConfig, PolicyDecision, Rule, RuleGroup, ServiceToken,
     SessionDuration, TokenSecret,
 };
+pub use path::{MAX_PATH_LEN, OriginCase, PathOptions, PathProblem, RequestPath};
 pub use request::{Identity, Request, ServiceTokenHeaders};

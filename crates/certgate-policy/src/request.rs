@@ -5,6 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use certgate_verify::ClientCertInfo;
 
+use crate::path::RequestPath;
+
 /// Who the user is, as established by a source the caller trusts (a login proxy, an
 /// IdP callback) — never read from raw request headers. Without one, identity selectors
 /// (`email`, `email_domain`, `group`, `auth_method`) never match.
@@ -72,11 +74,20 @@ impl std::fmt::Debug for ServiceTokenHeaders<'_> {
     }
 }
 
+/// The path of a [`Request`]: as it came, or parsed already.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum PathSource<'a> {
+    /// Normalised at each decision, with the default [`PathOptions`](crate::PathOptions).
+    Raw(&'a str),
+    /// Normalised once, with its own options.
+    Parsed(&'a RequestPath),
+}
+
 /// A request as the policy engine sees it. Borrowed, so building one does not allocate.
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
     pub(crate) host: &'a str,
-    pub(crate) path: &'a str,
+    pub(crate) path: PathSource<'a>,
     pub(crate) method: &'a str,
     pub(crate) peer_ip: Option<IpAddr>,
     pub(crate) service_token: Option<ServiceTokenHeaders<'a>>,
@@ -87,8 +98,22 @@ pub struct Request<'a> {
 
 impl<'a> Request<'a> {
     /// A `GET` of `path` on `host` (a `Host` header: a port and a trailing dot are
-    /// ignored, case too; the path may carry a query, which is ignored).
+    /// ignored, case too). The path (it may carry a query, which is not matched) is
+    /// normalised as [`RequestPath::parse`] does with the default
+    /// [`PathOptions`](crate::PathOptions), without allocating; a path it refuses is
+    /// denied with [`Reason::InvalidPath`](crate::Reason::InvalidPath).
     pub fn new(host: &'a str, path: &'a str) -> Self {
+        Self::with_source(host, PathSource::Raw(path))
+    }
+
+    /// A `GET` of a path parsed already (with its [`PathOptions`](crate::PathOptions),
+    /// such as the origin's case) on `host`: what a gate that forwards
+    /// [`RequestPath::path_and_query`] decides on.
+    pub fn for_path(host: &'a str, path: &'a RequestPath) -> Self {
+        Self::with_source(host, PathSource::Parsed(path))
+    }
+
+    fn with_source(host: &'a str, path: PathSource<'a>) -> Self {
         Self {
             host,
             path,
