@@ -48,10 +48,17 @@
 //!   `/public/`; more segments beat fewer, then segment by segment exact > partial > `*`.
 //!   When the most specific host has no path covering the request, the next host is
 //!   tried. Lookups use an exact map and a trie of labels from the right, not a scan.
-//!   The `Host` is matched without port, final dot or case; the path is matched after
-//!   percent-decoding, dropping the query, empty and `.` segments and resolving `..`. A
-//!   path with an encoded `/` or a `\`, or longer than [`MAX_PATH_LEN`], is denied
-//!   ([`Reason::InvalidPath`]). No application: deny ([`Reason::NoApplication`]).
+//!   The `Host` is matched without port, final dot or case. The path is matched in the
+//!   one normalised form of [`RequestPath`] (unreserved `%XX` decoded, `.` and `..`
+//!   resolved, `//` collapsed, the query not matched), which is also what a gate
+//!   forwards: [`Request::new`] normalises a raw path without allocating,
+//!   [`Request::for_path`] takes one parsed already. A path that some origin could read
+//!   as another path (`;`, double encoding, a segment ending in `.` or a space, `::$DATA`,
+//!   control characters, raw non-ASCII, an encoded `/` or a `\`, longer than
+//!   [`MAX_PATH_LEN`]) is denied with its [`PathProblem`] ([`Reason::InvalidPath`]). So
+//!   is `/Admin` when an application covers `/admin` and the origin's case is not known
+//!   ([`OriginCase`]; a host's [`PathOptions`] say it is case-sensitive or
+//!   case-insensitive). No application: deny ([`Reason::NoApplication`]).
 //! - **Which policy.** As Access: bypass and non_identity policies first, top to
 //!   bottom; then allow and deny, in order. The first that matches decides (bypass:
 //!   [`Outcome::Bypass`]; allow and non_identity: [`Outcome::Allow`]; deny:

@@ -6,7 +6,7 @@ mod common;
 
 use std::alloc::System;
 
-use certgate_policy::{Identity, Outcome, Request};
+use certgate_policy::{Identity, OriginCase, Outcome, PathOptions, Request, RequestPath};
 use common::{Pki, now, toml};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -54,6 +54,10 @@ include = [{{ email_domain = "example.com" }}, {{ group = "staff" }}]
     ));
     let sam = Identity::new("sam@example.com", "otp").with_groups(["staff"]);
     let ip = "203.0.113.4".parse().unwrap();
+    let insensitive = PathOptions::new().with_origin_case(OriginCase::Insensitive);
+    let parsed = RequestPath::parse("/API/v2/x/../x?y", &insensitive).unwrap();
+    // Encoding grows it past the short stack buffer: normalised again in the long one.
+    let grows = format!("/{}", "|".repeat(200));
     let requests = [
         Request::new("money.example.com", "/")
             .with_cert(&laptop)
@@ -67,6 +71,14 @@ include = [{{ email_domain = "example.com" }}, {{ group = "staff" }}]
         Request::new("nothing.example.org", "/"),
         Request::new("a.example.com", "/%2F"),
         Request::new("a.example.com", "/"),
+        // A parsed path, matched ignoring case.
+        Request::for_path("APP-1.example.com:443", &parsed)
+            .with_peer_ip(ip)
+            .with_identity(&sam),
+        // Case unknown and an upper-case path: routed exactly and folded.
+        Request::new("app-1.example.com", "/API/v2/x"),
+        Request::new("a.example.com", &grows),
+        Request::new("a.example.com", "/admin;"),
     ];
     let mut outcomes = Vec::with_capacity(requests.len());
     let region = Region::new(GLOBAL);
@@ -84,6 +96,10 @@ include = [{{ email_domain = "example.com" }}, {{ group = "staff" }}]
             Outcome::Allow,
             Outcome::Deny,
             Outcome::Deny,
+            Outcome::Deny,
+            Outcome::Deny,
+            Outcome::Deny,
+            Outcome::Allow,
             Outcome::Deny,
             Outcome::Deny,
             Outcome::Deny
