@@ -219,19 +219,34 @@ pub(crate) struct HostEntry {
 }
 
 impl HostEntry {
-    fn first_match(&self, path: &[u8], fold: bool) -> Option<u32> {
+    fn first_match(&self, path: &[u8], fold: bool) -> Option<Route> {
         'next: for (pattern, app) in &self.paths {
             let mut segs = segments_of(path);
+            let mut exact = true;
             for part in pattern {
                 match segs.next() {
-                    Some(seg) if part.matches(seg, fold) => {}
+                    Some(seg) if part.matches(seg, fold) => {
+                        exact = exact && (!fold || part.matches(seg, false));
+                    }
                     _ => continue 'next,
                 }
             }
-            return Some(*app);
+            return Some(Route { app: *app, exact });
         }
         None
     }
+}
+
+/// The application a host and path route to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Route {
+    /// The application's index.
+    pub(crate) app: u32,
+    /// Whether the pattern that matched matches without folding case too. Routing
+    /// folded tries hosts and patterns in the same order as routing exactly, and a path
+    /// that matches exactly matches folded: so when the winner matches exactly, routing
+    /// exactly finds the same one.
+    pub(crate) exact: bool,
 }
 
 /// A trie node of wildcard host patterns, keyed by labels from the right.
@@ -314,7 +329,7 @@ impl Router {
 
     /// The application for a normalised host and path; `fold`: path segments compared
     /// ignoring ASCII case.
-    pub(crate) fn route(&self, host: &str, path: &[u8], fold: bool) -> Option<u32> {
+    pub(crate) fn route(&self, host: &str, path: &[u8], fold: bool) -> Option<Route> {
         if let Some(app) = self.exact.get(host).and_then(|e| e.first_match(path, fold)) {
             return Some(app);
         }
@@ -329,7 +344,7 @@ impl Router {
         self.upper_in_paths || path.iter().any(u8::is_ascii_uppercase)
     }
 
-    fn walk(&self, node: usize, rest: &[u8], path: &[u8], fold: bool) -> Option<u32> {
+    fn walk(&self, node: usize, rest: &[u8], path: &[u8], fold: bool) -> Option<Route> {
         let n = &self.nodes[node];
         if rest.is_empty() {
             return n

@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 use crate::compile::{CPolicy, CRule, CRules, Match, PolicySet, SanKind, Sel};
 use crate::decision::{CertificateStatus, Decision, Outcome, Reason};
-use crate::domain::{self, MAX_HOST_LEN};
+use crate::domain::{self, MAX_HOST_LEN, Route};
 use crate::model::PolicyDecision;
 use crate::path::{self, MAX_PATH_LEN, OriginCase, PathProblem, SHORT_PATH_LEN};
 use crate::request::{PathSource, Request};
@@ -124,11 +124,18 @@ impl PolicySet {
             PathSource::Raw(raw) => raw,
         };
         let case = OriginCase::default();
+        // Without a buffer: succeeds when the path is in normal form already (most are),
+        // without zeroing one. Then a short buffer, then (encoding grew the path past
+        // it) the full one: `TooLong` from a smaller buffer is not an answer.
+        match path::normalize(raw, &mut []) {
+            Ok(normal) => return self.route_path(host, normal.path, case),
+            Err(PathProblem::TooLong) => {}
+            Err(problem) => return Err(Reason::InvalidPath(problem)),
+        }
         if raw.len() < SHORT_PATH_LEN {
             let mut short = [0u8; SHORT_PATH_LEN];
             match path::normalize(raw, &mut short) {
                 Ok(normal) => return self.route_path(host, normal.path, case),
-                // Encoding grew it past the short buffer: again with the full one.
                 Err(PathProblem::TooLong) => {}
                 Err(problem) => return Err(Reason::InvalidPath(problem)),
             }
@@ -144,16 +151,25 @@ impl PolicySet {
         let found = match case {
             OriginCase::Sensitive => self.router.route(host, path, false),
             OriginCase::Insensitive => self.router.route(host, path, true),
+            OriginCase::Unknown if !self.router.case_can_matter(path) => {
+                self.router.route(host, path, false)
+            }
             OriginCase::Unknown => {
-                let exact = self.router.route(host, path, false);
-                if self.router.case_can_matter(path) && self.router.route(host, path, true) != exact
-                {
-                    return Err(Reason::InvalidPath(PathProblem::CaseAmbiguous));
+                let folded = self.router.route(host, path, true);
+                match folded {
+                    // Nothing folded: nothing exactly. Matched exactly: the same route.
+                    None | Some(Route { exact: true, .. }) => folded,
+                    Some(Route { app, .. }) => {
+                        let exact = self.router.route(host, path, false);
+                        if exact.map(|r| r.app) != Some(app) {
+                            return Err(Reason::InvalidPath(PathProblem::CaseAmbiguous));
+                        }
+                        exact
+                    }
                 }
-                exact
             }
         };
-        found.map(|a| a as usize).ok_or(Reason::NoApplication)
+        found.map(|r| r.app as usize).ok_or(Reason::NoApplication)
     }
 
     pub(crate) fn evaluate<'p, T: Tracer<'p>>(

@@ -249,22 +249,24 @@ impl RequestPath {
     }
 }
 
-/// A normalised path in a caller's buffer, and the query it came with.
+/// A normalised path (in a caller's buffer, or the request's own bytes when they are in
+/// normal form already), and the query it came with.
 #[derive(Debug)]
-pub(crate) struct Normalized<'b, 'r> {
+pub(crate) struct Normalized<'a> {
     /// The path, ASCII, starting with `/`.
-    pub(crate) path: &'b [u8],
+    pub(crate) path: &'a [u8],
     /// The query, without the `?`.
-    pub(crate) query: Option<&'r str>,
+    pub(crate) query: Option<&'a str>,
 }
 
-/// The normaliser: the form [`RequestPath`] documents, written into `buf`. `TooLong`
-/// when the output would pass [`MAX_PATH_LEN`] or the buffer (callers retry with a
-/// buffer of [`MAX_PATH_LEN`], so the result does not depend on the buffer).
-pub(crate) fn normalize<'b, 'r>(
-    raw: &'r str,
-    buf: &'b mut [u8],
-) -> Result<Normalized<'b, 'r>, PathProblem> {
+/// The normaliser: the form [`RequestPath`] documents, written into `buf` (or, when the
+/// path is in that form already, not copied). `TooLong` when the output would pass
+/// [`MAX_PATH_LEN`] or the buffer (callers retry with a buffer of [`MAX_PATH_LEN`], so
+/// the result does not depend on the buffer).
+pub(crate) fn normalize<'a>(
+    raw: &'a str,
+    buf: &'a mut [u8],
+) -> Result<Normalized<'a>, PathProblem> {
     let (path, query) = match raw.split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (raw, None),
@@ -273,6 +275,12 @@ pub(crate) fn normalize<'b, 'r>(
         && q.bytes().any(is_control)
     {
         return Err(PathProblem::ControlCharacter);
+    }
+    if path.len() <= MAX_PATH_LEN && is_normal(path.as_bytes()) {
+        return Ok(Normalized {
+            path: path.as_bytes(),
+            query,
+        });
     }
     let limit = buf.len().min(MAX_PATH_LEN);
     let mut out = Out {
@@ -304,11 +312,33 @@ pub(crate) fn normalize<'b, 'r>(
         out.push(b'/')?;
     }
     let Out { buf, len } = out;
-    let buf: &'b [u8] = buf;
+    let buf: &'a [u8] = buf;
     Ok(Normalized {
         path: &buf[..len],
         query,
     })
+}
+
+/// Whether `path` is in normal form with nothing to decode, encode or resolve: `/`, then
+/// segments of unreserved characters, none empty (but a final one) and none ending in
+/// `.` (which also rules out `.` and `..`). Most requests are; they are matched as they
+/// came, without a copy.
+fn is_normal(path: &[u8]) -> bool {
+    let Some((b'/', rest)) = path.split_first() else {
+        return false;
+    };
+    let mut previous = b'/';
+    for &b in rest {
+        if b == b'/' {
+            if previous == b'/' || previous == b'.' {
+                return false;
+            }
+        } else if !is_unreserved(b) {
+            return false;
+        }
+        previous = b;
+    }
+    previous != b'.'
 }
 
 /// The output buffer and how much of it is written.
@@ -514,6 +544,19 @@ mod tests {
         );
         let mut long = [0u8; MAX_PATH_LEN];
         assert_eq!(normalize(&raw, &mut long).unwrap().path.len(), 301);
+    }
+
+    #[test]
+    fn paths_in_normal_form_are_recognised() {
+        for normal in ["/", "/a", "/a/", "/a.b/c-d_e~f", "/A/b/"] {
+            assert!(is_normal(normal.as_bytes()), "{normal}");
+            assert_eq!(norm(normal).unwrap(), normal);
+        }
+        for other in [
+            "", "a", "//", "/a//b", "/.", "/..", "/a./b", "/a/.", "/%61", "/a b", "/a:b",
+        ] {
+            assert!(!is_normal(other.as_bytes()), "{other}");
+        }
     }
 
     #[test]

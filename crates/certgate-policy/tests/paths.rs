@@ -27,7 +27,7 @@ include = [{ everyone = true }]
 
 [[applications]]
 name = "admin"
-domains = ["example.com/admin"]
+domains = ["example.com/admin", "example.com/Admin/x"]
 [[applications.policies]]
 name = "staff"
 decision = "allow"
@@ -241,6 +241,9 @@ fn case_is_refused_when_the_origin_case_is_unknown() {
     assert_eq!((d.outcome, d.application), (Outcome::Bypass, Some("site")));
     let d = set.decide(&Request::new("example.com", "/admin/Users"));
     assert_eq!(d.application, Some("admin"));
+    // Folded, `/Admin/x` wins; exactly, `/admin`: the same application.
+    let d = set.decide(&Request::new("example.com", "/admin/X"));
+    assert_eq!(d.application, Some("admin"));
 }
 
 #[test]
@@ -277,6 +280,43 @@ fn a_case_insensitive_origin_is_matched_folded() {
 }
 
 #[test]
+fn case_differences_within_one_application_are_not_refused() {
+    let set = PolicySet::new(
+        PolicyConfig::from_toml(
+            r#"
+[[applications]]
+name = "site"
+domains = ["example.com"]
+[[applications.policies]]
+name = "open"
+decision = "bypass"
+include = [{ everyone = true }]
+
+[[applications]]
+name = "x"
+domains = ["example.com/x", "example.com/X/y"]
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ group = "staff" }]
+"#,
+            "case.toml",
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // Folded, `/X/y` wins; exactly, `/x`: the same application either way.
+    let d = set.decide(&Request::new("example.com", "/x/Y"));
+    assert_eq!(
+        (d.application, d.reason),
+        (Some("x"), Reason::IdentityRequired)
+    );
+    // Folded `x`, exactly the bypass: refused.
+    let d = set.decide(&Request::new("example.com", "/X"));
+    assert_eq!(d.reason, Reason::InvalidPath(PathProblem::CaseAmbiguous));
+}
+
+#[test]
 fn problems_have_ids_and_words() {
     assert_eq!(PathProblem::PathParameter.id(), "path-parameter");
     assert_eq!(PathProblem::CaseAmbiguous.id(), "case-ambiguous");
@@ -309,7 +349,7 @@ fn piece() -> impl Strategy<Value = &'static str> {
         "/", "//", ".", "..", "%2e", "%2E", "%2e%2e", "a", "A", "admin", "Admin", "%61", "%41",
         "%7e", "~", "%25", "%2541", "%20", " ", ";", "%3b", ":", "$", "%3A", "%24", "%", "%zz",
         "%c3%a9", "%C0%AF", "é", "\0", "\t", "%00", "|", "#", "?", "?q=/..", "%2F", "\\", "*", "!",
-        "@", "%40", "-", "_",
+        "@", "%40", "-", "_", "x", "X", "reports", "Reports", "public", "PUBLIC",
     ])
 }
 
@@ -344,6 +384,20 @@ proptest! {
                 !(byte.is_ascii_alphanumeric() || b"-._~".contains(&byte)),
                 "{:?} -> {:?} keeps an unreserved %XX", raw, s
             );
+        }
+    }
+
+    #[test]
+    fn case_unknown_refuses_exactly_when_sensitive_and_insensitive_disagree(raw in raw_path()) {
+        let set = &*SET;
+        let Ok(_) = parse(&raw) else { return Ok(()); };
+        let decide = |case| set.decide(&Request::for_path("example.com", &with_case(&raw, case)));
+        let (sensitive, insensitive) = (decide(OriginCase::Sensitive), decide(OriginCase::Insensitive));
+        let unknown = decide(OriginCase::Unknown);
+        if sensitive.application == insensitive.application {
+            prop_assert_eq!(unknown, sensitive);
+        } else {
+            prop_assert_eq!(unknown.reason, Reason::InvalidPath(PathProblem::CaseAmbiguous));
         }
     }
 
