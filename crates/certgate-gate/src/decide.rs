@@ -8,7 +8,10 @@ use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use certgate_policy::{CertificateStatus, Outcome, PolicySet, Reason, Request as PolicyRequest};
+use certgate_policy::{
+    CertificateStatus, Outcome, PathOptions, PolicySet, Reason, Request as PolicyRequest,
+    RequestPath,
+};
 use http::{Request, Response};
 use http_body_util::{Either, Full};
 
@@ -27,6 +30,8 @@ pub struct GateDecision {
     pub policy: Option<String>,
     /// The request's id, as logged.
     pub request_id: String,
+    /// The normalised path and query the policy decided on: exactly what is forwarded.
+    pub path: String,
 }
 
 /// A request the gate answers itself.
@@ -84,21 +89,37 @@ fn strip_port(host: &str) -> &str {
 }
 
 /// Decides `req` (host, path, method, peer and certificate from `conn`) with `policy`.
+/// The path is normalised once with `options` ([`RequestPath`]): the policy decides on
+/// that form and [`GateDecision::path`] is what the caller must forward, so what was
+/// decided is what the origin gets. A path some origin could read as another one is
+/// refused (400, [`DenyClass::BadPath`]).
 ///
 /// # Errors
 /// A [`Denial`] when the request is not let in.
 pub fn decide_request<B>(
     policy: &PolicySet,
+    options: &PathOptions,
     req: &Request<B>,
     conn: &ConnectionInfo,
     request_id: String,
 ) -> Result<GateDecision, Denial> {
     let host = request_host(req);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let raw = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let path = match RequestPath::parse(raw, options) {
+        Ok(path) => path,
+        Err(problem) => {
+            return Err(Denial {
+                class: DenyClass::BadPath,
+                reason: problem.id(),
+                policy: None,
+                request_id,
+            });
+        }
+    };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let preq = PolicyRequest::new(host, path)
+    let preq = PolicyRequest::for_path(host, &path)
         .with_method(req.method().as_str())
         .with_peer_ip(conn.peer.ip())
         .with_cert(&conn.cert)
@@ -110,11 +131,16 @@ pub fn decide_request<B>(
             application: decision.application.map(str::to_owned),
             policy: decision.policy.map(str::to_owned),
             request_id,
+            path: path.path_and_query().to_owned(),
         });
     }
+    let reason = match decision.reason {
+        Reason::InvalidPath(problem) => problem.id(),
+        other => other.id(),
+    };
     Err(Denial {
         class: deny_class(decision.reason),
-        reason: decision.reason.id(),
+        reason,
         policy: decision.policy.map(str::to_owned),
         request_id,
     })
@@ -137,35 +163,45 @@ fn deny_class(reason: Reason) -> DenyClass {
     }
 }
 
-/// Writes the one structured line of a decision.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn log_decision(
-    host: &str,
-    path: &str,
-    conn: &ConnectionInfo,
-    outcome: &str,
-    reason: &str,
-    policy: Option<&str>,
-    status: u16,
-    started: Instant,
-    request_id: &str,
-) {
-    let cert = &conn.cert;
-    tracing::info!(
-        target: "certgate_gate::decision",
-        request_id,
-        host,
-        path,
-        outcome,
-        reason,
-        policy = policy.unwrap_or(""),
-        status,
-        fingerprint = cert.fingerprint_sha256().map(|f| f.to_hex()).unwrap_or_default(),
-        serial = cert.serial_hex().unwrap_or_default(),
-        peer = %conn.peer,
-        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "decision"
-    );
+/// Where a decision line is written from: the request's fixed facts.
+#[derive(Debug)]
+pub(crate) struct DecisionLine<'a> {
+    pub(crate) host: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) conn: &'a ConnectionInfo,
+    pub(crate) request_id: &'a str,
+    pub(crate) started: Instant,
+}
+
+impl DecisionLine<'_> {
+    /// Writes the one structured line of the decision: `reason` is the class a page
+    /// names, `detail` the finer reason (the policy's, the path problem's).
+    pub(crate) fn write(
+        &self,
+        outcome: &str,
+        reason: &str,
+        detail: &str,
+        policy: Option<&str>,
+        status: u16,
+    ) {
+        let cert = &self.conn.cert;
+        tracing::info!(
+            target: "certgate_gate::decision",
+            request_id = self.request_id,
+            host = self.host,
+            path = self.path,
+            outcome,
+            reason,
+            detail,
+            policy = policy.unwrap_or(""),
+            status,
+            fingerprint = cert.fingerprint_sha256().map(|f| f.to_hex()).unwrap_or_default(),
+            serial = cert.serial_hex().unwrap_or_default(),
+            peer = %self.conn.peer,
+            latency_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "decision"
+        );
+    }
 }
 
 /// A policy set that can be swapped while requests are decided with it.
@@ -198,19 +234,28 @@ impl PolicyHandle {
 #[derive(Clone, Debug)]
 pub struct GateLayer {
     policy: PolicyHandle,
+    options: PathOptions,
 }
 
 impl GateLayer {
     /// A layer deciding with `policy`.
     pub fn new(policy: PolicySet) -> Self {
-        Self {
-            policy: PolicyHandle::new(policy),
-        }
+        Self::with_handle(PolicyHandle::new(policy))
     }
 
     /// A layer deciding with whatever `handle` holds (swap it to reload).
     pub fn with_handle(handle: PolicyHandle) -> Self {
-        Self { policy: handle }
+        Self {
+            policy: handle,
+            options: PathOptions::default(),
+        }
+    }
+
+    /// How the application matches paths (by default not known: paths whose
+    /// application depends on case are refused).
+    pub fn with_path_options(mut self, options: PathOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The handle, to swap the policies at run time.
@@ -226,6 +271,7 @@ impl<S> tower::Layer<S> for GateLayer {
         GateService {
             inner,
             policy: self.policy.clone(),
+            options: self.options,
         }
     }
 }
@@ -235,6 +281,7 @@ impl<S> tower::Layer<S> for GateLayer {
 pub struct GateService<S> {
     inner: S,
     policy: PolicyHandle,
+    options: PathOptions,
 }
 
 /// The response body of a [`GateService`]: the inner service's, or the gate's page.
@@ -263,35 +310,49 @@ where
         let id = request_id();
         let host = request_host(&req).to_owned();
         let path = req.uri().path().to_owned();
-        match decide_request(&self.policy.current(), &req, &conn, id) {
+        match decide_request(&self.policy.current(), &self.options, &req, &conn, id) {
             Err(denial) => {
                 let response = page(&req, denial.class, &denial.request_id);
-                log_decision(
-                    &host,
-                    &path,
-                    &conn,
+                DecisionLine {
+                    host: &host,
+                    path: &path,
+                    conn: &conn,
+                    request_id: &denial.request_id,
+                    started,
+                }
+                .write(
                     "deny",
                     denial.class.id(),
+                    denial.reason,
                     denial.policy.as_deref(),
                     response.status().as_u16(),
-                    started,
-                    &denial.request_id,
                 );
                 Box::pin(async move { Ok(response.map(Either::Right)) })
             }
             Ok(decision) => {
+                // The application gets the path that was decided on.
+                if let Ok(pq) = http::uri::PathAndQuery::try_from(decision.path.as_str()) {
+                    let mut parts = req.uri().clone().into_parts();
+                    parts.path_and_query = Some(pq);
+                    if let Ok(uri) = http::Uri::from_parts(parts) {
+                        *req.uri_mut() = uri;
+                    }
+                }
                 crate::headers::strip_inbound(req.headers_mut(), false);
                 crate::headers::set_identity(req.headers_mut(), &conn, &decision, &host);
-                log_decision(
-                    &host,
-                    &path,
-                    &conn,
+                DecisionLine {
+                    host: &host,
+                    path: &path,
+                    conn: &conn,
+                    request_id: &decision.request_id,
+                    started,
+                }
+                .write(
                     decision.outcome.as_str(),
+                    "policy-matched",
                     "policy-matched",
                     decision.policy.as_deref(),
                     0,
-                    started,
-                    &decision.request_id,
                 );
                 req.extensions_mut().insert(decision);
                 let future = self.inner.call(req);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use certgate_policy::PolicySet;
+use certgate_policy::{OriginCase, PathOptions, PolicySet};
 use certgate_verify::rustls::ServerConfig;
 use certgate_verify::rustls::server::{ClientHello, ResolvesServerCert};
 use certgate_verify::rustls::sign::CertifiedKey;
@@ -32,8 +32,8 @@ pub struct HostState {
     pub store: Option<RevocationStore>,
     /// The host's policies.
     pub policy: Arc<PolicySet>,
-    /// How the origin matches paths.
-    pub origin_case: OriginCaseSetting,
+    /// How request paths are read for this host (the origin's case).
+    pub path_options: PathOptions,
     pub(crate) origin: OriginClient,
     pub(crate) tls: Arc<ServerConfig>,
     /// Files whose change rebuilds the configuration (CRL files reload `store` alone).
@@ -183,7 +183,11 @@ fn build_host(
         verifier,
         store,
         policy: Arc::new(policy),
-        origin_case: section.origin_case,
+        path_options: PathOptions::default().with_origin_case(match section.origin_case {
+            OriginCaseSetting::Unknown => OriginCase::Unknown,
+            OriginCaseSetting::Sensitive => OriginCase::Sensitive,
+            OriginCaseSetting::Insensitive => OriginCase::Insensitive,
+        }),
         origin: OriginClient::new(
             origin,
             limits.origin_connect_timeout,

@@ -21,7 +21,7 @@ use tokio_rustls::LazyConfigAcceptor;
 use crate::activity::Activity;
 use crate::config::Limits;
 use crate::conn::{ConnVerdict, ConnectionInfo};
-use crate::decide::{decide_request, log_decision, request_host, request_id};
+use crate::decide::{DecisionLine, decide_request, request_host, request_id};
 use crate::gate::Gate;
 use crate::headers;
 use crate::pages::{DenyClass, page};
@@ -192,33 +192,39 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     };
     if !same {
         let response = answer_self(&req, DenyClass::Misdirected, &id, metrics, started);
-        log_decision(
-            &host_name,
-            &path,
-            &conn,
+        DecisionLine {
+            host: &host_name,
+            path: &path,
+            conn: &conn,
+            request_id: &id,
+            started,
+        }
+        .write(
             "deny",
             DenyClass::Misdirected.id(),
+            "host-not-this-connection",
             None,
             421,
-            started,
-            &id,
         );
         return response;
     }
-    let decision = match decide_request(&host.policy, &req, &conn, id) {
+    let decision = match decide_request(&host.policy, &host.path_options, &req, &conn, id) {
         Ok(decision) => decision,
         Err(denial) => {
             let response = answer_self(&req, denial.class, &denial.request_id, metrics, started);
-            log_decision(
-                &host_name,
-                &path,
-                &conn,
+            DecisionLine {
+                host: &host_name,
+                path: &path,
+                conn: &conn,
+                request_id: &denial.request_id,
+                started,
+            }
+            .write(
                 "deny",
                 denial.class.id(),
+                denial.reason,
                 denial.policy.as_deref(),
                 response.status().as_u16(),
-                started,
-                &denial.request_id,
             );
             return response;
         }
@@ -227,12 +233,8 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     headers::strip_inbound(req.headers_mut(), upgrade);
     headers::set_identity(req.headers_mut(), &conn, &decision, &host_name);
     headers::set_chain(req.headers_mut(), &ctx.chain);
-    let forward = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let Some(uri) = host.origin.origin().uri_for(&forward) else {
+    // Exactly the path the policy decided on.
+    let Some(uri) = host.origin.origin().uri_for(&decision.path) else {
         return answer_self(
             &req,
             DenyClass::BadPath,
@@ -263,16 +265,19 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
                 headers::strip_inbound(response.headers_mut(), false);
             }
             let status = response.status().as_u16();
-            log_decision(
-                &host_name,
-                &path,
-                &conn,
+            DecisionLine {
+                host: &host_name,
+                path: &path,
+                conn: &conn,
+                request_id: &id,
+                started,
+            }
+            .write(
                 outcome,
+                "policy-matched",
                 "policy-matched",
                 policy.as_deref(),
                 status,
-                started,
-                &id,
             );
             metrics.decision(
                 if outcome == "bypass" {
@@ -292,16 +297,19 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
                 _ => DenyClass::OriginUnreachable,
             };
             let response = page(&Request::new(()), class, &id).map(Either::Right);
-            log_decision(
-                &host_name,
-                &path,
-                &conn,
+            DecisionLine {
+                host: &host_name,
+                path: &path,
+                conn: &conn,
+                request_id: &id,
+                started,
+            }
+            .write(
                 outcome,
+                class.id(),
                 class.id(),
                 policy.as_deref(),
                 response.status().as_u16(),
-                started,
-                &id,
             );
             response
         }
