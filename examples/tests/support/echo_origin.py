@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """The origin for the gate's end-to-end tests: answers every request with JSON saying
 what reached it (method, path, headers in order, body length), so a test can check at
-the origin what the gate forwarded. /hang never answers (the gate's 504), /ws speaks
-just enough WebSocket to check an upgrade passes. Prints its port, then serves."""
+the origin what the gate forwarded. /hang never answers (the gate's 504), /slow answers
+after a while (2 s, or ?s=SECONDS) for graceful shutdown, /ws speaks just enough
+WebSocket to check an upgrade passes. Prints its port, then one line per request it
+receives ("request METHOD PATH"), so a test can tell whether a request reached it."""
 import json
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 
 class Echo(BaseHTTPRequestHandler):
@@ -16,9 +19,13 @@ class Echo(BaseHTTPRequestHandler):
         pass
 
     def answer(self):
+        print("request", self.command, self.path, flush=True)
         if self.path.startswith("/hang"):
             time.sleep(120)
             return
+        if self.path.startswith("/slow"):
+            seconds = parse_qs(urlsplit(self.path).query).get("s", ["2"])[0]
+            time.sleep(float(seconds))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.path.startswith("/ws") and self.headers.get("Upgrade", "").lower() == "websocket":
