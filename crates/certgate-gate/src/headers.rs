@@ -53,8 +53,13 @@ const HOP_BY_HOP: &[&str] = &[
     "proxy-authenticate",
 ];
 
-/// Whether the gate owns the header `name` (a client's copy is dropped).
+/// Whether the gate owns the header `name` (a client's copy is dropped). `_` counts as
+/// `-`: origins that read headers CGI-style (WSGI, PHP, Rack) see `Certgate_Subject` as
+/// `Certgate-Subject`.
 pub fn is_owned(name: &str) -> bool {
+    if name.contains('_') {
+        return is_owned(&name.replace('_', "-"));
+    }
     OWNED_NAMES.contains(&name) || OWNED_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
@@ -163,7 +168,15 @@ mod tests {
         ] {
             assert!(is_owned(n), "{n}");
         }
-        for n in ["accept", "cookie", "x-request-id"] {
+        for n in [
+            "certgate_subject",
+            "x_forwarded_for",
+            "client_cert",
+            "cf_client-cert",
+        ] {
+            assert!(is_owned(n), "{n}");
+        }
+        for n in ["accept", "cookie", "x-request-id", "x_request_id"] {
             assert!(!is_owned(n), "{n}");
         }
     }
