@@ -167,11 +167,16 @@ fn openssl_s_client_enforce_mode() {
     assert!(out.contains("alert certificate required"), "{out}");
     assert!(!out.contains("HTTP/1.1"), "{out}");
     assert_ne!(code, 0, "{out}");
-    assert!(
-        gate.metric("certgate_gate_handshake_failures_total{reason=\"tls\"}") >= 2.0,
-        "{}",
-        gate.metrics_text()
-    );
+    // Counted and logged by reason.
+    for reason in ["unknown-ca", "no-certificate"] {
+        let sample = format!("certgate_gate_handshake_failures_total{{reason=\"{reason}\"}}");
+        assert_eq!(gate.metric(&sample), 1.0, "{}", gate.metrics_text());
+        assert!(
+            gate.log().contains(&format!("\"reason\":\"{reason}\"")),
+            "{}",
+            gate.log()
+        );
+    }
 }
 
 #[test]
