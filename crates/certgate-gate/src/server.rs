@@ -13,7 +13,7 @@ use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::LazyConfigAcceptor;
@@ -79,10 +79,12 @@ async fn accept_loop(
         };
         let _ = tcp.set_nodelay(true);
         let gate = gate.clone();
-        let graceful = Arc::clone(&graceful);
+        // A watcher, not the GracefulShutdown: an open connection holding the latter would
+        // keep `serve` from taking it back to drain.
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
             gate.metrics().connection_opened();
-            connection(gate.clone(), tcp, peer, &graceful).await;
+            connection(gate.clone(), tcp, peer, watcher).await;
             gate.metrics().connection_closed();
             drop(permit);
         });
@@ -101,7 +103,7 @@ struct ConnCtx {
     chain: Vec<Vec<u8>>,
 }
 
-async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, graceful: &GracefulShutdown) {
+async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, watcher: Watcher) {
     let runtime = gate.runtime();
     let limits = runtime.limits;
     let handshake = async {
@@ -163,7 +165,7 @@ async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, graceful: &Gra
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
-    let conn = graceful.watch(conn.into_owned());
+    let conn = watcher.watch(conn.into_owned());
     tokio::select! {
         result = conn => if let Err(e) = result { tracing::debug!(%peer, error = %e, "connection ended"); },
         () = last_active.idle(limits.idle_timeout) => tracing::debug!(%peer, "idle connection closed"),
@@ -175,6 +177,11 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     let id = request_id();
     let runtime = ctx.gate.runtime();
     let metrics = ctx.gate.metrics();
+    if too_many_fields(&req, runtime.limits.max_headers) {
+        let mut response = Response::new(Either::Right(Full::new(Bytes::new())));
+        *response.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+        return response;
+    }
     let host_name = request_host(&req).to_owned();
     let path = req.uri().path().to_owned();
     let Some(host) = runtime.host_for(ctx.sni.as_deref()).cloned() else {
@@ -255,6 +262,11 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     let policy = decision.policy.clone();
     let id = decision.request_id.clone();
     req.extensions_mut().insert(decision);
+    // The request goes to the origin; a failure page still answers the client's Accept.
+    let mut accept = Request::new(());
+    for v in req.headers().get_all(header::ACCEPT) {
+        accept.headers_mut().append(header::ACCEPT, v.clone());
+    }
     match host.origin.send(req).await {
         Ok(mut response) => {
             if let (StatusCode::SWITCHING_PROTOCOLS, Some(client)) =
@@ -296,7 +308,7 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
                 StatusCode::GATEWAY_TIMEOUT => DenyClass::OriginTimeout,
                 _ => DenyClass::OriginUnreachable,
             };
-            let response = page(&Request::new(()), class, &id).map(Either::Right);
+            let response = page(&accept, class, &id).map(Either::Right);
             DecisionLine {
                 host: &host_name,
                 path: &path,
@@ -348,6 +360,13 @@ fn handshake_failure(e: &std::io::Error) -> &'static str {
         Error::PeerIncompatible(_) | Error::NoApplicationProtocol => "incompatible",
         _ => "tls",
     }
+}
+
+/// Whether an HTTP/2 request has more header fields than `max` (hyper counts them for
+/// HTTP/1 only). Cookie crumbs, which HTTP/2 clients send one per field, count as one.
+fn too_many_fields<B>(req: &Request<B>, max: usize) -> bool {
+    let cookies = req.headers().get_all(header::COOKIE).iter().count();
+    req.version() == Version::HTTP_2 && req.headers().len() - cookies.saturating_sub(1) > max
 }
 
 fn is_upgrade<B>(req: &Request<B>) -> bool {
