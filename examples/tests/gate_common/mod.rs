@@ -353,8 +353,46 @@ pub fn gate_with_config(
     (world, origin, gate)
 }
 
-/// Runs `tests/support/tls_client.py COMMAND` against the gate with `device`'s PEM
-/// certificate (or none), `args` after; `stdin` is the raw request for `raw`.
+/// `python3 tests/support/tls_client.py COMMAND` against the gate with `device`'s PEM
+/// certificate (or none), `args` after; stdin, stdout and stderr piped.
+pub fn tls_client_command(
+    gate: &GateProcess,
+    world: &World,
+    command: &str,
+    device: Option<&Device>,
+    args: &[&str],
+) -> Command {
+    let mut cmd = Command::new("python3");
+    cmd.arg(support("tls_client.py"))
+        .arg(command)
+        .arg("--port")
+        .arg(gate.addr.port().to_string())
+        .arg("--ca")
+        .arg(&world.lab.ca_pem);
+    if let Some(d) = device {
+        cmd.args(pem_args(d));
+    }
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// The JSON a finished `tls_client.py` printed.
+pub fn tls_client_output(child: Child) -> serde_json::Value {
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| {
+        panic!(
+            "tls_client.py: {e}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Runs `tests/support/tls_client.py COMMAND` (see [`tls_client_command`]); `stdin` is
+/// the raw request for `raw`.
 pub fn tls_client(
     gate: &GateProcess,
     world: &World,
@@ -363,30 +401,11 @@ pub fn tls_client(
     args: &[&str],
     stdin: &[u8],
 ) -> serde_json::Value {
-    let port = gate.addr.port().to_string();
-    let ca = world.lab.ca_pem.display().to_string();
-    let mut all: Vec<String> = vec![command.into(), "--port".into(), port, "--ca".into(), ca];
-    if let Some(d) = device {
-        all.extend(pem_args(d));
-    }
-    all.extend(args.iter().map(|s| s.to_string()));
-    let mut child = Command::new("python3")
-        .arg(support("tls_client.py"))
-        .args(&all)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let mut child = tls_client_command(gate, world, command, device, args)
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| {
-        panic!(
-            "tls_client.py {all:?}: {e}: {text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    tls_client_output(child)
 }
 
 /// Base64 (standard alphabet, padded) of `bytes`, as the gate's headers carry DER.
