@@ -67,12 +67,12 @@ class WebDriver:
         return self.s("POST", "/execute/sync", {"script": code, "args": list(args)})
 
     def find(self, css):
+        """The element's id, and its reference to hand to scripts."""
         found = self.s("POST", "/element", {"using": "css selector", "value": css})
-        return next(iter(found.values()))
+        return next(iter(found.values())), found
 
     def fill(self, name, value):
-        element = self.find("[name=%s]" % json.dumps(name))
-        ref = {"element-6066-11e4-a52e-4f735da1e2ca": element}
+        element, ref = self.find("[name=%s]" % json.dumps(name))
         kind = self.script(
             "return arguments[0].tagName.toLowerCase() + ':' + (arguments[0].type || '')", ref)
         if kind.startswith("select") or kind.endswith(":date"):
@@ -87,7 +87,7 @@ class WebDriver:
             self.s("POST", "/element/%s/value" % element, {"text": value})
 
     def submit(self):
-        button = self.find("form button[type=submit], form input[type=submit], form button")
+        button, _ = self.find("form button[type=submit], form input[type=submit], form button")
         self.s("POST", "/element/%s/click" % button, {})
 
 
