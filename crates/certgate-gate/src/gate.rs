@@ -29,6 +29,9 @@ struct Shared {
     /// Per host, the CRL files' stamps when a reload of them last failed: not tried again
     /// (nor logged again) until they change.
     crl_failed: Mutex<HashMap<String, Vec<Stamp>>>,
+    /// The configuration files' stamps when they were loaded: the watcher starts from
+    /// them, so a file changed before serving began is reloaded.
+    loaded_stamps: Vec<Stamp>,
 }
 
 /// Listening sockets bound for a [`Gate`], before serving.
@@ -61,12 +64,14 @@ impl Gate {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, GateError> {
         let config_path = path.as_ref().to_owned();
         let runtime = Runtime::build(GateConfig::from_file(&config_path)?)?;
+        let loaded_stamps = stamps_of(&config_path, &runtime);
         Ok(Self {
             shared: Arc::new(Shared {
                 config_path,
                 runtime: RwLock::new(Arc::new(runtime)),
                 metrics: Metrics::default(),
                 crl_failed: Mutex::new(HashMap::new()),
+                loaded_stamps,
             }),
         })
     }
@@ -148,15 +153,12 @@ impl Gate {
 
     /// The stamps of every file whose change rebuilds the configuration.
     pub(crate) fn config_stamps(&self) -> Vec<Stamp> {
-        let runtime = self.runtime();
-        std::iter::once(stamp(&self.shared.config_path))
-            .chain(
-                runtime
-                    .hosts()
-                    .iter()
-                    .flat_map(|h| h.files.iter().map(|f| stamp(f))),
-            )
-            .collect()
+        stamps_of(&self.shared.config_path, &self.runtime())
+    }
+
+    /// [`Gate::config_stamps`] as they were when the gate was loaded.
+    pub(crate) fn loaded_stamps(&self) -> Vec<Stamp> {
+        self.shared.loaded_stamps.clone()
     }
 
     /// Opens the configured listening sockets (and the metrics socket).
@@ -214,6 +216,17 @@ async fn listen(address: SocketAddr) -> Result<TcpListener, GateError> {
         })
 }
 
+fn stamps_of(config_path: &Path, runtime: &Runtime) -> Vec<Stamp> {
+    std::iter::once(stamp(config_path))
+        .chain(
+            runtime
+                .hosts()
+                .iter()
+                .flat_map(|h| h.files.iter().map(|f| stamp(f))),
+        )
+        .collect()
+}
+
 /// What says a file changed: modification time, size and inode (none if unreadable).
 pub(crate) type Stamp = Option<(SystemTime, u64, u64)>;
 
@@ -221,4 +234,90 @@ pub(crate) fn stamp(path: &Path) -> Stamp {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     Some((m.modified().ok()?, m.len(), m.ino()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use certgate_ca::cfssl::{CsrJson, SigningConfig};
+    use certgate_ca::{CertificateRequest, KeySigner, KeySpec, PrivateKey, RootCaBuilder};
+    use std::time::Duration;
+
+    /// Writes a CA, a server certificate, a policy and `gate.toml` in `dir`.
+    fn write_config(dir: &Path) -> PathBuf {
+        let csr = CsrJson::from_json(br#"{"CN": "reload CA"}"#, "t").unwrap();
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+        let root = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key)))
+            .build()
+            .unwrap();
+        let json = br#"{"CN": "money.example.com", "hosts": ["money.example.com"]}"#;
+        let (key, req) =
+            CertificateRequest::generate(&CsrJson::from_json(json, "t").unwrap()).unwrap();
+        let profiles = SigningConfig::from_json(
+            br#"{"signing": {"profiles": {"server": {"usages": ["digital signature", "server auth"], "expiry": "720h"}}}}"#,
+            "t",
+        )
+        .unwrap();
+        let cert = root
+            .ca
+            .issue(&req, profiles.profile("server").unwrap())
+            .build()
+            .unwrap();
+        let files = [
+            ("ca.pem", root.certificate.to_pem()),
+            ("server.pem", cert.to_pem()),
+            ("server-key.pem", key.to_pkcs8_pem().unwrap().to_string()),
+            (
+                "policies.toml",
+                "[[applications]]\nname = \"money\"\ndomains = [\"money.example.com\"]\n\
+                 [[applications.policies]]\nname = \"devices\"\ndecision = \"non_identity\"\n\
+                 include = [{ certificate = true }]\n"
+                    .to_owned(),
+            ),
+            (
+                "gate.toml",
+                "[server]\nlisten = [\"127.0.0.1:0\"]\n\n[[host]]\nname = \"money.example.com\"\n\
+                 certificate = \"server.pem\"\nkey = \"server-key.pem\"\n\
+                 origin = \"http://127.0.0.1:9\"\npolicy = \"policies.toml\"\n\
+                 [host.trust]\nca = \"ca.pem\"\n"
+                    .to_owned(),
+            ),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        dir.join("gate.toml")
+    }
+
+    #[test]
+    fn a_file_changed_between_load_and_serve_is_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let gate = Gate::load(write_config(dir.path())).unwrap();
+        // Changed after the load, before the watcher starts (as when a deploy writes the
+        // policy while the gate binds its sockets).
+        std::fs::write(
+            dir.path().join("policies.toml"),
+            "[[applications]]\nname = \n",
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let watcher = tokio::spawn(crate::reload::watch(
+                gate.clone(),
+                Duration::from_millis(10),
+            ));
+            // Generous: the watcher looks every 10 ms.
+            for _ in 0..1000 {
+                if gate.metrics().reload_failures() > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            watcher.abort();
+        });
+        assert_eq!(gate.metrics().reload_failures(), 1);
+    }
 }

@@ -16,7 +16,7 @@ use crate::gate::Gate;
 /// CRLs; any other changed file (the config, a policy, a certificate, a key, a CA)
 /// rebuilds the configuration. SIGHUP rebuilds it at once.
 pub(crate) async fn watch(gate: Gate, interval: Duration) {
-    let mut config_seen = gate.config_stamps();
+    let mut config_seen = gate.loaded_stamps();
     let mut hangup = signal(SignalKind::hangup()).ok();
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
