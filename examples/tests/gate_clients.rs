@@ -86,7 +86,7 @@ fn python_requests_with_pem() {
         let (world, _origin, gate) = gate_with(mode, "");
         let out = tls_client(&gate, &world, "requests", Some(&world.laptop), &[], b"");
         assert_identity(
-            out["status"].as_u64().unwrap() as u16,
+            u16::try_from(out["status"].as_u64().unwrap()).unwrap(),
             out["body"].as_str().unwrap(),
             "my-laptop",
         );

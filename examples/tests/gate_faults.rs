@@ -167,6 +167,12 @@ fn oversized_request_heads_are_refused_and_the_gate_keeps_serving() {
     assert_eq!(status, 200, "{body}");
 }
 
+/// Writes `text` over `path` as a deploy would: a new file renamed over the old one (the
+/// gate never reads half of it).
+fn replace(path: &std::path::Path, text: &str) {
+    certgate_ca::write_atomic(path, text.as_bytes(), certgate_ca::FileMode::Public).unwrap();
+}
+
 #[test]
 fn a_malformed_policy_keeps_the_old_one() {
     if !need_curl_and_python() {
@@ -175,7 +181,7 @@ fn a_malformed_policy_keeps_the_old_one() {
     let (world, _origin, gate) = gate_with("report", "");
     let policy = world.dir.path().join("policies.toml");
     let good = std::fs::read_to_string(&policy).unwrap();
-    std::fs::write(&policy, "[[applications]]\nname = \n").unwrap();
+    replace(&policy, "[[applications]]\nname = \n");
     gate.wait_metric("certgate_gate_reload_failures_total", 1.0);
     let (status, body) = curl(&gate, &world, Some(&world.iphone), &[], "/");
     assert_eq!(status, 200, "{body}");
@@ -183,11 +189,10 @@ fn a_malformed_policy_keeps_the_old_one() {
     assert!(gate.log().contains("policies.toml"), "{}", gate.log());
     assert_eq!(gate.metric("certgate_gate_reloads_total"), 0.0);
     // A good policy again (one that now lets nobody in): taken.
-    std::fs::write(
+    replace(
         &policy,
-        good.replace("decision = \"non_identity\"", "decision = \"deny\""),
-    )
-    .unwrap();
+        &good.replace("decision = \"non_identity\"", "decision = \"deny\""),
+    );
     gate.wait_metric("certgate_gate_reloads_total", 1.0);
     let (status, body) = curl(&gate, &world, Some(&world.iphone), &[], "/");
     assert_eq!(status, 403, "{body}");
@@ -204,7 +209,7 @@ fn a_malformed_crl_keeps_the_old_one() {
     let json = ["-H", "Accept: application/json"];
     let (status, body) = curl(&gate, &world, Some(&world.laptop), &json, "/");
     assert_eq!(status, 403, "{body}");
-    std::fs::write(world.dir.path().join("crl.pem"), "not a CRL\n").unwrap();
+    replace(&world.dir.path().join("crl.pem"), "not a CRL\n");
     gate.wait_metric("certgate_gate_reload_failures_total", 1.0);
     assert!(gate.log().contains("CRL reload failed"), "{}", gate.log());
     // The old CRL stays: the revoked laptop stays out, the iPhone gets in.
