@@ -1,12 +1,16 @@
 //! A real browser through the gate: headless Chromium, driven over WebDriver, with the
 //! device's `.p12` imported into its NSS database by pk12util and picked without a
-//! dialog; and, without a certificate, the page that says what to do.
+//! dialog: the echo origin, and money-app's form filled in, submitted and listed; and,
+//! without a certificate, the page that says what to do.
 
 #![allow(clippy::unwrap_used)]
 
 mod gate_common;
 
-use gate_common::{browser, browser_home, gate_with, need_browser};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use gate_common::{browser, browser_home, gate_in_front_of, gate_with, need_browser, world};
 
 #[test]
 fn chromium_with_the_iphone_p12_reaches_the_origin() {
@@ -59,4 +63,69 @@ fn chromium_without_a_certificate_sees_what_to_do() {
     );
     assert!(page["text"].as_str().unwrap().contains(".p12"), "{page}");
     assert!(origin.requests().is_empty(), "{:?}", origin.requests());
+}
+
+/// money-app; killed when dropped.
+struct MoneyApp(Child);
+
+impl Drop for MoneyApp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts money-app on a free port with `workbook`: the process and its URL.
+fn money_app(workbook: &std::path::Path) -> (MoneyApp, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_money-app"))
+        .args(["--listen", "127.0.0.1:0", "--workbook"])
+        .arg(workbook)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("money-app listening on ")
+        .unwrap_or_else(|| panic!("money-app said {line:?}"))
+        .to_owned();
+    (MoneyApp(child), url)
+}
+
+#[test]
+fn chromium_enters_an_expense_through_the_gate() {
+    if !need_browser() {
+        return;
+    }
+    let world = world();
+    let workbook = world.dir.path().join("expenses.csv");
+    let (_app, url) = money_app(&workbook);
+    let gate = gate_in_front_of(&world, &url, "enforce");
+    let home = browser_home(&world, "chromium-money", Some(&world.iphone));
+    let form = serde_json::json!({
+        "date": "2025-03-14",
+        "amount": "12.50",
+        "currency": "EUR",
+        "category": "Groceries",
+        "note": "typed in chromium",
+    });
+    let result = browser(&world, &home, &gate.url("/"), Some((&form, "/expenses")));
+    let form_page = result["pages"][0]["text"].as_str().unwrap();
+    assert!(form_page.contains("Add expense"), "{result}");
+    let listed = result["pages"][1]["text"].as_str().unwrap();
+    for needle in ["typed in chromium", "12.50", "Groceries", "2025-03-14"] {
+        assert!(listed.contains(needle), "{needle} not listed: {result}");
+    }
+    let rows = std::fs::read_to_string(&workbook).unwrap();
+    assert!(rows.contains("typed in chromium"), "{rows}");
+    assert!(rows.contains("2025-03-14"), "{rows}");
+    assert!(
+        gate.log().contains("\"path\":\"/expenses\""),
+        "{}",
+        gate.log()
+    );
 }
