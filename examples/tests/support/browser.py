@@ -15,6 +15,7 @@ it and waits until the address's path is --wait-path. Prints one JSON object:
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -52,7 +53,7 @@ class WebDriver:
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "timeouts": {"pageLoad": TIMEOUT * 1000, "script": TIMEOUT * 1000},
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
+            "goog:chromeOptions": {"binary": shutil.which("chromium"), "args": args},
         }}}
         self.session = self.call("POST", "/session", caps)["sessionId"]
 
