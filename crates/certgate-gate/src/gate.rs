@@ -31,7 +31,7 @@ struct Shared {
     crl_failed: Mutex<HashMap<String, Vec<Stamp>>>,
     /// The configuration files' stamps when they were loaded: the watcher starts from
     /// them, so a file changed before serving began is reloaded.
-    loaded_stamps: Vec<Stamp>,
+    loaded_stamps: Vec<(PathBuf, Stamp)>,
 }
 
 /// Listening sockets bound for a [`Gate`], before serving.
@@ -63,8 +63,13 @@ impl Gate {
     /// Any [`GateError`] of reading the configuration and the files it names.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, GateError> {
         let config_path = path.as_ref().to_owned();
+        // Stamped before it is read: a change while it is read is seen as a change.
+        let config_stamp = stamp(&config_path);
         let runtime = Runtime::build(GateConfig::from_file(&config_path)?)?;
-        let loaded_stamps = stamps_of(&config_path, &runtime);
+        let mut loaded_stamps = stamps_of(&config_path, &runtime);
+        if let Some(first) = loaded_stamps.first_mut() {
+            first.1 = config_stamp;
+        }
         Ok(Self {
             shared: Arc::new(Shared {
                 config_path,
@@ -152,12 +157,12 @@ impl Gate {
     }
 
     /// The stamps of every file whose change rebuilds the configuration.
-    pub(crate) fn config_stamps(&self) -> Vec<Stamp> {
+    pub(crate) fn config_stamps(&self) -> Vec<(PathBuf, Stamp)> {
         stamps_of(&self.shared.config_path, &self.runtime())
     }
 
     /// [`Gate::config_stamps`] as they were when the gate was loaded.
-    pub(crate) fn loaded_stamps(&self) -> Vec<Stamp> {
+    pub(crate) fn loaded_stamps(&self) -> Vec<(PathBuf, Stamp)> {
         self.shared.loaded_stamps.clone()
     }
 
@@ -216,14 +221,15 @@ async fn listen(address: SocketAddr) -> Result<TcpListener, GateError> {
         })
 }
 
-fn stamps_of(config_path: &Path, runtime: &Runtime) -> Vec<Stamp> {
-    std::iter::once(stamp(config_path))
+fn stamps_of(config_path: &Path, runtime: &Runtime) -> Vec<(PathBuf, Stamp)> {
+    std::iter::once(config_path)
         .chain(
             runtime
                 .hosts()
                 .iter()
-                .flat_map(|h| h.files.iter().map(|f| stamp(f))),
+                .flat_map(|h| h.files.iter().map(PathBuf::as_path)),
         )
+        .map(|f| (f.to_owned(), stamp(f)))
         .collect()
 }
 

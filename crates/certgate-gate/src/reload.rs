@@ -31,12 +31,25 @@ pub(crate) async fn watch(gate: Gate, interval: Duration) {
             _ = tick.tick() => false,
             _ = hup => true,
         };
-        let stamps = gate.config_stamps();
-        if forced || stamps != config_seen {
+        let before = gate.config_stamps();
+        if forced || before != config_seen {
             // A failed reload keeps the old configuration; it is tried again only when
             // a file changes again.
             let _ = gate.reload();
-            config_seen = gate.config_stamps();
+            // Files as they were before the reload read them (a file written while it
+            // was read differs, and is reloaded next time); files new to the
+            // configuration as they are now.
+            config_seen = gate
+                .config_stamps()
+                .into_iter()
+                .map(|(path, now)| {
+                    let seen = before
+                        .iter()
+                        .find(|(p, _)| *p == path)
+                        .map_or(now, |(_, s)| *s);
+                    (path, seen)
+                })
+                .collect();
         }
         gate.reload_crls();
     }

@@ -21,9 +21,10 @@ use tokio_rustls::LazyConfigAcceptor;
 use crate::activity::Activity;
 use crate::config::Limits;
 use crate::conn::{ConnVerdict, ConnectionInfo};
-use crate::decide::{DecisionLine, decide_request, request_host, request_id};
+use crate::decide::{DecisionLine, GateDecision, decide_request, request_host, request_id};
 use crate::gate::Gate;
 use crate::headers;
+use crate::host::HostState;
 use crate::pages::{DenyClass, page};
 
 /// What the gate answers with: the origin's body or the gate's page.
@@ -187,26 +188,26 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     let Some(host) = runtime.host_for(ctx.sni.as_deref()).cloned() else {
         return answer_self(&req, DenyClass::Misdirected, &id, metrics, started);
     };
-    // The Host must be served by the host this connection was made for.
-    let same = runtime
-        .host_for(Some(&host_name))
-        .is_some_and(|h| Arc::ptr_eq(h, &host));
     let conn = ConnectionInfo {
         peer: ctx.peer,
         sni: ctx.sni.clone(),
         cert: ctx.verdict.current(&host.verifier),
         resumed: ctx.resumed,
     };
-    if !same {
+    let line = DecisionLine {
+        host: &host_name,
+        path: &path,
+        conn: &conn,
+        request_id: &id,
+        started,
+    };
+    // The Host must be served by the host this connection was made for.
+    if !runtime
+        .host_for(Some(&host_name))
+        .is_some_and(|h| Arc::ptr_eq(h, &host))
+    {
         let response = answer_self(&req, DenyClass::Misdirected, &id, metrics, started);
-        DecisionLine {
-            host: &host_name,
-            path: &path,
-            conn: &conn,
-            request_id: &id,
-            started,
-        }
-        .write(
+        line.write(
             "deny",
             DenyClass::Misdirected.id(),
             "host-not-this-connection",
@@ -215,23 +216,17 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         );
         return response;
     }
-    let decision = match decide_request(&host.policy, &host.path_options, &req, &conn, id) {
+    let decision = match decide_request(&host.policy, &host.path_options, &req, &conn, id.clone()) {
         Ok(decision) => decision,
         Err(denial) => {
-            let response = answer_self(&req, denial.class, &denial.request_id, metrics, started);
-            DecisionLine {
-                host: &host_name,
-                path: &path,
-                conn: &conn,
-                request_id: &denial.request_id,
-                started,
-            }
-            .write(
+            let response = answer_self(&req, denial.class, &id, metrics, started);
+            let status = response.status().as_u16();
+            line.write(
                 "deny",
                 denial.class.id(),
                 denial.reason,
                 denial.policy.as_deref(),
-                response.status().as_u16(),
+                status,
             );
             return response;
         }
@@ -242,13 +237,7 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     headers::set_chain(req.headers_mut(), &ctx.chain);
     // Exactly the path the policy decided on.
     let Some(uri) = host.origin.origin().uri_for(&decision.path) else {
-        return answer_self(
-            &req,
-            DenyClass::BadPath,
-            &decision.request_id,
-            metrics,
-            started,
-        );
+        return answer_self(&req, DenyClass::BadPath, &id, metrics, started);
     };
     if !req.headers().contains_key(header::HOST)
         && let Ok(v) = HeaderValue::try_from(host_name.as_str())
@@ -257,12 +246,23 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     }
     *req.uri_mut() = uri;
     *req.version_mut() = Version::HTTP_11;
+    forward(req, &host, upgrade, decision, &line, metrics).await
+}
+
+/// Sends an allowed request to the origin and answers with its response, or with the
+/// gate's 502/504 page (in the form the client's `Accept` asks for).
+async fn forward(
+    mut req: Request<Incoming>,
+    host: &HostState,
+    upgrade: bool,
+    decision: GateDecision,
+    line: &DecisionLine<'_>,
+    metrics: &crate::Metrics,
+) -> GateResponse {
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
     let outcome = decision.outcome.as_str();
     let policy = decision.policy.clone();
-    let id = decision.request_id.clone();
     req.extensions_mut().insert(decision);
-    // The request goes to the origin; a failure page still answers the client's Accept.
     let mut accept = Request::new(());
     for v in req.headers().get_all(header::ACCEPT) {
         accept.headers_mut().append(header::ACCEPT, v.clone());
@@ -277,29 +277,19 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
                 headers::strip_inbound(response.headers_mut(), false);
             }
             let status = response.status().as_u16();
-            DecisionLine {
-                host: &host_name,
-                path: &path,
-                conn: &conn,
-                request_id: &id,
-                started,
-            }
-            .write(
+            line.write(
                 outcome,
                 "policy-matched",
                 "policy-matched",
                 policy.as_deref(),
                 status,
             );
-            metrics.decision(
-                if outcome == "bypass" {
-                    "bypass"
-                } else {
-                    "allow"
-                },
-                "policy",
-                started.elapsed(),
-            );
+            let kind = if outcome == "bypass" {
+                "bypass"
+            } else {
+                "allow"
+            };
+            metrics.decision(kind, "policy", line.started.elapsed());
             response.map(Either::Left)
         }
         Err(failure) => {
@@ -308,18 +298,11 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
                 StatusCode::GATEWAY_TIMEOUT => DenyClass::OriginTimeout,
                 _ => DenyClass::OriginUnreachable,
             };
-            let response = page(&accept, class, &id).map(Either::Right);
-            DecisionLine {
-                host: &host_name,
-                path: &path,
-                conn: &conn,
-                request_id: &id,
-                started,
-            }
-            .write(
+            let response = page(&accept, class, line.request_id).map(Either::Right);
+            line.write(
                 outcome,
                 class.id(),
-                class.id(),
+                failure.id(),
                 policy.as_deref(),
                 response.status().as_u16(),
             );
