@@ -413,11 +413,26 @@ fn nss_pk12util_exports_ber_that_we_import() {
 #[test]
 fn windows_friendly_names_lose_their_trailing_nul() {
     // Windows' certificate export ends friendlyName values with a NUL character.
+    // certgate refuses to write one, so pyca/cryptography (OpenSSL) makes the bundle.
+    if !require_python_module("cryptography") {
+        return;
+    }
     let pki = pki(KeySpec::EcdsaP256);
-    let der = Pkcs12Builder::new(&pki.key, &pki.leaf, "pw")
-        .with_friendly_name("Sam's iPhone\0")
-        .build()
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "key.der", &pki.key);
+    write(dir.path(), "leaf.der", &pki.leaf);
+    let script = r#"
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+key = serialization.load_der_private_key(open("key.der", "rb").read(), None)
+cert = x509.load_der_x509_certificate(open("leaf.der", "rb").read())
+der = pkcs12.serialize_key_and_certificates(
+    b"Sam's iPhone\x00", key, cert, None, serialization.BestAvailableEncryption(b"pw"))
+open("windows.p12", "wb").write(der)
+"#;
+    run_ok("python3", &["-c", script], dir.path());
+    let der = std::fs::read(dir.path().join("windows.p12")).unwrap();
     let bundle = Pkcs12Bundle::parse(&der, "pw").unwrap();
     assert_eq!(
         bundle.key().unwrap().friendly_name.as_deref(),
