@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use certgate_verify::{ClientCertInfo, ClientVerifier};
 use rustls_pki_types::{CertificateDer, UnixTime};
 
+use crate::headers::CertHeaders;
+
 /// The connection a request came on, as [`crate::GateLayer`] reads it from the request's
 /// extensions.
 #[derive(Clone, Debug)]
@@ -35,6 +37,8 @@ struct VerdictState {
     verifier: Arc<ClientVerifier>,
     generation: u64,
     info: Arc<ClientCertInfo>,
+    /// The identity headers of `info`, encoded once.
+    headers: Arc<CertHeaders>,
 }
 
 impl ConnVerdict {
@@ -54,6 +58,7 @@ impl ConnVerdict {
             state: Mutex::new(VerdictState {
                 verifier: Arc::clone(verifier),
                 generation,
+                headers: Arc::new(CertHeaders::of(&info)),
                 info: Arc::new(info),
             }),
         }
@@ -63,6 +68,14 @@ impl ConnVerdict {
     /// verifier or its CRLs changed since, or the certificate has expired, in which case
     /// the chain is verified again (once per change, not per request).
     pub(crate) fn current(&self, verifier: &Arc<ClientVerifier>) -> Arc<ClientCertInfo> {
+        self.current_with_headers(verifier).0
+    }
+
+    /// [`current`](Self::current), with the identity headers of that verdict.
+    pub(crate) fn current_with_headers(
+        &self,
+        verifier: &Arc<ClientVerifier>,
+    ) -> (Arc<ClientCertInfo>, Arc<CertHeaders>) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let now = UnixTime::now();
         let expired = state
@@ -79,10 +92,11 @@ impl ConnVerdict {
             *state = VerdictState {
                 verifier: Arc::clone(verifier),
                 generation,
+                headers: Arc::new(CertHeaders::of(&info)),
                 info: Arc::new(info),
             };
         }
-        Arc::clone(&state.info)
+        (Arc::clone(&state.info), Arc::clone(&state.headers))
     }
 }
 

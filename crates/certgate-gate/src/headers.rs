@@ -6,6 +6,8 @@ use base64::engine::general_purpose::STANDARD;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::uri::Scheme;
 
+use certgate_verify::ClientCertInfo;
+
 use crate::conn::ConnectionInfo;
 use crate::decide::GateDecision;
 
@@ -97,6 +99,17 @@ pub(crate) fn set_identity(
     decision: &GateDecision,
     host: &str,
 ) {
+    set_forwarding(headers, conn, decision, host);
+    CertHeaders::of(&conn.cert).apply(headers);
+}
+
+/// Sets `X-Forwarded-*`, `Forwarded` and the decision's headers.
+pub(crate) fn set_forwarding(
+    headers: &mut HeaderMap,
+    conn: &ConnectionInfo,
+    decision: &GateDecision,
+    host: &str,
+) {
     let mut set = |name: &'static str, value: String| {
         if let Ok(v) = HeaderValue::try_from(value) {
             headers.insert(HeaderName::from_static(name), v);
@@ -118,21 +131,45 @@ pub(crate) fn set_identity(
     if let Some(policy) = &decision.policy {
         set(CERTGATE_POLICY, policy.clone());
     }
-    let cert = &conn.cert;
-    // Identity only from a certificate that is verified and not revoked now.
-    if !cert.verified() {
-        return;
+}
+
+/// The headers that carry a client certificate to the origin (RFC 9440 `Client-Cert`,
+/// Cloudflare's two, `Certgate-Subject`), encoded once per verdict: a connection
+/// reuses them on every request until its verdict changes.
+#[derive(Debug, Default)]
+pub(crate) struct CertHeaders(Vec<(HeaderName, HeaderValue)>);
+
+impl CertHeaders {
+    /// The headers for `cert`: none unless it is verified (and not revoked) now.
+    pub(crate) fn of(cert: &ClientCertInfo) -> Self {
+        let mut out = Vec::with_capacity(4);
+        if !cert.verified() {
+            return Self(out);
+        }
+        let mut push = |name: &'static str, value: String| {
+            if let Ok(v) = HeaderValue::try_from(value) {
+                out.push((HeaderName::from_static(name), v));
+            }
+        };
+        if let Some(der) = cert.der() {
+            let b64 = STANDARD.encode(der);
+            push(CLIENT_CERT, format!(":{b64}:"));
+            push(CF_CLIENT_CERT_DER_BASE64, b64);
+        }
+        if let Some(fp) = cert.fingerprint_sha256() {
+            push(CF_CLIENT_CERT_SHA256, fp.to_hex());
+        }
+        if let Some(subject) = cert.subject_rfc4514() {
+            push(CERTGATE_SUBJECT, subject);
+        }
+        Self(out)
     }
-    if let Some(der) = cert.der() {
-        let b64 = STANDARD.encode(der);
-        set(CLIENT_CERT, format!(":{b64}:"));
-        set(CF_CLIENT_CERT_DER_BASE64, b64);
-    }
-    if let Some(fp) = cert.fingerprint_sha256() {
-        set(CF_CLIENT_CERT_SHA256, fp.to_hex());
-    }
-    if let Some(subject) = cert.subject_rfc4514() {
-        set(CERTGATE_SUBJECT, subject);
+
+    /// Sets them on a request (replacing any of the same name).
+    pub(crate) fn apply(&self, headers: &mut HeaderMap) {
+        for (name, value) in &self.0 {
+            headers.insert(name.clone(), value.clone());
+        }
     }
 }
 

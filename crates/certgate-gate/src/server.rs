@@ -188,10 +188,11 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     let Some(host) = runtime.host_for(ctx.sni.as_deref()).cloned() else {
         return answer_self(&req, DenyClass::Misdirected, &id, metrics, started);
     };
+    let (cert, cert_headers) = ctx.verdict.current_with_headers(&host.verifier);
     let conn = ConnectionInfo {
         peer: ctx.peer,
         sni: ctx.sni.clone(),
-        cert: ctx.verdict.current(&host.verifier),
+        cert,
         resumed: ctx.resumed,
     };
     let line = DecisionLine {
@@ -233,7 +234,8 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     };
     let upgrade = is_upgrade(&req);
     headers::strip_inbound(req.headers_mut(), upgrade);
-    headers::set_identity(req.headers_mut(), &conn, &decision, &host_name);
+    headers::set_forwarding(req.headers_mut(), &conn, &decision, &host_name);
+    cert_headers.apply(req.headers_mut());
     headers::set_chain(req.headers_mut(), &ctx.chain);
     // Exactly the path the policy decided on.
     let Some(uri) = host.origin.origin().uri_for(&decision.path) else {
