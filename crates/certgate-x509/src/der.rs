@@ -73,6 +73,11 @@ pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), Problem> {
     if tag & 0x1f == 0x1f {
         return Err(Problem::MultiByteTag);
     }
+    // Universal class: SEQUENCE and SET are constructed, everything else primitive (DER
+    // has no constructed strings; a constructed OID or INTEGER is no value at all).
+    if tag & 0xc0 == 0 && (tag & 0x20 != 0) != matches!(tag & 0x1f, 0x10 | 0x11) {
+        return Err(Problem::WrongConstruction);
+    }
     let (&first, rest) = rest.split_first().ok_or(Problem::Truncated)?;
     let (len, rest) = if first < 0x80 {
         (usize::from(first), rest)
@@ -365,6 +370,12 @@ mod tests {
             assert_eq!((t.value, t.whole.len()), (content.as_slice(), bytes.len()));
         }
         let p = |b: &[u8]| read_tlv(b).map(|_| ()).unwrap_err();
+        // Found by the x509_view fuzz target: a constructed OID as algorithm parameters.
+        assert_eq!(p(&[0x26, 0x01, 0x2a]), Problem::WrongConstruction);
+        assert_eq!(p(&[0x24, 0x00]), Problem::WrongConstruction); // constructed OCTET STRING
+        assert_eq!(p(&[0x10, 0x00]), Problem::WrongConstruction); // primitive SEQUENCE
+        assert!(read_tlv(&[0x30, 0x00]).is_ok() && read_tlv(&[0x31, 0x00]).is_ok());
+        assert!(read_tlv(&[0xa0, 0x00]).is_ok() && read_tlv(&[0x80, 0x00]).is_ok());
         assert_eq!(
             p(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]),
             Problem::NonMinimalLength

@@ -44,6 +44,9 @@ pub enum Problem {
     Truncated,
     /// A tag of more than one octet (none is used by X.509).
     MultiByteTag,
+    /// A universal tag with the wrong form: a constructed string, INTEGER or OID (BER's
+    /// constructed strings are not DER), or a primitive SEQUENCE or SET.
+    WrongConstruction,
     /// An indefinite length (BER, not DER).
     IndefiniteLength,
     /// A length in long form that fits a shorter form, or with a leading zero.
@@ -105,6 +108,9 @@ impl fmt::Display for Problem {
         match self {
             Self::Truncated => f.write_str("truncated"),
             Self::MultiByteTag => f.write_str("multi-byte tag"),
+            Self::WrongConstruction => {
+                f.write_str("universal tag in the wrong form (constructed or primitive)")
+            }
             Self::IndefiniteLength => f.write_str("indefinite length (BER, not DER)"),
             Self::NonMinimalLength => f.write_str("length not minimally encoded"),
             Self::LengthTooLarge => f.write_str("length of more than four octets"),
