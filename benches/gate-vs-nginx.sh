@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The gate beside nginx under the same load: benches/README.md, "The gate beside nginx".
-# Run by hand (it takes about ten minutes and both cores); no test runs it.
+# Run by hand (about fifteen minutes with the defaults, on both cores); no test runs it.
 #
 #   benches/gate-vs-nginx.sh [WORKDIR]
 #
@@ -12,10 +12,16 @@
 # per request, (b) keep-alive requests; with no CRL also memory per idle connection
 # (1,000 held open, VmRSS before and after). Prints the tables, ratios gate / nginx.
 #
-# Settings (environment, defaults in brackets): DURATION [10] seconds counted per run,
+# Settings (environment, defaults in brackets): ROUNDS [3] times each server and CRL is
+# started and measured (the tables give medians), DURATION [10] seconds counted per run,
 # WARMUP [2], NEW_CONNS [16] concurrent clients for (a), KEEP_CONNS [32] for (b),
 # IDLE [1000], CRLS ["none 0 100k 1m"], SERVERS ["gate nginx"], SERVER_CPU [0],
-# LOAD_CPU [1], ORIGIN_PORT [39080], GATE_PORT [39443], NGINX_PORT [39444].
+# LOAD_CPU [1], ORIGIN_PORT [39080], GATE_PORT [39443], NGINX_PORT [39444], NICE [unset:
+# when set, e.g. -10 on a machine shared with builds, the servers and the load generator
+# run under `nice -n NICE`, and so does the script's scheduling autogroup, restored at
+# exit: where the kernel groups tasks by session (sched_autogroup_enabled), a process's
+# own nice counts only inside its session, and other sessions' builds would take half of
+# each core whatever it says].
 set -euo pipefail
 
 DURATION=${DURATION:-10}
@@ -23,6 +29,7 @@ WARMUP=${WARMUP:-2}
 NEW_CONNS=${NEW_CONNS:-16}
 KEEP_CONNS=${KEEP_CONNS:-32}
 IDLE=${IDLE:-1000}
+ROUNDS=${ROUNDS:-3}
 CRLS=${CRLS:-"none 0 100k 1m"}
 SERVERS=${SERVERS:-"gate nginx"}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -30,6 +37,15 @@ LOAD_CPU=${LOAD_CPU:-1}
 ORIGIN_PORT=${ORIGIN_PORT:-39080}
 GATE_PORT=${GATE_PORT:-39443}
 NGINX_PORT=${NGINX_PORT:-39444}
+prio=()
+autogroup_nice=''
+if [ -n "${NICE:-}" ]; then
+    prio=(nice -n "$NICE")
+    if [ -w /proc/self/autogroup ]; then
+        autogroup_nice=$(awk '{print $3}' /proc/self/autogroup)
+        echo "$NICE" >/proc/self/autogroup
+    fi
+fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -69,6 +85,7 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
+    if [ -n "$autogroup_nice" ]; then echo "$autogroup_nice" >/proc/self/autogroup || true; fi
 }
 trap cleanup EXIT
 
@@ -85,7 +102,7 @@ wait_port() { # PORT: until something listens (60 s at most)
 echo "writing the PKI, CRLs and configurations in $work" >&2
 "$bin/gate_setup" "$work" "$ORIGIN_PORT" "$GATE_PORT" "$NGINX_PORT"
 
-taskset -c "$LOAD_CPU" "$nginx_bin" -p "$work" -c "$work/nginx-origin.conf" \
+"${prio[@]}" taskset -c "$LOAD_CPU" "$nginx_bin" -p "$work" -c "$work/nginx-origin.conf" \
     -e "$work/nginx-origin-error.log" &
 started+=($!)
 wait_port "$ORIGIN_PORT"
@@ -101,13 +118,13 @@ start_server() { # SERVER CRL
     local server=$1 crl=$2
     case $server in
     gate)
-        CERTGATE_LOG=warn TOKIO_WORKER_THREADS=1 taskset -c "$SERVER_CPU" \
+        CERTGATE_LOG=warn TOKIO_WORKER_THREADS=1 "${prio[@]}" taskset -c "$SERVER_CPU" \
             "$gate_bin" "$work/gate-$crl.toml" >"$work/gate-$crl.out" 2>"$work/gate-$crl.err" &
         server_pid=$!
         port=$GATE_PORT
         ;;
     nginx)
-        taskset -c "$SERVER_CPU" "$nginx_bin" -p "$work" -c "$work/nginx-$crl.conf" \
+        "${prio[@]}" taskset -c "$SERVER_CPU" "$nginx_bin" -p "$work" -c "$work/nginx-$crl.conf" \
             -e "$work/nginx-$crl-error.log" &
         server_pid=$!
         port=$NGINX_PORT
@@ -115,14 +132,14 @@ start_server() { # SERVER CRL
     esac
     started+=("$server_pid")
     local probe
-    probe=$(taskset -c "$LOAD_CPU" "$load_bin" --mode probe --addr "127.0.0.1:$port" \
+    probe=$("${prio[@]}" taskset -c "$LOAD_CPU" "$load_bin" --mode probe --addr "127.0.0.1:$port" \
         --wait 120 "${client[@]}")
     echo "$server $crl $probe" >>"$results"
     echo "  $server, CRL $crl: $probe" >&2
     case $crl in none | 0) ;; *)
         # The device whose serial the CRL lists must be refused: the CRL is in force.
         local refused
-        refused=$(taskset -c "$LOAD_CPU" "$load_bin" --mode refused --addr "127.0.0.1:$port" \
+        refused=$("${prio[@]}" taskset -c "$LOAD_CPU" "$load_bin" --mode refused --addr "127.0.0.1:$port" \
             --ca "$work/root/ca.pem" --cert "$work/revoked/revoked.pem" \
             --key "$work/revoked/revoked-key.pem" 2>&1)
         echo "$server $crl" $refused >>"$results"
@@ -161,7 +178,7 @@ record() { # SERVER CRL KIND LINE
     local kv
     echo "$1 $2 $3 $4" >>"$results"
     for kv in $4; do
-        R[$1/$2/$3/${kv%%=*}]=${kv#*=}
+        R[$1/$2/$3/${kv%%=*}]+="${kv#*=} "
     done
 }
 
@@ -169,7 +186,7 @@ measure_idle() { # SERVER CRL
     local before after out=$work/idle-$1.out pid i opened
     sleep 1
     before=$(mem_kb VmRSS "$serving")
-    taskset -c "$LOAD_CPU" "$load_bin" --mode idle --addr "127.0.0.1:$port" --idle "$IDLE" \
+    "${prio[@]}" taskset -c "$LOAD_CPU" "$load_bin" --mode idle --addr "127.0.0.1:$port" --idle "$IDLE" \
         --connections 50 --hold 600 "${client[@]}" >"$out" &
     pid=$!
     started+=("$pid")
@@ -189,7 +206,7 @@ per_conn_kib=$(awk -v a="$after" -v b="$before" -v n="${opened:-0}" \
 
 run_load() { # SERVER CRL MODE CONNECTIONS
     local line
-    line=$(taskset -c "$LOAD_CPU" "$load_bin" --mode "$3" --addr "127.0.0.1:$port" \
+    line=$("${prio[@]}" taskset -c "$LOAD_CPU" "$load_bin" --mode "$3" --addr "127.0.0.1:$port" \
         --connections "$4" --warmup "$WARMUP" --duration "$DURATION" \
         --server-pids "$all_pids" --clk-tck "$clk_tck" "${client[@]}")
     echo "  $1, CRL $2: $line" >&2
@@ -197,41 +214,61 @@ run_load() { # SERVER CRL MODE CONNECTIONS
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
-    "load average at start $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results" >&2
-for crl in $CRLS; do
-    for server in $SERVERS; do
-        start_server "$server" "$crl"
-        record "$server" "$crl" start "pss_kb=$(mem_kb Pss "$all_pids")"
-        if [ "$crl" = none ]; then measure_idle "$server" "$crl"; fi
-        run_load "$server" "$crl" new "$NEW_CONNS"
-        run_load "$server" "$crl" keepalive "$KEEP_CONNS"
-        stop_server
+    "load average at start $(cut -d' ' -f1-3 /proc/loadavg), nice ${NICE:-0}" | tee -a "$results" >&2
+for round in $(seq "$ROUNDS"); do
+    echo "round $round of $ROUNDS" | tee -a "$results" >&2
+    for crl in $CRLS; do
+        for server in $SERVERS; do
+            start_server "$server" "$crl"
+            record "$server" "$crl" start "pss_kb=$(mem_kb Pss "$all_pids")"
+            if [ "$crl" = none ]; then measure_idle "$server" "$crl"; fi
+            run_load "$server" "$crl" new "$NEW_CONNS"
+            run_load "$server" "$crl" keepalive "$KEEP_CONNS"
+            stop_server
+        done
     done
 done
 echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results" >&2
 
 # --- tables ------------------------------------------------------------------------
+# Figures are medians over the rounds; "spread" gives the median with the lowest and highest.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "") printf "%.2f×", a / b; else print "—" }'; }
-get() { echo "${R[$1]:-}"; }
+get() { # KEY: the median of its values
+    local values=${R[$1]:-}
+    [ -n "$values" ] || return 0
+    printf '%s\n' $values | sort -g | awk '{ v[NR] = $1 } END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf (m >= 100 ? "%.0f\n" : m >= 1 ? "%.1f\n" : "%.2f\n"), m }'
+}
+sum() { printf '%s\n' ${R[$1]:-0} | awk '{ t += $1 } END { print t }'; }
+spread() { # KEY: "median (lowest–highest)" over the rounds
+    local values=${R[$1]:-}
+    [ -n "$values" ] || return 0
+    if [ "$(printf '%s\n' $values | wc -l)" -gt 1 ]; then
+        echo "$(get "$1") ($(printf '%s\n' $values | sort -g | head -1)–$(printf '%s\n' $values | sort -g | tail -1))"
+    else
+        get "$1"
+    fi
+}
 
 for kind in new keepalive; do
     if [ $kind = new ]; then
         echo
-        echo "(a) new connection per request, $NEW_CONNS clients, ${DURATION} s counted"
+        echo "(a) new connection per request, $NEW_CONNS clients, ${DURATION} s counted, medians of $ROUNDS rounds"
     else
         echo
-        echo "(b) keep-alive, $KEEP_CONNS connections, ${DURATION} s counted"
+        echo "(b) keep-alive, $KEEP_CONNS connections, ${DURATION} s counted, medians of $ROUNDS rounds"
     fi
     echo "| CRL | gate req/s | nginx req/s | gate / nginx | gate p99 | nginx p99 | gate req/s per server core | nginx req/s per server core | gate / nginx per core | server CPU share gate / nginx | errors gate / nginx |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
     for crl in $CRLS; do
         g=gate/$crl/$kind n=nginx/$crl/$kind
         echo "| $crl | $(get $g/rps) | $(get $n/rps) | $(ratio "$(get $g/rps)" "$(get $n/rps)") |" \
-            "$(get $g/p99_ms) ms | $(get $n/p99_ms) ms | $(get $g/rps_per_server_core) |" \
-            "$(get $n/rps_per_server_core) |" \
+            "$(get $g/p99_ms) ms | $(get $n/p99_ms) ms | $(spread $g/rps_per_server_core) |" \
+            "$(spread $n/rps_per_server_core) |" \
             "$(ratio "$(get $g/rps_per_server_core)" "$(get $n/rps_per_server_core)") |" \
             "$(get $g/server_cpu_share) / $(get $n/server_cpu_share) |" \
-            "$(get $g/errors) / $(get $n/errors) |"
+            "$(sum $g/errors) / $(sum $n/errors) |"
     done
 done
 
@@ -245,10 +282,11 @@ for crl in $CRLS; do
         "$(awk -v v="$n" 'BEGIN { printf "%.1f", v / 1024 }') | $(ratio "$g" "$n") |"
 done
 g=$(get gate/none/idle/per_conn_kib) n=$(get nginx/none/idle/per_conn_kib)
-echo "| VmRSS per idle connection (KiB, $IDLE held) | $g | $n | $(ratio "$g" "$n") |"
+echo "| VmRSS per idle connection (KiB, $IDLE held) | $(spread gate/none/idle/per_conn_kib) |" \
+    "$(spread nginx/none/idle/per_conn_kib) | $(ratio "$g" "$n") |"
 
 echo
-echo "targets (by requests per second, then per server core)"
+echo "targets (medians of $ROUNDS rounds; by requests per second, then per server core)"
 for crl in $CRLS; do
     case $crl in none) want=2 ;; 100k) want=8 ;; *) continue ;; esac
     echo "- (a) CRL $crl: gate / nginx $(ratio "$(get gate/$crl/new/rps)" "$(get nginx/$crl/new/rps)")," \

@@ -10,9 +10,9 @@
 //! tls_load --mode idle       ... --idle 1000 --hold 30            open 1,000 and keep them idle
 //! ```
 //!
-//! `new` and `keepalive` run `--connections` clients in a closed loop for `--warmup`
-//! seconds, then count for `--duration` seconds the requests that began and ended inside
-//! that window, and print one line of `key=value`: requests per second, latency
+//! `new` and `keepalive` run `--connections` clients in a closed loop (`keepalive` opens
+//! its connections before the clock starts) for `--warmup` seconds, then count for
+//! `--duration` seconds the requests that began and ended inside that window, and print one line of `key=value`: requests per second, latency
 //! percentiles, errors, and, given `--server-pids`, the CPU seconds those processes used
 //! in the window and the requests per second of server CPU (what one server core does).
 //!
@@ -370,9 +370,12 @@ async fn new_connections(target: Arc<Target>, window: Window) -> Tally {
     }
 }
 
-async fn keep_alive(target: Arc<Target>, window: Window) -> Tally {
+async fn keep_alive(
+    target: Arc<Target>,
+    window: Window,
+    mut sender: Option<SendRequest<Empty<Bytes>>>,
+) -> Tally {
     let mut tally = Tally::default();
-    let mut sender = None;
     loop {
         let start = Instant::now();
         if start >= window.end {
@@ -424,6 +427,14 @@ fn percentile_ms(sorted: &[u32], per_mille: usize) -> f64 {
 
 async fn load(args: &Args) -> Result<(), LoadError> {
     let target = Arc::new(Target::new(args, false)?);
+    let clients = args.connections.max(1);
+    // Keep-alive: every connection is open before the clock starts, so the handshakes
+    // (slow for nginx with a big CRL) are not part of the warm-up or the window.
+    let mut held = if args.mode == Mode::Keepalive {
+        open_held(&target, clients, clients).await.0
+    } else {
+        Vec::new()
+    };
     let now = Instant::now();
     let begin = now + Duration::from_secs_f64(args.warmup);
     let window = Window {
@@ -442,16 +453,16 @@ async fn load(args: &Args) -> Result<(), LoadError> {
         let client = first.1.zip(last.1).map(|(a, b)| b - a);
         (server, client)
     });
-    let mut clients = tokio::task::JoinSet::new();
-    for _ in 0..args.connections.max(1) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
         let target = Arc::clone(&target);
         match args.mode {
-            Mode::New => clients.spawn(new_connections(target, window)),
-            _ => clients.spawn(keep_alive(target, window)),
+            Mode::New => tasks.spawn(new_connections(target, window)),
+            _ => tasks.spawn(keep_alive(target, window, held.pop())),
         };
     }
     let mut total = Tally::default();
-    while let Some(done) = clients.join_next().await {
+    while let Some(done) = tasks.join_next().await {
         let Ok(tally) = done else { continue };
         total.latencies.extend(tally.latencies);
         total.errors += tally.errors;
@@ -554,17 +565,22 @@ async fn refused(args: &Args) -> Result<(), LoadError> {
     }
 }
 
-async fn idle(args: &Args) -> Result<(), LoadError> {
-    let target = Arc::new(Target::new(args, false)?);
-    let openers = args.connections.clamp(1, args.idle.max(1));
+/// Opens `count` connections, `openers` at a time, each with one request answered;
+/// returns them and how many failed.
+async fn open_held(
+    target: &Arc<Target>,
+    count: usize,
+    openers: usize,
+) -> (Vec<SendRequest<Empty<Bytes>>>, usize) {
+    let openers = openers.clamp(1, count.max(1));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..openers {
-        let target = Arc::clone(&target);
-        let count = args.idle / openers + usize::from(i < args.idle % openers);
+        let target = Arc::clone(target);
+        let share = count / openers + usize::from(i < count % openers);
         tasks.spawn(async move {
-            let mut held = Vec::with_capacity(count);
+            let mut held = Vec::with_capacity(share);
             let mut errors = 0_usize;
-            for _ in 0..count {
+            for _ in 0..share {
                 let opened = within(async {
                     let mut sender = target.http(target.handshake().await?).await?;
                     target.get(&mut sender, false).await?;
@@ -579,7 +595,7 @@ async fn idle(args: &Args) -> Result<(), LoadError> {
             (held, errors)
         });
     }
-    let mut held = Vec::with_capacity(args.idle);
+    let mut held = Vec::with_capacity(count);
     let mut errors = 0;
     while let Some(done) = tasks.join_next().await {
         if let Ok((senders, failed)) = done {
@@ -587,6 +603,12 @@ async fn idle(args: &Args) -> Result<(), LoadError> {
             errors += failed;
         }
     }
+    (held, errors)
+}
+
+async fn idle(args: &Args) -> Result<(), LoadError> {
+    let target = Arc::new(Target::new(args, false)?);
+    let (held, errors) = open_held(&target, args.idle, args.connections).await;
     println!("mode=idle opened={} errors={errors}", held.len());
     tokio::time::sleep(Duration::from_secs_f64(args.hold)).await;
     drop(held);
