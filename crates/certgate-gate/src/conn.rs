@@ -64,6 +64,11 @@ impl ConnVerdict {
         }
     }
 
+    /// The certificates the client sent after its own (for `Client-Cert-Chain`).
+    pub(crate) fn intermediates(&self) -> &[CertificateDer<'static>] {
+        self.chain.get(1..).unwrap_or_default()
+    }
+
     /// The verdict for a request now, under `verifier`: the connection's, unless the
     /// verifier or its CRLs changed since, or the certificate has expired, in which case
     /// the chain is verified again (once per change, not per request).

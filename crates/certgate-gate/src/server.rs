@@ -100,8 +100,6 @@ struct ConnCtx {
     sni: Option<String>,
     resumed: bool,
     verdict: ConnVerdict,
-    /// The certificates the client sent after its own, for `Client-Cert-Chain`.
-    chain: Vec<Vec<u8>>,
 }
 
 async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, watcher: Watcher) {
@@ -138,16 +136,12 @@ async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, watcher: Watch
         Some(rustls::HandshakeKind::Resumed)
     );
     let verdict = ConnVerdict::after_handshake(&host.verifier, presented);
-    let chain = presented
-        .map(|c| c.iter().skip(1).map(|c| c.as_ref().to_vec()).collect())
-        .unwrap_or_default();
     let ctx = Arc::new(ConnCtx {
         gate,
         peer,
         sni,
         resumed,
         verdict,
-        chain,
     });
     let (io, last_active) = Activity::new(tls);
     let service = hyper::service::service_fn(move |req| {
@@ -236,7 +230,7 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     headers::strip_inbound(req.headers_mut(), upgrade);
     headers::set_forwarding(req.headers_mut(), &conn, &decision, &host_name);
     cert_headers.apply(req.headers_mut());
-    headers::set_chain(req.headers_mut(), &ctx.chain);
+    headers::set_chain(req.headers_mut(), ctx.verdict.intermediates());
     // Exactly the path the policy decided on.
     let Some(uri) = host.origin.origin().uri_for(&decision.path) else {
         return answer_self(&req, DenyClass::BadPath, &id, metrics, started);
