@@ -16,6 +16,7 @@ use http::{Request, Response};
 use http_body_util::{Either, Full};
 
 use crate::conn::ConnectionInfo;
+use crate::headers::CertHeaders;
 use crate::pages::{DenyClass, page};
 
 /// What the gate decided for an allowed request; in the request's extensions for the
@@ -169,6 +170,8 @@ pub(crate) struct DecisionLine<'a> {
     pub(crate) host: &'a str,
     pub(crate) path: &'a str,
     pub(crate) conn: &'a ConnectionInfo,
+    /// The certificate's headers, fingerprint and serial, encoded once per verdict.
+    pub(crate) cert: &'a CertHeaders,
     pub(crate) request_id: &'a str,
     pub(crate) started: Instant,
 }
@@ -184,7 +187,6 @@ impl DecisionLine<'_> {
         policy: Option<&str>,
         status: u16,
     ) {
-        let cert = &self.conn.cert;
         tracing::info!(
             target: "certgate_gate::decision",
             request_id = self.request_id,
@@ -195,8 +197,8 @@ impl DecisionLine<'_> {
             detail,
             policy = policy.unwrap_or(""),
             status,
-            fingerprint = cert.fingerprint_sha256().map(|f| f.to_hex()).unwrap_or_default(),
-            serial = cert.serial_hex().unwrap_or_default(),
+            fingerprint = self.cert.fingerprint.as_str(),
+            serial = self.cert.serial.as_str(),
             peer = %self.conn.peer,
             latency_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "decision"
@@ -310,6 +312,7 @@ where
         let id = request_id();
         let host = request_host(&req).to_owned();
         let path = req.uri().path().to_owned();
+        let cert = CertHeaders::of(&conn.cert);
         match decide_request(&self.policy.current(), &self.options, &req, &conn, id) {
             Err(denial) => {
                 let response = page(&req, denial.class, &denial.request_id);
@@ -317,6 +320,7 @@ where
                     host: &host,
                     path: &path,
                     conn: &conn,
+                    cert: &cert,
                     request_id: &denial.request_id,
                     started,
                 }
@@ -339,11 +343,13 @@ where
                     }
                 }
                 crate::headers::strip_inbound(req.headers_mut(), false);
-                crate::headers::set_identity(req.headers_mut(), &conn, &decision, &host);
+                crate::headers::set_forwarding(req.headers_mut(), &conn, &decision, &host);
+                cert.apply(req.headers_mut());
                 DecisionLine {
                     host: &host,
                     path: &path,
                     conn: &conn,
+                    cert: &cert,
                     request_id: &decision.request_id,
                     started,
                 }

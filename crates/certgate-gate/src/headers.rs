@@ -92,17 +92,6 @@ pub(crate) fn strip_inbound(headers: &mut HeaderMap, upgrade: bool) {
     }
 }
 
-/// Sets the gate's identity headers for an allowed request.
-pub(crate) fn set_identity(
-    headers: &mut HeaderMap,
-    conn: &ConnectionInfo,
-    decision: &GateDecision,
-    host: &str,
-) {
-    set_forwarding(headers, conn, decision, host);
-    CertHeaders::of(&conn.cert).apply(headers);
-}
-
 /// Sets `X-Forwarded-*`, `Forwarded` and the decision's headers.
 pub(crate) fn set_forwarding(
     headers: &mut HeaderMap,
@@ -137,14 +126,30 @@ pub(crate) fn set_forwarding(
 /// Cloudflare's two, `Certgate-Subject`), encoded once per verdict: a connection
 /// reuses them on every request until its verdict changes.
 #[derive(Debug, Default)]
-pub(crate) struct CertHeaders(Vec<(HeaderName, HeaderValue)>);
+pub(crate) struct CertHeaders {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The certificate's SHA-256 in hex, for the decision line (empty without one).
+    pub(crate) fingerprint: String,
+    /// Its serial in hex, for the decision line (empty without one).
+    pub(crate) serial: String,
+}
 
 impl CertHeaders {
-    /// The headers for `cert`: none unless it is verified (and not revoked) now.
+    /// The headers for `cert`: none unless it is verified (and not revoked) now; its
+    /// fingerprint and serial whatever its verdict.
     pub(crate) fn of(cert: &ClientCertInfo) -> Self {
+        let fingerprint = cert
+            .fingerprint_sha256()
+            .map(|f| f.to_hex())
+            .unwrap_or_default();
+        let serial = cert.serial_hex().unwrap_or_default();
         let mut out = Vec::with_capacity(4);
         if !cert.verified() {
-            return Self(out);
+            return Self {
+                headers: out,
+                fingerprint,
+                serial,
+            };
         }
         let mut push = |name: &'static str, value: String| {
             if let Ok(v) = HeaderValue::try_from(value) {
@@ -156,18 +161,22 @@ impl CertHeaders {
             push(CLIENT_CERT, format!(":{b64}:"));
             push(CF_CLIENT_CERT_DER_BASE64, b64);
         }
-        if let Some(fp) = cert.fingerprint_sha256() {
-            push(CF_CLIENT_CERT_SHA256, fp.to_hex());
+        if !fingerprint.is_empty() {
+            push(CF_CLIENT_CERT_SHA256, fingerprint.clone());
         }
         if let Some(subject) = cert.subject_rfc4514() {
             push(CERTGATE_SUBJECT, subject);
         }
-        Self(out)
+        Self {
+            headers: out,
+            fingerprint,
+            serial,
+        }
     }
 
     /// Sets them on a request (replacing any of the same name).
     pub(crate) fn apply(&self, headers: &mut HeaderMap) {
-        for (name, value) in &self.0 {
+        for (name, value) in &self.headers {
             headers.insert(name.clone(), value.clone());
         }
     }

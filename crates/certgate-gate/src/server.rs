@@ -193,6 +193,7 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         host: &host_name,
         path: &path,
         conn: &conn,
+        cert: &cert_headers,
         request_id: &id,
         started,
     };
