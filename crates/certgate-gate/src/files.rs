@@ -34,26 +34,36 @@ pub(crate) fn read_bounded(
     Ok(out)
 }
 
+/// The blocks of a PEM file, read within [`MAX_PEM_FILE_BYTES`].
+fn pem_blocks(
+    path: &Path,
+    what: &'static str,
+) -> Result<Vec<certgate_x509::pem::PemBlock>, GateError> {
+    let text = read_bounded(path, what, MAX_PEM_FILE_BYTES)?;
+    certgate_x509::pem::parse_blocks(&text)
+        .map_err(|_| pem_error(path, what, PemProblem::Unreadable))
+}
+
+fn pem_error(path: &Path, what: &'static str, problem: PemProblem) -> GateError {
+    GateError::Pem {
+        what,
+        path: path.to_owned(),
+        problem,
+    }
+}
+
 /// Every `CERTIFICATE` block of a PEM file, at least one.
 pub(crate) fn certificates(
     path: &Path,
     what: &'static str,
 ) -> Result<Vec<CertificateDer<'static>>, GateError> {
-    let text = read_bounded(path, what, MAX_PEM_FILE_BYTES)?;
-    let pem_err = |problem| GateError::Pem {
-        what,
-        path: path.to_owned(),
-        problem,
-    };
-    let blocks =
-        certgate_x509::pem::parse_blocks(&text).map_err(|_| pem_err(PemProblem::Unreadable))?;
-    let certs: Vec<_> = blocks
+    let certs: Vec<_> = pem_blocks(path, what)?
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| CertificateDer::from(b.der))
         .collect();
     if certs.is_empty() {
-        return Err(pem_err(PemProblem::Missing("CERTIFICATE")));
+        return Err(pem_error(path, what, PemProblem::Missing("CERTIFICATE")));
     }
     Ok(certs)
 }
@@ -61,15 +71,7 @@ pub(crate) fn certificates(
 /// The private key of a PEM file (PKCS#8, SEC1 or PKCS#1).
 pub(crate) fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, GateError> {
     let what = "server key";
-    let text = read_bounded(path, what, MAX_PEM_FILE_BYTES)?;
-    let pem_err = |problem| GateError::Pem {
-        what,
-        path: path.to_owned(),
-        problem,
-    };
-    let blocks =
-        certgate_x509::pem::parse_blocks(&text).map_err(|_| pem_err(PemProblem::Unreadable))?;
-    blocks
+    pem_blocks(path, what)?
         .into_iter()
         .find_map(|b| match b.label.as_str() {
             "PRIVATE KEY" => Some(PrivateKeyDer::Pkcs8(b.der.into())),
@@ -77,5 +79,5 @@ pub(crate) fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, GateErr
             "RSA PRIVATE KEY" => Some(PrivateKeyDer::Pkcs1(b.der.into())),
             _ => None,
         })
-        .ok_or_else(|| pem_err(PemProblem::Missing("PRIVATE KEY")))
+        .ok_or_else(|| pem_error(path, what, PemProblem::Missing("PRIVATE KEY")))
 }
