@@ -117,3 +117,43 @@ fn revoked_while_connected_is_refused_on_the_next_request() {
     let (status, _) = curl(&gate, &world, Some(&world.iphone), &[], "/");
     assert_eq!(status, 200);
 }
+
+#[test]
+fn the_chain_a_client_sends_reaches_the_origin_as_client_cert_chain() {
+    if !need_tools() {
+        return;
+    }
+    let (world, _origin, gate) = gate_with("enforce", "");
+    // The device sends its certificate and the CA's after it.
+    let mut chain = std::fs::read(&world.iphone.cert).unwrap();
+    chain.extend(std::fs::read(&world.lab.ca_pem).unwrap());
+    let chain_pem = world.dir.path().join("iphone-chain.pem");
+    std::fs::write(&chain_pem, chain).unwrap();
+    let cert_arg = chain_pem.display().to_string();
+    let key_arg = world.iphone.key.display().to_string();
+    let (status, body) = curl(
+        &gate,
+        &world,
+        None,
+        &["--cert", &cert_arg, "--key", &key_arg],
+        "/",
+    );
+    assert_eq!(status, 200, "{body}");
+    let echo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let chains: Vec<String> = echo["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| {
+            h[0].as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("client-cert-chain")
+        })
+        .map(|h| h[1].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(chains.len(), 1, "{body}");
+    // One structured-field byte sequence: the CA's DER in base64.
+    let ca_pem = std::fs::read_to_string(&world.lab.ca_pem).unwrap();
+    let ca_b64: String = ca_pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_eq!(chains[0], format!(":{ca_b64}:"));
+}
