@@ -43,13 +43,12 @@ fn certificate(data: &[u8]) {
     // The differential oracle: a second DER reader agrees on what we accepted.
     let other = match x509_cert::Certificate::from_der(data) {
         Ok(other) => other,
-        // const-oid reads a narrower range of OIDs than X.690 allows (a second arc of at
-        // most 39, arcs of at most 32 bits, at most 39 bytes: 2.999.1 and 2.25.<UUID> are
-        // beyond it). Such an OID is no disagreement about the DER, only about const-oid's
-        // range; every other refusal is.
-        Err(e) if e.kind() == der::ErrorKind::OidMalformed && has_oid_beyond_const_oid(data, 0) => {
-            return;
-        }
+        // x509-cert reads a narrower DER than X.509 allows: const-oid's OIDs (a second arc
+        // of at most 39, arcs of at most 32 bits, at most 39 bytes: 2.999.1 and
+        // 2.25.<UUID> are beyond it) and der's universal tags (no GraphicString or
+        // UniversalString, which a DirectoryString may be). Such input is no disagreement
+        // about the DER; every other refusal is.
+        Err(e) if beyond_x509_cert(e.kind()) && has_value_beyond_x509_cert(data, 0) => return,
         Err(e) => panic!("x509-cert refuses a certificate certgate-x509 accepts: {e:?}"),
     };
     let tbs = other.tbs_certificate();
@@ -62,9 +61,18 @@ fn certificate(data: &[u8]) {
     );
 }
 
-/// Whether the DER in `data` holds an OBJECT IDENTIFIER that is well formed by X.690
-/// (certgate-x509's check) and that const-oid cannot represent.
-fn has_oid_beyond_const_oid(mut data: &[u8], depth: usize) -> bool {
+/// The refusals of x509-cert that [`has_value_beyond_x509_cert`] explains.
+fn beyond_x509_cert(kind: der::ErrorKind) -> bool {
+    matches!(
+        kind,
+        der::ErrorKind::OidMalformed | der::ErrorKind::TagUnknown { byte: 0x19 | 0x1c }
+    )
+}
+
+/// Whether the DER in `data` holds a value X.690 allows and x509-cert cannot read: an
+/// OBJECT IDENTIFIER well formed by certgate-x509's check that const-oid cannot represent,
+/// or a GraphicString or UniversalString.
+fn has_value_beyond_x509_cert(mut data: &[u8], depth: usize) -> bool {
     while let Some((tag, value, rest)) = next_tlv(data) {
         if tag == 0x06
             && certgate_x509::der::oid(value).is_ok()
@@ -72,7 +80,10 @@ fn has_oid_beyond_const_oid(mut data: &[u8], depth: usize) -> bool {
         {
             return true;
         }
-        if tag & 0x20 != 0 && depth < 32 && has_oid_beyond_const_oid(value, depth + 1) {
+        if matches!(tag, 0x19 | 0x1c) {
+            return true;
+        }
+        if tag & 0x20 != 0 && depth < 32 && has_value_beyond_x509_cert(value, depth + 1) {
             return true;
         }
         data = rest;

@@ -63,6 +63,13 @@ pub struct Tlv<'a> {
     pub whole: &'a [u8],
 }
 
+/// Universal tag numbers that no X.509 structure holds, as a bit set: end-of-contents
+/// (0, BER only), ObjectDescriptor (7), EXTERNAL (8), EMBEDDED PDV (11), TIME (14), the
+/// reserved 15 and CHARACTER STRING (29). Found by the x509_view fuzz target: a primitive
+/// tag 11 as key algorithm parameters, which x509-cert refuses and a lenient reader
+/// would carry along.
+const NOT_IN_X509: u32 = 1 | 1 << 7 | 1 << 8 | 1 << 11 | 1 << 14 | 1 << 15 | 1 << 29;
+
 /// Reads the value at the start of `input`; returns it and what follows.
 ///
 /// # Errors
@@ -75,8 +82,13 @@ pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), Problem> {
     }
     // Universal class: SEQUENCE and SET are constructed, everything else primitive (DER
     // has no constructed strings; a constructed OID or INTEGER is no value at all).
-    if tag & 0xc0 == 0 && (tag & 0x20 != 0) != matches!(tag & 0x1f, 0x10 | 0x11) {
-        return Err(Problem::WrongConstruction);
+    if tag & 0xc0 == 0 {
+        if (NOT_IN_X509 >> (tag & 0x1f)) & 1 != 0 {
+            return Err(Problem::UnknownUniversalTag);
+        }
+        if (tag & 0x20 != 0) != matches!(tag & 0x1f, 0x10 | 0x11) {
+            return Err(Problem::WrongConstruction);
+        }
     }
     let (&first, rest) = rest.split_first().ok_or(Problem::Truncated)?;
     let (len, rest) = if first < 0x80 {
@@ -370,6 +382,19 @@ mod tests {
             assert_eq!((t.value, t.whole.len()), (content.as_slice(), bytes.len()));
         }
         let p = |b: &[u8]| read_tlv(b).map(|_| ()).unwrap_err();
+        // Tags no X.509 structure holds, in either form.
+        for tag in [0x00, 0x07, 0x08, 0x0b, 0x0e, 0x0f, 0x1d, 0x28, 0x2b, 0x3d] {
+            assert_eq!(
+                read_tlv(&[tag, 0x00]).map(|(t, _)| t.tag),
+                Err(Problem::UnknownUniversalTag),
+                "tag {tag:#04x}"
+            );
+        }
+        // The string types X.509 names may hold stay readable, GraphicString and
+        // UniversalString among them.
+        for tag in [0x0c, 0x12, 0x13, 0x14, 0x16, 0x19, 0x1a, 0x1b, 0x1c, 0x1e] {
+            assert!(read_tlv(&[tag, 0x00]).is_ok(), "tag {tag:#04x}");
+        }
         // Found by the x509_view fuzz target: a constructed OID as algorithm parameters.
         assert_eq!(p(&[0x26, 0x01, 0x2a]), Problem::WrongConstruction);
         assert_eq!(p(&[0x24, 0x00]), Problem::WrongConstruction); // constructed OCTET STRING

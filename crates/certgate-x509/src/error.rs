@@ -47,6 +47,9 @@ pub enum Problem {
     /// A universal tag with the wrong form: a constructed string, INTEGER or OID (BER's
     /// constructed strings are not DER), or a primitive SEQUENCE or SET.
     WrongConstruction,
+    /// A universal tag that no X.509 structure holds (end-of-contents, EXTERNAL, EMBEDDED
+    /// PDV, ...).
+    UnknownUniversalTag,
     /// An indefinite length (BER, not DER).
     IndefiniteLength,
     /// A length in long form that fits a shorter form, or with a leading zero.
@@ -111,6 +114,7 @@ impl fmt::Display for Problem {
             Self::WrongConstruction => {
                 f.write_str("universal tag in the wrong form (constructed or primitive)")
             }
+            Self::UnknownUniversalTag => f.write_str("universal tag that X.509 does not use"),
             Self::IndefiniteLength => f.write_str("indefinite length (BER, not DER)"),
             Self::NonMinimalLength => f.write_str("length not minimally encoded"),
             Self::LengthTooLarge => f.write_str("length of more than four octets"),
