@@ -31,9 +31,22 @@
 //! ca = "ca.pem"                      # the CAs whose client certificates are accepted
 //! intermediates = "intermediates.pem" # optional
 //! crls = ["crl.pem"]                 # optional, watched and reloaded
+//! crl_urls = ["http://pki.example.com/root.crl"] # optional: CRLs fetched over HTTP(S)
+//! crl_fetch_interval = "5m"          # how often each URL is fetched (1s to 24h)
+//! crl_fetch_timeout = "30s"          # time for one fetch, body included (up to 5m)
+//! crl_fetch_ca = "pki-web-ca.pem"    # optional: roots for https URLs (default: the system's)
 //! mode = "enforce"                   # or "report": decide in HTTP, 403 page with the reason
 //! ```
 //! Relative paths are read from the configuration file's directory.
+//!
+//! A CRL fetched from `crl_urls` passes the same checks as a CRL file (its issuer's
+//! signature, RFC 5280's rules) before it is used, and never replaces one with a higher
+//! CRL Number. Fetches are conditional (`If-None-Match`, `If-Modified-Since`); a failed
+//! one (no connection, timeout, a status other than 200 or 304, a body above
+//! [`crate::MAX_CRL_FETCH_BYTES`], a CRL that does not pass) keeps the last good CRL, is
+//! logged and counted in `certgate_crl_fetch_total{url,result}`. Until a URL's first
+//! good fetch, the certificates of the issuers it speaks for have no CRL, and are
+//! refused as when a CRL is missing (`revocation-unknown`): the gate fails closed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -162,6 +175,15 @@ pub struct TrustSection {
     /// CRL files (PEM or DER), watched.
     #[serde(default)]
     pub crls: Vec<PathBuf>,
+    /// CRL distribution points (`http://` or `https://` URLs), fetched on an interval.
+    #[serde(default)]
+    pub crl_urls: Vec<String>,
+    /// How often each of `crl_urls` is fetched (default 5m, from 1s to 24h).
+    pub crl_fetch_interval: Option<String>,
+    /// Time for one fetch, connection to last byte (default 30s, at most 5m).
+    pub crl_fetch_timeout: Option<String>,
+    /// Roots (PEM) that `https` CRL URLs are verified with instead of the system's.
+    pub crl_fetch_ca: Option<PathBuf>,
     /// `enforce` (default) or `report`.
     #[serde(default)]
     pub mode: TrustMode,
@@ -269,6 +291,7 @@ impl GateConfig {
             }
             crate::proxy::Origin::parse(&host.origin)
                 .ok_or_else(|| bad(format!("host[{i}].origin"), ConfigProblem::NotAnOrigin))?;
+            host.trust.crl_fetch(&format!("host[{i}].trust"))?;
         }
         if let Some(default) = &self.server.default_host
             && !self

@@ -15,6 +15,7 @@ use certgate_verify::{
 };
 
 use crate::config::{GateConfig, HostSection, Limits, OriginCaseSetting, TrustMode};
+use crate::crl_fetch::CrlFetch;
 use crate::error::GateError;
 use crate::files;
 use crate::proxy::{Origin, OriginClient};
@@ -38,6 +39,8 @@ pub struct HostState {
     pub(crate) tls: Arc<ServerConfig>,
     /// Files whose change rebuilds the configuration (CRL files reload `store` alone).
     pub(crate) files: Vec<PathBuf>,
+    /// The CRL URLs fetched into `store`, and how.
+    pub(crate) crl_fetch: CrlFetch,
 }
 
 /// Everything one configuration serves with.
@@ -145,7 +148,8 @@ fn build_host(
         .iter()
         .map(|p| config.resolve(p))
         .collect();
-    let store = if crl_files.is_empty() {
+    let mut crl_fetch = section.trust.crl_fetch(&format!("host {host}: trust"))?;
+    let store = if crl_files.is_empty() && crl_fetch.urls.is_empty() {
         None
     } else {
         let issuers = anchors.iter().chain(&intermediates).map(|c| c.as_ref());
@@ -167,6 +171,19 @@ fn build_host(
         verifier = verifier.with_revocation(store.clone(), RevocationPolicy::default());
     }
     let verifier = Arc::new(verifier.build().map_err(trust_err)?);
+    if crl_fetch.urls.iter().any(|u| u.is_https()) {
+        let ca = section
+            .trust
+            .crl_fetch_ca
+            .as_ref()
+            .map(|p| config.resolve(p));
+        watched.extend(ca.clone());
+        crl_fetch.tls = Some(crate::crl_fetch::client_tls(
+            &host,
+            ca.as_deref(),
+            verifier.chain_verifier().provider(),
+        )?);
+    }
     let tls = server_config(config, section, &verifier, store.as_ref())?;
     let policy_path = config.resolve(&section.policy);
     let policy = PolicySet::from_file(&policy_path).map_err(|source| GateError::Policy {
@@ -195,6 +212,7 @@ fn build_host(
         ),
         tls,
         files: watched,
+        crl_fetch,
     })
 }
 
