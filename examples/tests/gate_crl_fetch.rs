@@ -8,7 +8,7 @@
 mod gate_common;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +19,7 @@ use gate_common::{GateProcess, Origin, World, curl, gate_with_config, need_curl_
 struct CrlServer {
     child: Child,
     port: u16,
+    https: bool,
     dir: tempfile::TempDir,
     log: PathBuf,
     published: u64,
@@ -30,16 +31,37 @@ impl Drop for CrlServer {
     }
 }
 
+/// `http.server`'s file handler on 127.0.0.1, port chosen by the system (printed first),
+/// over TLS when a certificate and key follow the directory.
+const SERVER: &str = r#"
+import functools, http.server, ssl, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+if len(sys.argv) > 2:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+print(httpd.server_address[1], flush=True)
+httpd.serve_forever()
+"#;
+
 impl CrlServer {
     fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Serves over TLS with `tls` (certificate and key files) when given.
+    fn start_with(tls: Option<(&Path, &Path)>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let www = dir.path().join("www");
         std::fs::create_dir_all(&www).unwrap();
         let log = dir.path().join("http-server.log");
-        let mut child = Command::new("python3")
-            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
-            .arg("--directory")
-            .arg(&www)
+        let mut command = Command::new("python3");
+        command.args(["-c", SERVER]).arg(&www);
+        if let Some((cert, key)) = tls {
+            command.arg(cert).arg(key);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -48,16 +70,14 @@ impl CrlServer {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        // "Serving HTTP on 127.0.0.1 port 41235 (http://127.0.0.1:41235/) ..."
         let port = line
-            .split_whitespace()
-            .skip_while(|w| *w != "port")
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("no port in {line:?}"));
         Self {
             child,
             port,
+            https: tls.is_some(),
             dir,
             log,
             published: 0,
@@ -65,16 +85,26 @@ impl CrlServer {
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/crl.pem", self.port)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/crl.pem", self.port)
     }
 
     /// Replaces the served file atomically, with a modification time later than the
     /// last one by whole seconds (HTTP dates have no finer resolution).
     fn publish(&mut self, bytes: &[u8]) {
+        self.publish_with(|tmp| std::fs::write(tmp, bytes).unwrap());
+    }
+
+    /// Serves a file of `len` zero bytes (sparse) as the CRL.
+    fn publish_huge(&mut self, len: u64) {
+        self.publish_with(|tmp| std::fs::File::create(tmp).unwrap().set_len(len).unwrap());
+    }
+
+    fn publish_with(&mut self, write: impl FnOnce(&Path)) {
         self.published += 1;
         let www = self.dir.path().join("www");
         let tmp = www.join(".crl.pem.tmp");
-        std::fs::write(&tmp, bytes).unwrap();
+        write(&tmp);
         let mtime = SystemTime::now() + Duration::from_secs(10 * self.published);
         std::fs::File::options()
             .write(true)
@@ -105,22 +135,26 @@ impl CrlServer {
 /// The lab's gate (report mode) with its CRL fetched from `url` every second instead of
 /// read from a file.
 fn gate_fetching(url: &str) -> (World, Origin, GateProcess) {
-    gate_with_config("report", "", |config| {
-        config
-            .lines()
-            .map(|l| {
-                if l.starts_with("crls = ") {
-                    format!(
-                        "crl_urls = [\"{url}\"]\ncrl_fetch_interval = \"1s\"\ncrl_fetch_timeout = \"5s\""
-                    )
-                } else {
-                    l.to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
-    })
+    gate_with_config("report", "", |config| fetch_from(&config, url, ""))
+}
+
+/// The configuration `config` with its `crls` line replaced by `url`, fetched every
+/// second, and `extra` trust lines.
+fn fetch_from(config: &str, url: &str, extra: &str) -> String {
+    config
+        .lines()
+        .map(|l| {
+            if l.starts_with("crls = ") {
+                format!(
+                    "crl_urls = [\"{url}\"]\ncrl_fetch_interval = \"1s\"\ncrl_fetch_timeout = \"5s\"\n{extra}"
+                )
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// The sample of `certgate_crl_fetch_total` for `url` and `result`.
@@ -206,6 +240,10 @@ fn a_bad_or_older_crl_served_keeps_the_last_good_one() {
     let other = Lab::create(other_dir.path(), Keys::Fast, None).unwrap();
     server.publish(&std::fs::read(other.write_crl(&[]).unwrap()).unwrap());
     gate.wait_metric(&fetches(&url, "bad-crl"), 2.0);
+    // A body above the limit (its Content-Length says so).
+    server.publish_huge(certgate_gate::MAX_CRL_FETCH_BYTES as u64 + 1);
+    gate.wait_metric(&fetches(&url, "too-large"), 1.0);
+    assert_eq!(status_of(&gate, &world, &world.iphone).0, 403);
     // The CRL before the one in force (validly signed, a lower CRL Number): a rollback.
     let before = gate.metric(&fetches(&url, "bad-crl"));
     server.publish(&older);
@@ -238,4 +276,43 @@ fn a_server_that_is_down_keeps_the_last_good_crl_and_is_counted() {
             .any(|l| l.contains("CRL fetch failed") && l.contains("connect-error")),
         "{log}"
     );
+    // A configuration reload while the server is down: the new hosts start with the
+    // CRL fetched before (without it, the iPhone would be refused as unknown).
+    let policy = world.lab.dir.join("policies.toml");
+    let text = std::fs::read(&policy).unwrap();
+    std::fs::write(&policy, [text.as_slice(), b"\n"].concat()).unwrap();
+    gate.wait_metric("certgate_gate_reloads_total", 1.0);
+    assert_eq!(status_of(&gate, &world, &world.iphone).0, 200);
+    assert_eq!(status_of(&gate, &world, &world.laptop).0, 403);
+}
+
+#[test]
+fn an_https_url_is_fetched_with_the_configured_roots() {
+    if !need_curl_and_python() {
+        return;
+    }
+    let world = gate_common::world();
+    let origin = gate_common::echo_origin();
+    let (cert, key) = world.lab.server().unwrap();
+    let mut server = CrlServer::start_with(Some((&cert, &key)));
+    let url = server.url();
+    server.publish_revoking(&world, &[&world.laptop]);
+    let config = world
+        .lab
+        .write_gate_config(
+            &format!("http://127.0.0.1:{}", origin.port),
+            "127.0.0.1:0",
+            "report",
+            "",
+        )
+        .unwrap();
+    // The lab's CA signed the CRL server's certificate: trusted only through crl_fetch_ca.
+    let extra = format!("crl_fetch_ca = \"{}\"", world.lab.ca_pem.display());
+    let text = fetch_from(&std::fs::read_to_string(&config).unwrap(), &url, &extra);
+    std::fs::write(&config, text).unwrap();
+    let gate = GateProcess::start(&config, world.dir.path().join("gate.log"));
+    gate.wait_metric(&fetches(&url, "updated"), 1.0);
+    assert_eq!(status_of(&gate, &world, &world.iphone).0, 200);
+    assert_eq!(status_of(&gate, &world, &world.laptop).0, 403);
+    assert!(server.log().contains("GET /crl.pem"), "{}", server.log());
 }

@@ -445,6 +445,66 @@ mod tests {
     }
 
     #[test]
+    fn crl_urls_and_their_settings_are_checked() {
+        let with = |trust: &str| {
+            let text = format!(
+                "[server]\nlisten = [\"127.0.0.1:1\"]\n[[host]]\nname = \"a\"\ncertificate = \"c\"\n\
+                 key = \"k\"\norigin = \"http://127.0.0.1:9\"\npolicy = \"p\"\n[host.trust]\nca = \"ca\"\n{trust}\n"
+            );
+            GateConfig::from_toml(&text, Path::new("gate.toml"), PathBuf::new())
+        };
+        let ok = with(
+            "crl_urls = [\"http://pki.example.com/r.crl\", \"https://[::1]:8443/r.crl\"]\n\
+             crl_fetch_interval = \"10s\"\ncrl_fetch_timeout = \"2s\"\ncrl_fetch_ca = \"web.pem\"",
+        )
+        .unwrap();
+        let fetch = ok.hosts[0].trust.crl_fetch("t").unwrap();
+        assert_eq!(fetch.urls.len(), 2);
+        assert_eq!(fetch.interval, Duration::from_secs(10));
+        let defaults = with("crl_urls = [\"http://h/r.crl\"]").unwrap();
+        let fetch = defaults.hosts[0].trust.crl_fetch("t").unwrap();
+        assert_eq!(fetch.interval, Duration::from_secs(300));
+        assert_eq!(fetch.timeout, Duration::from_secs(30));
+        for (trust, key, problem) in [
+            (
+                "crl_urls = [\"ftp://h/r.crl\"]",
+                "crl_urls[0]",
+                ConfigProblem::NotACrlUrl,
+            ),
+            (
+                "crl_urls = [\"http://h/a\", \"http://h/a\"]",
+                "crl_urls[1]",
+                ConfigProblem::DuplicateCrlUrl,
+            ),
+            (
+                "crl_fetch_interval = \"500ms\"",
+                "crl_fetch_interval",
+                ConfigProblem::OutOfRange,
+            ),
+            (
+                "crl_fetch_interval = \"2h\"\ncrl_fetch_timeout = \"6m\"",
+                "crl_fetch_timeout",
+                ConfigProblem::OutOfRange,
+            ),
+            (
+                "crl_fetch_interval = \"soon\"",
+                "crl_fetch_interval",
+                ConfigProblem::NotADuration,
+            ),
+        ] {
+            match with(trust) {
+                Err(GateError::ConfigValue { key: k, problem: p }) => {
+                    assert_eq!(k, format!("host[0].trust.{key}"), "{trust}");
+                    assert_eq!(p, problem, "{trust}");
+                }
+                other => panic!("{trust}: {other:?}"),
+            }
+        }
+        let err = with("crl_url = \"http://h/r.crl\"").unwrap_err();
+        assert!(err.to_string().contains("crl_url"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_are_errors() {
         let text = "[server]\nlisten = [\"127.0.0.1:1\"]\nlisten_to = 1\n";
         let err = GateConfig::from_toml(text, Path::new("gate.toml"), PathBuf::new()).unwrap_err();

@@ -19,6 +19,7 @@ use crate::crl_fetch::CrlFetch;
 use crate::error::GateError;
 use crate::files;
 use crate::proxy::{Origin, OriginClient};
+use rustls_pki_types::CertificateDer;
 
 /// One configured host, ready to serve.
 #[derive(Debug)]
@@ -142,23 +143,8 @@ fn build_host(
         }
         None => Vec::new(),
     };
-    let crl_files: Vec<PathBuf> = section
-        .trust
-        .crls
-        .iter()
-        .map(|p| config.resolve(p))
-        .collect();
     let mut crl_fetch = section.trust.crl_fetch(&format!("host {host}: trust"))?;
-    let store = if crl_files.is_empty() && crl_fetch.urls.is_empty() {
-        None
-    } else {
-        let issuers = anchors.iter().chain(&intermediates).map(|c| c.as_ref());
-        let mut builder = RevocationStore::builder(issuers).map_err(trust_err)?;
-        for f in &crl_files {
-            builder = builder.with_crl_file(f.clone());
-        }
-        Some(builder.build().map_err(trust_err)?)
-    };
+    let store = crl_store(config, section, &crl_fetch, &anchors, &intermediates)?;
     let mode = match section.trust.mode {
         TrustMode::Enforce => VerifyMode::Enforce,
         TrustMode::Report => VerifyMode::Report,
@@ -214,6 +200,30 @@ fn build_host(
         files: watched,
         crl_fetch,
     })
+}
+
+/// The host's revocation store: its CRL files read now, its CRL URLs as sources still
+/// empty (filled by the fetcher). None when it has neither.
+fn crl_store(
+    config: &GateConfig,
+    section: &HostSection,
+    crl_fetch: &CrlFetch,
+    anchors: &[CertificateDer<'static>],
+    intermediates: &[CertificateDer<'static>],
+) -> Result<Option<RevocationStore>, GateError> {
+    if section.trust.crls.is_empty() && crl_fetch.urls.is_empty() {
+        return Ok(None);
+    }
+    let trust_err = |source| GateError::Trust {
+        host: section.name.clone(),
+        source,
+    };
+    let issuers = anchors.iter().chain(intermediates).map(|c| c.as_ref());
+    let mut builder = RevocationStore::builder(issuers).map_err(trust_err)?;
+    for f in &section.trust.crls {
+        builder = builder.with_crl_file(config.resolve(f));
+    }
+    builder.build().map(Some).map_err(trust_err)
 }
 
 fn server_config(
