@@ -316,3 +316,26 @@ fn an_https_url_is_fetched_with_the_configured_roots() {
     assert_eq!(status_of(&gate, &world, &world.laptop).0, 403);
     assert!(server.log().contains("GET /crl.pem"), "{}", server.log());
 }
+
+#[test]
+fn a_server_that_never_answers_times_out_and_the_gate_fails_closed() {
+    if !need_curl_and_python() {
+        return;
+    }
+    // Accepts connections and holds them, silent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/crl.pem", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let (world, _origin, gate) = gate_with_config("report", "", |config| {
+        fetch_from(&config, &url, "")
+            .replace("crl_fetch_timeout = \"5s\"", "crl_fetch_timeout = \"1s\"")
+    });
+    gate.wait_metric(&fetches(&url, "timeout"), 1.0);
+    assert_eq!(status_of(&gate, &world, &world.iphone).0, 403);
+    assert!(gate.log().contains("no answer within"), "{}", gate.log());
+}

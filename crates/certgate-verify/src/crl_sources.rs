@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use sha2::{Digest, Sha256};
+
 use crate::VerifyError;
 use crate::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
 use crate::crl_input::for_each_crl;
@@ -16,6 +18,8 @@ use crate::revocation::{Algorithms, CrlSet, RevocationStore, number_order, read_
 pub(crate) struct CrlBatch {
     verified: Vec<Arc<ParsedCrl>>,
     pending: Vec<Arc<PendingCrl>>,
+    /// For a named source: the SHA-256 of the bytes it was read from.
+    digest: Option<[u8; 32]>,
 }
 
 impl CrlBatch {
@@ -165,6 +169,9 @@ impl RevocationStore {
     /// below the one this source has in force for the same issuer key is refused, so a
     /// replayed older CRL cannot bring back revoked certificates.
     ///
+    /// The same bytes again change nothing (no new generation: a fetcher that gets the
+    /// same CRL twice does not end sessions or re-verify connections for it).
+    ///
     /// On error nothing changes: the source keeps the CRLs it had (none, the first time:
     /// its issuers' certificates then have no CRL, which the default
     /// [`crate::UnknownStatusPolicy::Deny`] refuses). Sources survive
@@ -175,8 +182,16 @@ impl RevocationStore {
     /// [`VerifyError::UnsupportedCrl`], [`VerifyError::CrlIssuer`] as for a file (each
     /// naming `name` as the origin), and [`VerifyError::CrlRollback`] for an older CRL.
     pub fn set_source(&self, name: &str, input: &[u8]) -> Result<(), VerifyError> {
+        let digest: [u8; 32] = Sha256::digest(input).into();
+        let same = |b: &CrlBatch| b.digest == Some(digest);
+        if self.lock_batches().sources.get(name).is_some_and(same) {
+            return Ok(());
+        }
         let issuers = read_lock(&self.inner.issuers);
-        let mut batch = CrlBatch::default();
+        let mut batch = CrlBatch {
+            digest: Some(digest),
+            ..CrlBatch::default()
+        };
         batch.add(&issuers, input, name, self.inner.algs)?;
         let mut batches = self.lock_batches();
         if let Some(old) = batches.sources.get(name) {

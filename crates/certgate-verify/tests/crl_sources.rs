@@ -98,6 +98,10 @@ fn a_source_swaps_its_crl_in_and_bumps_the_generation() {
     assert!(shared.generation() > before);
     assert_eq!(status(&shared, &p), RevocationStatus::Revoked(None));
     assert_eq!(store.source_names(), vec![SOURCE.to_owned()]);
+    // The same bytes again: nothing to swap, the generation stays.
+    let generation = store.generation();
+    store.set_source(SOURCE, pem.as_bytes()).unwrap();
+    assert_eq!(store.generation(), generation);
 }
 
 #[test]

@@ -85,9 +85,10 @@ where
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(broken)?;
-    // The connection is driven beside the request; it ends with this fetch.
-    let driver = tokio::spawn(conn);
-    let result = async {
+    // The connection is driven beside the request; it ends with this fetch, also when
+    // the fetch is dropped at its timeout.
+    let _driver = AbortOnDrop(tokio::spawn(conn));
+    async {
         let response = sender
             .send_request(request(url, etag, last_modified)?)
             .await
@@ -98,9 +99,16 @@ where
             other => Err(fail(FetchResult::HttpStatus, other)),
         }
     }
-    .await;
-    driver.abort();
-    result
+    .await
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn request(
