@@ -31,9 +31,22 @@
 //! ca = "ca.pem"                      # the CAs whose client certificates are accepted
 //! intermediates = "intermediates.pem" # optional
 //! crls = ["crl.pem"]                 # optional, watched and reloaded
+//! crl_urls = ["http://pki.example.com/root.crl"] # optional: CRLs fetched over HTTP(S)
+//! crl_fetch_interval = "5m"          # how often each URL is fetched (1s to 24h)
+//! crl_fetch_timeout = "30s"          # time for one fetch, body included (up to 5m)
+//! crl_fetch_ca = "pki-web-ca.pem"    # optional: roots for https URLs (default: the system's)
 //! mode = "enforce"                   # or "report": decide in HTTP, 403 page with the reason
 //! ```
 //! Relative paths are read from the configuration file's directory.
+//!
+//! A CRL fetched from `crl_urls` passes the same checks as a CRL file (its issuer's
+//! signature, RFC 5280's rules) before it is used, and never replaces one with a higher
+//! CRL Number. Fetches are conditional (`If-None-Match`, `If-Modified-Since`); a failed
+//! one (no connection, timeout, a status other than 200 or 304, a body above
+//! [`crate::MAX_CRL_FETCH_BYTES`], a CRL that does not pass) keeps the last good CRL, is
+//! logged and counted in `certgate_crl_fetch_total{url,result}`. Until a URL's first
+//! good fetch, the certificates of the issuers it speaks for have no CRL, and are
+//! refused as when a CRL is missing (`revocation-unknown`): the gate fails closed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -162,6 +175,15 @@ pub struct TrustSection {
     /// CRL files (PEM or DER), watched.
     #[serde(default)]
     pub crls: Vec<PathBuf>,
+    /// CRL distribution points (`http://` or `https://` URLs), fetched on an interval.
+    #[serde(default)]
+    pub crl_urls: Vec<String>,
+    /// How often each of `crl_urls` is fetched (default 5m, from 1s to 24h).
+    pub crl_fetch_interval: Option<String>,
+    /// Time for one fetch, connection to last byte (default 30s, at most 5m).
+    pub crl_fetch_timeout: Option<String>,
+    /// Roots (PEM) that `https` CRL URLs are verified with instead of the system's.
+    pub crl_fetch_ca: Option<PathBuf>,
     /// `enforce` (default) or `report`.
     #[serde(default)]
     pub mode: TrustMode,
@@ -269,6 +291,7 @@ impl GateConfig {
             }
             crate::proxy::Origin::parse(&host.origin)
                 .ok_or_else(|| bad(format!("host[{i}].origin"), ConfigProblem::NotAnOrigin))?;
+            host.trust.crl_fetch(&format!("host[{i}].trust"))?;
         }
         if let Some(default) = &self.server.default_host
             && !self
@@ -419,6 +442,66 @@ mod tests {
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("s"), None);
         assert_eq!(parse_duration("1d"), None);
+    }
+
+    #[test]
+    fn crl_urls_and_their_settings_are_checked() {
+        let with = |trust: &str| {
+            let text = format!(
+                "[server]\nlisten = [\"127.0.0.1:1\"]\n[[host]]\nname = \"a\"\ncertificate = \"c\"\n\
+                 key = \"k\"\norigin = \"http://127.0.0.1:9\"\npolicy = \"p\"\n[host.trust]\nca = \"ca\"\n{trust}\n"
+            );
+            GateConfig::from_toml(&text, Path::new("gate.toml"), PathBuf::new())
+        };
+        let ok = with(
+            "crl_urls = [\"http://pki.example.com/r.crl\", \"https://[::1]:8443/r.crl\"]\n\
+             crl_fetch_interval = \"10s\"\ncrl_fetch_timeout = \"2s\"\ncrl_fetch_ca = \"web.pem\"",
+        )
+        .unwrap();
+        let fetch = ok.hosts[0].trust.crl_fetch("t").unwrap();
+        assert_eq!(fetch.urls.len(), 2);
+        assert_eq!(fetch.interval, Duration::from_secs(10));
+        let defaults = with("crl_urls = [\"http://h/r.crl\"]").unwrap();
+        let fetch = defaults.hosts[0].trust.crl_fetch("t").unwrap();
+        assert_eq!(fetch.interval, Duration::from_secs(300));
+        assert_eq!(fetch.timeout, Duration::from_secs(30));
+        for (trust, key, problem) in [
+            (
+                "crl_urls = [\"ftp://h/r.crl\"]",
+                "crl_urls[0]",
+                ConfigProblem::NotACrlUrl,
+            ),
+            (
+                "crl_urls = [\"http://h/a\", \"http://h/a\"]",
+                "crl_urls[1]",
+                ConfigProblem::DuplicateCrlUrl,
+            ),
+            (
+                "crl_fetch_interval = \"500ms\"",
+                "crl_fetch_interval",
+                ConfigProblem::OutOfRange,
+            ),
+            (
+                "crl_fetch_interval = \"2h\"\ncrl_fetch_timeout = \"6m\"",
+                "crl_fetch_timeout",
+                ConfigProblem::OutOfRange,
+            ),
+            (
+                "crl_fetch_interval = \"soon\"",
+                "crl_fetch_interval",
+                ConfigProblem::NotADuration,
+            ),
+        ] {
+            match with(trust) {
+                Err(GateError::ConfigValue { key: k, problem: p }) => {
+                    assert_eq!(k, format!("host[0].trust.{key}"), "{trust}");
+                    assert_eq!(p, problem, "{trust}");
+                }
+                other => panic!("{trust}: {other:?}"),
+            }
+        }
+        let err = with("crl_url = \"http://h/r.crl\"").unwrap_err();
+        assert!(err.to_string().contains("crl_url"), "{err}");
     }
 
     #[test]

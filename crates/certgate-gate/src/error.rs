@@ -105,6 +105,15 @@ pub enum ConfigProblem {
     /// No listen address.
     #[error("no listen address")]
     NoListenAddress,
+    /// Not a CRL URL (`http://HOST[:PORT]/PATH` or `https://...`).
+    #[error("not an http:// or https:// URL with a host")]
+    NotACrlUrl,
+    /// The same CRL URL twice in one host.
+    #[error("the CRL URL is listed twice")]
+    DuplicateCrlUrl,
+    /// No root to verify `https` CRL URLs with (an empty `crl_fetch_ca`, no system roots).
+    #[error("no root certificates to verify https CRL URLs with")]
+    NoCrlFetchRoots,
 }
 
 /// What is wrong with a PEM file ([`GateError::Pem`]).

@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 
 use crate::config::GateConfig;
+use crate::crl_fetch::FetchedCrls;
 use crate::error::GateError;
 use crate::host::Runtime;
 use crate::metrics::Metrics;
@@ -32,6 +33,8 @@ struct Shared {
     /// The configuration files' stamps when they were loaded: the watcher starts from
     /// them, so a file changed before serving began is reloaded.
     loaded_stamps: Vec<(PathBuf, Stamp)>,
+    /// The last good answer of each CRL URL, kept across reloads.
+    fetched: FetchedCrls,
 }
 
 /// Listening sockets bound for a [`Gate`], before serving.
@@ -77,6 +80,7 @@ impl Gate {
                 metrics: Metrics::default(),
                 crl_failed: Mutex::new(HashMap::new()),
                 loaded_stamps,
+                fetched: FetchedCrls::default(),
             }),
         })
     }
@@ -97,6 +101,11 @@ impl Gate {
         &self.shared.metrics
     }
 
+    /// The last good answer of each CRL URL.
+    pub(crate) fn fetched_crls(&self) -> &FetchedCrls {
+        &self.shared.fetched
+    }
+
     /// Reads the configuration file again and swaps it in whole: connections opened
     /// from now on use it, and requests on open connections are decided with it (their
     /// certificates verified again under the new trust). On error the old configuration
@@ -108,6 +117,9 @@ impl Gate {
         let built = GateConfig::from_file(&self.shared.config_path).and_then(Runtime::build);
         match built {
             Ok(runtime) => {
+                // The CRLs fetched so far, checked again under the new trust, before
+                // the new configuration serves.
+                self.shared.fetched.seed(&runtime);
                 *self
                     .shared
                     .runtime
@@ -183,9 +195,11 @@ impl Gate {
         Ok(Bound { listeners, metrics })
     }
 
-    /// Serves on `bound` until `shutdown` resolves: the gate, its metrics endpoint, and
-    /// the watcher that reloads changed files (and everything on SIGHUP). Then it stops
-    /// accepting, lets in-flight requests finish and returns.
+    /// Serves on `bound` until `shutdown` resolves: the gate, its metrics endpoint, the
+    /// watcher that reloads changed files (and everything on SIGHUP), and the tasks
+    /// that fetch the hosts' `crl_urls` (the first fetch of each at once; until it
+    /// succeeds, the issuers it speaks for have no CRL and their certificates are
+    /// refused). Then it stops accepting, lets in-flight requests finish and returns.
     pub async fn serve(self, bound: Bound, shutdown: impl Future<Output = ()>) {
         let interval = self
             .runtime()
@@ -193,11 +207,13 @@ impl Gate {
             .reload_interval()
             .unwrap_or(std::time::Duration::from_secs(1));
         let watcher = tokio::spawn(crate::reload::watch(self.clone(), interval));
+        let fetcher = tokio::spawn(crate::crl_fetch::supervise(self.clone()));
         let metrics = bound
             .metrics
             .map(|l| tokio::spawn(crate::reload::metrics_server(self.clone(), l)));
         crate::server::serve(self, bound.listeners, shutdown).await;
         watcher.abort();
+        fetcher.abort();
         if let Some(m) = metrics {
             m.abort();
         }

@@ -15,9 +15,11 @@ use certgate_verify::{
 };
 
 use crate::config::{GateConfig, HostSection, Limits, OriginCaseSetting, TrustMode};
+use crate::crl_fetch::CrlFetch;
 use crate::error::GateError;
 use crate::files;
 use crate::proxy::{Origin, OriginClient};
+use rustls_pki_types::CertificateDer;
 
 /// One configured host, ready to serve.
 #[derive(Debug)]
@@ -38,6 +40,8 @@ pub struct HostState {
     pub(crate) tls: Arc<ServerConfig>,
     /// Files whose change rebuilds the configuration (CRL files reload `store` alone).
     pub(crate) files: Vec<PathBuf>,
+    /// The CRL URLs fetched into `store`, and how.
+    pub(crate) crl_fetch: CrlFetch,
 }
 
 /// Everything one configuration serves with.
@@ -139,22 +143,8 @@ fn build_host(
         }
         None => Vec::new(),
     };
-    let crl_files: Vec<PathBuf> = section
-        .trust
-        .crls
-        .iter()
-        .map(|p| config.resolve(p))
-        .collect();
-    let store = if crl_files.is_empty() {
-        None
-    } else {
-        let issuers = anchors.iter().chain(&intermediates).map(|c| c.as_ref());
-        let mut builder = RevocationStore::builder(issuers).map_err(trust_err)?;
-        for f in &crl_files {
-            builder = builder.with_crl_file(f.clone());
-        }
-        Some(builder.build().map_err(trust_err)?)
-    };
+    let mut crl_fetch = section.trust.crl_fetch(&format!("host {host}: trust"))?;
+    let store = crl_store(config, section, &crl_fetch, &anchors, &intermediates)?;
     let mode = match section.trust.mode {
         TrustMode::Enforce => VerifyMode::Enforce,
         TrustMode::Report => VerifyMode::Report,
@@ -167,6 +157,19 @@ fn build_host(
         verifier = verifier.with_revocation(store.clone(), RevocationPolicy::default());
     }
     let verifier = Arc::new(verifier.build().map_err(trust_err)?);
+    if crl_fetch.urls.iter().any(|u| u.is_https()) {
+        let ca = section
+            .trust
+            .crl_fetch_ca
+            .as_ref()
+            .map(|p| config.resolve(p));
+        watched.extend(ca.clone());
+        crl_fetch.tls = Some(crate::crl_fetch::client_tls(
+            &host,
+            ca.as_deref(),
+            verifier.chain_verifier().provider(),
+        )?);
+    }
     let tls = server_config(config, section, &verifier, store.as_ref())?;
     let policy_path = config.resolve(&section.policy);
     let policy = PolicySet::from_file(&policy_path).map_err(|source| GateError::Policy {
@@ -195,7 +198,32 @@ fn build_host(
         ),
         tls,
         files: watched,
+        crl_fetch,
     })
+}
+
+/// The host's revocation store: its CRL files read now, its CRL URLs as sources still
+/// empty (filled by the fetcher). None when it has neither.
+fn crl_store(
+    config: &GateConfig,
+    section: &HostSection,
+    crl_fetch: &CrlFetch,
+    anchors: &[CertificateDer<'static>],
+    intermediates: &[CertificateDer<'static>],
+) -> Result<Option<RevocationStore>, GateError> {
+    if section.trust.crls.is_empty() && crl_fetch.urls.is_empty() {
+        return Ok(None);
+    }
+    let trust_err = |source| GateError::Trust {
+        host: section.name.clone(),
+        source,
+    };
+    let issuers = anchors.iter().chain(intermediates).map(|c| c.as_ref());
+    let mut builder = RevocationStore::builder(issuers).map_err(trust_err)?;
+    for f in &section.trust.crls {
+        builder = builder.with_crl_file(config.resolve(f));
+    }
+    builder.build().map(Some).map_err(trust_err)
 }
 
 fn server_config(

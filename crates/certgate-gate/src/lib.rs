@@ -26,6 +26,7 @@
 mod activity;
 pub mod config;
 mod conn;
+mod crl_fetch;
 mod decide;
 mod embed;
 mod error;
@@ -41,6 +42,7 @@ mod server;
 
 pub use config::{GateConfig, Limits};
 pub use conn::ConnectionInfo;
+pub use crl_fetch::MAX_CRL_FETCH_BYTES;
 pub use decide::{
     Denial, GateBody, GateDecision, GateLayer, GateService, PolicyHandle, decide_request,
     request_host, request_id,

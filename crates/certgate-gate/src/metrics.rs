@@ -24,6 +24,9 @@ pub struct Metrics {
     origin_errors: Mutex<BTreeMap<&'static str, u64>>,
     connections_open: AtomicU64,
     latency: Mutex<Histogram>,
+    crl_fetches: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// Per CRL URL, when a fetch last succeeded (seconds since the epoch).
+    crl_fetch_success: Mutex<BTreeMap<String, u64>>,
 }
 
 #[derive(Debug, Default)]
@@ -87,6 +90,33 @@ impl Metrics {
     /// An origin failure, by kind.
     pub fn origin_error(&self, kind: &'static str) {
         bump(&self.origin_errors, kind);
+    }
+
+    /// A fetch of a CRL URL, by result, at `now` (seconds since the epoch).
+    pub(crate) fn crl_fetch(&self, url: &str, result: crate::crl_fetch::FetchResult, now: u64) {
+        *self
+            .crl_fetches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((url.to_owned(), result.id()))
+            .or_default() += 1;
+        if result.is_success() {
+            self.crl_fetch_success
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(url.to_owned(), now);
+        }
+    }
+
+    /// Fetches of `url` that ended with the result labelled `result` so far.
+    pub fn crl_fetches(&self, url: &str, result: &str) -> u64 {
+        self.crl_fetches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|((u, r), _)| u == url && *r == result)
+            .map(|(_, n)| *n)
+            .sum()
     }
 
     pub(crate) fn connection_opened(&self) {
@@ -162,7 +192,43 @@ impl Metrics {
         );
         self.render_latency(&mut out);
         render_crls(&mut out, runtime, now);
+        self.render_crl_fetches(&mut out);
         out
+    }
+
+    fn render_crl_fetches(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP certgate_crl_fetch_total Fetches of CRL URLs, by result.\n# TYPE certgate_crl_fetch_total counter"
+        );
+        for ((url, result), n) in self
+            .crl_fetches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let url = escape(url);
+            let _ = writeln!(
+                out,
+                "certgate_crl_fetch_total{{url=\"{url}\",result=\"{result}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP certgate_crl_fetch_last_success_timestamp_seconds When a fetch of the URL last succeeded.\n# TYPE certgate_crl_fetch_last_success_timestamp_seconds gauge"
+        );
+        for (url, at) in self
+            .crl_fetch_success
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let url = escape(url);
+            let _ = writeln!(
+                out,
+                "certgate_crl_fetch_last_success_timestamp_seconds{{url=\"{url}\"}} {at}"
+            );
+        }
     }
 
     fn render_latency(&self, out: &mut String) {

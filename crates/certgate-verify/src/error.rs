@@ -36,6 +36,20 @@ pub enum VerifyError {
         problem: CrlIssuerProblem,
     },
 
+    /// A CRL that would replace a newer one of the same source: its CRL Number is
+    /// below the one in force for the same issuer key (`RevocationStore::set_source`).
+    #[error(
+        "{origin}: CRL not accepted: its CRL Number {number} is below the {in_force} in force from this source"
+    )]
+    CrlRollback {
+        /// The source.
+        origin: String,
+        /// Its CRL Number, in decimal.
+        number: String,
+        /// The CRL Number in force, in decimal.
+        in_force: String,
+    },
+
     /// A trust anchor that cannot be used.
     #[error("trust anchor {index}: {reason}")]
     BadTrustAnchor {

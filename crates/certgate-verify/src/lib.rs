@@ -26,8 +26,10 @@
 //!   `CryptoProvider` given to `builder_with_provider` (feature `ring` brings ring's).
 //!   rustls itself is re-exported as `certgate_verify::rustls`.
 //! - `RevocationStore` (feature `rustls`) holds CRLs, each checked once at load against
-//!   its issuer, and swaps them atomically at run time. Without a store, revocation is
-//!   not checked.
+//!   its issuer, and swaps them atomically at run time: from files (reloaded), and from
+//!   named sources whose bytes the caller replaces (`set_source`: a CRL fetched from its
+//!   distribution point; on error the source keeps its last good CRL, and an older CRL
+//!   Number is refused). Without a store, revocation is not checked.
 //! - `HostTrust` (feature `rustls`) chooses a `ServerConfig` by SNI, so each hostname
 //!   trusts its own CAs; `mtls_server_config` builds such a config from a verifier and
 //!   a certificate resolver.
@@ -92,6 +94,8 @@ mod chain;
 mod crl;
 #[cfg(feature = "rustls")]
 mod crl_input;
+#[cfg(feature = "rustls")]
+mod crl_sources;
 pub mod danger;
 #[cfg(feature = "rustls")]
 mod der_walk;

@@ -12,8 +12,9 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 use crate::VerifyError;
 use certgate_x509::{CertView, SerialRef, Timestamp};
 
-use crate::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
-use crate::crl_input::{crl_issuer, for_each_crl, name_content};
+use crate::crl::{CrlIssuer, ParsedCrl, PendingCrl};
+use crate::crl_input::{crl_issuer, name_content};
+use crate::crl_sources::{Batches, CrlBatch};
 pub use crate::revocation_policy::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
@@ -33,15 +34,15 @@ pub struct CrlSummary {
 }
 
 /// Signature algorithms, from a crypto provider.
-type Algorithms = &'static [&'static dyn SignatureVerificationAlgorithm];
+pub(crate) type Algorithms = &'static [&'static dyn SignatureVerificationAlgorithm];
 
 /// The CRLs in force, keyed by issuer name: per issuer key and scope, the newest by
 /// CRL Number.
 #[derive(Debug, Default)]
-struct CrlSet {
+pub(crate) struct CrlSet {
     by_issuer: HashMap<Vec<u8>, Vec<Arc<ParsedCrl>>>,
     /// CRLs whose issuer was not known at load: checked when it is first seen on a path.
-    pending: HashMap<Vec<u8>, Vec<Arc<PendingCrl>>>,
+    pub(crate) pending: HashMap<Vec<u8>, Vec<Arc<PendingCrl>>>,
     /// What those checks found, per issuer name and key.
     checked: RwLock<FirstUse>,
 }
@@ -70,36 +71,17 @@ fn best_covering<'c>(
 }
 
 impl CrlSet {
-    fn insert(&mut self, crl: ParsedCrl) {
+    /// Adds a checked CRL: per issuer key and scope, the newest by CRL Number stays.
+    pub(crate) fn insert(&mut self, crl: Arc<ParsedCrl>) {
         let list = self.by_issuer.entry(crl.issuer.clone()).or_default();
         match list
             .iter_mut()
             .find(|c| c.issuer_key == crl.issuer_key && c.scope == crl.scope)
         {
-            Some(old) if number_order(&crl.number, &old.number).is_gt() => *old = Arc::new(crl),
+            Some(old) if number_order(&crl.number, &old.number).is_gt() => *old = crl,
             Some(_) => {}
-            None => list.push(Arc::new(crl)),
+            None => list.push(crl),
         }
-    }
-
-    /// Checks the pending CRLs of `issuer`'s name against it; the ones it signed move
-    /// into the set (at load, for issuers learnt from a verifier).
-    fn resolve_pending(&mut self, issuer: &CrlIssuer, algs: Algorithms) -> Result<(), VerifyError> {
-        let Some(pending) = self.pending.remove(&issuer.subject) else {
-            return Ok(());
-        };
-        let mut left = Vec::new();
-        for p in pending {
-            match p.verify(issuer, algs) {
-                Ok(crl) => self.insert(crl),
-                Err(VerifyError::CrlIssuer { .. }) => left.push(p),
-                Err(other) => return Err(other),
-            }
-        }
-        if !left.is_empty() {
-            self.pending.insert(issuer.subject.clone(), left);
-        }
-        Ok(())
     }
 
     /// The CRL covering `cert`, issued by the issuer named `name` with public key `key`,
@@ -150,20 +132,23 @@ impl CrlSet {
 /// A shared, swappable set of CRLs. Clones share the same store.
 #[derive(Clone, Debug)]
 pub struct RevocationStore {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Inner {
     set: RwLock<Arc<CrlSet>>,
     generation: AtomicU64,
     /// The certificates CRLs may be signed by: those given to the builder, and those
     /// learnt from verifiers ([`RevocationStore::learn_issuers`]).
-    issuers: RwLock<Vec<CrlIssuer>>,
+    pub(crate) issuers: RwLock<Vec<CrlIssuer>>,
     files: Vec<PathBuf>,
     /// Modification time and size of each file when it was last read.
     stamps: Mutex<Vec<Stamp>>,
-    algs: Algorithms,
+    /// The CRLs by origin (the files, each named source); the set in force is their
+    /// union. Held while a new set is made and installed, so swaps happen in order.
+    batches: Mutex<Batches>,
+    pub(crate) algs: Algorithms,
 }
 
 /// What identifies a version of a file: its modification time and size.
@@ -195,7 +180,7 @@ pub(crate) fn stamps(files: &[PathBuf]) -> Vec<Stamp> {
 #[derive(Debug)]
 pub struct RevocationStoreBuilder {
     issuers: Vec<CrlIssuer>,
-    set: CrlSet,
+    batch: CrlBatch,
     files: Vec<PathBuf>,
     algs: Algorithms,
 }
@@ -210,7 +195,7 @@ impl RevocationStoreBuilder {
     /// [`VerifyError::CrlIssuer`] when a configured issuer of its name did not sign it
     /// or may not sign CRLs.
     pub fn with_crls(mut self, input: &[u8], origin: &str) -> Result<Self, VerifyError> {
-        add_crls(&mut self.set, &self.issuers, input, origin, self.algs)?;
+        self.batch.add(&self.issuers, input, origin, self.algs)?;
         Ok(self)
     }
 
@@ -226,14 +211,19 @@ impl RevocationStoreBuilder {
     /// [`VerifyError::Io`] for an unreadable file, [`VerifyError::MalformedCrl`],
     /// [`VerifyError::CrlIssuer`] for a CRL no configured issuer signed.
     pub fn build(mut self) -> Result<RevocationStore, VerifyError> {
-        let stamps = load_files(&mut self.set, &self.issuers, &self.files, self.algs)?;
+        let stamps = load_files(&mut self.batch, &self.issuers, &self.files, self.algs)?;
+        let batches = Batches {
+            files: self.batch,
+            sources: Default::default(),
+        };
         Ok(RevocationStore {
             inner: Arc::new(Inner {
-                set: RwLock::new(Arc::new(self.set)),
+                set: RwLock::new(Arc::new(batches.merge())),
                 generation: AtomicU64::new(1),
                 issuers: RwLock::new(self.issuers),
                 files: self.files,
                 stamps: Mutex::new(stamps),
+                batches: Mutex::new(batches),
                 algs: self.algs,
             }),
         })
@@ -243,7 +233,7 @@ impl RevocationStoreBuilder {
 /// Reads the files into `set`, each stamped before it is read (so a change while it is
 /// read is seen by the next check).
 fn load_files(
-    set: &mut CrlSet,
+    batch: &mut CrlBatch,
     issuers: &[CrlIssuer],
     files: &[PathBuf],
     algs: Algorithms,
@@ -254,38 +244,17 @@ fn load_files(
             path: path.clone(),
             source,
         })?;
-        add_crls(set, issuers, &bytes, &path.display().to_string(), algs)?;
+        batch.add(issuers, &bytes, &path.display().to_string(), algs)?;
     }
     Ok(stamped)
 }
 
-fn add_crls(
-    set: &mut CrlSet,
-    issuers: &[CrlIssuer],
-    input: &[u8],
-    origin: &str,
-    algs: Algorithms,
-) -> Result<(), VerifyError> {
-    for_each_crl(input, origin, |der| {
-        match crate::crl::load(der, issuers, algs, origin)? {
-            // The newest CRL per issuer wins, by CRL Number.
-            Loaded::Verified(crl) => set.insert(*crl),
-            Loaded::Pending(p) => set
-                .pending
-                .entry(p.issuer.clone())
-                .or_default()
-                .push(Arc::new(p)),
-        }
-        Ok(())
-    })
-}
-
 /// Orders CRL Numbers (minimal unsigned magnitudes).
-fn number_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+pub(crate) fn number_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     (a.len(), a).cmp(&(b.len(), b))
 }
 
-fn read_lock<T: Clone>(lock: &RwLock<T>) -> T {
+pub(crate) fn read_lock<T: Clone>(lock: &RwLock<T>) -> T {
     match lock.read() {
         Ok(guard) => guard.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),
@@ -319,7 +288,7 @@ impl RevocationStore {
                 .into_iter()
                 .map(crl_issuer)
                 .collect::<Result<_, _>>()?,
-            set: CrlSet::default(),
+            batch: CrlBatch::default(),
             files: Vec::new(),
             algs: provider.signature_verification_algorithms.all,
         })
@@ -331,10 +300,14 @@ impl RevocationStore {
     /// # Errors
     /// As [`RevocationStoreBuilder::build`].
     pub fn reload(&self) -> Result<(), VerifyError> {
-        let mut set = CrlSet::default();
+        let mut batch = CrlBatch::default();
         let issuers = read_lock(&self.inner.issuers);
-        let stamps = load_files(&mut set, &issuers, &self.inner.files, self.inner.algs)?;
-        self.install(Arc::new(set));
+        let stamps = load_files(&mut batch, &issuers, &self.inner.files, self.inner.algs)?;
+        {
+            let mut batches = self.lock_batches();
+            batches.files = batch;
+            self.install(Arc::new(batches.merge()));
+        }
         match self.inner.stamps.lock() {
             Ok(mut guard) => *guard = stamps,
             Err(poisoned) => *poisoned.into_inner() = stamps,
@@ -372,32 +345,40 @@ impl RevocationStore {
                 }
             }
         }
-        let current = self.current();
-        if !learnt
-            .iter()
-            .any(|i| current.pending.contains_key(&i.subject))
-        {
+        let mut batches = self.lock_batches();
+        if !learnt.iter().any(|i| batches.waits_for(&i.subject)) {
             return Ok(());
         }
-        let mut set = CrlSet {
-            by_issuer: current.by_issuer.clone(),
-            pending: current.pending.clone(),
-            checked: RwLock::default(),
-        };
-        for issuer in &learnt {
-            set.resolve_pending(issuer, self.inner.algs)?;
+        // Worked on a copy (of `Arc`s): an error leaves every origin as it was.
+        let mut next = batches.clone();
+        if next.resolve_pending(&learnt, self.inner.algs)? {
+            *batches = next;
+            self.install(Arc::new(batches.merge()));
         }
-        self.install(Arc::new(set));
         Ok(())
     }
 
-    /// Replaces the CRLs with those of `other` (built from other issuers or files).
+    /// Replaces the CRLs — the files' and every named source's — with those of `other`
+    /// (built from other issuers or files). This store's files are read again by its
+    /// next [`reload`](Self::reload), which replaces the CRLs taken as the files'.
     pub fn replace_with(&self, other: &RevocationStore) {
-        let set = other.current();
-        self.install(set);
+        if Arc::ptr_eq(&self.inner, &other.inner) {
+            return;
+        }
+        let theirs = other.lock_batches().clone();
+        let mut batches = self.lock_batches();
+        *batches = theirs;
+        self.install(Arc::new(batches.merge()));
     }
 
-    fn install(&self, set: Arc<CrlSet>) {
+    pub(crate) fn lock_batches(&self) -> std::sync::MutexGuard<'_, Batches> {
+        match self.inner.batches.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn install(&self, set: Arc<CrlSet>) {
         match self.inner.set.write() {
             Ok(mut guard) => *guard = set,
             Err(poisoned) => *poisoned.into_inner() = set,

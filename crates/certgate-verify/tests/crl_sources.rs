@@ -1,0 +1,236 @@
+//! Named CRL sources (`RevocationStore::set_source`): bytes the caller replaces, as a
+//! CRL fetcher does, checked as a file's CRLs are, swapped atomically, kept on error and
+//! across reloads, never rolled back to an older CRL Number.
+
+#![allow(clippy::unwrap_used)]
+
+use certgate_ca::cfssl::{CsrJson, SigningConfig};
+use certgate_ca::{
+    CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey, RevokedEntry,
+    RootCaBuilder,
+};
+use certgate_verify::{
+    ClientCertInfo, ExpirationPolicy, RevocationStatus, RevocationStore, VerifyError,
+};
+use certgate_x509::SerialRef;
+use time::{Duration, OffsetDateTime};
+
+const SOURCE: &str = "http://crl.example.test/root.crl";
+
+struct Pki {
+    root: CertificateAuthority,
+    root_der: Vec<u8>,
+    /// A device with serial 0x42.
+    leaf_der: Vec<u8>,
+}
+
+fn pki(cn: &str) -> Pki {
+    let csr = CsrJson::from_json(format!(r#"{{"CN": "{cn}"}}"#).as_bytes(), "t").unwrap();
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+    let made = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key)))
+        .build()
+        .unwrap();
+    let json = CsrJson::from_json(br#"{"CN": "device"}"#, "t").unwrap();
+    let (_, req) = CertificateRequest::generate(&json).unwrap();
+    let leaf = made
+        .ca
+        .issue(&req, SigningConfig::default().default_profile())
+        .with_serial(&[0x42])
+        .build()
+        .unwrap();
+    Pki {
+        leaf_der: leaf.der().to_vec(),
+        root_der: made.certificate.der().to_vec(),
+        root: made.ca,
+    }
+}
+
+/// A CRL of `ca` numbered `number`, revoking 0x42 when `revoke`, as DER.
+fn crl(ca: &CertificateAuthority, number: u64, revoke: bool) -> Vec<u8> {
+    let t = OffsetDateTime::now_utc();
+    let mut builder = ca.crl(number, t - Duration::minutes(1), t + Duration::days(1));
+    if revoke {
+        builder = builder.with_entry(RevokedEntry {
+            serial: vec![0x42],
+            revoked_at: t - Duration::minutes(1),
+            reason: None,
+        });
+    }
+    builder.build().unwrap().der().to_vec()
+}
+
+fn now() -> u64 {
+    u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
+}
+
+fn status(store: &RevocationStore, p: &Pki) -> RevocationStatus {
+    let info = ClientCertInfo::from_der(&p.leaf_der).unwrap();
+    store.status(
+        info.issuer_der().unwrap(),
+        SerialRef::from_der_content(&[0x42]).unwrap(),
+        now(),
+        ExpirationPolicy::Enforce,
+    )
+}
+
+fn empty_store(p: &Pki) -> RevocationStore {
+    RevocationStore::builder([p.root_der.as_slice()])
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_source_swaps_its_crl_in_and_bumps_the_generation() {
+    let p = pki("Source Root");
+    let store = empty_store(&p);
+    // No CRL yet: the issuer's status is unknown (refused by the default policy).
+    assert_eq!(status(&store, &p), RevocationStatus::Unknown);
+    let before = store.generation();
+    store.set_source(SOURCE, &crl(&p.root, 1, false)).unwrap();
+    assert!(store.generation() > before);
+    assert_eq!(status(&store, &p), RevocationStatus::Good);
+    // A newer CRL (as PEM this time) revokes the device; a clone of the store sees it.
+    let shared = store.clone();
+    let pem = certgate_x509::pem::encode("X509 CRL", &crl(&p.root, 2, true));
+    let before = store.generation();
+    store.set_source(SOURCE, pem.as_bytes()).unwrap();
+    assert!(shared.generation() > before);
+    assert_eq!(status(&shared, &p), RevocationStatus::Revoked(None));
+    assert_eq!(store.source_names(), vec![SOURCE.to_owned()]);
+    // The same bytes again: nothing to swap, the generation stays.
+    let generation = store.generation();
+    store.set_source(SOURCE, pem.as_bytes()).unwrap();
+    assert_eq!(store.generation(), generation);
+}
+
+#[test]
+fn a_bad_crl_keeps_the_sources_previous_one() {
+    let p = pki("Source Root");
+    let stranger = pki("Source Root"); // same name, another key
+    let store = empty_store(&p);
+    store.set_source(SOURCE, &crl(&p.root, 1, true)).unwrap();
+    let generation = store.generation();
+
+    let err = store.set_source(SOURCE, b"<html>502</html>").unwrap_err();
+    assert!(matches!(err, VerifyError::Pem { .. }), "{err}");
+    assert!(err.to_string().contains(SOURCE), "{err}");
+
+    let err = store
+        .set_source(SOURCE, &crl(&stranger.root, 2, false))
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::CrlIssuer { .. }), "{err}");
+
+    let mut tampered = crl(&p.root, 2, false);
+    let n = tampered.len();
+    tampered[n - 3] ^= 1;
+    let err = store.set_source(SOURCE, &tampered).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::CrlIssuer { .. } | VerifyError::MalformedCrl { .. }
+        ),
+        "{err}"
+    );
+
+    let truncated = crl(&p.root, 2, false);
+    let err = store
+        .set_source(SOURCE, &truncated[..truncated.len() / 2])
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::MalformedCrl { .. }), "{err}");
+
+    // Nothing changed: same generation, the device still revoked.
+    assert_eq!(store.generation(), generation);
+    assert_eq!(status(&store, &p), RevocationStatus::Revoked(None));
+}
+
+#[test]
+fn an_older_crl_number_is_refused_as_a_rollback() {
+    let p = pki("Source Root");
+    let store = empty_store(&p);
+    store.set_source(SOURCE, &crl(&p.root, 5, true)).unwrap();
+    let err = store
+        .set_source(SOURCE, &crl(&p.root, 4, false))
+        .unwrap_err();
+    match &err {
+        VerifyError::CrlRollback {
+            origin,
+            number,
+            in_force,
+        } => {
+            assert_eq!(origin, SOURCE);
+            assert_eq!(number, "4");
+            assert_eq!(in_force, "5");
+        }
+        other => panic!("not a rollback: {other}"),
+    }
+    assert_eq!(status(&store, &p), RevocationStatus::Revoked(None));
+    // The same CRL again (a refetch without validators) and a newer one are taken.
+    store.set_source(SOURCE, &crl(&p.root, 5, true)).unwrap();
+    store.set_source(SOURCE, &crl(&p.root, 6, false)).unwrap();
+    assert_eq!(status(&store, &p), RevocationStatus::Good);
+    // Another source starts its own series.
+    store
+        .set_source(
+            "http://mirror.example.test/root.crl",
+            &crl(&p.root, 1, false),
+        )
+        .unwrap();
+}
+
+#[test]
+fn reload_rereads_the_files_and_keeps_the_sources() {
+    let p = pki("Source Root");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crl.der");
+    std::fs::write(&file, crl(&p.root, 1, false)).unwrap();
+    let store = RevocationStore::builder([p.root_der.as_slice()])
+        .unwrap()
+        .with_crl_file(&file)
+        .build()
+        .unwrap();
+    assert_eq!(status(&store, &p), RevocationStatus::Good);
+    // The source's CRL is newer than the file's: it is the one in force.
+    store.set_source(SOURCE, &crl(&p.root, 2, true)).unwrap();
+    assert_eq!(status(&store, &p), RevocationStatus::Revoked(None));
+    let before = store.generation();
+    store.reload().unwrap();
+    assert!(store.generation() > before);
+    assert_eq!(status(&store, &p), RevocationStatus::Revoked(None));
+    // A newer file wins over the source; the source is still there.
+    std::fs::write(&file, crl(&p.root, 3, false)).unwrap();
+    store.reload().unwrap();
+    assert_eq!(status(&store, &p), RevocationStatus::Good);
+    assert_eq!(store.source_names(), vec![SOURCE.to_owned()]);
+    // A failed reload keeps both.
+    std::fs::write(&file, "garbage").unwrap();
+    assert!(store.reload().is_err());
+    assert_eq!(status(&store, &p), RevocationStatus::Good);
+    // Removing the source leaves the file's CRL.
+    assert!(store.remove_source(SOURCE));
+    assert!(!store.remove_source(SOURCE));
+    assert_eq!(status(&store, &p), RevocationStatus::Good);
+    assert_eq!(store.crl_summaries().len(), 1);
+}
+
+#[test]
+fn a_crl_of_an_issuer_learnt_later_is_checked_when_it_is_learnt() {
+    let anchor = pki("Anchor");
+    let other = pki("Later Issuer");
+    let store = empty_store(&anchor);
+    // Its issuer is not known yet: kept for a first use on a path, as a file's would be.
+    store
+        .set_source(SOURCE, &crl(&other.root, 1, true))
+        .unwrap();
+    assert_eq!(store.pending_count(), 1);
+    assert_eq!(status(&store, &other), RevocationStatus::Unknown);
+    store.learn_issuers([other.root_der.as_slice()]).unwrap();
+    assert_eq!(store.pending_count(), 0);
+    assert_eq!(status(&store, &other), RevocationStatus::Revoked(None));
+    // Checked now, it is the source's CRL in force: an older one is a rollback.
+    let err = store.set_source(SOURCE, &crl(&other.root, 0, false));
+    assert!(
+        matches!(err, Err(VerifyError::CrlRollback { .. })),
+        "{err:?}"
+    );
+}

@@ -1,0 +1,341 @@
+//! The HTTP side of `certgate crl serve`: each issuer's CRL served at its distribution
+//! point's path, from memory, with the validators gates and caches need; each
+//! publication also written atomically to disk.
+//!
+//! The code that regenerates CRLs (from the database, on a schedule, signing) calls
+//! [`CrlPublisher::publish`] with a [`CrlPublication`]; the server answers from the
+//! latest one per path:
+//!
+//! - `GET` and `HEAD` of a configured path: the DER with `Content-Type:
+//!   application/pkix-crl`, a strong `ETag` (the SHA-256 of the DER), `Last-Modified`
+//!   (thisUpdate) and `Cache-Control: max-age` running out [`CACHE_MARGIN`] before
+//!   nextUpdate; `If-None-Match` (or, without it, `If-Modified-Since`) answered with 304.
+//!   A configured path not published yet: 503. Any other path: 404.
+//! - `/metrics` (Prometheus): per path, when it was last published, its thisUpdate and
+//!   the seconds until its nextUpdate. `/healthz`: 200 while every path has a CRL that is
+//!   not past its nextUpdate, 503 (naming the paths) otherwise.
+//!
+//! ```no_run
+//! use certgate_examples::crl_serve::{CrlPublication, CrlPublisher};
+//!
+//! # async fn run(der: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
+//! let publisher = CrlPublisher::builder(["/crl/root.crl"])
+//!     .with_directory("public")
+//!     .build()?;
+//! publisher.publish("/crl/root.crl", CrlPublication::from_der(der)?)?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! publisher
+//!     .serve(listener, async { let _ = tokio::signal::ctrl_c().await; })
+//!     .await;
+//! # Ok(()) }
+//! ```
+
+mod http;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use certgate_x509::{CrlView, Sha256Fingerprint, Timestamp};
+
+pub use http::SHUTDOWN_GRACE;
+
+/// How long before nextUpdate a cache must stop serving a CRL without asking again:
+/// five minutes leave a gate polling every few minutes time to fetch the next one
+/// before the old one expires under it.
+pub const CACHE_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// Longest issuer path accepted: a URL path, not a document.
+pub const MAX_PATH_LEN: usize = 1024;
+
+/// One CRL as published: its DER and the times it states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrlPublication {
+    /// The CRL, DER.
+    pub der: Bytes,
+    /// Its thisUpdate (served as `Last-Modified`).
+    pub this_update: Timestamp,
+    /// Its nextUpdate, when it has one (caching runs out shortly before it).
+    pub next_update: Option<Timestamp>,
+}
+
+impl CrlPublication {
+    /// A publication of the CRL `der`, its times read from it.
+    ///
+    /// # Errors
+    /// [`CrlServeError::NotACrl`] when `der` is not a CRL.
+    pub fn from_der(der: impl Into<Bytes>) -> Result<Self, CrlServeError> {
+        let der = der.into();
+        let view = CrlView::parse(&der).map_err(|e| CrlServeError::NotACrl {
+            source: Box::new(e),
+        })?;
+        Ok(Self {
+            this_update: view.this_update,
+            next_update: view.next_update,
+            der,
+        })
+    }
+}
+
+/// Why a publisher could not be built or a CRL published.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum CrlServeError {
+    /// An issuer path the publisher cannot serve.
+    #[error("issuer path {path:?}: {problem}")]
+    BadPath {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A path given twice to the builder.
+    #[error("issuer path {path:?} is configured twice")]
+    DuplicatePath {
+        /// The path.
+        path: String,
+    },
+    /// A publication for a path that is not configured.
+    #[error("issuer path {path:?} is not configured")]
+    UnknownPath {
+        /// The path.
+        path: String,
+    },
+    /// Bytes that are not a CRL.
+    #[error("not a CRL: {source}")]
+    NotACrl {
+        /// What the reader found.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The copy on disk could not be written (the publication is served all the same).
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// A publication being served, with its validators made once.
+#[derive(Debug)]
+struct Published {
+    crl: CrlPublication,
+    /// `"<sha256 hex>"`.
+    etag: String,
+    /// thisUpdate as an HTTP date.
+    last_modified: String,
+    published_at: SystemTime,
+    /// Publications so far at this path.
+    count: u64,
+}
+
+/// Each configured path's latest publication.
+#[derive(Debug)]
+struct Shared {
+    paths: RwLock<BTreeMap<String, Option<Arc<Published>>>>,
+    directory: Option<PathBuf>,
+    /// Held through a publication, swap and write: memory and disk change in one order.
+    publishing: Mutex<()>,
+}
+
+/// Builds a [`CrlPublisher`].
+#[derive(Debug)]
+pub struct CrlPublisherBuilder {
+    paths: Vec<String>,
+    directory: Option<PathBuf>,
+}
+
+impl CrlPublisherBuilder {
+    /// Also writes each publication under `dir`, at its path (`/crl/root.crl` →
+    /// `dir/crl/root.crl`), atomically: a temporary file renamed over the old one.
+    pub fn with_directory(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.directory = Some(dir.into());
+        self
+    }
+
+    /// Checks the paths and makes the publisher (nothing published yet).
+    ///
+    /// # Errors
+    /// [`CrlServeError::BadPath`] for a path that is not `/` followed by segments of
+    /// URL-safe characters (no `.` or `..` segment, no query, at most [`MAX_PATH_LEN`]
+    /// bytes) or that the server keeps for itself (`/metrics`, `/healthz`);
+    /// [`CrlServeError::DuplicatePath`].
+    pub fn build(self) -> Result<CrlPublisher, CrlServeError> {
+        let mut paths = BTreeMap::new();
+        for path in self.paths {
+            check_path(&path)?;
+            if paths.insert(path.clone(), None).is_some() {
+                return Err(CrlServeError::DuplicatePath { path });
+            }
+        }
+        Ok(CrlPublisher {
+            shared: Arc::new(Shared {
+                paths: RwLock::new(paths),
+                directory: self.directory,
+                publishing: Mutex::new(()),
+            }),
+        })
+    }
+}
+
+fn check_path(path: &str) -> Result<(), CrlServeError> {
+    let bad = |problem| CrlServeError::BadPath {
+        path: path.to_owned(),
+        problem,
+    };
+    if path.len() > MAX_PATH_LEN {
+        return Err(bad("too long"));
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(bad("does not start with /"));
+    };
+    if matches!(path, "/metrics" | "/healthz") {
+        return Err(bad("is the server's own"));
+    }
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@%".contains(c);
+    for segment in rest.split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." {
+            return Err(bad("has an empty, . or .. segment"));
+        }
+        if !segment.chars().all(safe) {
+            return Err(bad("has a character a URL path cannot hold as it is"));
+        }
+    }
+    Ok(())
+}
+
+/// The CRLs being served, one per issuer path; clones share them. Publish from any
+/// thread; [`serve`](Self::serve) answers from the latest.
+#[derive(Clone, Debug)]
+pub struct CrlPublisher {
+    shared: Arc<Shared>,
+}
+
+impl CrlPublisher {
+    /// Starts a publisher serving `paths` (each issuer's CRL distribution point path,
+    /// such as `/crl/root.crl`).
+    pub fn builder<S: Into<String>>(paths: impl IntoIterator<Item = S>) -> CrlPublisherBuilder {
+        CrlPublisherBuilder {
+            paths: paths.into_iter().map(Into::into).collect(),
+            directory: None,
+        }
+    }
+
+    /// Serves `crl` at `issuer_path` from now on, replacing the one before at once
+    /// (a request is answered wholly from one or the other); then writes it to the
+    /// directory, when there is one.
+    ///
+    /// # Errors
+    /// [`CrlServeError::UnknownPath`] for a path not configured (nothing changes);
+    /// [`CrlServeError::Write`] when the copy on disk could not be written (the
+    /// publication is served all the same: the old file stays whole).
+    pub fn publish(&self, issuer_path: &str, crl: CrlPublication) -> Result<(), CrlServeError> {
+        let der = crl.der.clone();
+        let _publishing = self
+            .shared
+            .publishing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        {
+            let mut paths = self.shared.paths.write().unwrap_or_else(|e| e.into_inner());
+            let Some(slot) = paths.get_mut(issuer_path) else {
+                return Err(CrlServeError::UnknownPath {
+                    path: issuer_path.to_owned(),
+                });
+            };
+            let count = slot.as_ref().map_or(0, |p| p.count) + 1;
+            *slot = Some(Arc::new(Published {
+                etag: format!("\"{}\"", Sha256Fingerprint::of(&crl.der).to_hex()),
+                last_modified: http_date(crl.this_update),
+                published_at: SystemTime::now(),
+                count,
+                crl,
+            }));
+        }
+        match &self.shared.directory {
+            Some(dir) => write_atomically(&dir.join(issuer_path.trim_start_matches('/')), &der),
+            None => Ok(()),
+        }
+    }
+
+    /// The configured paths, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.read().keys().cloned().collect()
+    }
+
+    /// The publication served at `issuer_path` now, if any.
+    pub fn current(&self, issuer_path: &str) -> Option<CrlPublication> {
+        self.read()
+            .get(issuer_path)?
+            .as_ref()
+            .map(|p| p.crl.clone())
+    }
+
+    fn published(&self, issuer_path: &str) -> Option<Option<Arc<Published>>> {
+        self.read().get(issuer_path).cloned()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Option<Arc<Published>>>> {
+        self.shared.paths.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `t` as an HTTP date (IMF-fixdate); times before the epoch as the epoch.
+fn http_date(t: Timestamp) -> String {
+    httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(t.unix_seconds_u64()))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, synced and
+/// renamed over it: readers see the old file or the new one, never a part.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CrlServeError> {
+    let err = |source| CrlServeError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let name = path
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_checked() {
+        for good in ["/root.crl", "/crl/intermediate-1.crl", "/a/b:c@d.crl"] {
+            assert!(check_path(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "root.crl", "/", "//x", "/a/../b", "/./b", "/a?b", "/a b", "/metrics", "/healthz",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
+        assert!(check_path(&format!("/{}", "a".repeat(MAX_PATH_LEN))).is_err());
+    }
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        assert_eq!(
+            http_date(Timestamp::from_unix_seconds(784_111_777)),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+    }
+}
