@@ -141,7 +141,17 @@ impl CertStore {
             busy_ms,
         };
         let backend = match url {
-            DbUrl::Sqlite(path) => Backend::Sqlite(open_sqlite(path, options, &target).await?),
+            DbUrl::Sqlite(path) => {
+                // Only a migration creates a database: a mistyped path is not a new,
+                // empty inventory.
+                if !migrate && !path.exists() {
+                    return Err(DbError::NeedsMigration {
+                        found: 0,
+                        supported: schema::SCHEMA_VERSION,
+                    });
+                }
+                Backend::Sqlite(open_sqlite(path, options, &target).await?)
+            }
             DbUrl::Postgres(text) => {
                 let connect = PgConnectOptions::from_str(text).map_err(|_| DbError::BadUrl {
                     url: url.target(),
