@@ -99,7 +99,14 @@ pub(crate) struct RevokeArgs {
 
 pub(crate) fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
     let url = args.db.required("revoke")?;
-    let serial = Serial::parse(&args.serial, args.decimal).map_err(|e| CliError::Input {
+    let text = args.serial.trim();
+    if args.decimal && (text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(CliError::Input {
+            origin: "-serial".into(),
+            reason: format!("{text:?} is not a decimal number (-decimal)"),
+        });
+    }
+    let serial = Serial::parse(text, args.decimal).map_err(|e| CliError::Input {
         origin: "-serial".into(),
         reason: e.to_string(),
     })?;
