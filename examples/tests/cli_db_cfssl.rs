@@ -244,12 +244,7 @@ fn sql(dir: &Path, kind: &str, url: &str, statement: &str) {
         );
         run("python3", &["-c", &script, statement], dir)
     } else {
-        // bytea: the text's UTF-8 octets, as lib/pq stores cfssl's strings.
-        let statement = statement
-            .replace("= '", "= convert_to('")
-            .replace("'\u{0}", "");
-        let statement = format!("{}, 'UTF8')", statement.trim_end());
-        run("psql", &[url, "-q", "-c", &statement], dir)
+        run("psql", &[url, "-q", "-c", statement], dir)
     };
     assert!(out.success(), "{}", out.stderr);
 }
