@@ -699,3 +699,82 @@ fn concurrent_gencrl_runs_never_share_a_crl_number() {
         assert_eq!(numbers, [1, 2, 3, 4, 5, 6], "{backend}");
     }
 }
+
+#[test]
+fn cfssl_db_config_files_work_like_db_urls() {
+    let base = tempfile::tempdir().unwrap();
+    for (backend, url) in databases(base.path(), "cli_dbconfig") {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        small_ca(dir);
+        let config = if backend == "sqlite" {
+            // cfssl's form: a path relative to the working directory.
+            r#"{"driver":"sqlite3","data_source":"certs.db"}"#.to_owned()
+        } else {
+            format!(r#"{{"driver":"postgres","data_source":"{url}"}}"#)
+        };
+        std::fs::write(dir.join("db.json"), config).unwrap();
+        std::fs::write(
+            dir.join("d.json"),
+            r#"{"CN": "d", "key": {"algo": "ecdsa", "size": 256}}"#,
+        )
+        .unwrap();
+        certgate_ok(dir, &["db", "migrate", "-db-config", "db.json"]);
+        certgate_ok(
+            dir,
+            &[
+                "gencert",
+                "-ca",
+                "ca.pem",
+                "-ca-key",
+                "ca-key.pem",
+                "-db-config",
+                "db.json",
+                "d.json",
+                "-bare",
+                "d",
+            ],
+        );
+        if backend == "sqlite" {
+            assert_eq!(mode(&dir.join("certs.db")), 0o600);
+        }
+        // cfssl's own spelling: a decimal serial.
+        let listed = rows(&certgate_ok(dir, &["list", "-db-config", "db.json"]).stdout);
+        assert_eq!(listed.len(), 1, "{backend}");
+        let decimal = listed[0]["serial_decimal"].as_str().unwrap();
+        let aki = listed[0]["aki"].as_str().unwrap();
+        certgate_ok(
+            dir,
+            &[
+                "revoke",
+                "-db-config",
+                "db.json",
+                "-serial",
+                decimal,
+                "-decimal",
+                "-aki",
+                aki,
+                "-reason",
+                "cessationofoperation",
+            ],
+        );
+        let revoked = rows(
+            &certgate_ok(
+                dir,
+                &["list", "-db-config", "db.json", "-status", "revoked"],
+            )
+            .stdout,
+        );
+        assert_eq!(revoked[0]["reason"], "cessationOfOperation");
+        std::fs::write(
+            dir.join("bad.json"),
+            r#"{"driver":"mysql","data_source":"x"}"#,
+        )
+        .unwrap();
+        let err = certgate_err(dir, &["list", "-db-config", "bad.json"]);
+        assert!(
+            err.contains("bad.json") && err.contains("sqlite3 or postgres"),
+            "{err}"
+        );
+    }
+}

@@ -154,6 +154,11 @@ impl CertStore {
     /// cursor to pass next time. SQLite callers poll this; PostgreSQL callers can also
     /// [`CertStore::listen`].
     ///
+    /// The cursor is the log's row id. On PostgreSQL ids are handed out before commit,
+    /// so a revocation committing after a later one can be passed over by a poll that
+    /// ran between the two: a gate should take the NOTIFY stream, and poll from a
+    /// cursor a little behind (or reload [`CertStore::revoked_for_issuer`]) to be sure.
+    ///
     /// # Errors
     /// [`DbError::Corrupt`]; connection errors.
     pub async fn revocations_since(

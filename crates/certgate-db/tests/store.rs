@@ -444,9 +444,17 @@ async fn unreachable_databases_are_clear_errors() {
     }
     let url = DbUrl::Sqlite("/nonexistent-dir/certs.db".into());
     assert!(matches!(
-        CertStore::open(&url).await,
+        CertStore::open_and_migrate(&url).await,
         Err(DbError::Unreachable { .. })
     ));
+    // Opening without migrating creates nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let url = DbUrl::Sqlite(dir.path().join("typo.db"));
+    assert!(matches!(
+        CertStore::open(&url).await,
+        Err(DbError::NeedsMigration { found: 0, .. })
+    ));
+    assert!(!dir.path().join("typo.db").exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
