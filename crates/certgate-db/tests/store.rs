@@ -414,12 +414,24 @@ async fn a_new_sqlite_file_is_private_and_in_wal_mode() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("certs.db");
-    CertStore::open_and_migrate(&DbUrl::Sqlite(path.clone()))
+    let store = CertStore::open_and_migrate(&DbUrl::Sqlite(path.clone()))
         .await
         .unwrap();
+    store.close().await;
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
-    assert!(dir.path().join("certs.db-wal").exists());
+    // WAL is recorded in the file: another connection sees it.
+    let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        path.display()
+    ))
+    .await
+    .unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
 }
 
 #[tokio::test(flavor = "multi_thread")]
