@@ -241,9 +241,87 @@ fn shared_dir_from(env: Option<OsString>, start: &Path) -> PathBuf {
     }
 }
 
+/// The environment variable that names the PostgreSQL server tests use
+/// (`postgres://user:password@host:port/database`); scripts/test starts one and sets it.
+pub const POSTGRES_URL_VAR: &str = "CERTGATE_POSTGRES_URL";
+
+/// The PostgreSQL server for tests, from [`POSTGRES_URL_VAR`]; `None` (after [`skip`])
+/// when it is not set.
+///
+/// # Panics
+/// Under `CI`, when the variable is not set (see [`skip`]).
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            skip(&format!(
+                "{POSTGRES_URL_VAR} is not set (scripts/test starts PostgreSQL and sets it)"
+            ));
+            None
+        }
+    }
+}
+
+/// A new, empty PostgreSQL database of its own for one test (named `prefix` plus a
+/// unique suffix, made with `psql` on the [`postgres_url`] server), as a URL; `None`
+/// (after [`skip`]) when no server is configured.
+///
+/// # Panics
+/// When the database cannot be created, and as [`postgres_url`].
+pub fn postgres_database(prefix: &str) -> Option<String> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let url = postgres_url()?;
+    if !require_tool("psql") {
+        return None;
+    }
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!(
+        "{}_{}_{n}_{nanos}",
+        prefix
+            .to_ascii_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        std::process::id()
+    );
+    let out = Command::new("psql")
+        .args([url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!("CREATE DATABASE \"{name}\""))
+        .output()
+        .unwrap_or_else(|e| panic!("psql: {e}"));
+    assert!(
+        out.status.success(),
+        "CREATE DATABASE {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(with_database(&url, &name))
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_names_replace_the_path() {
+        assert_eq!(
+            with_database("postgres://u:p@127.0.0.1:5432/certgate", "t1"),
+            "postgres://u:p@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h?sslmode=disable", "t2"),
+            "postgres://u@h/t2?sslmode=disable"
+        );
+    }
 
     #[test]
     fn finds_sh_and_runs_it() {

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 32] = [
+const SINGLE_DASH_FLAGS: [&str; 47] = [
     "initca",
     "ca",
     "ca-key",
@@ -42,6 +42,22 @@ const SINGLE_DASH_FLAGS: [&str; 32] = [
     "CRLfile",
     "purpose",
     "verify_hostname",
+    // The inventory (cfssl's -db-config, revoke's flags) and gencrl.
+    "db",
+    "db-config",
+    "serial",
+    "decimal",
+    "aki",
+    "reason",
+    "expiry",
+    "pem",
+    "der",
+    "issuer",
+    "status",
+    "subject",
+    "expiring",
+    "within",
+    "from",
 ];
 
 /// Rewrites `-name` and `-name=value` as `--name` / `--name=value` for every known

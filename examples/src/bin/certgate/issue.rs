@@ -218,6 +218,7 @@ pub(crate) fn gencert(
     let (key, request) = CertificateRequest::generate(&csr)?;
     let cert = issuer.issue(&request, csr_json, profile)?;
     let key_pem = key_pem(&key, key_pass)?;
+    crate::db::record_issued(&args.db, &[cert.der()], args.profile.as_deref())?;
     emit(
         bare,
         Some(&cert.to_pem()),
@@ -247,6 +248,8 @@ pub(crate) fn sign(args: &CaArgs, csrs: &[PathBuf], bare: Option<&str>) -> Resul
         progress.inc(1);
     }
     progress.finish_and_clear();
+    let ders: Vec<&[u8]> = issued.iter().map(IssuedCertificate::der).collect();
+    crate::db::record_issued(&args.db, &ders, args.profile.as_deref())?;
     if let [cert] = issued.as_slice() {
         return emit(bare, Some(&cert.to_pem()), None, None);
     }

@@ -5,6 +5,8 @@
 //! single-dash flags work as they are.
 
 mod args;
+mod crl;
+mod db;
 mod issue;
 mod limbo;
 mod pkcs12;
@@ -33,6 +35,9 @@ enum CliError {
     /// A library error with what the command line knows about it (a flag, a file).
     #[error("{context}: {source}")]
     Context { context: String, source: CaError },
+    /// From the inventory: already names the database and the reason.
+    #[error(transparent)]
+    Db(#[from] certgate_db::DbError),
     /// A failure with its own exit code (`policy check`: 2 for errors).
     #[error("{message}")]
     WithCode { code: u8, message: String },
@@ -114,6 +119,9 @@ struct CaArgs {
     /// it (cfssl 1.2 lets it outlive the CA without a word).
     #[arg(long = "clamp-to-ca")]
     clamp_to_ca: bool,
+    /// Record what is issued (no output when the record cannot be written).
+    #[command(flatten)]
+    db: db::DbArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,6 +210,17 @@ enum Command {
     Limbo(limbo::LimboArgs),
     /// Check a policy file, or explain the decision for one request (Access-style policies).
     Policy(policy::PolicyArgs),
+    /// Revoke a certificate in the database (cfssl revoke); revoking twice is not an error.
+    Revoke(db::RevokeArgs),
+    /// Make a CRL for one issuer from the database, or from a file of serials (cfssl's form).
+    Gencrl(crl::GencrlArgs),
+    /// List recorded certificates, one JSON object per line.
+    List(db::ListArgs),
+    /// List good certificates that end soon.
+    Expiring(db::ExpiringArgs),
+    /// The database: migrate, import a cfssl certdb.
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Print an example CSR JSON or signing configuration.
     PrintDefaults {
         /// `csr` or `config`.
@@ -271,6 +290,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => verify::run(&args),
         Command::Limbo(args) => limbo::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Revoke(args) => db::revoke(&args),
+        Command::Gencrl(args) => crl::run(&args),
+        Command::List(args) => db::list(&args),
+        Command::Expiring(args) => db::expiring(&args),
+        Command::Db(command) => db::db(&command),
         Command::PrintDefaults { kind } => tools::print_defaults(&kind),
     }
 }
@@ -336,6 +360,73 @@ mod tests {
             &["certgate", "certinfo", "-cert", "ca.pem"],
             &["certgate", "certinfo", "-domain", "example.com:8443"],
             &["certgate", "print-defaults", "config"],
+            &[
+                "certgate",
+                "sign",
+                "-ca",
+                "c",
+                "-ca-key",
+                "k",
+                "-db-config",
+                "db.json",
+                "a.csr",
+            ],
+            &[
+                "certgate",
+                "revoke",
+                "-db-config",
+                "db.json",
+                "-serial",
+                "123",
+                "-aki",
+                "ab",
+                "-reason",
+                "keycompromise",
+            ],
+            &[
+                "certgate",
+                "gencrl",
+                "serials.txt",
+                "ca.pem",
+                "ca-key.pem",
+                "3600",
+            ],
+            &[
+                "certgate",
+                "gencrl",
+                "-db",
+                "sqlite://c.db",
+                "-ca",
+                "c",
+                "-ca-key",
+                "k",
+                "-der",
+            ],
+            &[
+                "certgate",
+                "list",
+                "-db",
+                "sqlite://c.db",
+                "-status",
+                "revoked",
+            ],
+            &[
+                "certgate",
+                "expiring",
+                "--db",
+                "sqlite://c.db",
+                "--within",
+                "30d",
+            ],
+            &[
+                "certgate",
+                "db",
+                "import-cfssl",
+                "--db",
+                "sqlite://c.db",
+                "--from",
+                "sqlite://x.db",
+            ],
         ] {
             if let Err(e) = parse(line) {
                 panic!("{line:?}: {e}");
@@ -350,6 +441,20 @@ mod tests {
             &["certgate", "sign", "-ca", "c", "-ca-key", "k"],
             &["certgate", "gencert", "-hash", "md5", "x.json"],
             &["certgate", "certinfo", "-cert", "a", "-csr", "b"],
+            &[
+                "certgate",
+                "revoke",
+                "-db",
+                "sqlite://c.db",
+                "-db-config",
+                "x",
+                "-serial",
+                "1",
+                "-aki",
+                "a",
+            ],
+            &["certgate", "revoke", "-db", "sqlite://c.db", "-aki", "a"],
+            &["certgate", "list", "--status", "expired"],
             &[
                 "certgate",
                 "certinfo",

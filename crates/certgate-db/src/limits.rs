@@ -1,0 +1,28 @@
+//! Bounds on what one call reads or writes.
+
+/// Largest certificate (DER) [`crate::NewCertificate::from_der`] accepts: 64 KiB is
+/// far above any device certificate (1 to 2 KiB) and keeps one row small.
+pub const MAX_CERTIFICATE_DER: usize = 64 * 1024;
+
+/// Most certificates one [`crate::CertStore::record_batch`] call writes in its one
+/// transaction: large enough to amortise the commit, small enough that a writer does
+/// not hold SQLite's lock for long.
+pub const MAX_BATCH: usize = 10_000;
+
+/// Most rows one [`crate::CertStore::list`] page or one
+/// [`crate::CertStore::revocations_since`] call returns, so a caller's memory stays
+/// bounded whatever the inventory's size.
+pub const MAX_PAGE_SIZE: usize = 10_000;
+
+/// Rows per page when the caller does not say.
+pub const DEFAULT_PAGE_SIZE: usize = 1_000;
+
+/// How long a SQLite writer waits for another's lock before [`crate::DbError::Locked`]:
+/// long enough for a batch of [`MAX_BATCH`] to commit, short enough to fail visibly.
+pub const DEFAULT_BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// How long to wait for a PostgreSQL connection before [`crate::DbError::Unreachable`].
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+
+/// Connections per pool: two cores here; more would only queue on SQLite's one writer.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 4;
