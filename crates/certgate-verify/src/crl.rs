@@ -12,12 +12,14 @@ use certgate_x509::{
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
+use std::sync::Arc;
+
 use crate::error::{CrlIssuerProblem, CrlProblem};
 use crate::serials::SerialTable;
 
 /// Which certificates a CRL covers, from its issuingDistributionPoint (RFC 5280 5.2.5).
 /// Without one, it covers every certificate of its issuer.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CrlScope {
     only_user_certs: bool,
     only_ca_certs: bool,
@@ -86,8 +88,9 @@ fn general_name_der(name: &GeneralNameRef<'_>) -> Vec<u8> {
     der::wrap(tag, bytes)
 }
 
-/// A signature-checked CRL: what lookups need.
-#[derive(Debug)]
+/// A signature-checked CRL (or a live list of serials, [`crate::RevocationStore::set_serial_source`]):
+/// what lookups need.
+#[derive(Clone, Debug)]
 pub(crate) struct ParsedCrl {
     /// The issuer's name content (without the SEQUENCE header), as webpki gives names.
     pub(crate) issuer: Vec<u8>,
@@ -95,9 +98,11 @@ pub(crate) struct ParsedCrl {
     pub(crate) this_update: Timestamp,
     pub(crate) next_update: Option<Timestamp>,
     pub(crate) scope: CrlScope,
-    pub(crate) revoked: SerialTable,
+    pub(crate) revoked: Arc<SerialTable>,
     /// The public key (subjectPublicKey octets) that verified the signature.
     pub(crate) issuer_key: Vec<u8>,
+    /// A live list from a feed, not a CRL: it takes precedence over the issuer's CRLs.
+    pub(crate) live: bool,
 }
 
 /// A CRL whose issuer was not known at load: kept as it came, checked and read when a
@@ -265,8 +270,9 @@ fn read(
         this_update: view.this_update,
         next_update: view.next_update,
         scope: header.scope,
-        revoked: revoked.seal(),
+        revoked: Arc::new(revoked.seal()),
         issuer_key,
+        live: false,
     })
 }
 

@@ -16,13 +16,23 @@ use crate::revocation::{Algorithms, CrlSet, RevocationStore, number_order, read_
 /// The CRLs read from one origin: checked ones, and those waiting for their issuer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CrlBatch {
-    verified: Vec<Arc<ParsedCrl>>,
+    pub(crate) verified: Vec<Arc<ParsedCrl>>,
     pending: Vec<Arc<PendingCrl>>,
-    /// For a named source: the SHA-256 of the bytes it was read from.
-    digest: Option<[u8; 32]>,
+    /// For a named source: the SHA-256 of the bytes it was read from (of the list, for
+    /// a live one).
+    pub(crate) digest: Option<[u8; 32]>,
 }
 
 impl CrlBatch {
+    /// A live list of serials as a source's batch.
+    pub(crate) fn live(list: Arc<ParsedCrl>, digest: [u8; 32]) -> Self {
+        Self {
+            verified: vec![list],
+            pending: Vec::new(),
+            digest: Some(digest),
+        }
+    }
+
     /// Reads every CRL of `input` (DER, or PEM with one or more `X509 CRL` blocks),
     /// checking each against `issuers` as a file's CRLs are checked.
     pub(crate) fn add(

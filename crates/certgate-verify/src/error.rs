@@ -50,6 +50,17 @@ pub enum VerifyError {
         in_force: String,
     },
 
+    /// A live list of revoked serials longer than the store takes.
+    #[error("{origin}: {count} revoked serials, more than the {limit} a list may hold")]
+    TooManySerials {
+        /// The source.
+        origin: String,
+        /// How many were given.
+        count: usize,
+        /// [`crate::MAX_LIVE_SERIALS`].
+        limit: usize,
+    },
+
     /// A trust anchor that cannot be used.
     #[error("trust anchor {index}: {reason}")]
     BadTrustAnchor {

@@ -122,6 +122,8 @@ mod revocation_policy;
 #[cfg(feature = "rustls")]
 mod rfc5280;
 #[cfg(feature = "rustls")]
+mod serial_source;
+#[cfg(feature = "rustls")]
 mod serials;
 #[cfg(feature = "rustls")]
 mod usage;
@@ -156,6 +158,8 @@ pub use rfc5280::Rfc5280Rules;
 /// certgate-verify implements `ClientCertVerifier` for.
 #[cfg(feature = "rustls")]
 pub use rustls;
+#[cfg(feature = "rustls")]
+pub use serial_source::MAX_LIVE_SERIALS;
 #[cfg(feature = "rustls")]
 pub use usage::{KeyUsageBit, Usage, eku};
 #[cfg(feature = "rustls")]

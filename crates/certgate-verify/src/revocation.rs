@@ -59,6 +59,12 @@ fn cached(cache: &FirstUse, name: &[u8], key: &[u8]) -> Option<Arc<[Arc<ParsedCr
         .map(|(_, crls)| Arc::clone(crls))
 }
 
+/// Whether `a` replaces `b` (same issuer key and scope): a live list beats a CRL, else
+/// the higher CRL Number wins.
+fn newer(a: &ParsedCrl, b: &ParsedCrl) -> bool {
+    (a.live, a.number.len(), &a.number) > (b.live, b.number.len(), &b.number)
+}
+
 /// The newest of `crls` signed by `key` that covers `cert`.
 fn best_covering<'c>(
     crls: impl Iterator<Item = &'c Arc<ParsedCrl>>,
@@ -66,7 +72,11 @@ fn best_covering<'c>(
     cert: &CertView<'_>,
 ) -> Option<Arc<ParsedCrl>> {
     crls.filter(|c| c.issuer_key == key && c.scope.covers(cert))
-        .max_by(|a, b| number_order(&a.number, &b.number))
+        .max_by(|a, b| {
+            a.live
+                .cmp(&b.live)
+                .then_with(|| number_order(&a.number, &b.number))
+        })
         .cloned()
 }
 
@@ -78,7 +88,7 @@ impl CrlSet {
             .iter_mut()
             .find(|c| c.issuer_key == crl.issuer_key && c.scope == crl.scope)
         {
-            Some(old) if number_order(&crl.number, &old.number).is_gt() => *old = crl,
+            Some(old) if newer(&crl, old) => *old = crl,
             Some(_) => {}
             None => list.push(crl),
         }
@@ -384,6 +394,14 @@ impl RevocationStore {
             Err(poisoned) => *poisoned.into_inner() = set,
         }
         self.inner.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Installs `set` without a new generation: the same revocations, fresher.
+    pub(crate) fn install_quietly(&self, set: Arc<CrlSet>) {
+        match self.inner.set.write() {
+            Ok(mut guard) => *guard = set,
+            Err(poisoned) => *poisoned.into_inner() = set,
+        }
     }
 
     fn current(&self) -> Arc<CrlSet> {
