@@ -35,6 +35,9 @@
 //! crl_fetch_interval = "5m"          # how often each URL is fetched (1s to 24h)
 //! crl_fetch_timeout = "30s"          # time for one fetch, body included (up to 5m)
 //! crl_fetch_ca = "pki-web-ca.pem"    # optional: roots for https URLs (default: the system's)
+//! revocation_db = "postgres://gate@db.example/certs" # optional: revocations from certgate-db
+//! revocation_db_poll = "1s"          # how often it is read (100ms to 1h; PostgreSQL also pushes)
+//! revocation_db_max_age = "60s"      # a read stays in force this long (at least 2 polls)
 //! mode = "enforce"                   # or "report": decide in HTTP, 403 page with the reason
 //! ```
 //! Relative paths are read from the configuration file's directory.
@@ -47,6 +50,16 @@
 //! logged and counted in `certgate_crl_fetch_total{url,result}`. Until a URL's first
 //! good fetch, the certificates of the issuers it speaks for have no CRL, and are
 //! refused as when a CRL is missing (`revocation-unknown`): the gate fails closed.
+//!
+//! With `revocation_db` (the `db` feature, on by default) the gate reads the revoked
+//! serials of the host's CAs (`ca` and `intermediates`, by their subject key identifier)
+//! from certgate-db's inventory, SQLite or PostgreSQL, and puts them in force as those
+//! CAs' lists, ahead of their CRLs: no CRL to sign, copy or fetch. PostgreSQL pushes
+//! each revocation as it commits (LISTEN/NOTIFY); SQLite is polled. A list stays in force
+//! for `revocation_db_max_age` after the last good read: a database down for longer
+//! leaves the CAs' certificates with a stale status, refused (fail closed). Reads are
+//! counted in `certgate_revocation_db_reads_total{db,result}` (the URL without its
+//! password).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -184,6 +197,16 @@ pub struct TrustSection {
     pub crl_fetch_timeout: Option<String>,
     /// Roots (PEM) that `https` CRL URLs are verified with instead of the system's.
     pub crl_fetch_ca: Option<PathBuf>,
+    /// The inventory database (`sqlite:///PATH` or `postgres://...`, certgate-db) whose
+    /// revocations of the trusted CAs are taken straight into the revocation store.
+    pub revocation_db: Option<String>,
+    /// How often the database is read (default 1s, from 100ms to 1h); PostgreSQL also
+    /// pushes each revocation at once (LISTEN/NOTIFY).
+    pub revocation_db_poll: Option<String>,
+    /// How long a read of the database stays in force without another (default 60s, at
+    /// least twice `revocation_db_poll`): after that the CAs' certificates have a stale
+    /// revocation status and are refused.
+    pub revocation_db_max_age: Option<String>,
     /// `enforce` (default) or `report`.
     #[serde(default)]
     pub mode: TrustMode,

@@ -114,6 +114,12 @@ pub enum ConfigProblem {
     /// No root to verify `https` CRL URLs with (an empty `crl_fetch_ca`, no system roots).
     #[error("no root certificates to verify https CRL URLs with")]
     NoCrlFetchRoots,
+    /// Not a database URL certgate-db reads (`sqlite:///PATH`, `postgres://...`).
+    #[error("not a database URL (sqlite:///PATH or postgres://...)")]
+    NotADatabaseUrl,
+    /// `revocation_db` in a gate built without the `db` feature.
+    #[error("this gate is built without database support (the `db` feature)")]
+    DatabaseUnsupported,
 }
 
 /// What is wrong with a PEM file ([`GateError::Pem`]).

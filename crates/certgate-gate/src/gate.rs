@@ -208,12 +208,14 @@ impl Gate {
             .unwrap_or(std::time::Duration::from_secs(1));
         let watcher = tokio::spawn(crate::reload::watch(self.clone(), interval));
         let fetcher = tokio::spawn(crate::crl_fetch::supervise(self.clone()));
+        let feeder = tokio::spawn(crate::crl_db::supervise(self.clone()));
         let metrics = bound
             .metrics
             .map(|l| tokio::spawn(crate::reload::metrics_server(self.clone(), l)));
         crate::server::serve(self, bound.listeners, shutdown).await;
         watcher.abort();
         fetcher.abort();
+        feeder.abort();
         if let Some(m) = metrics {
             m.abort();
         }

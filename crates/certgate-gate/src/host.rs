@@ -42,6 +42,9 @@ pub struct HostState {
     pub(crate) files: Vec<PathBuf>,
     /// The CRL URLs fetched into `store`, and how.
     pub(crate) crl_fetch: CrlFetch,
+    /// `revocation_db`, with the CAs whose revocations it reads.
+    #[cfg_attr(not(feature = "db"), allow(dead_code))]
+    pub(crate) revocation_db: Option<crate::crl_db::RevocationDb>,
 }
 
 /// Everything one configuration serves with.
@@ -144,7 +147,20 @@ fn build_host(
         None => Vec::new(),
     };
     let mut crl_fetch = section.trust.crl_fetch(&format!("host {host}: trust"))?;
-    let store = crl_store(config, section, &crl_fetch, &anchors, &intermediates)?;
+    let mut revocation_db = section
+        .trust
+        .revocation_db(&format!("host {host}: trust"))?;
+    if let Some(db) = &mut revocation_db {
+        db.issuers = anchors.iter().chain(&intermediates).cloned().collect();
+    }
+    let store = crl_store(
+        config,
+        section,
+        &crl_fetch,
+        revocation_db.is_some(),
+        &anchors,
+        &intermediates,
+    )?;
     let mode = match section.trust.mode {
         TrustMode::Enforce => VerifyMode::Enforce,
         TrustMode::Report => VerifyMode::Report,
@@ -198,6 +214,7 @@ fn build_host(
         ),
         tls,
         files: watched,
+        revocation_db,
         crl_fetch,
     })
 }
@@ -208,10 +225,11 @@ fn crl_store(
     config: &GateConfig,
     section: &HostSection,
     crl_fetch: &CrlFetch,
+    database: bool,
     anchors: &[CertificateDer<'static>],
     intermediates: &[CertificateDer<'static>],
 ) -> Result<Option<RevocationStore>, GateError> {
-    if section.trust.crls.is_empty() && crl_fetch.urls.is_empty() {
+    if section.trust.crls.is_empty() && crl_fetch.urls.is_empty() && !database {
         return Ok(None);
     }
     let trust_err = |source| GateError::Trust {

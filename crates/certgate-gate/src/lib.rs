@@ -26,6 +26,7 @@
 mod activity;
 pub mod config;
 mod conn;
+mod crl_db;
 mod crl_fetch;
 mod decide;
 mod embed;

@@ -27,6 +27,10 @@ pub struct Metrics {
     crl_fetches: Mutex<BTreeMap<(String, &'static str), u64>>,
     /// Per CRL URL, when a fetch last succeeded (seconds since the epoch).
     crl_fetch_success: Mutex<BTreeMap<String, u64>>,
+    /// Reads of `revocation_db`, by database and result.
+    db_reads: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// Per database, when a read last succeeded (seconds since the epoch).
+    db_success: Mutex<BTreeMap<String, u64>>,
 }
 
 #[derive(Debug, Default)]
@@ -90,6 +94,35 @@ impl Metrics {
     /// An origin failure, by kind.
     pub fn origin_error(&self, kind: &'static str) {
         bump(&self.origin_errors, kind);
+    }
+
+    /// A read of a `revocation_db` (its label: no password), at `now`.
+    #[cfg_attr(not(feature = "db"), allow(dead_code))]
+    pub(crate) fn revocation_db_read(&self, db: &str, ok: bool, now: u64) {
+        let result = if ok { "ok" } else { "failed" };
+        *self
+            .db_reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((db.to_owned(), result))
+            .or_default() += 1;
+        if ok {
+            self.db_success
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(db.to_owned(), now);
+        }
+    }
+
+    /// Reads of the database `db` (as labelled) that ended in `result` (`ok`, `failed`).
+    pub fn revocation_db_reads(&self, db: &str, result: &str) -> u64 {
+        self.db_reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|((d, r), _)| d == db && *r == result)
+            .map(|(_, n)| *n)
+            .sum()
     }
 
     /// A fetch of a CRL URL, by result, at `now` (seconds since the epoch).
@@ -193,7 +226,43 @@ impl Metrics {
         self.render_latency(&mut out);
         render_crls(&mut out, runtime, now);
         self.render_crl_fetches(&mut out);
+        self.render_db_reads(&mut out);
         out
+    }
+
+    fn render_db_reads(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP certgate_revocation_db_reads_total Reads of revocation databases, by result.\n# TYPE certgate_revocation_db_reads_total counter"
+        );
+        for ((db, result), n) in self
+            .db_reads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let db = escape(db);
+            let _ = writeln!(
+                out,
+                "certgate_revocation_db_reads_total{{db=\"{db}\",result=\"{result}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP certgate_revocation_db_last_success_timestamp_seconds When a read of the database last succeeded.\n# TYPE certgate_revocation_db_last_success_timestamp_seconds gauge"
+        );
+        for (db, at) in self
+            .db_success
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let db = escape(db);
+            let _ = writeln!(
+                out,
+                "certgate_revocation_db_last_success_timestamp_seconds{{db=\"{db}\"}} {at}"
+            );
+        }
     }
 
     fn render_crl_fetches(&self, out: &mut String) {

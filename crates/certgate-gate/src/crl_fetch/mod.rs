@@ -19,7 +19,7 @@ use tokio::task::{AbortHandle, JoinSet};
 use crate::gate::Gate;
 use crate::host::Runtime;
 
-pub(crate) use settings::{CrlFetch, CrlUrl, client_tls};
+pub(crate) use settings::{CrlFetch, CrlUrl, bounded, client_tls};
 
 /// Largest CRL body a fetch reads: 64 MiB holds a DER CRL of about two million entries
 /// (a 1M-entry CRL is about 31 MiB even as PEM), and bounds what a hostile or broken

@@ -90,7 +90,7 @@ pub(crate) struct CrlFetch {
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
 }
 
-fn bounded(
+pub(crate) fn bounded(
     key: String,
     value: Option<&str>,
     default: Duration,
