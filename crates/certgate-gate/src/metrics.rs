@@ -24,13 +24,78 @@ pub struct Metrics {
     origin_errors: Mutex<BTreeMap<&'static str, u64>>,
     connections_open: AtomicU64,
     latency: Mutex<Histogram>,
-    crl_fetches: Mutex<BTreeMap<(String, &'static str), u64>>,
-    /// Per CRL URL, when a fetch last succeeded (seconds since the epoch).
-    crl_fetch_success: Mutex<BTreeMap<String, u64>>,
+    crl_fetches: SourceReads,
     /// Reads of `revocation_db`, by database and result.
-    db_reads: Mutex<BTreeMap<(String, &'static str), u64>>,
-    /// Per database, when a read last succeeded (seconds since the epoch).
-    db_success: Mutex<BTreeMap<String, u64>>,
+    db_reads: SourceReads,
+}
+
+/// Reads of a revocation source (a CRL URL, a database) by label and result, and when
+/// each label last succeeded (seconds since the epoch).
+#[derive(Debug, Default)]
+struct SourceReads {
+    by_result: Mutex<BTreeMap<(String, &'static str), u64>>,
+    last_success: Mutex<BTreeMap<String, u64>>,
+}
+
+impl SourceReads {
+    fn count(&self, label: &str, result: &'static str, success: bool, now: u64) {
+        *self
+            .by_result
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((label.to_owned(), result))
+            .or_default() += 1;
+        if success {
+            self.last_success
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(label.to_owned(), now);
+        }
+    }
+
+    fn counted(&self, label: &str, result: &str) -> u64 {
+        self.by_result
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|((l, r), _)| l == label && *r == result)
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
+    /// The counter `{counter}{KEY=..,result=..}` and the gauge `{gauge}{KEY=..}`, each
+    /// with its help text.
+    fn render(
+        &self,
+        out: &mut String,
+        key: &str,
+        [counter, total]: [&str; 2],
+        [gauge, success]: [&str; 2],
+    ) {
+        let _ = writeln!(out, "# HELP {counter} {total}\n# TYPE {counter} counter");
+        for ((label, result), n) in self
+            .by_result
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let label = escape(label);
+            let _ = writeln!(
+                out,
+                "{counter}{{{key}=\"{label}\",result=\"{result}\"}} {n}"
+            );
+        }
+        let _ = writeln!(out, "# HELP {gauge} {success}\n# TYPE {gauge} gauge");
+        for (label, at) in self
+            .last_success
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let label = escape(label);
+            let _ = writeln!(out, "{gauge}{{{key}=\"{label}\"}} {at}");
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -99,57 +164,24 @@ impl Metrics {
     /// A read of a `revocation_db` (its label: no password), at `now`.
     #[cfg_attr(not(feature = "db"), allow(dead_code))]
     pub(crate) fn revocation_db_read(&self, db: &str, ok: bool, now: u64) {
-        let result = if ok { "ok" } else { "failed" };
-        *self
-            .db_reads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((db.to_owned(), result))
-            .or_default() += 1;
-        if ok {
-            self.db_success
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(db.to_owned(), now);
-        }
+        self.db_reads
+            .count(db, if ok { "ok" } else { "failed" }, ok, now);
     }
 
     /// Reads of the database `db` (as labelled) that ended in `result` (`ok`, `failed`).
     pub fn revocation_db_reads(&self, db: &str, result: &str) -> u64 {
-        self.db_reads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|((d, r), _)| d == db && *r == result)
-            .map(|(_, n)| *n)
-            .sum()
+        self.db_reads.counted(db, result)
     }
 
     /// A fetch of a CRL URL, by result, at `now` (seconds since the epoch).
     pub(crate) fn crl_fetch(&self, url: &str, result: crate::crl_fetch::FetchResult, now: u64) {
-        *self
-            .crl_fetches
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((url.to_owned(), result.id()))
-            .or_default() += 1;
-        if result.is_success() {
-            self.crl_fetch_success
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(url.to_owned(), now);
-        }
+        self.crl_fetches
+            .count(url, result.id(), result.is_success(), now);
     }
 
     /// Fetches of `url` that ended with the result labelled `result` so far.
     pub fn crl_fetches(&self, url: &str, result: &str) -> u64 {
-        self.crl_fetches
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|((u, r), _)| u == url && *r == result)
-            .map(|(_, n)| *n)
-            .sum()
+        self.crl_fetches.counted(url, result)
     }
 
     pub(crate) fn connection_opened(&self) {
@@ -225,79 +257,31 @@ impl Metrics {
         );
         self.render_latency(&mut out);
         render_crls(&mut out, runtime, now);
-        self.render_crl_fetches(&mut out);
-        self.render_db_reads(&mut out);
+        self.crl_fetches.render(
+            &mut out,
+            "url",
+            [
+                "certgate_crl_fetch_total",
+                "Fetches of CRL URLs, by result.",
+            ],
+            [
+                "certgate_crl_fetch_last_success_timestamp_seconds",
+                "When a fetch of the URL last succeeded.",
+            ],
+        );
+        self.db_reads.render(
+            &mut out,
+            "db",
+            [
+                "certgate_revocation_db_reads_total",
+                "Reads of revocation databases, by result.",
+            ],
+            [
+                "certgate_revocation_db_last_success_timestamp_seconds",
+                "When a read of the database last succeeded.",
+            ],
+        );
         out
-    }
-
-    fn render_db_reads(&self, out: &mut String) {
-        let _ = writeln!(
-            out,
-            "# HELP certgate_revocation_db_reads_total Reads of revocation databases, by result.\n# TYPE certgate_revocation_db_reads_total counter"
-        );
-        for ((db, result), n) in self
-            .db_reads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let db = escape(db);
-            let _ = writeln!(
-                out,
-                "certgate_revocation_db_reads_total{{db=\"{db}\",result=\"{result}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP certgate_revocation_db_last_success_timestamp_seconds When a read of the database last succeeded.\n# TYPE certgate_revocation_db_last_success_timestamp_seconds gauge"
-        );
-        for (db, at) in self
-            .db_success
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let db = escape(db);
-            let _ = writeln!(
-                out,
-                "certgate_revocation_db_last_success_timestamp_seconds{{db=\"{db}\"}} {at}"
-            );
-        }
-    }
-
-    fn render_crl_fetches(&self, out: &mut String) {
-        let _ = writeln!(
-            out,
-            "# HELP certgate_crl_fetch_total Fetches of CRL URLs, by result.\n# TYPE certgate_crl_fetch_total counter"
-        );
-        for ((url, result), n) in self
-            .crl_fetches
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let url = escape(url);
-            let _ = writeln!(
-                out,
-                "certgate_crl_fetch_total{{url=\"{url}\",result=\"{result}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP certgate_crl_fetch_last_success_timestamp_seconds When a fetch of the URL last succeeded.\n# TYPE certgate_crl_fetch_last_success_timestamp_seconds gauge"
-        );
-        for (url, at) in self
-            .crl_fetch_success
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let url = escape(url);
-            let _ = writeln!(
-                out,
-                "certgate_crl_fetch_last_success_timestamp_seconds{{url=\"{url}\"}} {at}"
-            );
-        }
     }
 
     fn render_latency(&self, out: &mut String) {
