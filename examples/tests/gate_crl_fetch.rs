@@ -141,20 +141,12 @@ fn gate_fetching(url: &str) -> (World, Origin, GateProcess) {
 /// The configuration `config` with its `crls` line replaced by `url`, fetched every
 /// second, and `extra` trust lines.
 fn fetch_from(config: &str, url: &str, extra: &str) -> String {
-    config
-        .lines()
-        .map(|l| {
-            if l.starts_with("crls = ") {
-                format!(
-                    "crl_urls = [\"{url}\"]\ncrl_fetch_interval = \"1s\"\ncrl_fetch_timeout = \"5s\"\n{extra}"
-                )
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+    gate_common::without_crl_files(
+        config,
+        &format!(
+            "crl_urls = [\"{url}\"]\ncrl_fetch_interval = \"1s\"\ncrl_fetch_timeout = \"5s\"\n{extra}"
+        ),
+    )
 }
 
 /// The sample of `certgate_crl_fetch_total` for `url` and `result`.

@@ -19,20 +19,12 @@ use gate_common::{GateProcess, Origin, World, curl, gate_with_config, need_curl_
 /// 200 ms, its lists in force for 2 s without a read.
 fn gate_reading(url: &str) -> (World, Origin, GateProcess) {
     gate_with_config("report", "", |config| {
-        config
-            .lines()
-            .map(|l| {
-                if l.starts_with("crls = ") {
-                    format!(
-                        "revocation_db = \"{url}\"\nrevocation_db_poll = \"200ms\"\nrevocation_db_max_age = \"2s\""
-                    )
-                } else {
-                    l.to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
+        gate_common::without_crl_files(
+            &config,
+            &format!(
+                "revocation_db = \"{url}\"\nrevocation_db_poll = \"200ms\"\nrevocation_db_max_age = \"2s\""
+            ),
+        )
     })
 }
 

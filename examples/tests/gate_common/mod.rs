@@ -28,6 +28,23 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The configuration `config` with its `crls = ...` line replaced by `lines` (another
+/// revocation source: CRL URLs, a database).
+pub fn without_crl_files(config: &str, lines: &str) -> String {
+    config
+        .lines()
+        .map(|l| {
+            if l.starts_with("crls = ") {
+                lines.to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// The gate process; killed when dropped.
 pub struct GateProcess {
     pub child: Child,
