@@ -30,7 +30,10 @@
 //! # Ok(()) }
 //! ```
 
+mod config;
+mod generate;
 mod http;
+mod service;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -41,7 +44,13 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use certgate_x509::{CrlView, Sha256Fingerprint, Timestamp};
 
+pub use config::{
+    DEFAULT_POLL_INTERVAL, DEFAULT_REFRESH_BEFORE, DEFAULT_VALIDITY, IssuerConfig, MAX_ISSUERS,
+    MIN_POLL_INTERVAL, MIN_VALIDITY, ServeConfig,
+};
+pub use generate::{StoreCrl, crl_from_store, load_signer};
 pub use http::SHUTDOWN_GRACE;
+pub use service::{MAX_BACKOFF, run};
 
 /// How long before nextUpdate a cache must stop serving a CRL without asking again:
 /// five minutes leave a gate polling every few minutes time to fetch the next one
@@ -118,6 +127,95 @@ pub enum CrlServeError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// The configuration file cannot be read.
+    #[error("cannot read {}: {source}", file.display())]
+    ConfigRead {
+        /// The file.
+        file: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The configuration is not TOML of the right shape (an unknown or missing key, a
+    /// wrong type: the message names it).
+    #[error("{}: {source}", file.display())]
+    ConfigSyntax {
+        /// The file.
+        file: PathBuf,
+        /// What the TOML reader said.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A configuration value that is not allowed.
+    #[error("{}: {key} {problem}{}", file.display(), with_cause(source.as_deref()))]
+    ConfigValue {
+        /// The file.
+        file: PathBuf,
+        /// The key, as `issuers[0].validity`.
+        key: String,
+        /// What is wrong with it.
+        problem: &'static str,
+        /// The underlying error, when there is one.
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// A file the configuration names cannot be read.
+    #[error("cannot read {}: {source}", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// An issuer's certificate or key cannot be used (unreadable, wrong password, the
+    /// key not the certificate's).
+    #[error("issuer {issuer}: {source}")]
+    Key {
+        /// The issuer's name.
+        issuer: String,
+        /// What certgate-ca said.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A certificate that does not allow signing CRLs (no cRLSign in its keyUsage).
+    #[error("{}: the certificate lacks the cRLSign key usage: it may not sign CRLs", cert.display())]
+    NoCrlSign {
+        /// The certificate.
+        cert: PathBuf,
+    },
+    /// A signing certificate other than the CA's own.
+    #[error("{}: a CRL-signing key other than the CA's is not supported; sign with the CA key", cert.display())]
+    SignerNotSupported {
+        /// The certificate.
+        cert: PathBuf,
+    },
+    /// The inventory failed (its message names the database).
+    #[error("{source}")]
+    Database {
+        /// What certgate-db said.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The CRL could not be made or signed.
+    #[error("{source}")]
+    Signing {
+        /// What certgate-ca said.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A time a CRL cannot hold.
+    #[error("time {unix_seconds} (Unix seconds) is out of range")]
+    Time {
+        /// The time.
+        unix_seconds: i64,
+    },
+    /// The listening socket cannot be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// `": CAUSE"` when there is a cause.
+fn with_cause(source: Option<&(dyn std::error::Error + Send + Sync)>) -> String {
+    source.map_or_else(String::new, |e| format!(": {e}"))
 }
 
 /// A publication being served, with its validators made once.
@@ -131,6 +229,10 @@ struct Published {
     published_at: SystemTime,
     /// Publications so far at this path.
     count: u64,
+    /// Its CRL Number, when it has one that fits.
+    number: Option<u64>,
+    /// Its entries.
+    entries: usize,
 }
 
 /// Each configured path's latest publication.
@@ -138,6 +240,8 @@ struct Published {
 struct Shared {
     paths: RwLock<BTreeMap<String, Option<Arc<Published>>>>,
     directory: Option<PathBuf>,
+    /// Failed regenerations per path.
+    failures: Mutex<BTreeMap<String, u64>>,
     /// Held through a publication, swap and write: memory and disk change in one order.
     publishing: Mutex<()>,
 }
@@ -176,6 +280,7 @@ impl CrlPublisherBuilder {
             shared: Arc::new(Shared {
                 paths: RwLock::new(paths),
                 directory: self.directory,
+                failures: Mutex::new(BTreeMap::new()),
                 publishing: Mutex::new(()),
             }),
         })
@@ -235,6 +340,7 @@ impl CrlPublisher {
     /// publication is served all the same: the old file stays whole).
     pub fn publish(&self, issuer_path: &str, crl: CrlPublication) -> Result<(), CrlServeError> {
         let der = crl.der.clone();
+        let (number, entries) = crl_counts(&der);
         let _publishing = self
             .shared
             .publishing
@@ -253,6 +359,8 @@ impl CrlPublisher {
                 last_modified: http_date(crl.this_update),
                 published_at: SystemTime::now(),
                 count,
+                number,
+                entries,
                 crl,
             }));
         }
@@ -260,6 +368,27 @@ impl CrlPublisher {
             Some(dir) => write_atomically(&dir.join(issuer_path.trim_start_matches('/')), &der),
             None => Ok(()),
         }
+    }
+
+    /// Counts a failed regeneration of `issuer_path`'s CRL (shown in the metrics; the
+    /// CRL served does not change).
+    pub fn count_failure(&self, issuer_path: &str) {
+        let mut failures = self
+            .shared
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *failures.entry(issuer_path.to_owned()).or_insert(0) += 1;
+    }
+
+    /// Failed regenerations of `issuer_path`'s CRL so far.
+    pub fn failures(&self, issuer_path: &str) -> u64 {
+        let failures = self
+            .shared
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failures.get(issuer_path).copied().unwrap_or(0)
     }
 
     /// The configured paths, in order.
@@ -282,6 +411,18 @@ impl CrlPublisher {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Option<Arc<Published>>>> {
         self.shared.paths.read().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// A CRL's number (when it fits in 64 bits) and entry count.
+fn crl_counts(der: &[u8]) -> (Option<u64>, usize) {
+    let Ok(view) = CrlView::parse(der) else {
+        return (None, 0);
+    };
+    let number = view.crl_number().ok().flatten().and_then(|n| {
+        let n = n.strip_prefix(&[0]).unwrap_or(n);
+        (n.len() <= 8).then(|| n.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    });
+    (number, view.entry_count().unwrap_or(0))
 }
 
 /// `t` as an HTTP date (IMF-fixdate); times before the epoch as the epoch.
