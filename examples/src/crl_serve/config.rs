@@ -264,8 +264,8 @@ fn duration(
             problem: "is not a duration",
             source: Some(Box::new(e)),
         })?;
-    Ok(Some(Duration::from_secs(
-        u64::try_from(d.whole_seconds()).unwrap_or(0),
+    Ok(Some(Duration::from_millis(
+        u64::try_from(d.whole_milliseconds()).unwrap_or(0),
     )))
 }
 
