@@ -550,3 +550,129 @@ fn a_signing_key_without_crl_sign_is_refused() {
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert!(out.stderr.contains("phone-key.pem"), "{}", out.stderr);
 }
+
+#[test]
+fn sighup_reloads_the_configuration() {
+    if !require_tool("openssl") || !require_tool("curl") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let url = format!("sqlite://{}", dir.join("c.db").display());
+    pki(dir, &url);
+    let config = std::fs::read_to_string(write_config(dir, &url, "7d", "2d")).unwrap();
+    let serve = Serve::start(dir, "crl-serve.toml");
+    wait_until("the first CRL", || {
+        curl_get(&serve.url("/crl/root.crl"), &[]).status == 200
+    });
+    // A broken file: logged, the running configuration kept.
+    std::fs::write(dir.join("crl-serve.toml"), format!("{config}bogus = 1\n")).unwrap();
+    serve.hangup();
+    wait_until("the failed reload logged", || {
+        serve.log().contains("reload failed")
+    });
+    assert_eq!(curl_get(&serve.url("/crl/root.crl"), &[]).status, 200);
+    // A new path: served after the reload (same address), the old one gone.
+    std::fs::write(
+        dir.join("crl-serve.toml"),
+        config
+            .replace(
+                "listen = \"127.0.0.1:0\"",
+                &format!("listen = \"{}\"", serve.addr),
+            )
+            .replace("/crl/root.crl", "/pki/root.crl"),
+    )
+    .unwrap();
+    serve.hangup();
+    wait_until("the new path served", || {
+        curl_get(&serve.url("/pki/root.crl"), &[]).status == 200
+    });
+    assert_eq!(curl_get(&serve.url("/crl/root.crl"), &[]).status, 404);
+    fetch_and_verify(dir, &serve, "/pki/root.crl", "reloaded.crl");
+}
+
+/// The gate (report mode) with its CRL fetched from `url` every second.
+fn gate_fetching(
+    url: &str,
+) -> (
+    gate_common::World,
+    gate_common::Origin,
+    gate_common::GateProcess,
+) {
+    gate_common::gate_with_config("report", "", |config| {
+        config
+            .lines()
+            .map(|l| {
+                if l.starts_with("crls = ") {
+                    format!(
+                        "crl_urls = [\"{url}\"]\ncrl_fetch_interval = \"1s\"\ncrl_fetch_timeout = \"5s\""
+                    )
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    })
+}
+
+#[test]
+fn a_gate_fetching_from_crl_serve_refuses_a_device_after_revoke() {
+    if !gate_common::need_curl_and_python() {
+        return;
+    }
+    let base = tempfile::tempdir().unwrap();
+    for (backend, url) in databases(base.path(), "crl_serve_gate") {
+        // The crl serve port first, then the gate pointed at it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let crl_url = format!("http://127.0.0.1:{port}/crl/root.crl");
+        let (world, _origin, gate) = gate_fetching(&crl_url);
+        let dir = world.dir.path();
+        // The lab's CA and devices in the database.
+        let root = dir.join("root");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let store = certgate_db::CertStore::open_and_migrate(
+                    &certgate_db::DbUrl::parse(&url).unwrap(),
+                )
+                .await
+                .unwrap();
+                for device in [&world.iphone, &world.laptop] {
+                    store
+                        .record(&certgate_db::NewCertificate::from_der(&device.der, None).unwrap())
+                        .await
+                        .unwrap();
+                }
+                store.close().await;
+            });
+        write_config(&root, &url, "7d", "2d");
+        let text = std::fs::read_to_string(root.join("crl-serve.toml"))
+            .unwrap()
+            .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
+        std::fs::write(root.join("crl-serve.toml"), text).unwrap();
+        let _serve = Serve::start(&root, "crl-serve.toml");
+        let status = |device| gate_common::curl(&gate, &world, Some(device), &[], "/").0;
+        wait_until("the gate's first CRL", || status(&world.iphone) == 200);
+        let aki = certgate_x509::CertView::parse(&world.iphone.der)
+            .unwrap()
+            .authority_key_id()
+            .unwrap()
+            .unwrap()
+            .key_id
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        revoke(&root, &url, "11", &aki);
+        wait_until("the iphone refused", || status(&world.iphone) == 403);
+        assert_eq!(status(&world.laptop), 200, "{backend}");
+    }
+}
