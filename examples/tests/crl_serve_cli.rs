@@ -676,3 +676,131 @@ fn a_gate_fetching_from_crl_serve_refuses_a_device_after_revoke() {
         assert_eq!(status(&world.laptop), 200, "{backend}");
     }
 }
+
+/// A certificate for a new key, issued by the CA in `dir` with only cRLSign: CN `cn`
+/// (`Test CA` is the CA's own name). Writes `BARE.pem` and `BARE-key.pem`.
+fn crl_signer(dir: &Path, cn: &str, bare: &str) {
+    std::fs::write(
+        dir.join("crl-signer-config.json"),
+        r#"{"signing": {"default": {"expiry": "8760h"},
+            "profiles": {"crl": {"usages": ["crl sign"], "expiry": "8760h"}}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{bare}.json")),
+        format!(r#"{{"CN": "{cn}", "key": {{"algo": "ecdsa", "size": 256}}}}"#),
+    )
+    .unwrap();
+    certgate_ok(
+        dir,
+        &[
+            "gencert",
+            "-ca",
+            "ca.pem",
+            "-ca-key",
+            "ca-key.pem",
+            "-config",
+            "crl-signer-config.json",
+            "-profile",
+            "crl",
+            &format!("{bare}.json"),
+            "-bare",
+            bare,
+        ],
+    );
+}
+
+#[test]
+fn a_dedicated_crl_signing_key_of_the_ca_signs_with_its_own_aki() {
+    if !require_tool("openssl") || !require_tool("curl") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let url = format!("sqlite://{}", dir.join("c.db").display());
+    let (serial, aki) = pki(dir, &url);
+    crl_signer(dir, "Test CA", "crl-signer");
+    let config = std::fs::read_to_string(write_config(dir, &url, "7d", "2d")).unwrap();
+    std::fs::write(
+        dir.join("crl-serve.toml"),
+        config.replace(
+            "key = \"ca-key.pem\"",
+            "key = \"crl-signer-key.pem\"\nsigning_cert = \"crl-signer.pem\"",
+        ),
+    )
+    .unwrap();
+    let serve = Serve::start(dir, "crl-serve.toml");
+    wait_until("the first CRL", || {
+        curl_get(&serve.url("/crl/root.crl"), &[]).status == 200
+    });
+    revoke(dir, &url, &serial, &aki);
+    wait_until("the revocation served", || {
+        serve.metric("certgate_crl_entries{path=\"/crl/root.crl\"}") == 1.0
+    });
+    std::fs::write(
+        dir.join("d.crl"),
+        curl_get(&serve.url("/crl/root.crl"), &[]).body,
+    )
+    .unwrap();
+    // The CA's name as issuer, the dedicated key's signature and key identifier.
+    let out = openssl(
+        dir,
+        &[
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            "d.crl",
+            "-CAfile",
+            "crl-signer.pem",
+            "-noout",
+            "-text",
+        ],
+    );
+    assert!(out.stderr.contains("verify OK"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Issuer: CN = Test CA"),
+        "{}",
+        out.stdout
+    );
+    let signer_info: serde_json::Value =
+        serde_json::from_str(&certgate_ok(dir, &["certinfo", "-cert", "crl-signer.pem"]).stdout)
+            .unwrap();
+    let ski = signer_info["subject_key_id"]
+        .as_str()
+        .unwrap()
+        .to_ascii_uppercase();
+    assert!(out.stdout.contains(&ski), "{ski}: {}", out.stdout);
+    let by_ca = openssl(
+        dir,
+        &[
+            "crl", "-inform", "DER", "-in", "d.crl", "-CAfile", "ca.pem", "-noout",
+        ],
+    );
+    assert!(!by_ca.stderr.contains("verify OK"), "{}", by_ca.stderr);
+}
+
+#[test]
+fn a_crl_signing_key_of_another_name_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let url = format!("sqlite://{}", dir.join("c.db").display());
+    pki(dir, &url);
+    crl_signer(dir, "Somebody Else", "other-signer");
+    let config = std::fs::read_to_string(write_config(dir, &url, "7d", "2d")).unwrap();
+    std::fs::write(
+        dir.join("crl-serve.toml"),
+        config.replace(
+            "key = \"ca-key.pem\"",
+            "key = \"other-signer-key.pem\"\nsigning_cert = \"other-signer.pem\"",
+        ),
+    )
+    .unwrap();
+    let out = certgate(dir, &["crl", "serve", "--config", "crl-serve.toml"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("subject is not the CA's name"),
+        "{}",
+        out.stderr
+    );
+}

@@ -48,7 +48,7 @@ pub use config::{
     DEFAULT_POLL_INTERVAL, DEFAULT_REFRESH_BEFORE, DEFAULT_VALIDITY, IssuerConfig, MAX_ISSUERS,
     MIN_POLL_INTERVAL, MIN_VALIDITY, ServeConfig,
 };
-pub use generate::{StoreCrl, crl_from_store, load_signer};
+pub use generate::{CrlIssuer, StoreCrl, crl_from_store, load_signer};
 pub use http::SHUTDOWN_GRACE;
 pub use service::{MAX_BACKOFF, run};
 
@@ -179,11 +179,14 @@ pub enum CrlServeError {
         /// The certificate.
         cert: PathBuf,
     },
-    /// A signing certificate other than the CA's own.
-    #[error("{}: a CRL-signing key other than the CA's is not supported; sign with the CA key", cert.display())]
-    SignerNotSupported {
+    /// A signing certificate that is not one of the CA itself (indirect CRLs are not
+    /// made).
+    #[error("{}: not a CRL-signing certificate of the CA itself: {problem}", cert.display())]
+    NotTheCasSigner {
         /// The certificate.
         cert: PathBuf,
+        /// What does not match.
+        problem: &'static str,
     },
     /// The inventory failed (its message names the database).
     #[error("{source}")]

@@ -68,7 +68,7 @@ fn load_issuers(config: &ServeConfig) -> Result<Vec<Issuer>, CrlServeError> {
             let ca = load_signer(c)?;
             Ok(Issuer {
                 config: c.clone(),
-                key_id: ca.certificate().key_id().to_vec(),
+                key_id: ca.ca().certificate().key_id().to_vec(),
                 due: now,
                 dirty: false,
                 failures_in_row: 0,

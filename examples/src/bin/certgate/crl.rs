@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use certgate_ca::{CertificateAuthority, FileMode, RevocationReason, RevokedEntry, write_atomic};
 use certgate_db::CertStore;
-use certgate_examples::crl_serve::crl_from_store;
+use certgate_examples::crl_serve::{CrlIssuer, crl_from_store};
 use certgate_x509::{Serial, Timestamp};
 use time::OffsetDateTime;
 
@@ -99,7 +99,7 @@ fn from_db(args: &GencrlArgs, url: &certgate_db::DbUrl) -> Result<(), CliError> 
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
     let made = block_on(async {
         let store = CertStore::open(url).await?;
-        let made = crl_from_store(&store, &ca, now, next).await;
+        let made = crl_from_store(&store, &CrlIssuer::from(ca), now, next).await;
         store.close().await;
         Ok(made?)
     })?;
