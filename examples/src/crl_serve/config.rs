@@ -388,3 +388,122 @@ fn check_crl_url(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "listen = \"127.0.0.1:8080\"\ndb = \"sqlite://certs.db\"\n\
+        output_dir = \"public\"\n\n[[issuers]]\nname = \"root\"\nca = \"ca.pem\"\n\
+        key = \"ca-key.pem\"\npath = \"/crl/root.crl\"\n";
+
+    fn parse(text: &str) -> Result<ServeConfig, CrlServeError> {
+        ServeConfig::from_toml(
+            text,
+            Path::new("crl-serve.toml"),
+            Path::new("/etc/certgate"),
+        )
+    }
+
+    fn error(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_and_relative_names() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.poll_interval, DEFAULT_POLL_INTERVAL);
+        assert_eq!(c.output_dir, Path::new("/etc/certgate/public"));
+        assert_eq!(c.db, DbUrl::Sqlite("/etc/certgate/certs.db".into()));
+        let i = &c.issuers[0];
+        assert_eq!(
+            (i.validity, i.refresh_before),
+            (DEFAULT_VALIDITY, DEFAULT_REFRESH_BEFORE)
+        );
+        assert_eq!(i.ca, Path::new("/etc/certgate/ca.pem"));
+        let c = parse(&format!(
+            "{GOOD}validity = \"36h\"\nrefresh_before = \"90m\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.issuers[0].validity, Duration::from_secs(36 * 3600));
+        assert_eq!(c.issuers[0].refresh_before, Duration::from_secs(90 * 60));
+    }
+
+    #[test]
+    fn errors_name_the_key_in_one_line() {
+        for (text, key) in [
+            (format!("{GOOD}bogus = 1\n"), "bogus"),
+            (format!("bogus = 1\n{GOOD}"), "bogus"),
+            (
+                GOOD.replace("name = \"root\"", "name = \"../x\""),
+                "issuers[0].name",
+            ),
+            (format!("{GOOD}validity = \"5s\"\n"), "issuers[0].validity"),
+            (
+                format!("{GOOD}refresh_before = \"0\"\n"),
+                "issuers[0].refresh_before",
+            ),
+            (
+                format!("{GOOD}profile = \"client\"\n"),
+                "issuers[0].profile",
+            ),
+            (
+                GOOD.replace("db = \"sqlite://certs.db\"", "db = \"mysql://x\""),
+                "db",
+            ),
+            (format!("poll_interval = \"10ms\"\n{GOOD}"), "poll_interval"),
+            (
+                format!("{GOOD}{}", &GOOD[GOOD.find("[[issuers]]").unwrap()..]),
+                "issuers[1].name",
+            ),
+        ] {
+            let e = error(&text);
+            assert!(
+                e.contains(key) && e.starts_with("crl-serve.toml: "),
+                "{key}: {e}"
+            );
+            assert!(!e.contains('\n'), "{e}");
+        }
+        assert!(
+            error(&GOOD.replace(&GOOD[GOOD.find("[[issuers]]").unwrap()..], ""))
+                .contains("issuers")
+        );
+    }
+
+    #[test]
+    fn the_profile_crl_url_must_be_served_here() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ca-config.json"),
+            r#"{"signing": {"default": {"expiry": "1h"}, "profiles": {"client": {"usages":
+               ["client auth"], "expiry": "1h", "crl_url": "http://crl.example.com/crl/root.crl"}}}}"#,
+        )
+        .unwrap();
+        let with = |path: &str| {
+            let text = format!(
+                "{}signing_config = \"ca-config.json\"\nprofile = \"client\"\n",
+                GOOD.replace("/crl/root.crl", path)
+            );
+            ServeConfig::from_toml(&text, Path::new("c.toml"), dir.path())
+        };
+        assert!(with("/crl/root.crl").is_ok());
+        let e = with("/root.crl").unwrap_err().to_string();
+        assert!(
+            e.contains("issuers[0].path is not the path of the profile's crl_url"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn passwords_come_from_the_environment_or_a_file() {
+        let ok = parse(&format!("{GOOD}key_password = \"env:CA_PASS\"\n")).unwrap();
+        assert!(ok.issuers[0].key_password.is_some());
+        // Neither the password itself, nor in Debug output.
+        let e = error(&format!("{GOOD}key_password = \"pass:s3cret\"\n"));
+        assert!(
+            e.contains("issuers[0].key_password") && !e.contains("s3cret"),
+            "{e}"
+        );
+        assert!(!format!("{ok:?}").contains("CA_PASS"));
+    }
+}

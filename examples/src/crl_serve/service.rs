@@ -261,8 +261,16 @@ pub async fn run(config_file: &Path) -> Result<(), CrlServeError> {
     let mut server = Server::start(&config).await?;
     let mut inventory = Inventory::new(config.db.clone());
     loop {
-        inventory.poll(&mut issuers).await;
-        regenerate_due(&mut issuers, &mut inventory, &server.publisher, &config).await;
+        // A database that hangs must not hold a shutdown.
+        let work = async {
+            inventory.poll(&mut issuers).await;
+            regenerate_due(&mut issuers, &mut inventory, &server.publisher, &config).await;
+        };
+        tokio::select! {
+            () = work => {}
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        }
         let next_due = issuers.iter().map(|i| i.due).min();
         let tick = Instant::now() + config.poll_interval;
         let wake_at = next_due.map_or(tick, |d| d.min(tick));
