@@ -35,6 +35,7 @@ fn serve(config: &std::path::Path) -> Result<(), CliError> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
