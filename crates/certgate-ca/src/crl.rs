@@ -14,7 +14,7 @@ use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlReason};
 use x509_cert::serial_number::SerialNumber;
 
 use crate::x509::{extension, x509_time};
-use crate::{CaError, CertificateAuthority, CrlProblem, pem};
+use crate::{CaError, CaSigner, CertificateAuthority, CrlProblem, pem};
 
 pub use certgate_x509::ReasonCode as RevocationReason;
 
@@ -93,6 +93,8 @@ impl Crl {
 #[derive(Debug)]
 pub struct CrlBuilder<'a> {
     ca: &'a CertificateAuthority,
+    /// A dedicated CRL-signing key of the CA and its key id, instead of the CA's key.
+    crl_signer: Option<(&'a dyn CaSigner, Vec<u8>)>,
     number: u64,
     this_update: OffsetDateTime,
     next_update: OffsetDateTime,
@@ -109,6 +111,7 @@ impl CertificateAuthority {
     ) -> CrlBuilder<'_> {
         CrlBuilder {
             ca: self,
+            crl_signer: None,
             number,
             this_update,
             next_update,
@@ -117,7 +120,17 @@ impl CertificateAuthority {
     }
 }
 
-impl CrlBuilder<'_> {
+impl<'a> CrlBuilder<'a> {
+    /// Signs with `signer`, a dedicated CRL-signing key of this CA, instead of the CA's
+    /// key: the CRL's issuer stays the CA's name and its AKI becomes `key_id`, the
+    /// signer's own key identifier (RFC 5280 5.2.1, 6.3.3). The caller checks that the
+    /// signer's certificate has the CA's name as its subject, was issued by the CA and
+    /// has cRLSign; verifiers find it by that name and key identifier.
+    pub fn with_crl_signer(mut self, signer: &'a dyn CaSigner, key_id: &[u8]) -> Self {
+        self.crl_signer = Some((signer, key_id.to_vec()));
+        self
+    }
+
     /// Adds one revoked certificate.
     pub fn with_entry(mut self, entry: RevokedEntry) -> Self {
         self.entries.push(entry);
@@ -162,21 +175,25 @@ impl CrlBuilder<'_> {
                 crl_entry_extensions,
             });
         }
+        let (signer, key_id) = match &self.crl_signer {
+            Some((signer, key_id)) => (*signer, key_id.as_slice()),
+            None => (self.ca.signer(), self.ca.certificate().key_id()),
+        };
         let aki = AuthorityKeyIdentifier {
-            key_identifier: Some(OctetString::new(self.ca.certificate().key_id()).map_err(enc)?),
+            key_identifier: Some(OctetString::new(key_id).map_err(enc)?),
             ..Default::default()
         };
         let number = CrlNumber(Uint::new(&self.number.to_be_bytes()).map_err(enc)?);
         let tbs = TbsCertList {
             version: Version::V2,
-            signature: self.ca.signer().algorithm().identifier(),
+            signature: signer.algorithm().identifier(),
             issuer: self.ca.certificate().subject_name().clone(),
             this_update: x509_time(self.this_update)?,
             next_update: Some(x509_time(self.next_update)?),
             revoked_certificates: (!revoked.is_empty()).then_some(revoked),
             crl_extensions: Some(vec![extension(&aki, false)?, extension(&number, false)?]),
         };
-        let signature = self.ca.signer().sign(&tbs.to_der().map_err(enc)?)?;
+        let signature = signer.sign(&tbs.to_der().map_err(enc)?)?;
         let list = CertificateList {
             signature_algorithm: tbs.signature.clone(),
             tbs_cert_list: tbs,

@@ -236,3 +236,26 @@ fn a_failing_signer_s_own_error_reaches_the_caller() {
     let back = SignerError::new(HsmError { slot: 7 }).into_source();
     assert_eq!(back.downcast_ref::<HsmError>().unwrap().slot, 7);
 }
+
+#[test]
+fn a_dedicated_crl_signer_names_its_own_key_and_keeps_the_ca_as_issuer() {
+    let (ca, _) = root(KeySpec::EcdsaP256);
+    let signer = KeySigner::new(PrivateKey::generate(KeySpec::EcdsaP256).unwrap());
+    let key_id = [0x5a; 20];
+    let crl = ca
+        .crl(7, NOW, NOW + Duration::days(1))
+        .with_crl_signer(&signer, &key_id)
+        .build()
+        .unwrap();
+    let view = certgate_x509::CrlView::parse(crl.der()).unwrap();
+    assert_eq!(view.authority_key_id().unwrap(), Some(&key_id[..]));
+    let ca_view = certgate_x509::CertView::parse(ca.certificate().der()).unwrap();
+    assert_eq!(view.issuer.der(), ca_view.subject.der());
+    // Signed by the dedicated key, not the CA's: the CA's own CRL differs in AKI.
+    let own = ca.crl(7, NOW, NOW + Duration::days(1)).build().unwrap();
+    let own = certgate_x509::CrlView::parse(own.der()).unwrap();
+    assert_eq!(
+        own.authority_key_id().unwrap(),
+        Some(ca.certificate().key_id())
+    );
+}

@@ -93,14 +93,22 @@ impl CrlPublisher {
              # HELP certgate_crl_this_update_timestamp_seconds The thisUpdate of the CRL served.\n\
              # TYPE certgate_crl_this_update_timestamp_seconds gauge\n\
              # HELP certgate_crl_next_update_seconds Seconds until the nextUpdate of the CRL served (negative: past).\n\
-             # TYPE certgate_crl_next_update_seconds gauge\n",
+             # TYPE certgate_crl_next_update_seconds gauge\n\
+             # HELP certgate_crl_number The CRL Number of the CRL served.\n\
+             # TYPE certgate_crl_number gauge\n\
+             # HELP certgate_crl_entries Revoked certificates listed in the CRL served.\n\
+             # TYPE certgate_crl_entries gauge\n\
+             # HELP certgate_crl_regeneration_failures_total Failed regenerations per issuer path (the last good CRL stays served).\n\
+             # TYPE certgate_crl_regeneration_failures_total counter\n",
         );
         for (path, published) in self.read().iter() {
             let label = path.replace('\\', "\\\\").replace('"', "\\\"");
             let count = published.as_ref().map_or(0, |p| p.count);
             let _ = writeln!(
                 out,
-                "certgate_crl_published_total{{path=\"{label}\"}} {count}"
+                "certgate_crl_published_total{{path=\"{label}\"}} {count}\n\
+                 certgate_crl_regeneration_failures_total{{path=\"{label}\"}} {}",
+                self.failures(path)
             );
             let Some(p) = published else { continue };
             let _ = writeln!(
@@ -110,6 +118,14 @@ impl CrlPublisher {
                 unix(p.published_at),
                 p.crl.this_update.unix_seconds()
             );
+            let _ = writeln!(
+                out,
+                "certgate_crl_entries{{path=\"{label}\"}} {}",
+                p.entries
+            );
+            if let Some(number) = p.number {
+                let _ = writeln!(out, "certgate_crl_number{{path=\"{label}\"}} {number}");
+            }
             if let Some(next) = p.crl.next_update {
                 let left = next.unix_seconds().saturating_sub(now);
                 let _ = writeln!(

@@ -30,7 +30,11 @@
 //! # Ok(()) }
 //! ```
 
+mod config;
+mod error;
+mod generate;
 mod http;
+mod service;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -41,7 +45,14 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use certgate_x509::{CrlView, Sha256Fingerprint, Timestamp};
 
+pub use config::{
+    DEFAULT_POLL_INTERVAL, DEFAULT_REFRESH_BEFORE, DEFAULT_VALIDITY, IssuerConfig, MAX_ISSUERS,
+    MIN_POLL_INTERVAL, MIN_VALIDITY, ServeConfig,
+};
+pub use error::CrlServeError;
+pub use generate::{CrlIssuer, StoreCrl, crl_from_store, load_signer};
 pub use http::SHUTDOWN_GRACE;
+pub use service::{MAX_BACKOFF, run};
 
 /// How long before nextUpdate a cache must stop serving a CRL without asking again:
 /// five minutes leave a gate polling every few minutes time to fetch the next one
@@ -80,46 +91,6 @@ impl CrlPublication {
     }
 }
 
-/// Why a publisher could not be built or a CRL published.
-#[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
-pub enum CrlServeError {
-    /// An issuer path the publisher cannot serve.
-    #[error("issuer path {path:?}: {problem}")]
-    BadPath {
-        /// The path as given.
-        path: String,
-        /// What is wrong with it.
-        problem: &'static str,
-    },
-    /// A path given twice to the builder.
-    #[error("issuer path {path:?} is configured twice")]
-    DuplicatePath {
-        /// The path.
-        path: String,
-    },
-    /// A publication for a path that is not configured.
-    #[error("issuer path {path:?} is not configured")]
-    UnknownPath {
-        /// The path.
-        path: String,
-    },
-    /// Bytes that are not a CRL.
-    #[error("not a CRL: {source}")]
-    NotACrl {
-        /// What the reader found.
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    /// The copy on disk could not be written (the publication is served all the same).
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
-}
-
 /// A publication being served, with its validators made once.
 #[derive(Debug)]
 struct Published {
@@ -131,6 +102,10 @@ struct Published {
     published_at: SystemTime,
     /// Publications so far at this path.
     count: u64,
+    /// Its CRL Number, when it has one that fits.
+    number: Option<u64>,
+    /// Its entries.
+    entries: usize,
 }
 
 /// Each configured path's latest publication.
@@ -138,6 +113,8 @@ struct Published {
 struct Shared {
     paths: RwLock<BTreeMap<String, Option<Arc<Published>>>>,
     directory: Option<PathBuf>,
+    /// Failed regenerations per path.
+    failures: Mutex<BTreeMap<String, u64>>,
     /// Held through a publication, swap and write: memory and disk change in one order.
     publishing: Mutex<()>,
 }
@@ -176,6 +153,7 @@ impl CrlPublisherBuilder {
             shared: Arc::new(Shared {
                 paths: RwLock::new(paths),
                 directory: self.directory,
+                failures: Mutex::new(BTreeMap::new()),
                 publishing: Mutex::new(()),
             }),
         })
@@ -235,6 +213,7 @@ impl CrlPublisher {
     /// publication is served all the same: the old file stays whole).
     pub fn publish(&self, issuer_path: &str, crl: CrlPublication) -> Result<(), CrlServeError> {
         let der = crl.der.clone();
+        let (number, entries) = crl_counts(&der);
         let _publishing = self
             .shared
             .publishing
@@ -253,6 +232,8 @@ impl CrlPublisher {
                 last_modified: http_date(crl.this_update),
                 published_at: SystemTime::now(),
                 count,
+                number,
+                entries,
                 crl,
             }));
         }
@@ -260,6 +241,27 @@ impl CrlPublisher {
             Some(dir) => write_atomically(&dir.join(issuer_path.trim_start_matches('/')), &der),
             None => Ok(()),
         }
+    }
+
+    /// Counts a failed regeneration of `issuer_path`'s CRL (shown in the metrics; the
+    /// CRL served does not change).
+    pub fn count_failure(&self, issuer_path: &str) {
+        let mut failures = self
+            .shared
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *failures.entry(issuer_path.to_owned()).or_insert(0) += 1;
+    }
+
+    /// Failed regenerations of `issuer_path`'s CRL so far.
+    pub fn failures(&self, issuer_path: &str) -> u64 {
+        let failures = self
+            .shared
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failures.get(issuer_path).copied().unwrap_or(0)
     }
 
     /// The configured paths, in order.
@@ -282,6 +284,18 @@ impl CrlPublisher {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Option<Arc<Published>>>> {
         self.shared.paths.read().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// A CRL's number (when it fits in 64 bits) and entry count.
+fn crl_counts(der: &[u8]) -> (Option<u64>, usize) {
+    let Ok(view) = CrlView::parse(der) else {
+        return (None, 0);
+    };
+    let number = view.crl_number().ok().flatten().and_then(|n| {
+        let n = n.strip_prefix(&[0]).unwrap_or(n);
+        (n.len() <= 8).then(|| n.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    });
+    (number, view.entry_count().unwrap_or(0))
 }
 
 /// `t` as an HTTP date (IMF-fixdate); times before the epoch as the epoch.

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use certgate_ca::{CertificateAuthority, FileMode, RevocationReason, RevokedEntry, write_atomic};
 use certgate_db::CertStore;
-use certgate_x509::{KeyId, Serial, Timestamp};
+use certgate_examples::crl_serve::{CrlIssuer, crl_from_store};
+use certgate_x509::{Serial, Timestamp};
 use time::OffsetDateTime;
 
 use crate::CliError;
@@ -96,36 +97,19 @@ fn from_db(args: &GencrlArgs, url: &certgate_db::DbUrl) -> Result<(), CliError> 
     let seconds = expiry_seconds(args.expiry.as_deref())?;
     let now = Timestamp::now();
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
-    let aki = ca.certificate().key_id().to_vec();
-    let (number, rows) = block_on(async {
+    let made = block_on(async {
         let store = CertStore::open(url).await?;
-        let rows = store.revoked_for_issuer(KeyId(&aki)).await?;
-        let number = store.next_crl_number(KeyId(&aki), now).await?;
+        let made = crl_from_store(&store, &CrlIssuer::from(ca), now, next).await;
         store.close().await;
-        Ok((number, rows))
+        Ok(made?)
     })?;
-    let mut entries = Vec::with_capacity(rows.len());
-    let mut unlisted = 0usize;
-    for row in rows {
-        // A negative serial (only an import can bring one) has no place in a CRL
-        // certgate-ca writes: count it and say so.
-        let Some(magnitude) = row.serial.as_ref().magnitude() else {
-            unlisted += 1;
-            continue;
-        };
-        entries.push(RevokedEntry {
-            serial: magnitude.to_vec(),
-            revoked_at: odt(row.revoked_at)?,
-            reason: Some(row.reason),
-        });
+    if made.unlisted > 0 {
+        eprintln!(
+            "certgate: {} revoked negative serial(s) left out of the CRL",
+            made.unlisted
+        );
     }
-    if unlisted > 0 {
-        eprintln!("certgate: {unlisted} revoked negative serial(s) left out of the CRL");
-    }
-    let crl = ca
-        .crl(number, odt(now)?, odt(next)?)
-        .with_entries(entries)
-        .build()?;
+    let crl = made.crl;
     output(args, crl.der(), &crl.to_pem(), false)
 }
 

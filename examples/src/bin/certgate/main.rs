@@ -6,6 +6,7 @@
 
 mod args;
 mod crl;
+mod crl_serve;
 mod db;
 mod issue;
 mod limbo;
@@ -38,6 +39,10 @@ enum CliError {
     /// From the inventory: already names the database and the reason.
     #[error(transparent)]
     Db(#[from] certgate_db::DbError),
+    /// From `crl serve` and the CRL made from the inventory: names the file, the key
+    /// or the database.
+    #[error(transparent)]
+    CrlServe(#[from] certgate_examples::crl_serve::CrlServeError),
     /// A failure with its own exit code (`policy check`: 2 for errors).
     #[error("{message}")]
     WithCode { code: u8, message: String },
@@ -214,6 +219,9 @@ enum Command {
     Revoke(db::RevokeArgs),
     /// Make a CRL for one issuer from the database, or from a file of serials (cfssl's form).
     Gencrl(crl::GencrlArgs),
+    /// Serve CRLs: `crl serve --config FILE` keeps each issuer's CRL fresh from the database.
+    #[command(subcommand)]
+    Crl(crl_serve::CrlCommand),
     /// List recorded certificates, one JSON object per line.
     List(db::ListArgs),
     /// List good certificates that end soon.
@@ -292,6 +300,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Policy(args) => policy::run(&args),
         Command::Revoke(args) => db::revoke(&args),
         Command::Gencrl(args) => crl::run(&args),
+        Command::Crl(command) => crl_serve::run(&command),
         Command::List(args) => db::list(&args),
         Command::Expiring(args) => db::expiring(&args),
         Command::Db(command) => db::db(&command),
@@ -402,6 +411,8 @@ mod tests {
                 "k",
                 "-der",
             ],
+            &["certgate", "crl", "serve", "--config", "crl-serve.toml"],
+            &["certgate", "crl", "serve", "-config", "crl-serve.toml"],
             &[
                 "certgate",
                 "list",
