@@ -778,3 +778,82 @@ fn cfssl_db_config_files_work_like_db_urls() {
         );
     }
 }
+
+#[test]
+fn a_root_made_with_a_database_is_recorded_and_an_encrypted_ca_key_signs_crls() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let base = tempfile::tempdir().unwrap();
+    for (backend, url) in databases(base.path(), "cli_root") {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(
+            dir.join("ca-csr.json"),
+            r#"{"CN": "Recorded Root", "key": {"algo": "ecdsa", "size": 256}}"#,
+        )
+        .unwrap();
+        certgate_ok(dir, &["db", "migrate", "--db", &url]);
+        // genkey -initca with an encrypted key, recorded in the inventory.
+        certgate_ok(
+            dir,
+            &[
+                "genkey",
+                "-initca",
+                "-key-pass",
+                "pass:s3cret",
+                "-db",
+                &url,
+                "-bare",
+                "ca",
+                "ca-csr.json",
+            ],
+        );
+        let listed = rows(&certgate_ok(dir, &["list", "--db", &url]).stdout);
+        assert_eq!(listed.len(), 1, "{backend}: {listed:?}");
+        assert_eq!(listed[0]["profile"], "root", "{backend}");
+        // A CSR is no certificate: genkey without -initca records nothing, and says so.
+        let err = certgate_err(dir, &["genkey", "-db", &url, "ca-csr.json"]);
+        assert!(err.contains("-initca"), "{backend}: {err}");
+        // gencrl --db opens the encrypted CA key with -ca-key-pass, and only with it.
+        let err = certgate_err(
+            dir,
+            &[
+                "gencrl",
+                "--db",
+                &url,
+                "-ca",
+                "ca.pem",
+                "-ca-key",
+                "ca-key.pem",
+            ],
+        );
+        assert!(err.contains("ca-key.pem"), "{backend}: {err}");
+        assert!(!dir.join("crl.pem").exists());
+        certgate_ok(
+            dir,
+            &[
+                "gencrl",
+                "--db",
+                &url,
+                "-ca",
+                "ca.pem",
+                "-ca-key",
+                "ca-key.pem",
+                "-ca-key-pass",
+                "pass:s3cret",
+                "-out",
+                "crl.pem",
+            ],
+        );
+        let verified = openssl(
+            dir,
+            &["crl", "-in", "crl.pem", "-CAfile", "ca.pem", "-noout"],
+        );
+        assert!(
+            verified.stderr.contains("verify OK"),
+            "{backend}: {}",
+            verified.stderr
+        );
+    }
+}

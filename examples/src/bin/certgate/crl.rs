@@ -34,6 +34,9 @@ pub(crate) struct GencrlArgs {
     /// The CA private key (PEM).
     #[arg(long = "ca-key", value_name = "FILE")]
     ca_key: Option<PathBuf>,
+    /// Password of an encrypted CA key: pass:PW, env:VAR or file:PATH.
+    #[arg(long = "ca-key-pass", value_name = "SOURCE")]
+    ca_key_pass: Option<String>,
     /// How long the CRL is valid (nextUpdate - thisUpdate): 168h, 7d, or seconds.
     #[arg(long, value_name = "DURATION")]
     expiry: Option<String>,
@@ -68,8 +71,11 @@ fn expiry_seconds(value: Option<&str>) -> Result<i64, CliError> {
     })
 }
 
-fn load_ca(ca: &Path, key: &Path) -> Result<CertificateAuthority, CliError> {
-    Ok(CertificateAuthority::load(ca, key, None)?)
+fn load_ca(ca: &Path, key: &Path, pass: Option<&str>) -> Result<CertificateAuthority, CliError> {
+    let password = pass
+        .map(|spec| crate::issue::password(spec, "-ca-key-pass"))
+        .transpose()?;
+    Ok(CertificateAuthority::load(ca, key, password.as_ref())?)
 }
 
 fn odt(t: Timestamp) -> Result<OffsetDateTime, CliError> {
@@ -93,7 +99,7 @@ fn from_db(args: &GencrlArgs, url: &certgate_db::DbUrl) -> Result<(), CliError> 
     let (Some(ca), Some(ca_key)) = (&args.ca, &args.ca_key) else {
         return Err(CliError::Usage("gencrl --db needs -ca and -ca-key".into()));
     };
-    let ca = load_ca(ca, ca_key)?;
+    let ca = load_ca(ca, ca_key, args.ca_key_pass.as_deref())?;
     let seconds = expiry_seconds(args.expiry.as_deref())?;
     let now = Timestamp::now();
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
@@ -154,7 +160,7 @@ fn cfssl_form(args: &GencrlArgs) -> Result<(), CliError> {
             reason: None::<RevocationReason>,
         });
     }
-    let ca = load_ca(Path::new(ca), Path::new(key))?;
+    let ca = load_ca(Path::new(ca), Path::new(key), args.ca_key_pass.as_deref())?;
     let seconds = expiry_seconds(rest.first().map(String::as_str).or(args.expiry.as_deref()))?;
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
     // Without a database there is no counter: thisUpdate's seconds only grow.

@@ -35,7 +35,7 @@ fn emit(
 }
 
 /// Reads the password that `spec` (`pass:`, `env:`, `file:`) names; errors name `flag`.
-fn password(spec: &str, flag: &str) -> Result<Password, CliError> {
+pub(crate) fn password(spec: &str, flag: &str) -> Result<Password, CliError> {
     let source: PasswordSource = spec.parse().map_err(CliError::context(flag))?;
     source.read().map_err(CliError::context(flag))
 }
@@ -75,6 +75,7 @@ pub(crate) fn init_ca(
     key_pass: Option<&str>,
     hash: Option<HashArg>,
     bare: Option<&str>,
+    db: &crate::db::DbArgs,
 ) -> Result<(), CliError> {
     let (csr, spec) = read_csr_json(csr_json)?;
     let key = PrivateKey::generate(spec)?;
@@ -87,6 +88,8 @@ pub(crate) fn init_ca(
     // A root is self-signed: no issuer bounds its validity, so -clamp-to-ca has no
     // meaning here.
     let root = RootCaBuilder::new(&csr, Box::new(signer)).build()?;
+    // Recorded before anything is output: no root that the inventory does not know.
+    crate::db::record_issued(db, &[root.certificate.der()], Some("root"))?;
     emit(
         bare,
         Some(&root.certificate.to_pem()),

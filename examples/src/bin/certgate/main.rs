@@ -142,6 +142,9 @@ enum Command {
         /// Signature hash of the root (with -initca).
         #[arg(long, value_enum, requires = "initca")]
         hash: Option<HashArg>,
+        /// Record the root (with -initca; no output when the record cannot be written).
+        #[command(flatten)]
+        db: db::DbArgs,
         /// Write NAME.pem, NAME-key.pem and NAME.csr instead of printing JSON.
         #[arg(long, value_name = "NAME")]
         bare: Option<String>,
@@ -259,11 +262,23 @@ fn run(cli: Cli) -> Result<(), CliError> {
             initca,
             key_pass,
             hash,
+            db: record,
             bare,
             csr_json,
         } => {
             if initca {
-                issue::init_ca(&csr_json, key_pass.as_deref(), hash, bare.as_deref())
+                issue::init_ca(
+                    &csr_json,
+                    key_pass.as_deref(),
+                    hash,
+                    bare.as_deref(),
+                    &record,
+                )
+            } else if record.url()?.is_some() {
+                Err(CliError::Usage(
+                    "genkey records certificates: -db needs -initca (a CSR is no certificate)"
+                        .into(),
+                ))
             } else {
                 issue::genkey(&csr_json, key_pass.as_deref(), bare.as_deref())
             }
@@ -276,7 +291,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
             csr_json,
         } => {
             if initca {
-                issue::init_ca(&csr_json, key_pass.as_deref(), ca.hash, bare.as_deref())
+                issue::init_ca(
+                    &csr_json,
+                    key_pass.as_deref(),
+                    ca.hash,
+                    bare.as_deref(),
+                    &ca.db,
+                )
             } else {
                 issue::gencert(&ca, &csr_json, key_pass.as_deref(), bare.as_deref())
             }
