@@ -8,12 +8,6 @@
 
 use std::process::ExitCode;
 
-/// mimalloc: a proxy allocates and frees small buffers (headers, URIs, body chunks) on every
-/// request; with glibc's allocator that was about a twentieth of the gate's time under
-/// keep-alive load (benches/README.md, "The gate beside nginx").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use certgate_gate::Gate;
 use certgate_gate::config::LogFormat;
 
