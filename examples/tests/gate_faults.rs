@@ -260,14 +260,24 @@ fn sigterm_lets_requests_in_flight_finish() {
             Command::new("curl").args(&args).spawn_output()
         })
         .collect();
-    wait_until("both slow requests at the origin", || {
-        origin
-            .requests()
-            .iter()
-            .filter(|r| r.contains("/slow"))
-            .count()
-            == 2
-    });
+    let start = std::time::Instant::now();
+    while origin
+        .requests()
+        .iter()
+        .filter(|r| r.contains("/slow"))
+        .count()
+        < 2
+    {
+        // A client that gave up already, or the patience spent: say what the origin saw.
+        let gave_up = in_flight.iter().any(thread::JoinHandle::is_finished);
+        assert!(
+            !gave_up && start.elapsed() < gate_common::PATIENCE,
+            "the slow requests did not both reach the origin (a client gave up: {gave_up}): {:?}\n{}",
+            origin.requests(),
+            gate.log()
+        );
+        thread::sleep(std::time::Duration::from_millis(50));
+    }
     gate.terminate();
     // New connections are refused (curl: "couldn't connect", exit 7) while the slow
     // requests drain.
