@@ -17,6 +17,7 @@
 pub(crate) mod cookie;
 mod issuer;
 mod keys;
+pub(crate) mod request;
 pub(crate) mod token;
 
 pub use cookie::{COOKIE_NAME, JWKS_PATH, LOGOUT_PATH, safe_redirect};
