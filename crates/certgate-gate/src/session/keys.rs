@@ -270,7 +270,7 @@ fn load_dir(dir: &Path) -> Result<Vec<SigningKey>, GateError> {
         let der = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
         keys.push(SigningKey::from_pkcs8(&der, created).ok_or_else(bad)?);
     }
-    keys.sort_by(|a, b| b.created.cmp(&a.created));
+    keys.sort_by_key(|k| std::cmp::Reverse(k.created));
     Ok(keys)
 }
 

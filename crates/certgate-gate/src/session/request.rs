@@ -34,7 +34,10 @@ pub(crate) struct Session {
 /// The last token a connection presented (by SHA-256) and what verifying it gave: the
 /// signature is checked once per connection and token.
 #[derive(Debug, Default)]
-pub(crate) struct SessionCache(Mutex<Option<([u8; 32], Result<Arc<VerifiedSession>, TokenError>)>>);
+pub(crate) struct SessionCache(Mutex<Option<CachedVerdict>>);
+
+/// A token's SHA-256 and what verifying it gave.
+type CachedVerdict = ([u8; 32], Result<Arc<VerifiedSession>, TokenError>);
 
 impl SessionCache {
     /// The session of `headers`' cookie for `issuer` at `now` over a connection whose
