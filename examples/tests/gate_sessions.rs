@@ -155,7 +155,10 @@ fn a_bound_session_reaches_the_origin_and_only_from_its_device() {
     let out = get(&s, Some(&s.world.iphone), &extra, "/expenses");
     assert_eq!(out.status, 200, "{out:?}\n{}", s.gate.log());
     let headers = echo_headers(&out.body);
-    assert_eq!(values(&headers, "cf-access-jwt-assertion"), std::slice::from_ref(&token));
+    assert_eq!(
+        values(&headers, "cf-access-jwt-assertion"),
+        std::slice::from_ref(&token)
+    );
     assert_eq!(
         values(&headers, "cf-access-authenticated-user-email"),
         ["sam@example.com"]

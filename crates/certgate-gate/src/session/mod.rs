@@ -8,6 +8,11 @@
 //! - [`access::verify_assertion`](crate::access::verify_assertion): for origins, the
 //!   `Cf-Access-Jwt-Assertion` header checked against the gate's JWKS.
 //!
+//! On the gate's request path every host answers [`JWKS_PATH`] and [`LOGOUT_PATH`]
+//! itself. `/logout` is not taken: an application may own that path; the gate's logout
+//! is Access's `/cdn-cgi/access/logout`. The embedded [`crate::GateLayer`] does not read
+//! sessions yet (the gate binary's server does).
+//!
 //! # Security
 //! Tokens are ES256 only: `none`, HMAC (with the public key as a secret) and every other
 //! algorithm are refused before any key is looked at. A session bound to a client
