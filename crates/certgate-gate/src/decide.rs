@@ -395,3 +395,76 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const POLICY: &str = r#"
+[[applications]]
+name = "money"
+domains = ["app.example.com"]
+session_duration = "1h"
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+
+[[applications]]
+name = "admin"
+domains = ["app.example.com/admin"]
+session_duration = "1h"
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+
+[[applications]]
+name = "every-time"
+domains = ["app.example.com/pay"]
+session_duration = "0s"
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+"#;
+
+    fn decide(
+        path: &str,
+        session: Option<(&Identity, &str)>,
+    ) -> Result<(GateDecision, bool), Denial> {
+        let policy =
+            PolicySet::new(certgate_policy::PolicyConfig::from_toml(POLICY, "test").unwrap())
+                .unwrap();
+        let req = Request::builder()
+            .uri(path)
+            .header(http::header::HOST, "app.example.com")
+            .body(())
+            .unwrap();
+        decide_with_session(
+            &policy,
+            &PathOptions::default(),
+            &req,
+            &ConnectionInfo::missing(),
+            session,
+            "id".into(),
+        )
+    }
+
+    #[test]
+    fn a_session_counts_only_for_its_application_and_not_at_0s() {
+        let sam = Identity::new("sam@example.com", "otp").unwrap();
+        let (d, used) = decide("/", Some((&sam, "money"))).unwrap();
+        assert_eq!((d.application.as_deref(), used), (Some("money"), true));
+        // The same identity, a session for `money`, on `admin`: decided without it.
+        let denial = decide("/admin/x", Some((&sam, "money"))).unwrap_err();
+        assert_eq!(denial.reason, "identity-required");
+        assert!(decide("/admin/x", Some((&sam, "admin"))).unwrap().1);
+        // session_duration = 0s: every request asks again, a session counts for nothing.
+        let denial = decide("/pay", Some((&sam, "every-time"))).unwrap_err();
+        assert_eq!(denial.reason, "identity-required");
+        assert_eq!(decide("/", None).unwrap_err().reason, "identity-required");
+    }
+}

@@ -327,3 +327,86 @@ fn jwks_refuses_what_is_not_a_jwks() {
     let big = vec![b' '; crate::access::MAX_JWKS_BYTES + 1];
     assert_eq!(Jwks::from_json(&big).unwrap_err(), TokenError::BadJwks);
 }
+
+#[test]
+fn the_cache_verifies_a_token_once_per_connection_and_checks_binding_each_time() {
+    use crate::session::request::SessionCache;
+    use certgate_verify::ClientCertInfo;
+    let keys = keys();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mint = |cert: Option<&[u8; 32]>| {
+        SessionIssuer::new(Arc::clone(&keys), ISS)
+            .issue(
+                &sam(),
+                "money",
+                SessionDuration::For(Duration::from_secs(60)),
+                cert,
+                now,
+            )
+            .unwrap()
+            .token
+    };
+    let headers = |token: &str| {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::COOKIE,
+            format!("CF_Authorization={token}").parse().unwrap(),
+        );
+        h
+    };
+    let none = ClientCertInfo::not_presented();
+    let cache = SessionCache::default();
+    let unbound = mint(None);
+    let s = cache
+        .session(&keys, &headers(&unbound), ISS, &none, now)
+        .unwrap();
+    assert_eq!(s.verified.identity.email(), "sam@example.com");
+    assert_eq!(s.verified.identity.established_by(), "otp");
+    // The same token again is not verified again: keys that do not know it still pass it.
+    let strangers = SessionKeys::builder().build().unwrap();
+    assert!(
+        cache
+            .session(&strangers, &headers(&unbound), ISS, &none, now)
+            .is_some()
+    );
+    // ... but the expiry and the issuer are checked on every request.
+    assert!(
+        cache
+            .session(
+                &keys,
+                &headers(&unbound),
+                ISS,
+                &none,
+                now + 60 + CLOCK_SKEW_SECS
+            )
+            .is_none()
+    );
+    assert!(
+        cache
+            .session(
+                &keys,
+                &headers(&unbound),
+                "https://other.example",
+                &none,
+                now
+            )
+            .is_none()
+    );
+    // A bound session over a connection without that certificate: none.
+    let bound = mint(Some(&[1u8; 32]));
+    assert!(
+        cache
+            .session(&keys, &headers(&bound), ISS, &none, now)
+            .is_none()
+    );
+    // Another token is verified: the strangers' keys do not know it.
+    let again = mint(None);
+    assert!(
+        cache
+            .session(&strangers, &headers(&again), ISS, &none, now)
+            .is_none()
+    );
+}
