@@ -221,6 +221,9 @@ impl Gate {
         let watcher = tokio::spawn(crate::reload::watch(self.clone(), interval));
         let fetcher = tokio::spawn(crate::crl_fetch::supervise(self.clone()));
         let feeder = tokio::spawn(crate::crl_db::supervise(self.clone()));
+        let rotator = tokio::spawn(crate::session::rotate_on_schedule(Arc::clone(
+            self.session_keys(),
+        )));
         let metrics = bound
             .metrics
             .map(|l| tokio::spawn(crate::reload::metrics_server(self.clone(), l)));
@@ -228,6 +231,7 @@ impl Gate {
         watcher.abort();
         fetcher.abort();
         feeder.abort();
+        rotator.abort();
         if let Some(m) = metrics {
             m.abort();
         }

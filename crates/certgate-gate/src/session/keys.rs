@@ -16,6 +16,8 @@ use crate::error::GateError;
 use crate::session::TokenError;
 use crate::session::token::b64url;
 
+/// How often the gate looks whether a rotation is due: a minute late at most.
+pub const ROTATION_CHECK_INTERVAL: Duration = Duration::from_secs(60);
 /// How often a new signing key is made unless configured (`session_key_rotation`).
 pub const DEFAULT_KEY_ROTATION: Duration = Duration::from_secs(24 * 3600);
 /// The longest session issued: Access's longest session duration is one month, and an
@@ -301,4 +303,25 @@ fn generate(dir: Option<&Path>, now: u64) -> Result<SigningKey, GateError> {
         std::fs::rename(&temp, &path).map_err(|e| io_error(&path, e))?;
     }
     Ok(key)
+}
+
+/// Rotates `keys` when due, every [`ROTATION_CHECK_INTERVAL`], until aborted.
+pub(crate) async fn rotate_on_schedule(keys: std::sync::Arc<SessionKeys>) {
+    let mut tick = tokio::time::interval(ROTATION_CHECK_INTERVAL);
+    loop {
+        tick.tick().await;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        match keys.rotate_if_due(now) {
+            Ok(true) => tracing::info!(
+                kid = keys.current_kid().unwrap_or_default(),
+                "session signing key rotated"
+            ),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "session key rotation failed: the current key signs")
+            }
+        }
+    }
 }

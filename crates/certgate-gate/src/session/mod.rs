@@ -27,8 +27,10 @@ pub(crate) mod token;
 
 pub use cookie::{COOKIE_NAME, JWKS_PATH, LOGOUT_PATH, safe_redirect};
 pub use issuer::{ASSERTION_ONLY_LIFETIME, IssuedSession, SessionIssuer};
+pub(crate) use keys::rotate_on_schedule;
 pub use keys::{
-    DEFAULT_KEY_ROTATION, MAX_KEY_FILES, MAX_SESSION_DURATION, SessionKeys, SessionKeysBuilder,
+    DEFAULT_KEY_ROTATION, MAX_KEY_FILES, MAX_SESSION_DURATION, ROTATION_CHECK_INTERVAL,
+    SessionKeys, SessionKeysBuilder,
 };
 pub use token::{
     ALGORITHM, CLOCK_SKEW_SECS, Claims, Confirmation, MAX_CLAIMS_JSON_BYTES, MAX_GROUPS,
