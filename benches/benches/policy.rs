@@ -233,7 +233,9 @@ fn policy(c: &mut Criterion) {
             } else {
                 vec![format!("team-{}", u % 20)]
             };
-            Identity::new(format!("user{u}@{domain}"), "otp").with_groups(groups)
+            Identity::new(format!("user{u}@{domain}"), "otp")
+                .expect("a well-formed address")
+                .with_groups(groups)
         })
         .collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);

@@ -709,3 +709,96 @@ fn unix_socket_and_graceful_stop() {
     assert!(log.contains("SIGTERM"), "{log}");
     assert!(log.contains("listening on a Unix socket too"), "{log}");
 }
+
+/// A session token for `email` on `money` from `keys`, issued by the gate at
+/// `https://money.localhost`, issued at `at`.
+fn assertion(keys: &std::sync::Arc<certgate_gate::SessionKeys>, email: &str, at: u64) -> String {
+    use certgate_policy::{Identity, SessionDuration};
+    certgate_gate::SessionIssuer::new(std::sync::Arc::clone(keys), "https://money.localhost")
+        .issue(
+            &Identity::new(email, "otp").unwrap(),
+            "money",
+            SessionDuration::For(Duration::from_secs(3600)),
+            None,
+            at,
+        )
+        .unwrap()
+        .token
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn a_verified_assertion_shows_the_email_and_a_forged_one_is_refused() {
+    if !require_tool("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keys = std::sync::Arc::new(certgate_gate::SessionKeys::builder().build().unwrap());
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(&jwks, keys.jwks()).unwrap();
+    let app = App::start_with(
+        &dir.path().join("expenses.csv"),
+        &[
+            "--access-jwks",
+            jwks.to_str().unwrap(),
+            "--access-audience",
+            "money",
+            "--access-issuer",
+            "https://money.localhost",
+        ],
+    );
+    let valid = assertion(&keys, "sam@example.com", unix_now());
+    let page = app.get(
+        "/",
+        &[
+            &format!("Cf-Access-Jwt-Assertion: {valid}"),
+            "Cf-Access-Authenticated-User-Email: boss@example.com",
+        ],
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("sam@example.com"), "{}", page.body);
+    assert!(!page.body.contains("boss@example.com"));
+    // No assertion: 401; the email header alone is nothing.
+    let page = app.get(
+        "/",
+        &["Cf-Access-Authenticated-User-Email: sam@example.com"],
+    );
+    assert_eq!(page.status, 401);
+    // Forged (another key), tampered, stale: 403.
+    let other = std::sync::Arc::new(certgate_gate::SessionKeys::builder().build().unwrap());
+    let forged = assertion(&other, "sam@example.com", unix_now());
+    let stale = assertion(&keys, "sam@example.com", unix_now() - 2 * 3600);
+    let mut parts: Vec<&str> = valid.split('.').collect();
+    let boss = assertion(&keys, "boss@example.com", unix_now());
+    parts[1] = boss.split('.').nth(1).unwrap();
+    let tampered = parts.join(".");
+    for token in [forged, stale, tampered, "none.none.none".to_owned()] {
+        let page = app.get("/", &[&format!("Cf-Access-Jwt-Assertion: {token}")]);
+        assert_eq!(page.status, 403, "{token}: {}", page.body);
+    }
+    // A POST without one adds nothing.
+    let reply = app.post(&as_refs(&good("lunch")), &[]);
+    assert_eq!(reply.status, 401);
+    assert!(!app.csv().contains("lunch"));
+}
+
+#[test]
+fn without_access_checks_an_email_header_is_not_shown() {
+    if !require_tool("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("expenses.csv"));
+    let page = app.get(
+        "/",
+        &["Cf-Access-Authenticated-User-Email: boss@example.com"],
+    );
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("boss@example.com"));
+}

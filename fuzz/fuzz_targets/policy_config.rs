@@ -110,7 +110,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let identity = Identity::new("sam@example.com", "otp").with_groups(["staff"]);
+    let identity = Identity::new("sam@example.com", "otp")
+        .expect("a well-formed address")
+        .with_groups(["staff"]);
     for (host, path) in &targets {
         let plain = Request::new(host, path);
         let rich = plain

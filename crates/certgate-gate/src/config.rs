@@ -7,6 +7,9 @@
 //! log_format = "text"                # or "json"
 //! default_host = "money.example.com" # optional: for clients that send no SNI
 //! reload_interval = "1s"             # how often watched files are looked at
+//! session_keys = "session-keys"      # optional: session signing keys kept here (0600);
+//!                                    # without it they live in memory (a restart signs out)
+//! session_key_rotation = "24h"       # a new signing key this often (old ones verify on)
 //!
 //! [limits]                           # all optional, these are the defaults
 //! max_connections = 10000
@@ -104,6 +107,10 @@ pub struct ServerSection {
     pub default_host: Option<String>,
     /// How often watched files (config, policies, certificates, CRLs) are looked at.
     pub reload_interval: Option<String>,
+    /// The directory the session signing keys are kept in (read at start, not reload).
+    pub session_keys: Option<PathBuf>,
+    /// How often a new session signing key is made (default 24h).
+    pub session_key_rotation: Option<String>,
 }
 
 /// How decision lines are written.
@@ -300,6 +307,7 @@ impl GateConfig {
         self.listen_addresses()?;
         self.limits()?;
         self.reload_interval()?;
+        self.session_keys()?;
         if let Some(m) = &self.server.metrics {
             m.parse::<SocketAddr>()
                 .map_err(|_| bad("server.metrics".into(), ConfigProblem::NotAnAddress))?;
@@ -369,6 +377,24 @@ impl GateConfig {
             self.server.reload_interval.as_deref(),
             Duration::from_secs(1),
         )
+    }
+
+    /// The session keys' settings: `server.session_keys` (resolved) and
+    /// `server.session_key_rotation` (default [`crate::session::DEFAULT_KEY_ROTATION`]).
+    ///
+    /// # Errors
+    /// [`GateError::ConfigValue`] for a rotation that is not a duration, or zero.
+    pub fn session_keys(&self) -> Result<crate::session::SessionKeysBuilder, GateError> {
+        let rotation = duration_or(
+            "server.session_key_rotation",
+            self.server.session_key_rotation.as_deref(),
+            crate::session::DEFAULT_KEY_ROTATION,
+        )?;
+        let mut builder = crate::SessionKeys::builder().with_rotation(rotation);
+        if let Some(dir) = &self.server.session_keys {
+            builder = builder.with_dir(self.resolve(dir));
+        }
+        Ok(builder)
     }
 
     /// The limits, defaults filled in.

@@ -9,8 +9,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use certgate_policy::{
-    CertificateStatus, Outcome, PathOptions, PolicySet, Reason, Request as PolicyRequest,
-    RequestPath,
+    CertificateStatus, Identity, Outcome, PathOptions, PolicySet, Reason, Request as PolicyRequest,
+    RequestPath, SessionDuration,
 };
 use http::{Request, Response};
 use http_body_util::{Either, Full};
@@ -104,6 +104,21 @@ pub fn decide_request<B>(
     conn: &ConnectionInfo,
     request_id: String,
 ) -> Result<GateDecision, Denial> {
+    decide_with_session(policy, options, req, conn, None, request_id).map(|(d, _)| d)
+}
+
+/// [`decide_request`] with a session's identity, for the application `audience`: the
+/// identity counts only when the application covering the request is that audience and
+/// its sessions do not expire immediately (`0s`: every request asks again); otherwise
+/// the request is decided without it. Says whether the identity counted.
+pub(crate) fn decide_with_session<B>(
+    policy: &PolicySet,
+    options: &PathOptions,
+    req: &Request<B>,
+    conn: &ConnectionInfo,
+    session: Option<(&Identity, &str)>,
+    request_id: String,
+) -> Result<(GateDecision, bool), Denial> {
     let host = request_host(req);
     let raw = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let path = match RequestPath::parse(raw, options) {
@@ -125,15 +140,28 @@ pub fn decide_request<B>(
         .with_peer_ip(conn.peer.ip())
         .with_cert(&conn.cert)
         .with_time(now);
-    let decision = policy.decide(&preq);
+    let mut used = false;
+    let decision = match session {
+        Some((identity, audience)) => {
+            let with = policy.decide(&preq.with_identity(identity));
+            used = with.application == Some(audience)
+                && !matches!(
+                    with.session_duration,
+                    Some(SessionDuration::ExpiresImmediately) | None
+                );
+            if used { with } else { policy.decide(&preq) }
+        }
+        None => policy.decide(&preq),
+    };
     if decision.outcome.lets_in() {
-        return Ok(GateDecision {
+        let decided = GateDecision {
             outcome: decision.outcome,
             application: decision.application.map(str::to_owned),
             policy: decision.policy.map(str::to_owned),
             request_id,
             path: path.path_and_query().to_owned(),
-        });
+        };
+        return Ok((decided, used));
     }
     let reason = match decision.reason {
         Reason::InvalidPath(problem) => problem.id(),
@@ -365,5 +393,78 @@ where
                 Box::pin(async move { Ok(future.await?.map(Either::Left)) })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const POLICY: &str = r#"
+[[applications]]
+name = "money"
+domains = ["app.example.com"]
+session_duration = "1h"
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+
+[[applications]]
+name = "admin"
+domains = ["app.example.com/admin"]
+session_duration = "1h"
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+
+[[applications]]
+name = "every-time"
+domains = ["app.example.com/pay"]
+session_duration = "0s"
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+"#;
+
+    fn decide(
+        path: &str,
+        session: Option<(&Identity, &str)>,
+    ) -> Result<(GateDecision, bool), Denial> {
+        let policy =
+            PolicySet::new(certgate_policy::PolicyConfig::from_toml(POLICY, "test").unwrap())
+                .unwrap();
+        let req = Request::builder()
+            .uri(path)
+            .header(http::header::HOST, "app.example.com")
+            .body(())
+            .unwrap();
+        decide_with_session(
+            &policy,
+            &PathOptions::default(),
+            &req,
+            &ConnectionInfo::missing(),
+            session,
+            "id".into(),
+        )
+    }
+
+    #[test]
+    fn a_session_counts_only_for_its_application_and_not_at_0s() {
+        let sam = Identity::new("sam@example.com", "otp").unwrap();
+        let (d, used) = decide("/", Some((&sam, "money"))).unwrap();
+        assert_eq!((d.application.as_deref(), used), (Some("money"), true));
+        // The same identity, a session for `money`, on `admin`: decided without it.
+        let denial = decide("/admin/x", Some((&sam, "money"))).unwrap_err();
+        assert_eq!(denial.reason, "identity-required");
+        assert!(decide("/admin/x", Some((&sam, "admin"))).unwrap().1);
+        // session_duration = 0s: every request asks again, a session counts for nothing.
+        let denial = decide("/pay", Some((&sam, "every-time"))).unwrap_err();
+        assert_eq!(denial.reason, "identity-required");
+        assert_eq!(decide("/", None).unwrap_err().reason, "identity-required");
     }
 }

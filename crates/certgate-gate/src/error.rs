@@ -75,6 +75,14 @@ pub enum GateError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The session keys' directory or a key in it cannot be read or written.
+    #[error("session keys {}: {source}", path.display())]
+    SessionKeys {
+        /// The directory or file.
+        path: PathBuf,
+        /// The I/O error (`InvalidData` for a file that is not a key).
+        source: std::io::Error,
+    },
 }
 
 /// What is wrong with a configuration value ([`GateError::ConfigValue`]).

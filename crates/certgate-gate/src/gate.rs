@@ -14,6 +14,7 @@ use crate::crl_fetch::FetchedCrls;
 use crate::error::GateError;
 use crate::host::Runtime;
 use crate::metrics::Metrics;
+use crate::session::SessionKeys;
 
 /// A gate: the configuration in force (swapped whole on reload), its metrics, and the
 /// file it came from.
@@ -35,6 +36,9 @@ struct Shared {
     loaded_stamps: Vec<(PathBuf, Stamp)>,
     /// The last good answer of each CRL URL, kept across reloads.
     fetched: FetchedCrls,
+    /// The session signing keys (from `server.session_keys` at load; kept across
+    /// reloads).
+    session_keys: Arc<SessionKeys>,
 }
 
 /// Listening sockets bound for a [`Gate`], before serving.
@@ -69,6 +73,7 @@ impl Gate {
         // Stamped before it is read: a change while it is read is seen as a change.
         let config_stamp = stamp(&config_path);
         let runtime = Runtime::build(GateConfig::from_file(&config_path)?)?;
+        let session_keys = Arc::new(runtime.config.session_keys()?.build()?);
         let mut loaded_stamps = stamps_of(&config_path, &runtime);
         if let Some(first) = loaded_stamps.first_mut() {
             first.1 = config_stamp;
@@ -81,6 +86,7 @@ impl Gate {
                 crl_failed: Mutex::new(HashMap::new()),
                 loaded_stamps,
                 fetched: FetchedCrls::default(),
+                session_keys,
             }),
         })
     }
@@ -99,6 +105,12 @@ impl Gate {
     /// The metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.shared.metrics
+    }
+
+    /// The keys that sign and verify sessions; a login makes sessions with a
+    /// [`crate::SessionIssuer`] over them.
+    pub fn session_keys(&self) -> &Arc<SessionKeys> {
+        &self.shared.session_keys
     }
 
     /// The last good answer of each CRL URL.
@@ -209,6 +221,9 @@ impl Gate {
         let watcher = tokio::spawn(crate::reload::watch(self.clone(), interval));
         let fetcher = tokio::spawn(crate::crl_fetch::supervise(self.clone()));
         let feeder = tokio::spawn(crate::crl_db::supervise(self.clone()));
+        let rotator = tokio::spawn(crate::session::rotate_on_schedule(Arc::clone(
+            self.session_keys(),
+        )));
         let metrics = bound
             .metrics
             .map(|l| tokio::spawn(crate::reload::metrics_server(self.clone(), l)));
@@ -216,6 +231,7 @@ impl Gate {
         watcher.abort();
         fetcher.abort();
         feeder.abort();
+        rotator.abort();
         if let Some(m) = metrics {
             m.abort();
         }

@@ -23,6 +23,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod access;
 mod activity;
 pub mod config;
 mod conn;
@@ -40,7 +41,9 @@ mod pages;
 mod proxy;
 mod reload;
 mod server;
+pub mod session;
 
+pub use access::{AccessIdentity, Jwks, verify_assertion};
 pub use config::{GateConfig, Limits};
 pub use conn::ConnectionInfo;
 pub use crl_fetch::MAX_CRL_FETCH_BYTES;
@@ -57,3 +60,4 @@ pub use metrics::Metrics;
 pub use pages::{DenyClass, page};
 pub use proxy::Origin;
 pub use server::GateResponse;
+pub use session::{IssuedSession, SessionIssuer, SessionKeys, TokenError};

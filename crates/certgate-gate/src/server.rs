@@ -21,11 +21,12 @@ use tokio_rustls::LazyConfigAcceptor;
 use crate::activity::Activity;
 use crate::config::Limits;
 use crate::conn::{ConnVerdict, ConnectionInfo};
-use crate::decide::{DecisionLine, GateDecision, decide_request, request_host, request_id};
+use crate::decide::{DecisionLine, GateDecision, decide_with_session, request_host, request_id};
 use crate::gate::Gate;
 use crate::headers;
 use crate::host::HostState;
 use crate::pages::{DenyClass, page};
+use crate::session::request::{SessionCache, endpoint, set_identity_headers};
 
 /// What the gate answers with: the origin's body or the gate's page.
 pub type GateResponse = Response<Either<Incoming, Full<Bytes>>>;
@@ -100,6 +101,8 @@ struct ConnCtx {
     sni: Option<String>,
     resumed: bool,
     verdict: ConnVerdict,
+    /// The last session token presented on the connection, verified once.
+    sessions: SessionCache,
 }
 
 async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, watcher: Watcher) {
@@ -142,6 +145,7 @@ async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, watcher: Watch
         sni,
         resumed,
         verdict,
+        sessions: SessionCache::default(),
     });
     let (io, last_active) = Activity::new(tls);
     let service = hyper::service::service_fn(move |req| {
@@ -212,8 +216,33 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         );
         return response;
     }
-    let decision = match decide_request(&host.policy, &host.path_options, &req, &conn, id.clone()) {
-        Ok(decision) => decision,
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let keys = ctx.gate.session_keys();
+    // `/cdn-cgi/access/certs` and `/cdn-cgi/access/logout`, on every host.
+    if let Some(response) = endpoint(&req, keys, now) {
+        let status = response.status().as_u16();
+        line.write("self", "session-endpoint", "session-endpoint", None, status);
+        return response.map(Either::Right);
+    }
+    let issuer = format!("https://{}", host_name.to_ascii_lowercase());
+    let session = ctx
+        .sessions
+        .session(keys, req.headers(), &issuer, &conn.cert, now);
+    let identity = session
+        .as_ref()
+        .map(|s| (&s.verified.identity, s.verified.claims.audience()));
+    let decided = decide_with_session(
+        &host.policy,
+        &host.path_options,
+        &req,
+        &conn,
+        identity,
+        id.clone(),
+    );
+    let (decision, session) = match decided {
+        Ok((decision, used)) => (decision, session.filter(|_| used)),
         Err(denial) => {
             let response = answer_self(&req, denial.class, &id, metrics, started);
             let status = response.status().as_u16();
@@ -231,6 +260,9 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     headers::strip_inbound(req.headers_mut(), upgrade);
     headers::set_forwarding(req.headers_mut(), &conn, &decision, &host_name);
     cert_headers.apply(req.headers_mut());
+    if let Some(session) = &session {
+        set_identity_headers(req.headers_mut(), session);
+    }
     headers::set_chain(req.headers_mut(), ctx.verdict.intermediates());
     // Exactly the path the policy decided on.
     let Some(uri) = host.origin.origin().uri_for(&decision.path) else {

@@ -57,6 +57,14 @@ pub enum PolicyError {
         /// What is wrong.
         reason: String,
     },
+    /// An identity's email address is not one well-formed address.
+    #[error("email {email:?}: {problem}")]
+    InvalidEmail {
+        /// The address as given (escaped).
+        email: String,
+        /// What is wrong.
+        problem: crate::request::EmailProblem,
+    },
     /// The configuration is inconsistent as a whole: a rule group that does not exist, a
     /// domain two applications claim, a policy without an include rule.
     #[error("{place}: {reason}")]

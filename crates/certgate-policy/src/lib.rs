@@ -181,4 +181,4 @@ pub use model::{
     SessionDuration, TokenSecret,
 };
 pub use path::{MAX_PATH_LEN, OriginCase, PathOptions, PathProblem, RequestPath};
-pub use request::{Identity, Request, ServiceTokenHeaders};
+pub use request::{EmailProblem, Identity, MAX_EMAIL_LEN, Request, ServiceTokenHeaders};

@@ -5,6 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use certgate_verify::ClientCertInfo;
 
+use crate::error::PolicyError;
 use crate::path::RequestPath;
 
 /// Who the user is, as established by a source the caller trusts (a login proxy, an
@@ -17,15 +18,56 @@ pub struct Identity {
     established_by: String,
 }
 
+/// The most bytes an email address may have (RFC 5321's path limit: 256 with the angle
+/// brackets, so 254 for the address).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// Why an email address is refused as an [`Identity`]'s ([`PolicyError::InvalidEmail`]).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmailProblem {
+    /// Empty, or longer than [`MAX_EMAIL_LEN`].
+    #[error("empty or longer than 254 bytes")]
+    Length,
+    /// No `@`, or more than one (`bob@evil.com@example.com`).
+    #[error("not exactly one `@`")]
+    AtSigns,
+    /// Nothing before the `@`, or more than 64 bytes.
+    #[error("empty or too long local part")]
+    LocalPart,
+    /// No domain after the `@`, or one that is not dot-separated letters, digits and
+    /// hyphens.
+    #[error("not a domain name after the `@`")]
+    Domain,
+    /// A character no plain address has: a space, a control character, a quote, a
+    /// bracket, a backslash, a comma, a semicolon, a colon, or a non-ASCII byte.
+    #[error("a character no plain address has (space, control, quote, bracket ...)")]
+    Character,
+}
+
 impl Identity {
     /// An identity with this email address, established by `established_by` (the
     /// method or source, such as `otp` or `oidc`; what `auth_method` selectors compare).
-    pub fn new(email: impl Into<String>, established_by: impl Into<String>) -> Self {
-        Self {
-            email: email.into(),
+    ///
+    /// # Errors
+    /// [`PolicyError::InvalidEmail`] unless `email` is one plain, well-formed address
+    /// (`local@domain`, no quoted local part, no comments, no second `@`): a selector
+    /// such as `email_domain` reads the domain after the `@`, so an address like
+    /// `bob@evil.com@example.com` must not get that far.
+    pub fn new(
+        email: impl Into<String>,
+        established_by: impl Into<String>,
+    ) -> Result<Self, PolicyError> {
+        let email = email.into();
+        check_email(&email).map_err(|problem| PolicyError::InvalidEmail {
+            email: email.escape_debug().to_string(),
+            problem,
+        })?;
+        Ok(Self {
+            email,
             groups: Vec::new(),
             established_by: established_by.into(),
-        }
+        })
     }
 
     /// The groups the user belongs to, as the source reported them.
@@ -40,9 +82,9 @@ impl Identity {
         &self.email
     }
 
-    /// The domain of the email address (after the last `@`), if it has one.
+    /// The domain of the email address (after its one `@`).
     pub fn email_domain(&self) -> Option<&str> {
-        self.email.rsplit_once('@').map(|(_, d)| d)
+        self.email.split_once('@').map(|(_, d)| d)
     }
 
     /// The groups.
@@ -54,6 +96,37 @@ impl Identity {
     pub fn established_by(&self) -> &str {
         &self.established_by
     }
+}
+
+/// Whether `email` is one plain address: `local@domain`, the local part of RFC 5322's
+/// dot-atom characters, the domain dot-separated labels of letters, digits and hyphens.
+fn check_email(email: &str) -> Result<(), EmailProblem> {
+    if email.is_empty() || email.len() > MAX_EMAIL_LEN {
+        return Err(EmailProblem::Length);
+    }
+    let atext = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.@".contains(&b);
+    if !email.bytes().all(atext) {
+        return Err(EmailProblem::Character);
+    }
+    let mut parts = email.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(EmailProblem::AtSigns);
+    };
+    // Local part: 1 to 64 bytes (RFC 5321), no empty dot-separated atom.
+    if local.is_empty() || local.len() > 64 || local.split('.').any(str::is_empty) {
+        return Err(EmailProblem::LocalPart);
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if !domain.contains('.') || !domain.split('.').all(label_ok) {
+        return Err(EmailProblem::Domain);
+    }
+    Ok(())
 }
 
 /// The client id and secret a request presented (`CF-Access-Client-Id`,

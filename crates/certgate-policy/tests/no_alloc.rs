@@ -52,7 +52,9 @@ decision = "allow"
 include = [{{ email_domain = "example.com" }}, {{ group = "staff" }}]
 "#
     ));
-    let sam = Identity::new("sam@example.com", "otp").with_groups(["staff"]);
+    let sam = Identity::new("sam@example.com", "otp")
+        .unwrap()
+        .with_groups(["staff"]);
     let ip = "203.0.113.4".parse().unwrap();
     let insensitive = PathOptions::new().with_origin_case(OriginCase::Insensitive);
     let parsed = RequestPath::parse("/API/v2/x/../x?y", &insensitive).unwrap();

@@ -103,7 +103,7 @@ fn request() -> impl Strategy<Value = Req> {
         .prop_map(|(ip, method, identity, token)| Req {
             ip: ip.map(|s| s.parse().unwrap()),
             method,
-            identity: identity.map(|(e, g)| Identity::new(e, "otp").with_groups(g)),
+            identity: identity.map(|(e, g)| Identity::new(e, "otp").unwrap().with_groups(g)),
             token,
         })
 }

@@ -189,7 +189,7 @@ fn seed_004_policy_chain() {
     let set = toml(SEED_004);
     let laptop = pki.valid(&pki.leaf_cn("my-laptop", 4));
     let phone = pki.valid(&pki.leaf_cn("my-phone", 5));
-    let sam = Identity::new("sam@example.com", "otp");
+    let sam = Identity::new("sam@example.com", "otp").unwrap();
     let host = "jellyfin.example.com";
 
     let d = set.decide(&Request::new(host, "/").with_cert(&laptop));
@@ -274,7 +274,7 @@ fn the_issue_example() {
     let host = "money.example.com";
     let laptop = pki.valid(&pki.leaf_cn("my-laptop", 10));
     let work = pki.valid(&pki.leaf_cn("bob-desktop", 11));
-    let bob = Identity::new("bob@example.com", "oidc");
+    let bob = Identity::new("bob@example.com", "oidc").unwrap();
 
     let d = set.decide(&Request::new(host, "/").with_cert(&laptop));
     assert_eq!((d.outcome, d.policy), (Outcome::Allow, Some("laptop")));

@@ -300,7 +300,9 @@ fn service_tokens_are_checked_by_id_and_secret() {
 #[test]
 fn identity_selectors_need_a_trusted_identity() {
     let r = Request::new("app.example.com", "/");
-    let sam = Identity::new("Sam@Example.com", "otp").with_groups(["finance", "admins"]);
+    let sam = Identity::new("Sam@Example.com", "otp")
+        .unwrap()
+        .with_groups(["finance", "admins"]);
     let cases = [
         (r#"{ email = "sam@example.com" }"#, true),
         (r#"{ email = "bob@example.com" }"#, false),
@@ -383,4 +385,53 @@ include = [{ everyone = true }]
             "{host}"
         );
     }
+}
+
+#[test]
+fn identity_refuses_an_email_that_is_not_one_plain_address() {
+    use certgate_policy::{EmailProblem, PolicyError};
+    let long_local = format!("{}@example.com", "a".repeat(65));
+    let long = format!("a@{}.com", "b".repeat(250));
+    let cases: [(&str, EmailProblem); 14] = [
+        ("bob@evil.com@example.com", EmailProblem::AtSigns),
+        ("bob.example.com", EmailProblem::AtSigns),
+        ("@example.com", EmailProblem::LocalPart),
+        ("bob..x@example.com", EmailProblem::LocalPart),
+        (&long_local, EmailProblem::LocalPart),
+        ("bob@", EmailProblem::Domain),
+        ("bob@localhost", EmailProblem::Domain),
+        ("bob@-x.example.com", EmailProblem::Domain),
+        ("bob@example..com", EmailProblem::Domain),
+        ("bob smith@example.com", EmailProblem::Character),
+        ("bob@example.com\n", EmailProblem::Character),
+        ("\"bob@evil.com\"@example.com", EmailProblem::Character),
+        ("", EmailProblem::Length),
+        (&long, EmailProblem::Length),
+    ];
+    for (email, expected) in cases {
+        match Identity::new(email, "otp") {
+            Err(PolicyError::InvalidEmail { problem, .. }) => {
+                assert_eq!(problem, expected, "{email:?}");
+            }
+            other => panic!("{email:?}: {other:?}"),
+        }
+    }
+    for good in [
+        "sam@example.com",
+        "o'brien+tag@mail.example.co.uk",
+        "x_y-z@a-b.io",
+    ] {
+        assert!(Identity::new(good, "otp").is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn email_domain_cannot_be_fooled_by_a_second_at() {
+    let set = with_rule(r#"{ email_domain = "example.com" }"#);
+    let r = Request::new("app.example.com", "/");
+    // The old reading took the domain after the last `@`; such an address is refused now.
+    assert!(Identity::new("bob@evil.com@example.com", "otp").is_err());
+    let bob = Identity::new("bob@evil.com", "otp").unwrap();
+    assert_eq!(bob.email_domain(), Some("evil.com"));
+    assert!(!allowed(&set, r.with_identity(&bob)));
 }

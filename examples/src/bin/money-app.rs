@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use certgate_examples::money::access::AccessCheck;
 use certgate_examples::money::form::parse_currency;
 use certgate_examples::money::{AppState, Workbook, router};
 use clap::{Parser, ValueEnum};
@@ -84,6 +85,17 @@ struct Cli {
     /// The policy file deciding who gets in, with --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     policy: Option<PathBuf>,
+    /// Require the gate's signed identity (`Cf-Access-Jwt-Assertion`) on every request,
+    /// verified with this JWKS file (what the gate's /cdn-cgi/access/certs answers;
+    /// read again on an unknown key). Needs --access-audience and --access-issuer.
+    #[arg(long, value_name = "FILE", requires_all = ["access_audience", "access_issuer"])]
+    access_jwks: Option<PathBuf>,
+    /// The application the assertion must be for (the gate's policy application name).
+    #[arg(long, value_name = "NAME", requires = "access_jwks")]
+    access_audience: Option<String>,
+    /// The gate that must have issued it: `https://HOST`.
+    #[arg(long, value_name = "URL", requires = "access_jwks")]
+    access_issuer: Option<String>,
     /// The log's format (RUST_LOG filters it; the default is `info`).
     #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -138,7 +150,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             directory.display()
         ));
     }
-    let app = router(AppState::new(Workbook::new(&cli.workbook)).with_default_currency(&currency));
+    let mut state = AppState::new(Workbook::new(&cli.workbook)).with_default_currency(&currency);
+    if let (Some(jwks), Some(audience), Some(issuer)) =
+        (&cli.access_jwks, &cli.access_audience, &cli.access_issuer)
+    {
+        let check = AccessCheck::load(jwks, audience.as_str(), issuer.as_str())
+            .map_err(|e| format!("--access-jwks: {e}"))?;
+        state = state.with_access(check);
+    }
+    let app = router(state);
     // Signals first: a SIGTERM right after the "listening" line is already handled.
     let mut terminate =
         signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;

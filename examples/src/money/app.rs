@@ -49,6 +49,8 @@ pub struct AppState {
     /// One append at a time inside the process; `flock` keeps other processes out.
     writers: Arc<tokio::sync::Mutex<()>>,
     default_currency: Arc<str>,
+    /// When set, every request must carry the gate's verified assertion.
+    access: Option<Arc<super::access::AccessCheck>>,
 }
 
 impl AppState {
@@ -58,7 +60,16 @@ impl AppState {
             workbook: Arc::new(workbook),
             writers: Arc::new(tokio::sync::Mutex::new(())),
             default_currency: Arc::from("EUR"),
+            access: None,
         }
+    }
+
+    /// Requires the gate's `Cf-Access-Jwt-Assertion` on every request, verified with
+    /// `check` (401 without one, 403 for one that does not verify); the signed-in email
+    /// shown is the token's.
+    pub fn with_access(mut self, check: super::access::AccessCheck) -> Self {
+        self.access = Some(Arc::new(check));
+        self
     }
 
     /// The currency the form starts with (the form's user can change it per expense).
@@ -77,6 +88,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.access.clone(),
+            super::access::require_assertion,
+        ))
         .layer(middleware::from_fn(log_and_harden))
         .with_state(state)
 }

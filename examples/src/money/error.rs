@@ -47,6 +47,16 @@ pub enum MoneyError {
         limit: u64,
     },
 
+    /// The gate's JWKS file (for `Cf-Access-Jwt-Assertion`) cannot be read or is not a
+    /// JWKS.
+    #[error("the JWKS {}: {source}", path.display())]
+    AccessJwks {
+        /// The file.
+        path: PathBuf,
+        /// The I/O or JWKS error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// The workbook file could not be used.
     #[error("cannot {action} the workbook {}: {source}", path.display())]
     Workbook {

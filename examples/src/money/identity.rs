@@ -18,6 +18,8 @@ pub const SUBJECT_HEADER: &str = "certgate-subject";
 pub const FINGERPRINT_HEADER: &str = "cf-client-cert-sha256";
 /// The policy header.
 pub const POLICY_HEADER: &str = "certgate-policy";
+/// The verified email header (set by [`super::access`] after it checked the assertion).
+pub const EMAIL_HEADER: &str = certgate_gate::access::EMAIL_HEADER;
 /// RFC 9440's certificate header.
 pub const CLIENT_CERT_HEADER: &str = "client-cert";
 
@@ -32,6 +34,9 @@ pub struct Identity {
     pub fingerprint: Option<String>,
     /// The policy that let the request in.
     pub policy: Option<String>,
+    /// The signed-in email, from the gate's assertion as the app verified it
+    /// ([`super::access`]); never a client's header (the app drops those).
+    pub email: Option<String>,
 }
 
 impl Identity {
@@ -56,17 +61,24 @@ impl Identity {
             common_name,
             fingerprint,
             policy: text(POLICY_HEADER),
+            email: text(EMAIL_HEADER),
         }
     }
 
     /// Whether a gate said anything at all.
     pub fn is_signed_in(&self) -> bool {
-        self.subject.is_some() || self.common_name.is_some() || self.fingerprint.is_some()
+        self.subject.is_some()
+            || self.common_name.is_some()
+            || self.fingerprint.is_some()
+            || self.email.is_some()
     }
 
-    /// The name to show: the common name, else the whole subject DN.
+    /// The name to show: the common name, else the whole subject DN, else the email.
     pub fn display_name(&self) -> Option<&str> {
-        self.common_name.as_deref().or(self.subject.as_deref())
+        self.common_name
+            .as_deref()
+            .or(self.subject.as_deref())
+            .or(self.email.as_deref())
     }
 }
 

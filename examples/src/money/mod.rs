@@ -9,6 +9,7 @@
 //!   spreadsheet, and a small SVG chart per month.
 //! - [`pages`]: HTML, every value escaped.
 //! - [`identity`]: who is signed in, from the headers the gate forwards.
+//! - [`access`]: the gate's signed `Cf-Access-Jwt-Assertion`, verified by the app.
 //! - [`app`]: the axum [`router`] and its handlers.
 //!
 //! # Security
@@ -17,6 +18,7 @@
 //! are in `Certgate-Subject`, `Cf-Client-Cert-Sha256` and `Certgate-Policy` (dropping
 //! any copies a client sent). Reached without the gate, it says "not signed in".
 
+pub mod access;
 pub mod app;
 pub mod csv;
 mod error;

@@ -44,6 +44,9 @@ fn layout(title: &str, identity: &Identity, body: &str) -> String {
                 let short: String = fp.chars().take(16).collect();
                 let _ = write!(who, " · device <code>{}…</code>", escape(&short));
             }
+            if let Some(email) = identity.email.as_ref().filter(|e| e.as_str() != name) {
+                let _ = write!(who, " · <span class=\"email\">{}</span>", escape(email));
+            }
             if let Some(policy) = &identity.policy {
                 let _ = write!(who, " · policy {}", escape(policy));
             }

@@ -174,7 +174,12 @@ fn explain_and_print(args: &ExplainArgs) -> Result<Option<String>, CliError> {
     let identity = args
         .email
         .as_ref()
-        .map(|e| Identity::new(e.as_str(), "command-line").with_groups(args.group.iter().cloned()));
+        .map(|e| {
+            Identity::new(e.as_str(), "command-line")
+                .map(|id| id.with_groups(args.group.iter().cloned()))
+                .map_err(|e| CliError::Usage(format!("--email: {e}")))
+        })
+        .transpose()?;
     let mut req = Request::new(&args.host, &args.path).with_method(&args.method);
     if let Some(c) = &cert {
         req = req.with_cert(c);

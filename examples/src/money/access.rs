@@ -1,0 +1,140 @@
+//! The gate's signed identity, checked by the app itself: every request must carry a
+//! `Cf-Access-Jwt-Assertion` that verifies against the gate's JWKS (certgate-gate's
+//! [`certgate_gate::access`]), for this app's audience and the gate's issuer. The
+//! email shown is the token's, never a header a client could have written.
+//!
+//! The JWKS is the file the gate's `/cdn-cgi/access/certs` answers, saved by the
+//! operator (or a script); it is read at start and again when a token names a key it
+//! does not have (a rotation), at most once per [`JWKS_REREAD_INTERVAL`].
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use certgate_gate::access::{ASSERTION_HEADER, EMAIL_HEADER, Jwks};
+use certgate_gate::{AccessIdentity, TokenError};
+
+use super::error::MoneyError;
+
+/// The least time between two reads of the JWKS file for an unknown key: a client
+/// sending made-up key ids must not make the app read a file per request.
+pub const JWKS_REREAD_INTERVAL: Duration = Duration::from_secs(10);
+
+/// What a request's assertion must verify against.
+#[derive(Debug)]
+pub struct AccessCheck {
+    jwks_file: PathBuf,
+    audience: String,
+    issuer: String,
+    jwks: RwLock<(Jwks, Instant)>,
+}
+
+impl AccessCheck {
+    /// Reads the JWKS file; tokens must be for `audience` (the gate's application) from
+    /// `issuer` (`https://HOST` of the gate).
+    ///
+    /// # Errors
+    /// [`MoneyError::AccessJwks`] when the file cannot be read or is not a JWKS.
+    pub fn load(
+        jwks_file: &Path,
+        audience: impl Into<String>,
+        issuer: impl Into<String>,
+    ) -> Result<Self, MoneyError> {
+        Ok(Self {
+            jwks: RwLock::new((read_jwks(jwks_file)?, Instant::now())),
+            jwks_file: jwks_file.to_owned(),
+            audience: audience.into(),
+            issuer: issuer.into(),
+        })
+    }
+
+    /// Verifies `token` at `now` (Unix seconds), reading the JWKS again once for a key
+    /// it does not know.
+    ///
+    /// # Errors
+    /// The [`TokenError`] that refused it.
+    pub fn verify(&self, token: &str, now: u64) -> Result<AccessIdentity, TokenError> {
+        let first = {
+            let jwks = self.jwks.read().unwrap_or_else(|e| e.into_inner());
+            jwks.0.verify(token, &self.audience, &self.issuer, now)
+        };
+        if first != Err(TokenError::UnknownKey) {
+            return first;
+        }
+        {
+            let mut jwks = self.jwks.write().unwrap_or_else(|e| e.into_inner());
+            if jwks.1.elapsed() < JWKS_REREAD_INTERVAL {
+                return first;
+            }
+            match read_jwks(&self.jwks_file) {
+                Ok(fresh) => *jwks = (fresh, Instant::now()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the JWKS could not be read again: the old one stays");
+                    jwks.1 = Instant::now();
+                    return first;
+                }
+            }
+        }
+        let jwks = self.jwks.read().unwrap_or_else(|e| e.into_inner());
+        jwks.0.verify(token, &self.audience, &self.issuer, now)
+    }
+}
+
+fn read_jwks(path: &Path) -> Result<Jwks, MoneyError> {
+    let bad = |source: Box<dyn std::error::Error + Send + Sync>| MoneyError::AccessJwks {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(|e| bad(Box::new(e)))?;
+    Jwks::from_json(&bytes).map_err(|e| bad(Box::new(e)))
+}
+
+/// The middleware: without a check configured, the email header a client may have sent
+/// is dropped (the page shows no email); with one, a request without an assertion gets
+/// 401, one whose assertion does not verify 403, and a verified one goes on with the
+/// token's email in `Cf-Access-Authenticated-User-Email`.
+pub async fn require_assertion(
+    State(check): State<Option<Arc<AccessCheck>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    request.headers_mut().remove(EMAIL_HEADER);
+    let Some(check) = check else {
+        return next.run(request).await;
+    };
+    let Some(token) = request
+        .headers()
+        .get(ASSERTION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "no Cf-Access-Jwt-Assertion: sign in through the gate\n",
+        )
+            .into_response();
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    match check.verify(&token, now) {
+        Ok(identity) => {
+            if let Ok(email) = HeaderValue::from_str(&identity.email) {
+                request.headers_mut().insert(EMAIL_HEADER, email);
+            }
+            next.run(request).await
+        }
+        Err(e) => {
+            tracing::warn!(problem = %e, "Cf-Access-Jwt-Assertion refused");
+            (
+                StatusCode::FORBIDDEN,
+                format!("the gate's assertion is refused: {e}\n"),
+            )
+                .into_response()
+        }
+    }
+}
