@@ -185,3 +185,72 @@ async fn revoke_batch_over_several_statements() {
         );
     }
 }
+
+/// Runs statements on the database directly.
+async fn raw(url: &certgate_db::DbUrl, sql: &str) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    match url {
+        certgate_db::DbUrl::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            let rows = sqlx::raw_sql(sql).fetch_all(&mut c).await.unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<String, _>(3).unwrap_or_default())
+                .collect()
+        }
+        certgate_db::DbUrl::Postgres(u) => {
+            let mut c = sqlx::PgConnection::connect(u).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            Vec::new()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schema_1_database_migrates_to_the_crl_index_and_keeps_its_rows() {
+    let ca = root("Migrate Root");
+    let aki = ca.certificate().key_id().to_vec();
+    let certs = many(&ca, 3);
+    for db in backends("migrate_v2") {
+        let store = store(&db).await;
+        store.record_batch(&certs).await.unwrap();
+        store.close().await;
+        // Back to what schema 1 left: its index, version 1.
+        raw(
+            &db.url,
+            "DROP INDEX certificates_issuer_status; \
+             CREATE INDEX certificates_issuer_status ON certificates (authority_key_identifier, status); \
+             DELETE FROM schema_version WHERE version = 2",
+        )
+        .await;
+        assert!(matches!(
+            certgate_db::CertStore::open(&db.url).await,
+            Err(DbError::NeedsMigration { found: 1, supported: 2 })
+        ));
+        let store = self::store(&db).await;
+        assert_eq!(store.schema_version().await.unwrap(), 2);
+        assert_eq!(count_rows(&store).await, 3, "{}", db.name);
+        store
+            .revoke_batch(KeyId(&aki), &[serial(&[1, 0, 2])], ReasonCode::Superseded, ts(NOW))
+            .await
+            .unwrap();
+        assert_eq!(store.revoked_for_issuer(KeyId(&aki)).await.unwrap().len(), 1);
+        store.close().await;
+        if let certgate_db::DbUrl::Sqlite(_) = db.url {
+            // The CRL query reads the index alone, already in serial order.
+            let plan = raw(
+                &db.url,
+                "EXPLAIN QUERY PLAN SELECT serial_number, reason, revoked_at FROM certificates \
+                 WHERE authority_key_identifier = 'aa' AND status = 'revoked' ORDER BY serial_number",
+            )
+            .await
+            .join("; ");
+            assert!(
+                plan.contains("USING COVERING INDEX certificates_issuer_status"),
+                "{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
+    }
+}

@@ -105,6 +105,22 @@ pub(crate) fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user and system, every thread) this process has used so far, from
+/// `/proc/self/stat` in clock ticks of 1/100 s (Linux's USER_HZ): on a shared machine,
+/// the work done, whatever share of the cores the run got.
+pub(crate) fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces), from field 3 on.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+            Some(ticks as f64 / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// Threads that sign: one per core.
 pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)

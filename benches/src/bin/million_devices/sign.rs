@@ -14,7 +14,7 @@ use certgate_x509::{Serial, SerialRef};
 use tokio::runtime::Runtime;
 
 use crate::gen_csrs::{CA_CONFIG, progress};
-use crate::{BATCH, BenchError, cores, result, vm_hwm_kib};
+use crate::{BATCH, BenchError, cores, cpu_seconds, result, vm_hwm_kib};
 
 /// Largest request the CSR file may hold: a P-256 device request is about 300 octets.
 const MAX_CSR: usize = 64 * 1024;
@@ -105,19 +105,22 @@ fn sign_batch(
 }
 
 /// Signs `count` requests on one thread per core while this thread records each batch
-/// as it comes, in one transaction per batch.
+/// as it comes, in one transaction per batch. Returns the serials and how long this
+/// thread spent in `record_batch`.
 fn sign_and_record(
     ca: &CertificateAuthority,
     profile: &SigningProfile,
     csrs: CsrFile,
     store: &CertStore,
     rt: &Runtime,
-) -> Result<SerialList, BenchError> {
+) -> Result<(SerialList, f64), BenchError> {
     let count = csrs.left;
     let csrs = Mutex::new(csrs);
     let bar = progress(count, "signed and recorded");
-    let (tx, rx) = mpsc::sync_channel::<Result<Signed, BenchError>>(cores());
+    // Room for a few batches, so that the signers go on while a commit waits on the disk.
+    let (tx, rx) = mpsc::sync_channel::<Result<Signed, BenchError>>(2 * cores());
     let mut serials = SerialList(Vec::with_capacity(count));
+    let mut recording = 0.0;
     std::thread::scope(|s| -> Result<(), BenchError> {
         for _ in 0..cores() {
             let (tx, csrs) = (tx.clone(), &csrs);
@@ -141,7 +144,9 @@ fn sign_and_record(
         drop(tx);
         for signed in rx {
             let signed = signed?;
+            let started = Instant::now();
             rt.block_on(store.record_batch(&signed.records))?;
+            recording += started.elapsed().as_secs_f64();
             for serial in &signed.serials {
                 serials.push(serial.as_ref())?;
             }
@@ -150,7 +155,7 @@ fn sign_and_record(
         Ok(())
     })?;
     bar.finish_and_clear();
-    Ok(serials)
+    Ok((serials, recording))
 }
 
 /// The database's size: the SQLite file (closed, so its WAL is folded in), or
@@ -194,12 +199,16 @@ pub(crate) fn run(
         left: count,
     };
 
-    let started = Instant::now();
-    let serials = sign_and_record(&ca, profile, csrs, &store, &rt)?;
+    let (started, cpu) = (Instant::now(), cpu_seconds());
+    let (serials, recording) = sign_and_record(&ca, profile, csrs, &store, &rt)?;
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     result("certificates", serials.len());
     result("sign_record_s", format!("{secs:.1}"));
     result("sign_record_per_s", format!("{:.0}", count as f64 / secs));
+    result("sign_record_cpu_s", format!("{cpu:.1}"));
+    result("record_busy_s", format!("{recording:.1}"));
+    result("sign_record_cores", format!("{:.2}", cpu / secs));
     result("vmhwm_after_sign_mib", vm_hwm_kib() / 1024);
 
     // Close the pool (SQLite folds its WAL into the file), measure, open again.
