@@ -72,7 +72,11 @@ fn rows(style: Style, first: usize, rows: usize, per_row: usize) -> String {
     let mut out = String::with_capacity(rows * per_row * 6);
     for r in 0..rows {
         let sep = if r == 0 { "" } else { ", " };
-        let _ = write!(out, "{sep}({})", params(style, first + r * per_row, per_row));
+        let _ = write!(
+            out,
+            "{sep}({})",
+            params(style, first + r * per_row, per_row)
+        );
     }
     out
 }
@@ -92,7 +96,11 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 impl CertStore {
     fn style(&self) -> Style {
-        if self.is_postgres() { Style::Dollar } else { Style::Question }
+        if self.is_postgres() {
+            Style::Dollar
+        } else {
+            Style::Question
+        }
     }
 
     /// [`CertStore::record_batch`]'s fast path: [`INSERT_ROWS`] rows per statement in one
@@ -206,9 +214,8 @@ impl CertStore {
 }
 
 /// The issuer and status conditions of a batch statement. SQLite's planner, which has
-/// no statistics, would take the `(issuer, status, serial ...)` index for them and walk
-/// every entry of the issuer to find the listed serials: all of a million for each
-/// statement. A unary `+` keeps SQLite off that index, so each serial is looked up in
+/// no statistics, would take the `(issuer, status)` index for them and walk every entry
+/// of the issuer to find the listed serials: all of a million for each statement. A unary `+` keeps SQLite off that index, so each serial is looked up in
 /// the primary key `(serial_number, authority_key_identifier)` instead; PostgreSQL
 /// plans by its statistics (and has no unary `+` for text).
 fn issuer_terms(style: Style, aki: &str) -> String {
@@ -269,8 +276,13 @@ mod tests {
         assert_eq!(params(Style::Dollar, 4, 3), "$4, $5, $6");
         assert_eq!(params(Style::Question, 4, 3), "?, ?, ?");
         let sql = insert_sql(Style::Dollar, 2);
-        assert!(sql.ends_with("($17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)"));
-        assert_eq!(insert_sql(Style::Question, 3).matches('?').count(), 3 * PER_ROW);
+        assert!(sql.ends_with(
+            "($17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)"
+        ));
+        assert_eq!(
+            insert_sql(Style::Question, 3).matches('?').count(),
+            3 * PER_ROW
+        );
         assert_eq!(COLUMNS.split(',').count(), PER_ROW);
         assert!(events_sql(Style::Dollar, 2).ends_with("($1, $2, $3, $4), ($5, $6, $7, $8)"));
         assert!(update_sql(Style::Question, 2).contains(
@@ -278,7 +290,9 @@ mod tests {
         ));
         assert!(update_sql(Style::Dollar, 2).contains("IN ($4, $5)"));
         assert!(existing_sql(Style::Dollar, 1).ends_with("= $1 AND serial_number IN ($2)"));
-        assert!(existing_sql(Style::Question, 1).contains("WHERE +authority_key_identifier = ? AND"));
+        assert!(
+            existing_sql(Style::Question, 1).contains("WHERE +authority_key_identifier = ? AND")
+        );
         assert!(notify_sql(2).ends_with("VALUES ($2), ($3)) AS v(p)"));
     }
 }

@@ -93,7 +93,12 @@ async fn revoke_batch_is_all_or_nothing_and_counts_what_was_revoked_already() {
             None
         };
         store
-            .revoke(KeyId(&aki), serial(&[1]), ReasonCode::KeyCompromise, ts(NOW))
+            .revoke(
+                KeyId(&aki),
+                serial(&[1]),
+                ReasonCode::KeyCompromise,
+                ts(NOW),
+            )
             .await
             .unwrap();
         // 1 again, 2, 3, and 2 twice: two revoked now, one already.
@@ -105,7 +110,11 @@ async fn revoke_batch_is_all_or_nothing_and_counts_what_was_revoked_already() {
         assert_eq!((done.revoked, done.already_revoked), (2, 1), "{}", db.name);
         let revoked = store.revoked_for_issuer(KeyId(&aki)).await.unwrap();
         assert_eq!(revoked.len(), 3);
-        assert_eq!(revoked[0].reason, ReasonCode::KeyCompromise, "kept as it was");
+        assert_eq!(
+            revoked[0].reason,
+            ReasonCode::KeyCompromise,
+            "kept as it was"
+        );
         assert_eq!(revoked[1].reason, ReasonCode::Superseded);
         let (events, _) = store
             .revocations_since(RevocationCursor::START)
@@ -126,11 +135,19 @@ async fn revoke_batch_is_all_or_nothing_and_counts_what_was_revoked_already() {
             Err(DbError::UnknownCertificate { serial, .. }) => assert_eq!(serial, "63"),
             other => panic!("{}: {other:?}", db.name),
         }
-        assert_eq!(store.revoked_for_issuer(KeyId(&aki)).await.unwrap().len(), 3);
+        assert_eq!(
+            store.revoked_for_issuer(KeyId(&aki)).await.unwrap().len(),
+            3
+        );
         // Another issuer's key id finds none of them.
         assert!(matches!(
             store
-                .revoke_batch(KeyId(&[0xaa; 20]), &[serial(&[5])], ReasonCode::Superseded, ts(NOW))
+                .revoke_batch(
+                    KeyId(&[0xaa; 20]),
+                    &[serial(&[5])],
+                    ReasonCode::Superseded,
+                    ts(NOW)
+                )
                 .await,
             Err(DbError::UnknownCertificate { .. })
         ));
@@ -178,7 +195,12 @@ async fn revoke_batch_over_several_statements() {
             .revoke_batch(KeyId(&aki), &refs, ReasonCode::Superseded, ts(NOW))
             .await
             .unwrap();
-        assert_eq!((done.revoked, done.already_revoked), (2_345, 0), "{}", db.name);
+        assert_eq!(
+            (done.revoked, done.already_revoked),
+            (2_345, 0),
+            "{}",
+            db.name
+        );
         assert_eq!(
             store.revoked_for_issuer(KeyId(&aki)).await.unwrap().len(),
             2_345
@@ -208,7 +230,7 @@ async fn raw(url: &certgate_db::DbUrl, sql: &str) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_schema_1_database_migrates_to_the_crl_index_and_keeps_its_rows() {
+async fn a_schema_1_database_migrates_to_the_revoked_index_and_keeps_its_rows() {
     let ca = root("Migrate Root");
     let aki = ca.certificate().key_id().to_vec();
     let certs = many(&ca, 3);
@@ -216,26 +238,35 @@ async fn a_schema_1_database_migrates_to_the_crl_index_and_keeps_its_rows() {
         let store = store(&db).await;
         store.record_batch(&certs).await.unwrap();
         store.close().await;
-        // Back to what schema 1 left: its index, version 1.
+        // Back to what schema 1 left: no index of revoked certificates, version 1.
         raw(
             &db.url,
-            "DROP INDEX certificates_issuer_status; \
-             CREATE INDEX certificates_issuer_status ON certificates (authority_key_identifier, status); \
-             DELETE FROM schema_version WHERE version = 2",
+            "DROP INDEX certificates_revoked; DELETE FROM schema_version WHERE version = 2",
         )
         .await;
         assert!(matches!(
             certgate_db::CertStore::open(&db.url).await,
-            Err(DbError::NeedsMigration { found: 1, supported: 2 })
+            Err(DbError::NeedsMigration {
+                found: 1,
+                supported: 2
+            })
         ));
         let store = self::store(&db).await;
         assert_eq!(store.schema_version().await.unwrap(), 2);
         assert_eq!(count_rows(&store).await, 3, "{}", db.name);
         store
-            .revoke_batch(KeyId(&aki), &[serial(&[1, 0, 2])], ReasonCode::Superseded, ts(NOW))
+            .revoke_batch(
+                KeyId(&aki),
+                &[serial(&[1, 0, 2])],
+                ReasonCode::Superseded,
+                ts(NOW),
+            )
             .await
             .unwrap();
-        assert_eq!(store.revoked_for_issuer(KeyId(&aki)).await.unwrap().len(), 1);
+        assert_eq!(
+            store.revoked_for_issuer(KeyId(&aki)).await.unwrap().len(),
+            1
+        );
         store.close().await;
         if let certgate_db::DbUrl::Sqlite(_) = db.url {
             // The CRL query reads the index alone, already in serial order.
@@ -247,7 +278,7 @@ async fn a_schema_1_database_migrates_to_the_crl_index_and_keeps_its_rows() {
             .await
             .join("; ");
             assert!(
-                plan.contains("USING COVERING INDEX certificates_issuer_status"),
+                plan.contains("USING COVERING INDEX certificates_revoked"),
                 "{plan}"
             );
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");

@@ -72,12 +72,8 @@ fn revoke_all(
     while start < serials.len() {
         let end = serials.len().min(start + BATCH);
         let batch: Vec<SerialRef<'_>> = (start..end).filter_map(|i| serials.get(i)).collect();
-        let done = rt.block_on(store.revoke_batch(
-            aki,
-            &batch,
-            ReasonCode::CessationOfOperation,
-            at,
-        ))?;
+        let done =
+            rt.block_on(store.revoke_batch(aki, &batch, ReasonCode::CessationOfOperation, at))?;
         if done.revoked != end - start {
             return Err(BenchError::Input(format!("revoke_batch: {done:?}")));
         }
@@ -94,8 +90,7 @@ fn revoke_all(
     Ok(())
 }
 
-/// Revokes everything, then reads the issuer's revoked rows and signs the CRL, timing
-/// the query and the build apart; writes the CRL to `WORK/crl-BACKEND.der`.
+/// Revokes everything, then makes the issuer's CRL from the database.
 pub(crate) fn revoke_and_crl(
     rt: &Runtime,
     store: &CertStore,
@@ -104,9 +99,33 @@ pub(crate) fn revoke_and_crl(
     single: usize,
     work: &Path,
 ) -> Result<(), BenchError> {
-    let aki = KeyId(ca.certificate().key_id());
-    revoke_all(rt, store, aki, serials, single)?;
+    revoke_all(rt, store, KeyId(ca.certificate().key_id()), serials, single)?;
+    crl(rt, store, ca, work)
+}
 
+/// The CRL step alone, on a database a `run` left.
+pub(crate) fn crl_again(work: &Path, db: &str) -> Result<(), BenchError> {
+    let ca = CertificateAuthority::load(work.join("ca.pem"), work.join("ca-key.pem"), None)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(BenchError::io("tokio runtime"))?;
+    let store = rt.block_on(CertStore::open(&certgate_db::DbUrl::parse(db)?))?;
+    crl(&rt, &store, &ca, work)?;
+    rt.block_on(store.close());
+    result("vmhwm_crl_mib", crate::vm_hwm_kib() / 1024);
+    Ok(())
+}
+
+/// Reads the issuer's revoked rows and signs the CRL, timing the query and the build
+/// apart; writes it to `WORK/crl-BACKEND.der`.
+fn crl(
+    rt: &Runtime,
+    store: &CertStore,
+    ca: &CertificateAuthority,
+    work: &Path,
+) -> Result<(), BenchError> {
+    let aki = KeyId(ca.certificate().key_id());
     let started = Instant::now();
     let rows = rt.block_on(store.revoked_for_issuer(aki))?;
     let query = started.elapsed().as_secs_f64();
@@ -114,6 +133,7 @@ pub(crate) fn revoke_and_crl(
     let started = Instant::now();
     let now = Timestamp::now();
     let number = rt.block_on(store.next_crl_number(aki, now))?;
+    let entries_len = rows.len();
     let mut entries = Vec::with_capacity(rows.len());
     for row in &rows {
         let serial = row.serial.as_ref().magnitude().ok_or(DbError::Corrupt {
@@ -139,7 +159,7 @@ pub(crate) fn revoke_and_crl(
         "crl-sqlite.der"
     };
     write_atomic(work.join(name), crl.der(), FileMode::Public)?;
-    result("crl_entries", serials.len());
+    result("crl_entries", entries_len);
     result("crl_query_s", format!("{query:.2}"));
     result("crl_build_s", format!("{build:.2}"));
     result("crl_total_s", format!("{:.2}", query + build));

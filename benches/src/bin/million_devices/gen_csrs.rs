@@ -90,17 +90,15 @@ pub(crate) fn generate(work: &Path, count: usize) -> Result<(), BenchError> {
                         return;
                     }
                     let end = count.min(start + CHUNK);
-                    let chunk = (start..end).try_fold(
-                        Vec::with_capacity(CHUNK * 300),
-                        |mut buf, i| {
+                    let chunk =
+                        (start..end).try_fold(Vec::with_capacity(CHUNK * 300), |mut buf, i| {
                             let der = device_csr(i)?;
                             let len = u32::try_from(der.len())
                                 .map_err(|_| BenchError::Input("CSR over 4 GiB".into()))?;
                             buf.extend_from_slice(&len.to_be_bytes());
                             buf.extend_from_slice(&der);
                             Ok(buf)
-                        },
-                    );
+                        });
                     let chunk = chunk.map(|buf| (end - start, buf));
                     if tx.send(chunk).is_err() {
                         return;

@@ -4,6 +4,7 @@
 //! ```text
 //! million_devices gen --work DIR --count N        # CA, config and N device CSRs (not timed)
 //! million_devices run --work DIR --db URL [--count N] [--single N]
+//! million_devices crl --work DIR --db URL          # the CRL step alone, again
 //! ```
 //!
 //! `gen` writes `DIR/ca.pem`, `DIR/ca-key.pem` (a P-256 root), `DIR/ca-config.json` (the
@@ -60,6 +61,15 @@ enum Command {
         /// How many revocations one by one (the single-row rate); the rest in batches.
         #[arg(long, default_value_t = 2_000)]
         single: usize,
+    },
+    /// Only make the CRL again from a database `run` filled.
+    Crl {
+        /// The directory `gen` wrote.
+        #[arg(long)]
+        work: PathBuf,
+        /// The database.
+        #[arg(long)]
+        db: String,
     },
 }
 
@@ -136,6 +146,7 @@ fn main() -> ExitCode {
             count,
             single,
         } => sign::run(&work, &db, count, single),
+        Command::Crl { work, db } => crl::crl_again(&work, &db),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

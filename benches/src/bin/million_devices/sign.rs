@@ -177,12 +177,7 @@ fn database_bytes(url: &DbUrl, rt: &Runtime) -> Result<u64, BenchError> {
 }
 
 /// The whole run on one database.
-pub(crate) fn run(
-    work: &Path,
-    db: &str,
-    count: usize,
-    single: usize,
-) -> Result<(), BenchError> {
+pub(crate) fn run(work: &Path, db: &str, count: usize, single: usize) -> Result<(), BenchError> {
     let ca = CertificateAuthority::load(work.join("ca.pem"), work.join("ca-key.pem"), None)?;
     let config = SigningConfig::from_json(CA_CONFIG.as_bytes(), "ca-config.json")?;
     let profile = config.profile("client")?;
@@ -215,7 +210,10 @@ pub(crate) fn run(
     rt.block_on(store.close());
     let bytes = database_bytes(&url, &rt)?;
     result("db_bytes", bytes);
-    result("db_bytes_per_cert", bytes / u64::try_from(count.max(1)).unwrap_or(1));
+    result(
+        "db_bytes_per_cert",
+        bytes / u64::try_from(count.max(1)).unwrap_or(1),
+    );
     let store = rt.block_on(CertStore::open(&url))?;
 
     crate::crl::revoke_and_crl(&rt, &store, &ca, &serials, single, work)?;
