@@ -6,8 +6,8 @@
 #
 # Run by hand, not by CI (no test or CI script calls it):
 #   benches/million-devices.sh [--work DIR] [--count N] [--cfssl N] [--backends "sqlite postgres"]
-# About 15 minutes on the project's 2-core machine once release binaries are built
-# (the first run also spends about 3 minutes making the CSRs, kept in the work dir).
+# About 13 minutes on the project's 2-core machine once release binaries are built
+# (the first run also spends about 5 minutes making the CSRs, kept in the work dir).
 # --work: where the CA, CSRs, databases and CRLs go (default target/million-devices);
 # --count: how many devices (1,000,000); --cfssl: how many CSRs `cfssl sign` gets (1,000,
 # extrapolated; 0 skips it). As root, the PostgreSQL server runs as user postgres.
