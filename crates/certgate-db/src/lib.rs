@@ -3,7 +3,8 @@
 //! or serving machines), behind one API: [`CertStore`].
 //!
 //! It records every issued certificate ([`CertStore::record`],
-//! [`CertStore::record_batch`]), revokes ([`CertStore::revoke`], idempotent), lists
+//! [`CertStore::record_batch`]), revokes ([`CertStore::revoke`], idempotent;
+//! [`CertStore::revoke_batch`], a thousand serials per statement), lists
 //! ([`CertStore::list`]), hands a CRL builder an issuer's revoked serials
 //! ([`CertStore::revoked_for_issuer`]) and its next CRL Number
 //! ([`CertStore::next_crl_number`]), imports cfssl's certdb
@@ -56,6 +57,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod batch;
 mod cfssl;
 mod error;
 pub mod limits;
@@ -66,6 +68,7 @@ mod schema;
 mod store;
 mod url;
 
+pub use batch::RevokeBatchOutcome;
 pub use cfssl::ImportReport;
 pub use error::{BoxedSource, CertificateProblem, DbError, UrlProblem, parse_reason};
 pub use listen::{REVOCATION_CHANNEL, RevocationListener};

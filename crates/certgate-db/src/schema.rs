@@ -7,12 +7,18 @@ use crate::error::DbError;
 use crate::store::Target;
 
 /// The schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// SQLite migrations, in order: version `i + 1` is `SQLITE[i]`.
-const SQLITE: [&str; 1] = [include_str!("../migrations/sqlite/0001_inventory.sql")];
+const SQLITE: [&str; 2] = [
+    include_str!("../migrations/sqlite/0001_inventory.sql"),
+    include_str!("../migrations/sqlite/0002_revoked_index.sql"),
+];
 /// PostgreSQL migrations, in order.
-const POSTGRES: [&str; 1] = [include_str!("../migrations/postgres/0001_inventory.sql")];
+const POSTGRES: [&str; 2] = [
+    include_str!("../migrations/postgres/0001_inventory.sql"),
+    include_str!("../migrations/postgres/0002_revoked_index.sql"),
+];
 
 /// Any advisory lock key will do as long as it is ours: "certgate" in ASCII.
 const PG_MIGRATION_LOCK: i64 = 0x6365_7274_6761_7465;

@@ -227,6 +227,11 @@ impl CertStore {
                 limit: MAX_BATCH,
             });
         }
+        // Hundreds of rows per statement; on a duplicate serial (nothing written), one
+        // row per statement again, to name it.
+        if self.record_rows(certs).await? {
+            return Ok(());
+        }
         let t = &self.target;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(|e| t.err(e))?;
@@ -422,8 +427,24 @@ where
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    sqlx::query(sql)
-        .bind(c.serial.as_str())
+    bind_certificate(sqlx::query(sql), c, status, revoked)
+}
+
+/// Binds one certificate's 16 values, in [`INSERT`]'s column order, to `q`.
+pub(crate) fn bind_certificate<'q, DB: sqlx::Database>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    c: &'q NewCertificate,
+    status: CertStatus,
+    revoked: Option<(i64, i64)>,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    q.bind(c.serial.as_str())
         .bind(c.issuer.as_str())
         .bind(c.ca_label.clone())
         .bind(status.as_str())
