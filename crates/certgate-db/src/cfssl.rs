@@ -104,53 +104,39 @@ impl CertStore {
     ) -> Result<ImportReport, DbError> {
         let source = Target::new(from.target());
         let mut report = ImportReport::default();
+        // The same reading on either backend (the pools are different types).
+        macro_rules! import_from {
+            ($pool:expr, $select:expr) => {{
+                let pool = $pool.await.map_err(|e| source.err(e))?;
+                let total: i64 = sqlx::query_scalar("SELECT count(*) FROM certificates")
+                    .fetch_one(&pool)
+                    .await
+                    .map_err(|e| source.err(e))?;
+                let total = u64::try_from(total).unwrap_or(0);
+                let mut rows = sqlx::query_as::<_, CfsslRow>($select).fetch(&pool);
+                let mut batch = Vec::with_capacity(IMPORT_BATCH);
+                while let Some(row) = rows.try_next().await.map_err(|e| source.err(e))? {
+                    batch.push(convert(row)?);
+                    if batch.len() == IMPORT_BATCH {
+                        self.import_batch(&mut batch, &mut report).await?;
+                        progress(report.read, total);
+                    }
+                }
+                self.import_batch(&mut batch, &mut report).await?;
+                progress(report.read, total);
+            }};
+        }
         match from {
-            DbUrl::Sqlite(path) => {
-                let pool = SqlitePoolOptions::new()
+            DbUrl::Sqlite(path) => import_from!(
+                SqlitePoolOptions::new()
                     .max_connections(1)
-                    .connect_with(SqliteConnectOptions::new().filename(path).read_only(true))
-                    .await
-                    .map_err(|e| source.err(e))?;
-                let total: i64 = sqlx::query_scalar("SELECT count(*) FROM certificates")
-                    .fetch_one(&pool)
-                    .await
-                    .map_err(|e| source.err(e))?;
-                let total = u64::try_from(total).unwrap_or(0);
-                let mut rows = sqlx::query_as::<_, CfsslRow>(SQLITE_SELECT).fetch(&pool);
-                let mut batch = Vec::with_capacity(IMPORT_BATCH);
-                while let Some(row) = rows.try_next().await.map_err(|e| source.err(e))? {
-                    batch.push(convert(row)?);
-                    if batch.len() == IMPORT_BATCH {
-                        self.import_batch(&mut batch, &mut report).await?;
-                        progress(report.read, total);
-                    }
-                }
-                self.import_batch(&mut batch, &mut report).await?;
-                progress(report.read, total);
-            }
-            DbUrl::Postgres(url) => {
-                let pool = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await
-                    .map_err(|e| source.err(e))?;
-                let total: i64 = sqlx::query_scalar("SELECT count(*) FROM certificates")
-                    .fetch_one(&pool)
-                    .await
-                    .map_err(|e| source.err(e))?;
-                let total = u64::try_from(total).unwrap_or(0);
-                let mut rows = sqlx::query_as::<_, CfsslRow>(PG_SELECT).fetch(&pool);
-                let mut batch = Vec::with_capacity(IMPORT_BATCH);
-                while let Some(row) = rows.try_next().await.map_err(|e| source.err(e))? {
-                    batch.push(convert(row)?);
-                    if batch.len() == IMPORT_BATCH {
-                        self.import_batch(&mut batch, &mut report).await?;
-                        progress(report.read, total);
-                    }
-                }
-                self.import_batch(&mut batch, &mut report).await?;
-                progress(report.read, total);
-            }
+                    .connect_with(SqliteConnectOptions::new().filename(path).read_only(true)),
+                SQLITE_SELECT
+            ),
+            DbUrl::Postgres(url) => import_from!(
+                PgPoolOptions::new().max_connections(1).connect(url),
+                PG_SELECT
+            ),
         }
         Ok(report)
     }

@@ -6,7 +6,7 @@
 //! Block, Bypass and Service Auth) and rules: `include` (any), `require` (all), `exclude`
 //! (none). [`PolicySet::decide`] answers a [`Request`] with a [`Decision`];
 //! [`PolicySet::explain`] also returns a trace of every policy tried and each rule's
-//! outcome. It reads certgate-verify's [`ClientCertInfo`](certgate_verify::ClientCertInfo),
+//! outcome. It reads certgate-verify's [`ClientCertInfo`],
 //! built without rustls.
 //!
 //! # Example
