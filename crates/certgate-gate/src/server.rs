@@ -226,10 +226,9 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         line.write("self", "session-endpoint", "session-endpoint", None, status);
         return response.map(Either::Right);
     }
-    let issuer = format!("https://{}", host_name.to_ascii_lowercase());
     let session = ctx
         .sessions
-        .session(keys, req.headers(), &issuer, &conn.cert, now);
+        .session(keys, req.headers(), &host_name, &conn.cert, now);
     let identity = session
         .as_ref()
         .map(|s| (&s.verified.identity, s.verified.claims.audience()));

@@ -60,7 +60,9 @@ pub(crate) fn redirect_param(query: Option<&str>) -> Option<String> {
     let query = query?;
     query.split('&').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
-        (name == "redirect_url").then(|| percent_decode(value))?
+        // Bounded before it is decoded: three characters per octet at the most.
+        (name == "redirect_url" && value.len() <= 3 * MAX_REDIRECT_LEN)
+            .then(|| percent_decode(value))?
     })
 }
 

@@ -34,32 +34,40 @@ pub(crate) struct Session {
 /// The last token a connection presented (by SHA-256) and what verifying it gave: the
 /// signature is checked once per connection and token.
 #[derive(Debug, Default)]
-pub(crate) struct SessionCache(Mutex<Option<CachedVerdict>>);
+pub(crate) struct SessionCache(pub(super) Mutex<Option<CachedVerdict>>);
 
 /// A token's SHA-256 and what verifying it gave.
 type CachedVerdict = ([u8; 32], Result<Arc<VerifiedSession>, TokenError>);
 
 impl SessionCache {
-    /// The session of `headers`' cookie for `issuer` at `now` over a connection whose
-    /// certificate is `cert`; `None` (and a log line when it was refused) otherwise.
+    /// The session of `headers`' cookie, issued for `host` (`https://HOST`), at `now`
+    /// over a connection whose certificate is `cert`; `None` (and a log line when it was
+    /// refused) otherwise. A request without the cookie costs a header scan, nothing more.
     pub(crate) fn session(
         &self,
         keys: &SessionKeys,
         headers: &HeaderMap,
-        issuer: &str,
+        host: &str,
         cert: &ClientCertInfo,
         now: u64,
     ) -> Option<Session> {
         let token = cookie::session_token(headers)?;
+        // Bounded before it is hashed or decoded: a header may be far longer.
+        if token.len() > token::MAX_TOKEN_BYTES {
+            tracing::warn!(target: "certgate_gate::session", problem = "oversized", "session refused: treated as none");
+            return None;
+        }
+        let issuer = format!("https://{}", host.to_ascii_lowercase());
+        let issuer = issuer.as_str();
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let verified = {
+        let (verified, fresh) = {
             let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
             match &*cache {
-                Some((h, result)) if *h == hash => result.clone(),
+                Some((h, result)) if *h == hash => (result.clone(), false),
                 _ => {
                     let result = verify(keys, token, issuer, now);
                     *cache = Some((hash, result.clone()));
-                    result
+                    (result, true)
                 }
             }
         };
@@ -69,7 +77,9 @@ impl SessionCache {
         };
         let verified = match verified {
             Ok(v) => v,
-            Err(e) => return refused(&e.to_string()),
+            // Logged when it was verified, not again for each request that repeats it.
+            Err(e) if fresh => return refused(&e.to_string()),
+            Err(_) => return None,
         };
         // A cached verdict is re-checked for what changes between requests.
         if verified.claims.iss != issuer {

@@ -15,6 +15,8 @@ use crate::access::{Jwks, verify_assertion};
 
 const NOW: u64 = 1_800_000_000;
 const ISS: &str = "https://money.example.com";
+/// The host `ISS` names (the session cache takes the request's host).
+const HOST: &str = "money.example.com";
 
 fn keys() -> Arc<SessionKeys> {
     Arc::new(SessionKeys::builder().build().unwrap())
@@ -361,7 +363,7 @@ fn the_cache_verifies_a_token_once_per_connection_and_checks_binding_each_time()
     let cache = SessionCache::default();
     let unbound = mint(None);
     let s = cache
-        .session(&keys, &headers(&unbound), ISS, &none, now)
+        .session(&keys, &headers(&unbound), HOST, &none, now)
         .unwrap();
     assert_eq!(s.verified.identity.email(), "sam@example.com");
     assert_eq!(s.verified.identity.established_by(), "otp");
@@ -369,7 +371,7 @@ fn the_cache_verifies_a_token_once_per_connection_and_checks_binding_each_time()
     let strangers = SessionKeys::builder().build().unwrap();
     assert!(
         cache
-            .session(&strangers, &headers(&unbound), ISS, &none, now)
+            .session(&strangers, &headers(&unbound), HOST, &none, now)
             .is_some()
     );
     // ... but the expiry and the issuer are checked on every request.
@@ -378,7 +380,7 @@ fn the_cache_verifies_a_token_once_per_connection_and_checks_binding_each_time()
             .session(
                 &keys,
                 &headers(&unbound),
-                ISS,
+                HOST,
                 &none,
                 now + 60 + CLOCK_SKEW_SECS
             )
@@ -399,14 +401,32 @@ fn the_cache_verifies_a_token_once_per_connection_and_checks_binding_each_time()
     let bound = mint(Some(&[1u8; 32]));
     assert!(
         cache
-            .session(&keys, &headers(&bound), ISS, &none, now)
+            .session(&keys, &headers(&bound), HOST, &none, now)
             .is_none()
     );
     // Another token is verified: the strangers' keys do not know it.
     let again = mint(None);
     assert!(
         cache
-            .session(&strangers, &headers(&again), ISS, &none, now)
+            .session(&strangers, &headers(&again), HOST, &none, now)
             .is_none()
     );
+}
+
+#[test]
+fn an_oversized_cookie_is_refused_before_it_is_verified() {
+    use crate::session::request::SessionCache;
+    use certgate_verify::ClientCertInfo;
+    let keys = SessionKeys::builder().build().unwrap();
+    let mut h = http::HeaderMap::new();
+    let long = "a".repeat(MAX_TOKEN_BYTES + 1);
+    h.insert(
+        http::header::COOKIE,
+        format!("CF_Authorization={long}").parse().unwrap(),
+    );
+    let cache = SessionCache::default();
+    let none = ClientCertInfo::not_presented();
+    assert!(cache.session(&keys, &h, HOST, &none, 0).is_none());
+    // Nothing was verified, so nothing was cached.
+    assert!(cache.0.lock().unwrap().is_none());
 }
