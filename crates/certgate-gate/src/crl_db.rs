@@ -28,7 +28,7 @@ pub(crate) const DEFAULT_MAX_AGE: Duration = Duration::from_secs(60);
 #[cfg_attr(not(feature = "db"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RevocationDb {
-    /// As configured (the metrics label; credentials are not in it: see `label`).
+    /// As configured (logs and metrics name it as certgate-db prints it: no password).
     pub(crate) url: String,
     pub(crate) poll: Duration,
     pub(crate) max_age: Duration,
@@ -83,19 +83,6 @@ fn check_url(_url: &str, key: &str) -> Result<(), GateError> {
         key: key.to_owned(),
         problem: ConfigProblem::DatabaseUnsupported,
     })
-}
-
-/// The URL without its password, for logs and metrics.
-#[cfg_attr(not(feature = "db"), allow(dead_code))]
-pub(crate) fn label(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
 }
 
 #[cfg(feature = "db")]
@@ -168,12 +155,16 @@ mod tests {
         );
     }
 
+    /// The feed names its database as certgate-db prints a `DbUrl`: no password.
+    #[cfg(feature = "db")]
     #[test]
     fn passwords_stay_out_of_labels() {
+        let label = |u: &str| certgate_db::DbUrl::parse(u).unwrap().to_string();
         assert_eq!(
             label("postgres://gate:secret@db.example:5432/certs"),
-            "postgres://gate@db.example:5432/certs"
+            "postgres://gate:***@db.example:5432/certs"
         );
+        assert!(!label("postgres://gate:secret@db.example:5432/certs").contains("secret"));
         assert_eq!(
             label("sqlite:///var/lib/certs.db"),
             "sqlite:///var/lib/certs.db"

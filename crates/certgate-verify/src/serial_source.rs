@@ -56,24 +56,10 @@ impl RevocationStore {
         }
         let issuer = crl_issuer(issuer_der)?;
         let digest = list_digest(&issuer.subject, &issuer.public_key, serials);
-        let this_update = Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX));
-        let next_update = Timestamp::from_unix_seconds(
-            this_update
-                .unix_seconds()
-                .saturating_add(i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX)),
-        );
-        let mut batches = self.lock_batches();
-        if let Some(old) = batches.sources.get_mut(name)
-            && old.digest == Some(digest)
-            && let [crl] = old.verified.as_mut_slice()
-        {
-            // The same list: a fresher copy of it, same generation.
-            let mut fresher = ParsedCrl::clone(crl);
-            fresher.this_update = this_update;
-            fresher.next_update = Some(next_update);
-            *crl = Arc::new(fresher);
-            let set = Arc::new(batches.merge());
-            self.install_quietly(set);
+        let (this_update, next_update) = window(valid_for, now);
+        if self.lock_batches().sources.get(name).map(|b| b.digest) == Some(Some(digest)) {
+            // The same list: only fresher.
+            self.refresh_serial_source(name, valid_for, now);
             return Ok(());
         }
         let mut table = SerialTable::with_capacity(serials.len());
@@ -91,11 +77,52 @@ impl RevocationStore {
             live: true,
         };
         let batch = CrlBatch::live(Arc::new(crl), digest);
+        let mut batches = self.lock_batches();
         batches.sources.insert(name.to_owned(), batch);
         let set = Arc::new(batches.merge());
         self.install(set);
         Ok(())
     }
+}
+
+impl RevocationStore {
+    /// Extends the freshness of the live list `name` to `valid_for` from `now`, without
+    /// giving it again (a feed that saw no change since it last set the list); the
+    /// generation stays. Whether there is such a list: after a reload built a new store,
+    /// there is none until [`set_serial_source`](Self::set_serial_source) gives it.
+    pub fn refresh_serial_source(&self, name: &str, valid_for: Duration, now: u64) -> bool {
+        let (this_update, next_update) = window(valid_for, now);
+        let mut batches = self.lock_batches();
+        let Some([crl]) = batches
+            .sources
+            .get_mut(name)
+            .map(|b| b.verified.as_mut_slice())
+        else {
+            return false;
+        };
+        if !crl.live {
+            return false;
+        }
+        // A fresher copy of the list (its serial table is shared, not copied).
+        let mut fresher = ParsedCrl::clone(crl);
+        fresher.this_update = this_update;
+        fresher.next_update = Some(next_update);
+        *crl = Arc::new(fresher);
+        let set = Arc::new(batches.merge());
+        self.install_quietly(set);
+        true
+    }
+}
+
+/// thisUpdate (`now`) and nextUpdate (`valid_for` later) of a live list.
+fn window(valid_for: Duration, now: u64) -> (Timestamp, Timestamp) {
+    let this_update = Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX));
+    let next_update = Timestamp::from_unix_seconds(
+        this_update
+            .unix_seconds()
+            .saturating_add(i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX)),
+    );
+    (this_update, next_update)
 }
 
 /// What identifies a list: the issuer and its serials with their reasons, in order.

@@ -132,3 +132,21 @@ fn a_list_for_something_that_is_no_certificate_is_refused() {
     assert!(matches!(err, VerifyError::MalformedCertificate(_)), "{err}");
     assert!(store.source_names().is_empty());
 }
+
+#[test]
+fn a_refresh_keeps_a_list_fresh_without_giving_it_again() {
+    let p = pki("Live Root");
+    let store = empty_store(&p);
+    let minute = std::time::Duration::from_secs(60);
+    // Nothing to refresh yet (a store a reload has just built).
+    assert!(!store.refresh_serial_source(SOURCE, minute, now()));
+    let list = [(serial(&[0x42]), None)];
+    store
+        .set_serial_source(SOURCE, &p.root_der, &list, minute, now() - 3600)
+        .unwrap();
+    assert!(matches!(status(&store, &p), RevocationStatus::Stale { .. }));
+    let generation = store.generation();
+    assert!(store.refresh_serial_source(SOURCE, minute, now()));
+    assert_eq!(store.generation(), generation);
+    assert_eq!(status(&store, &p), RevocationStatus::Revoked(None));
+}

@@ -7,7 +7,7 @@ use certgate_db::{CertStore, DbUrl, RevocationCursor, RevocationEvent};
 use certgate_x509::{CertView, KeyId, ReasonCode, SerialRef};
 use tokio::sync::oneshot;
 
-use super::{RevocationDb, label};
+use super::RevocationDb;
 use crate::gate::Gate;
 
 /// How often the whole lists are read even without a sign of change (a revocation
@@ -73,13 +73,17 @@ struct Issuer {
     der: Vec<u8>,
     key_id: Vec<u8>,
     revoked: BTreeMap<Vec<u8>, ReasonCode>,
+    /// Whether `revoked` changed since it was last given to the store: only then is the
+    /// list built and handed over again; otherwise a read only keeps it fresh.
+    changed: bool,
 }
 
 async fn feed(gate: Gate, host: String, db: RevocationDb) {
-    let label = label(&db.url);
     let Ok(url) = DbUrl::parse(&db.url) else {
         return; // checked when the configuration was read
     };
+    // certgate-db's own form for messages: the password masked.
+    let label = url.to_string();
     let mut issuers: Vec<Issuer> = db
         .issuers
         .iter()
@@ -90,6 +94,7 @@ async fn feed(gate: Gate, host: String, db: RevocationDb) {
                 der: der.as_ref().to_vec(),
                 key_id,
                 revoked: BTreeMap::new(),
+                changed: true,
             })
         })
         .collect();
@@ -174,10 +179,14 @@ async fn full_read(
     }
     for issuer in issuers.iter_mut() {
         let rows = store.revoked_for_issuer(KeyId(&issuer.key_id)).await?;
-        issuer.revoked = rows
+        let revoked: BTreeMap<Vec<u8>, ReasonCode> = rows
             .into_iter()
             .map(|r| (r.serial.as_ref().as_bytes().to_vec(), r.reason))
             .collect();
+        if revoked != issuer.revoked {
+            issuer.revoked = revoked;
+            issuer.changed = true;
+        }
     }
     Ok(())
 }
@@ -202,14 +211,17 @@ async fn apply_since(
 
 fn apply(issuers: &mut [Issuer], event: &RevocationEvent) {
     if let Some(issuer) = issuers.iter_mut().find(|i| i.key_id == event.issuer) {
-        issuer
+        let before = issuer
             .revoked
             .insert(event.serial.as_ref().as_bytes().to_vec(), event.reason);
+        issuer.changed |= before != Some(event.reason);
     }
 }
 
-/// The lists into the host's store as it is now (a reload may have replaced it).
-fn install(gate: &Gate, host: &str, db: &RevocationDb, label: &str, issuers: &[Issuer]) {
+/// The lists into the host's store as it is now (a reload may have replaced it): a
+/// changed list (or one the store does not have) is given whole, the others only made
+/// fresh again.
+fn install(gate: &Gate, host: &str, db: &RevocationDb, label: &str, issuers: &mut [Issuer]) {
     let runtime = gate.runtime();
     let Some(store) = runtime
         .hosts()
@@ -221,6 +233,10 @@ fn install(gate: &Gate, host: &str, db: &RevocationDb, label: &str, issuers: &[I
     };
     let now = now();
     for issuer in issuers {
+        let name = format!("db:{label}:{}", certgate_x509::hex::lower(&issuer.key_id));
+        if !issuer.changed && store.refresh_serial_source(&name, db.max_age, now) {
+            continue;
+        }
         let entries: Vec<(SerialRef<'_>, Option<ReasonCode>)> = issuer
             .revoked
             .iter()
@@ -228,9 +244,9 @@ fn install(gate: &Gate, host: &str, db: &RevocationDb, label: &str, issuers: &[I
                 Some((SerialRef::from_der_content(serial).ok()?, Some(*reason)))
             })
             .collect();
-        let name = format!("db:{label}:{}", certgate_x509::hex::lower(&issuer.key_id));
-        if let Err(e) = store.set_serial_source(&name, &issuer.der, &entries, db.max_age, now) {
-            tracing::warn!(host, db = %label, error = %e, "revocation list not accepted");
+        match store.set_serial_source(&name, &issuer.der, &entries, db.max_age, now) {
+            Ok(()) => issuer.changed = false,
+            Err(e) => tracing::warn!(host, db = %label, error = %e, "revocation list not accepted"),
         }
     }
 }
