@@ -62,6 +62,11 @@ fn convert(row: CfsslRow) -> Result<Imported, DbError> {
         serial: serial_text.clone(),
         problem,
     };
+    // Bounded before it is decoded: base64 with line breaks and armour stays well under
+    // twice the DER's size.
+    if pem_text.len() > 2 * crate::limits::MAX_CERTIFICATE_DER {
+        return Err(bad(CertificateProblem::TooLarge));
+    }
     let block = pem::first_labelled(pem_text.as_bytes(), &["CERTIFICATE"])
         .map_err(|_| bad(CertificateProblem::NotACertificate))?;
     let mut cert = NewCertificate::from_der(&block.der, None).map_err(|e| match e {

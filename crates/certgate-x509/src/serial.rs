@@ -138,6 +138,11 @@ impl Serial {
             input: s.to_owned(),
             problem,
         };
+        // Bounded before it is parsed: hex with a colon between octets (or decimal, which
+        // is shorter than that for the same value) fits in three characters per octet.
+        if t.len() > 3 * MAX_SERIAL_OCTETS + 2 {
+            return Err(err(ParseProblem::TooLong));
+        }
         let magnitude = if decimal && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
             from_decimal(t).ok_or_else(|| err(ParseProblem::TooLong))?
         } else {
