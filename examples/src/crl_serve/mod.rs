@@ -37,8 +37,7 @@ mod http;
 mod service;
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -238,7 +237,22 @@ impl CrlPublisher {
             }));
         }
         match &self.shared.directory {
-            Some(dir) => write_atomically(&dir.join(issuer_path.trim_start_matches('/')), &der),
+            Some(dir) => {
+                let path = dir.join(issuer_path.trim_start_matches('/'));
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|source| CrlServeError::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
+                // certgate-ca's writer: a random temporary name, file and directory synced.
+                certgate_ca::write_atomic(&path, &der, certgate_ca::FileMode::Public).map_err(|e| {
+                    CrlServeError::Write {
+                        path: path.clone(),
+                        source: std::io::Error::other(e),
+                    }
+                })
+            }
             None => Ok(()),
         }
     }
@@ -301,31 +315,6 @@ fn crl_counts(der: &[u8]) -> (Option<u64>, usize) {
 /// `t` as an HTTP date (IMF-fixdate); times before the epoch as the epoch.
 fn http_date(t: Timestamp) -> String {
     httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(t.unix_seconds_u64()))
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory, synced and
-/// renamed over it: readers see the old file or the new one, never a part.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CrlServeError> {
-    let err = |source| CrlServeError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map_err(err)
 }
 
 #[cfg(test)]
