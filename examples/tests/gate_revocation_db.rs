@@ -35,10 +35,12 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A migrated database at `url` holding the lab's devices.
-fn inventory(url: &str, world: &World) -> CertStore {
+/// A migrated database at `url` holding the lab's devices, and the runtime its pool
+/// lives on (the pool's connections die with the runtime that made them).
+fn inventory(url: &str, world: &World) -> (tokio::runtime::Runtime, CertStore) {
     let url = DbUrl::parse(url).unwrap();
-    runtime().block_on(async {
+    let rt = runtime();
+    let store = rt.block_on(async {
         let store = CertStore::open_and_migrate(&url).await.unwrap();
         let devices = [&world.iphone, &world.laptop];
         let records: Vec<NewCertificate> = devices
@@ -47,23 +49,23 @@ fn inventory(url: &str, world: &World) -> CertStore {
             .collect();
         store.record_batch(&records).await.unwrap();
         store
-    })
+    });
+    (rt, store)
 }
 
-fn revoke(store: &CertStore, world: &World, device: &Device) {
+fn revoke((rt, store): &(tokio::runtime::Runtime, CertStore), world: &World, device: &Device) {
     let pem = std::fs::read(&world.lab.ca_pem).unwrap();
     let blocks = certgate_x509::pem::parse_blocks(&pem).unwrap();
     let ca = certgate_x509::CertView::parse(&blocks[0].der).unwrap();
     let aki = ca.subject_key_id().unwrap().unwrap().to_vec();
     let leaf = certgate_x509::CertView::parse(&device.der).unwrap();
-    runtime()
-        .block_on(store.revoke(
-            KeyId(&aki),
-            SerialRef::from_der_content(leaf.serial.as_bytes()).unwrap(),
-            ReasonCode::KeyCompromise,
-            Timestamp::now(),
-        ))
-        .unwrap();
+    rt.block_on(store.revoke(
+        KeyId(&aki),
+        SerialRef::from_der_content(leaf.serial.as_bytes()).unwrap(),
+        ReasonCode::KeyCompromise,
+        Timestamp::now(),
+    ))
+    .unwrap();
 }
 
 fn status_of(gate: &GateProcess, world: &World, device: &Device) -> (u16, String) {
@@ -88,7 +90,11 @@ fn reads(gate: &GateProcess, result: &str) -> f64 {
 }
 
 /// Revokes the iPhone in `store` and waits until the gate refuses it; how long that took.
-fn revocation_reaches_the_gate(gate: &GateProcess, world: &World, store: &CertStore) -> Duration {
+fn revocation_reaches_the_gate(
+    gate: &GateProcess,
+    world: &World,
+    store: &(tokio::runtime::Runtime, CertStore),
+) -> Duration {
     assert_eq!(status_of(gate, world, &world.iphone).0, 200);
     let start = Instant::now();
     revoke(store, world, &world.iphone);
