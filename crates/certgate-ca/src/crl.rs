@@ -2,19 +2,17 @@
 //!
 //! x509-cert's own `CrlBuilder` copies the issuer's *authority* key identifier into the
 //! CRL's AKI, which is wrong for any CA that is not self-signed (the CRL's AKI must name
-//! the CRL signer's own key), so the list is assembled here from x509-cert's types.
+//! the CRL signer's own key), so the list is assembled here: the entries by `crl_der`, the
+//! small fields around them with x509-cert's types.
 
 use der::Encode;
-use der::asn1::{BitString, OctetString, Uint};
+use der::asn1::{OctetString, Uint};
 use time::OffsetDateTime;
-use x509_cert::Version;
-use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 use x509_cert::ext::pkix::crl::CrlNumber;
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlReason};
-use x509_cert::serial_number::SerialNumber;
 
 use crate::x509::{extension, x509_time};
-use crate::{CaError, CaSigner, CertificateAuthority, CrlProblem, pem};
+use crate::{CaError, CaSigner, CertificateAuthority, CrlProblem, crl_der, pem};
 
 pub use certgate_x509::ReasonCode as RevocationReason;
 
@@ -42,22 +40,6 @@ pub fn parse_revocation_reason(s: &str) -> Result<RevocationReason, CaError> {
     RevocationReason::from_name(s).ok_or_else(|| CaError::UnknownRevocationReason {
         value: s.to_owned(),
     })
-}
-
-/// x509-cert's form of a reason, for the CRL builder.
-fn crl_reason(reason: RevocationReason) -> CrlReason {
-    match reason {
-        RevocationReason::KeyCompromise => CrlReason::KeyCompromise,
-        RevocationReason::CaCompromise => CrlReason::CaCompromise,
-        RevocationReason::AffiliationChanged => CrlReason::AffiliationChanged,
-        RevocationReason::Superseded => CrlReason::Superseded,
-        RevocationReason::CessationOfOperation => CrlReason::CessationOfOperation,
-        RevocationReason::CertificateHold => CrlReason::CertificateHold,
-        RevocationReason::RemoveFromCrl => CrlReason::RemoveFromCRL,
-        RevocationReason::PrivilegeWithdrawn => CrlReason::PrivilegeWithdrawn,
-        RevocationReason::AaCompromise => CrlReason::AaCompromise,
-        _ => CrlReason::Unspecified,
-    }
 }
 
 /// One revoked certificate.
@@ -156,25 +138,7 @@ impl<'a> CrlBuilder<'a> {
                 source: None,
             });
         }
-        let mut revoked = Vec::with_capacity(self.entries.len());
-        for entry in &self.entries {
-            let serial = SerialNumber::<x509_cert::certificate::Rfc5280>::new(&entry.serial)
-                .map_err(|e| CaError::InvalidCrl {
-                    problem: CrlProblem::UnlistableSerial {
-                        serial: entry.serial.clone(),
-                    },
-                    source: Some(Box::new(e)),
-                })?;
-            let crl_entry_extensions = match entry.reason {
-                None | Some(RevocationReason::Unspecified) => None,
-                Some(r) => Some(vec![extension(&crl_reason(r), false)?]),
-            };
-            revoked.push(RevokedCert {
-                serial_number: serial,
-                revocation_date: x509_time(entry.revoked_at)?,
-                crl_entry_extensions,
-            });
-        }
+        let revoked = crl_der::revoked_certificates(&self.entries)?;
         let (signer, key_id) = match &self.crl_signer {
             Some((signer, key_id)) => (*signer, key_id.as_slice()),
             None => (self.ca.signer(), self.ca.certificate().key_id()),
@@ -184,24 +148,45 @@ impl<'a> CrlBuilder<'a> {
             ..Default::default()
         };
         let number = CrlNumber(Uint::new(&self.number.to_be_bytes()).map_err(enc)?);
-        let tbs = TbsCertList {
-            version: Version::V2,
-            signature: signer.algorithm().identifier(),
-            issuer: self.ca.certificate().subject_name().clone(),
-            this_update: x509_time(self.this_update)?,
-            next_update: Some(x509_time(self.next_update)?),
-            revoked_certificates: (!revoked.is_empty()).then_some(revoked),
-            crl_extensions: Some(vec![extension(&aki, false)?, extension(&number, false)?]),
-        };
-        let signature = signer.sign(&tbs.to_der().map_err(enc)?)?;
-        let list = CertificateList {
-            signature_algorithm: tbs.signature.clone(),
-            tbs_cert_list: tbs,
-            signature: BitString::from_bytes(&signature).map_err(enc)?,
-        };
-        Ok(Crl {
-            der: list.to_der().map_err(enc)?,
-        })
+        let algorithm = signer.algorithm().identifier();
+        let extensions = vec![extension(&aki, false)?, extension(&number, false)?]
+            .to_der()
+            .map_err(enc)?;
+        // TBSCertList (RFC 5280 5.1.2): the list is written by `crl_der`, the small
+        // fields around it by x509-cert.
+        let parts = [
+            &[0x02, 0x01, 0x01][..], // version v2
+            &algorithm.to_der().map_err(enc)?,
+            &self.ca.certificate().subject_name().to_der().map_err(enc)?,
+            &x509_time(self.this_update)?.to_der().map_err(enc)?,
+            &x509_time(self.next_update)?.to_der().map_err(enc)?,
+            &revoked,
+        ];
+        let tbs_len = parts.iter().map(|p| p.len()).sum::<usize>()
+            + crl_der::header_len(extensions.len())
+            + extensions.len();
+        let mut tbs = Vec::with_capacity(crl_der::header_len(tbs_len) + tbs_len);
+        crl_der::push_header(&mut tbs, 0x30, tbs_len);
+        for part in parts {
+            tbs.extend_from_slice(part);
+        }
+        crl_der::push_header(&mut tbs, 0xa0, extensions.len()); // [0] EXPLICIT
+        tbs.extend_from_slice(&extensions);
+        drop(revoked);
+
+        let signature = signer.sign(&tbs)?;
+        let algorithm = algorithm.to_der().map_err(enc)?;
+        let bits = crl_der::header_len(signature.len() + 1) + signature.len() + 1;
+        let len = tbs.len() + algorithm.len() + bits;
+        let mut der = Vec::with_capacity(crl_der::header_len(len) + len);
+        crl_der::push_header(&mut der, 0x30, len);
+        der.extend_from_slice(&tbs);
+        drop(tbs);
+        der.extend_from_slice(&algorithm);
+        crl_der::push_header(&mut der, 0x03, signature.len() + 1);
+        der.push(0); // no unused bits
+        der.extend_from_slice(&signature);
+        Ok(Crl { der })
     }
 }
 

@@ -104,6 +104,7 @@ mod cert;
 mod certinfo;
 pub mod cfssl;
 mod crl;
+mod crl_der;
 mod csr;
 mod error;
 mod extensions;
