@@ -64,6 +64,7 @@ pub mod limits;
 mod listen;
 mod query;
 mod record;
+mod revoked;
 mod schema;
 mod store;
 mod url;

@@ -26,3 +26,12 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
 
 /// Connections per pool: two cores here; more would only queue on SQLite's one writer.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 4;
+
+/// Revoked certificates [`crate::CertStore::revoked_for_issuer`] reads per query (one
+/// aggregated row of about 3 MiB of text): few round trips for a million, small pieces.
+pub const REVOKED_PAGE_ROWS: usize = 50_000;
+
+/// Most revoked certificates of one issuer [`crate::CertStore::revoked_for_issuer`]
+/// returns: ten times the million-device inventory the crate is measured with, a CRL
+/// of about 500 MiB; past it a CA needs partitioned CRLs, not a larger list.
+pub const MAX_REVOKED_PER_ISSUER: usize = 10_000_000;

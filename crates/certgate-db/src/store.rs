@@ -12,10 +12,10 @@ use sqlx::{PgPool, SqlitePool};
 use crate::error::{DbError, UrlProblem};
 use crate::limits::{
     DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, MAX_BATCH,
+    REVOKED_PAGE_ROWS,
 };
 use crate::record::{
-    CertStatus, NewCertificate, RevokeOutcome, RevokedRow, key_id_key, reason_from_column,
-    serial_from_key, serial_key,
+    CertStatus, NewCertificate, RevokeOutcome, key_id_key, reason_from_column, serial_key,
 };
 use crate::schema;
 use crate::url::DbUrl;
@@ -63,6 +63,7 @@ pub struct OpenOptions {
     busy_timeout: Duration,
     connect_timeout: Duration,
     max_connections: u32,
+    revoked_page_rows: usize,
 }
 
 impl Default for OpenOptions {
@@ -71,6 +72,7 @@ impl Default for OpenOptions {
             busy_timeout: Duration::from_millis(DEFAULT_BUSY_TIMEOUT_MS),
             connect_timeout: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            revoked_page_rows: REVOKED_PAGE_ROWS,
         }
     }
 }
@@ -96,6 +98,14 @@ impl OpenOptions {
         self.max_connections = n.max(1);
         self
     }
+
+    /// Rows per query of [`CertStore::revoked_for_issuer`] (at least one; default
+    /// [`REVOKED_PAGE_ROWS`]): fewer hold less text at once, more make fewer round trips.
+    #[must_use]
+    pub fn with_revoked_page_rows(mut self, n: usize) -> Self {
+        self.revoked_page_rows = n.max(1);
+        self
+    }
 }
 
 /// The inventory of issued and revoked certificates: SQLite or PostgreSQL.
@@ -103,6 +113,8 @@ impl OpenOptions {
 pub struct CertStore {
     pub(crate) backend: Backend,
     pub(crate) target: Target,
+    /// Rows per page of [`CertStore::revoked_for_issuer`].
+    pub(crate) revoked_page_rows: usize,
 }
 
 impl CertStore {
@@ -166,7 +178,11 @@ impl CertStore {
                 Backend::Postgres(pool)
             }
         };
-        let store = Self { backend, target };
+        let store = Self {
+            backend,
+            target,
+            revoked_page_rows: options.revoked_page_rows,
+        };
         if migrate {
             store.migrate().await?;
         } else {
@@ -320,36 +336,6 @@ impl CertStore {
             tx.commit().await.map_err(|e| t.err(e))?;
             Ok(RevokeOutcome::Revoked)
         })
-    }
-
-    /// Every revoked certificate of this issuer (and only this issuer), in serial order.
-    ///
-    /// # Errors
-    /// [`DbError::Corrupt`] for a row certgate-db did not write; connection errors.
-    pub async fn revoked_for_issuer(&self, issuer: KeyId<'_>) -> Result<Vec<RevokedRow>, DbError> {
-        let aki = key_id_key(issuer);
-        let t = &self.target;
-        let rows: Vec<(String, i64, Option<i64>)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT serial_number, reason, revoked_at FROM certificates \
-                 WHERE authority_key_identifier = $1 AND status = 'revoked' ORDER BY serial_number",
-            )
-            .bind(&aki)
-            .fetch_all(pool)
-            .await
-            .map_err(|e| t.err(e))?
-        });
-        rows.into_iter()
-            .map(|(serial, reason, at)| {
-                Ok(RevokedRow {
-                    serial: serial_from_key(&serial)?,
-                    reason: reason_from_column(reason)?,
-                    revoked_at: Timestamp::from_unix_seconds(at.ok_or(DbError::Corrupt {
-                        column: "revoked_at",
-                    })?),
-                })
-            })
-            .collect()
     }
 
     /// The issuer's next CRL Number (1 for its first CRL), and `this_update` remembered

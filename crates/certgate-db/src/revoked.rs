@@ -1,0 +1,127 @@
+//! [`CertStore::revoked_for_issuer`]: an issuer's revoked certificates, for its CRL.
+//!
+//! A CRL of a million devices needs a million rows. Read one by one, sqlx hands each
+//! row over separately (on SQLite from its worker thread), and that hand-off, not the
+//! SQL, was most of the time. So the rows come in pages of
+//! [`crate::limits::REVOKED_PAGE_ROWS`] (or [`crate::OpenOptions::with_revoked_page_rows`]), each
+//! page one row: the page's serials, reasons and times joined into one text by the
+//! database (`string_agg`, the same in SQLite 3.44+ and PostgreSQL), its row count and
+//! its last serial, where the next page starts (keyset paging on the covering index of
+//! revoked certificates). The count is checked against what is read back.
+
+use certgate_x509::{KeyId, Timestamp};
+
+use crate::error::DbError;
+use crate::limits::MAX_REVOKED_PER_ISSUER;
+use crate::record::{RevokedRow, key_id_key, reason_from_column, serial_from_key};
+use crate::store::{CertStore, on_pool};
+
+/// One page: `serial reason time` per row, rows joined by `,`. A row without a
+/// revocation time reads back as -1, which is refused as corrupt.
+const PAGE_SQL: &str = "SELECT count(*), max(serial_number), \
+     string_agg(serial_number || ' ' || reason || ' ' || coalesce(revoked_at, -1), ',' \
+     ORDER BY serial_number) \
+     FROM (SELECT serial_number, reason, revoked_at FROM certificates \
+     WHERE authority_key_identifier = $1 AND status = 'revoked' AND serial_number > $2 \
+     ORDER BY serial_number LIMIT $3) AS page";
+
+type Page = (i64, Option<String>, Option<String>);
+
+impl CertStore {
+    /// Every revoked certificate of this issuer (and only this issuer), in serial order.
+    ///
+    /// # Errors
+    /// [`DbError::Corrupt`] for a row certgate-db did not write;
+    /// [`DbError::LimitExceeded`] past [`MAX_REVOKED_PER_ISSUER`]; connection errors.
+    pub async fn revoked_for_issuer(&self, issuer: KeyId<'_>) -> Result<Vec<RevokedRow>, DbError> {
+        let aki = key_id_key(issuer);
+        let t = &self.target;
+        let page_rows = i64::try_from(self.revoked_page_rows).unwrap_or(i64::MAX);
+        let mut rows = Vec::new();
+        let mut after = String::new();
+        loop {
+            let (count, last, joined): Page = on_pool!(self, pool => {
+                sqlx::query_as(PAGE_SQL)
+                    .bind(&aki)
+                    .bind(&after)
+                    .bind(page_rows)
+                    .fetch_one(pool)
+                    .await
+                    .map_err(|e| t.err(e))?
+            });
+            let count = usize::try_from(count).map_err(|_| corrupt("serial_number"))?;
+            if count == 0 {
+                return Ok(rows);
+            }
+            if rows.len() + count > MAX_REVOKED_PER_ISSUER {
+                return Err(DbError::LimitExceeded {
+                    what: "revoked certificates of one issuer",
+                    value: rows.len() + count,
+                    limit: MAX_REVOKED_PER_ISSUER,
+                });
+            }
+            let read = parse_page(joined.as_deref().unwrap_or(""), &mut rows)?;
+            if read != count {
+                return Err(corrupt("revoked_at"));
+            }
+            match last {
+                Some(last) if count == self.revoked_page_rows => after = last,
+                _ => return Ok(rows),
+            }
+        }
+    }
+}
+
+fn corrupt(column: &'static str) -> DbError {
+    DbError::Corrupt { column }
+}
+
+/// Appends a page's rows; returns how many it held.
+fn parse_page(joined: &str, rows: &mut Vec<RevokedRow>) -> Result<usize, DbError> {
+    if joined.is_empty() {
+        return Ok(0);
+    }
+    let mut read = 0;
+    for item in joined.split(',') {
+        let mut fields = item.split(' ');
+        let (Some(serial), Some(reason), Some(at), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(corrupt("serial_number"));
+        };
+        let reason = reason.parse().map_err(|_| corrupt("reason"))?;
+        let at: i64 = at.parse().map_err(|_| corrupt("revoked_at"))?;
+        if at < 0 {
+            return Err(corrupt("revoked_at"));
+        }
+        rows.push(RevokedRow {
+            serial: serial_from_key(serial)?,
+            reason: reason_from_column(reason)?,
+            revoked_at: Timestamp::from_unix_seconds(at),
+        });
+        read += 1;
+    }
+    Ok(read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_read_back_and_corrupt_rows_are_refused() {
+        let mut rows = Vec::new();
+        assert_eq!(parse_page("", &mut rows).unwrap(), 0);
+        assert_eq!(parse_page("0a 1 5,00ff 0 7", &mut rows).unwrap(), 2);
+        assert_eq!(
+            rows[1].serial,
+            certgate_x509::Serial::from_der_content(&[0, 0xff]).unwrap()
+        );
+        assert_eq!(rows[0].revoked_at, Timestamp::from_unix_seconds(5));
+        for bad in [
+            "0a 1", "0a 1 5 6", "zz 1 5", "0a 7 5", "0a 1 -1", "0a x 5", "0a 1 5,",
+        ] {
+            assert!(parse_page(bad, &mut Vec::new()).is_err(), "{bad}");
+        }
+    }
+}
