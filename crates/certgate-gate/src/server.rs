@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use certgate_policy::Reason;
 use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
@@ -25,6 +26,7 @@ use crate::decide::{DecisionLine, GateDecision, decide_with_session, request_hos
 use crate::gate::Gate;
 use crate::headers;
 use crate::host::HostState;
+use crate::login::{LoginContext, login_required};
 use crate::pages::{DenyClass, page};
 use crate::session::request::{SessionCache, endpoint, set_identity_headers};
 
@@ -226,6 +228,26 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         line.write("self", "session-endpoint", "session-endpoint", None, status);
         return response.map(Either::Right);
     }
+    // The login page, a login's start and its callback, on every host.
+    let login = ctx.gate.login();
+    let login_ctx = LoginContext {
+        host: &host_name.to_ascii_lowercase(),
+        state: &host,
+        conn: &conn,
+        keys,
+        metrics,
+        now,
+    };
+    if let Some((response, detail)) = crate::login::endpoint(&req, login, &login_ctx).await {
+        let status = response.status().as_u16();
+        let outcome = if response.status().is_client_error() || response.status().is_server_error() {
+            "deny"
+        } else {
+            "login"
+        };
+        line.write(outcome, "login-endpoint", detail, None, status);
+        return response.map(Either::Right);
+    }
     let session = ctx
         .sessions
         .session(keys, req.headers(), &host_name, &conn.cert, now);
@@ -242,6 +264,21 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     );
     let (decision, session) = match decided {
         Ok((decision, used)) => (decision, session.filter(|_| used)),
+        Err(denial) if denial.reason == Reason::IdentityRequired.id() && !login.is_empty() => {
+            // A login would let it in: to the login page (browsers) or 401 (API clients).
+            let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let response = login_required(&req, target);
+            let status = response.status().as_u16();
+            metrics.decision("login", "identity-required", started.elapsed());
+            line.write(
+                "login",
+                "login-required",
+                denial.reason,
+                denial.policy.as_deref(),
+                status,
+            );
+            return response.map(Either::Right);
+        }
         Err(denial) => {
             let response = answer_self(&req, denial.class, &id, metrics, started);
             let status = response.status().as_u16();
