@@ -40,7 +40,7 @@ pub use oidc::{
     MAX_ID_TOKEN_BYTES, MAX_JWKS_KEYS, MAX_PROVIDER_JWKS_BYTES, MAX_TOKEN_RESPONSE_BYTES,
     PROVIDER_TIMEOUT,
 };
-pub(crate) use page::{login_required, wants_html};
+pub(crate) use page::login_required;
 pub use pending::{MAX_PENDING_LOGINS, PENDING_LOGIN_TTL_SECS};
 
 /// The login page, on every host (Access's path).

@@ -83,6 +83,7 @@ impl PendingLogins {
     }
 
     /// How many are kept.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
     }

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _, RSA_PKCS1_SHA256, RSA_PSS_SHA256,
 };
@@ -35,22 +35,39 @@ fn e(bytes: &[u8]) -> String {
 }
 
 fn jwks(k: &Keys) -> Vec<ProviderKey> {
-    let rsa = PublicKeyComponents::<Vec<u8>>::from(k.rsa.public_key());
+    let (n, exp) = rsa_components(k.rsa.public_key().as_ref());
     let point = k.ec.public_key().as_ref();
     let doc = json!({"keys": [
-        {"kty": "RSA", "kid": "r1", "use": "sig", "n": e(&rsa.n), "e": e(&rsa.e)},
+        {"kty": "RSA", "kid": "r1", "use": "sig", "n": e(&n), "e": e(&exp)},
         {"kty": "EC", "kid": "e1", "crv": "P-256", "x": e(&point[1..33]), "y": e(&point[33..])},
         {"kty": "oct", "kid": "h1", "k": "c2VjcmV0"},
     ]});
     parse_jwks(doc.to_string().as_bytes()).unwrap()
 }
 
-fn claims() -> serde_json::Value {
+/// n and e of a PKCS#1 RSAPublicKey (SEQUENCE { INTEGER, INTEGER }), read by hand.
+fn rsa_components(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    fn item(der: &[u8]) -> (&[u8], &[u8]) {
+        let (len, at) = match der[1] {
+            l if l < 0x80 => (usize::from(l), 2),
+            0x81 => (usize::from(der[2]), 3),
+            _ => (usize::from(der[2]) << 8 | usize::from(der[3]), 4),
+        };
+        (&der[at..at + len], &der[at + len..])
+    }
+    let (seq, _) = item(der);
+    let (n, rest) = item(seq);
+    let (e, _) = item(rest);
+    let strip = |v: &[u8]| v.iter().skip_while(|b| **b == 0).copied().collect();
+    (strip(n), strip(e))
+}
+
+fn claims() -> Value {
     json!({"iss": ISSUER, "aud": CLIENT, "sub": "sam", "email": "sam@example.com",
            "email_verified": true, "iat": NOW - 10, "exp": NOW + 300, "nonce": "n-1"})
 }
 
-fn sign(k: &Keys, alg: &str, kid: &str, claims: &serde_json::Value) -> String {
+fn sign(k: &Keys, alg: &str, kid: &str, claims: &Value) -> String {
     let header = json!({"alg": alg, "kid": kid, "typ": "JWT"});
     let input = format!(
         "{}.{}",
@@ -135,7 +152,7 @@ fn a_bad_signature_or_an_unknown_key_is_refused() {
 fn issuer_audience_times_and_nonce_are_checked() {
     let k = keys();
     let set = jwks(&k);
-    let with = |edit: &dyn Fn(&mut serde_json::Value)| {
+    let with = |edit: &dyn Fn(&mut Value)| {
         let mut c = claims();
         edit(&mut c);
         verify(&sign(&k, "ES256", "e1", &c), &set, &expected())
