@@ -105,9 +105,10 @@ fn spawn(dir: &Path, args: &[String], log: &Path) -> Child {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Drained: oidc-provider's notices go to stdout, and a closed pipe would end it.
+    std::thread::spawn(move || for _ in out.lines() {});
     assert!(
         line.starts_with("oidc-provider listening on "),
         "provider.mjs said {line:?}: {}",
@@ -125,6 +126,8 @@ pub struct Answer {
     /// Header lines, names lowercased.
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// curl's complaints, if any.
+    pub stderr: String,
 }
 
 impl Answer {
@@ -211,6 +214,7 @@ impl<'a> Client<'a> {
             location: (!location.trim().is_empty()).then(|| location.trim().to_owned()),
             headers,
             body: body.to_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
     }
 
@@ -245,14 +249,32 @@ impl<'a> Client<'a> {
     pub fn provider_until_callback(&self, start: &str, account: &str) -> String {
         let to_provider = self.get(start);
         assert_eq!(to_provider.status, 302, "{to_provider:?}");
-        let interaction = self.get(to_provider.location.as_deref().unwrap());
-        let interaction = interaction.location.unwrap_or_else(|| panic!("{interaction:?}"));
-        let resume = self.get(&format!("{interaction}?login={account}"));
-        let resume = resume.location.unwrap_or_else(|| panic!("{resume:?}"));
-        let callback = self.get(&resume);
-        let callback = callback.location.unwrap_or_else(|| panic!("{callback:?}"));
+        self.authorize_until_callback(to_provider.location.as_deref().unwrap(), account)
+    }
+
+    /// From the provider's authorization URL, signed in as `account`: the callback URL.
+    pub fn authorize_until_callback(&self, authorize: &str, account: &str) -> String {
+        let authorize = self.get(authorize);
+        let next = authorize.location.clone().unwrap_or_else(|| panic!("{authorize:?}"));
+        // Signed in at the provider already: straight back to the gate.
+        let callback = if next.contains("/cdn-cgi/access/callback?") {
+            next
+        } else {
+            let resume = self.get(&format!("{next}?login={account}"));
+            let resume = resume.location.clone().unwrap_or_else(|| panic!("{resume:?}"));
+            let back = self.get(&resume);
+            back.location.clone().unwrap_or_else(|| panic!("{back:?}"))
+        };
         assert!(callback.contains("/cdn-cgi/access/callback?"), "{callback}");
         callback
+    }
+
+    /// A login started from the login page (not from a refused request), returning to
+    /// `/`: the callback URL.
+    pub fn login_from_page(&self, provider: &str, account: &str) -> String {
+        let page = format!("/cdn-cgi/access/login?redirect_url=%2F");
+        let start = self.start_url(&self.gate.url(&page), provider);
+        self.provider_until_callback(&start, account)
     }
 
     /// A whole login from `path` as `account`: the callback's answer (302 back to
