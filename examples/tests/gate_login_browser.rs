@@ -88,7 +88,10 @@ fn chromium_logs_in_with_the_provider_and_enters_an_expense() {
     )
     .unwrap();
     let gate = GateProcess::start(&config, lab.join("gate.log"));
-    let callback = format!("https://{HOST}:{}/cdn-cgi/access/callback", gate.addr.port());
+    let callback = format!(
+        "https://{HOST}:{}/cdn-cgi/access/callback",
+        gate.addr.port()
+    );
     let _provider = Provider::start(&dir, port, &[callback], &[], lab.join("provider.log"));
     let home = browser_home(&world, "chromium-login", Some(&world.iphone));
     let form = serde_json::json!({
@@ -103,29 +106,54 @@ fn chromium_logs_in_with_the_provider_and_enters_an_expense() {
         .arg("--home")
         .arg(&home)
         .args(["--url", &gate.url("/"), "--issuer-cn", &lab_ca_cn(&world)])
-        .args(["--login-click", "#login-oidc-test", "--login-account", "sam"])
+        .args([
+            "--login-click",
+            "#login-oidc-test",
+            "--login-account",
+            "sam",
+        ])
         .args(["--form", &form.to_string(), "--wait-path", "/expenses"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let result: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or_else(|e| {
-        panic!("browser.py: {e}: {text}\n{}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "browser.py: {e}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     assert!(result["error"].is_null(), "{result}\n{}", gate.log());
     let pages = result["pages"].as_array().unwrap();
     // The first page is the gate's login page: the handshake, certificate included,
     // was done before it.
     assert!(
-        pages[0]["title"].as_str().unwrap().contains("Sign in to money.localhost"),
+        pages[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Sign in to money.localhost"),
         "{result}"
     );
-    assert!(pages[0]["text"].as_str().unwrap().contains("Sign in with Test IdP"));
-    assert!(pages[1]["url"].as_str().unwrap().contains("/interaction/"), "{result}");
-    assert!(pages[2]["text"].as_str().unwrap().contains("Add expense"), "{result}");
+    assert!(
+        pages[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Sign in with Test IdP")
+    );
+    assert!(
+        pages[1]["url"].as_str().unwrap().contains("/interaction/"),
+        "{result}"
+    );
+    assert!(
+        pages[2]["text"].as_str().unwrap().contains("Add expense"),
+        "{result}"
+    );
     let listed = pages[3]["text"].as_str().unwrap();
     assert!(listed.contains("after an OIDC login"), "{result}");
     let rows = std::fs::read_to_string(&workbook).unwrap();
     assert!(rows.contains("after an OIDC login"), "{rows}");
     let log = gate.log();
-    assert!(log.contains("signed in") && log.contains("\"bound\":true"), "{log}");
+    assert!(
+        log.contains("signed in") && log.contains("\"bound\":true"),
+        "{log}"
+    );
 }

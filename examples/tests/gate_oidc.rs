@@ -14,7 +14,9 @@ use std::path::PathBuf;
 
 use certgate_examples::lab::HOST;
 use gate_common::{GateProcess, Origin, World, echo_headers, need_curl_and_python, values};
-use oidc_common::{CLIENT_ID, CLIENT_SECRET, Client, Provider, free_port, provider_dir, query_param};
+use oidc_common::{
+    CLIENT_ID, CLIENT_SECRET, Client, Provider, free_port, provider_dir, query_param,
+};
 
 const POLICY: &str = r#"
 [[applications]]
@@ -58,7 +60,11 @@ fn setup_with(mode: &str, extra: impl FnOnce(&std::path::Path) -> String) -> Opt
     let (world, origin, gate) = gate_common::gate_with_config(mode, "", |config| {
         let lab_dir = policy_dir(&config);
         std::fs::write(lab_dir.join("policies.toml"), POLICY).unwrap();
-        std::fs::write(lab_dir.join("oidc-secret.txt"), format!("{CLIENT_SECRET}\n")).unwrap();
+        std::fs::write(
+            lab_dir.join("oidc-secret.txt"),
+            format!("{CLIENT_SECRET}\n"),
+        )
+        .unwrap();
         format!(
             "{config}\n[[login.oidc]]\nname = \"test\"\ndisplay_name = \"Test IdP\"\n\
              issuer = \"http://127.0.0.1:{port}\"\nclient_id = \"{CLIENT_ID}\"\n\
@@ -67,7 +73,10 @@ fn setup_with(mode: &str, extra: impl FnOnce(&std::path::Path) -> String) -> Opt
             extra(&lab_dir),
         )
     });
-    let callback = format!("https://{HOST}:{}/cdn-cgi/access/callback", gate.addr.port());
+    let callback = format!(
+        "https://{HOST}:{}/cdn-cgi/access/callback",
+        gate.addr.port()
+    );
     let provider = Provider::start(
         &dir,
         port,
@@ -108,16 +117,25 @@ fn a_login_lets_the_device_in_with_its_identity_at_the_origin() {
     let c = Client::new(&s.gate, &s.world, Some(&s.world.iphone), "iphone");
     let back = c.login("/expenses?month=11", "test", "sam");
     assert_eq!(back.status, 302, "{back:?}\n{}", s.gate.log());
-    assert_eq!(back.location.as_deref(), Some(s.gate.url("/expenses?month=11").as_str()));
+    assert_eq!(
+        back.location.as_deref(),
+        Some(s.gate.url("/expenses?month=11").as_str())
+    );
     let cookies = back.header("set-cookie").join("\n");
     assert!(cookies.contains("CF_Authorization="), "{cookies}");
-    assert!(cookies.contains("Max-Age=3600; Path=/; Secure; HttpOnly; SameSite=Lax"), "{cookies}");
+    assert!(
+        cookies.contains("Max-Age=3600; Path=/; Secure; HttpOnly; SameSite=Lax"),
+        "{cookies}"
+    );
     assert!(!cookies.contains("Domain"), "host-only: {cookies}");
     // In, with the identity and the signed assertion at the origin.
     let page = c.get_with("/expenses?month=11", &[]);
     assert_eq!(page.status, 200, "{page:?}");
     let headers = echo_headers(&page.body);
-    assert_eq!(values(&headers, "cf-access-authenticated-user-email"), vec!["sam@example.com"]);
+    assert_eq!(
+        values(&headers, "cf-access-authenticated-user-email"),
+        vec!["sam@example.com"]
+    );
     let assertion = values(&headers, "cf-access-jwt-assertion");
     let jwks = c.get_with("/cdn-cgi/access/certs", &[]);
     let identity = certgate_gate::verify_assertion(
@@ -142,20 +160,35 @@ fn a_login_lets_the_device_in_with_its_identity_at_the_origin() {
         3600,
         "session_duration"
     );
-    assert!(s.gate.metric("certgate_gate_logins_total{method=\"oidc\",result=\"ok\"}") >= 1.0);
+    assert!(
+        s.gate
+            .metric("certgate_gate_logins_total{method=\"oidc\",result=\"ok\"}")
+            >= 1.0
+    );
     // Logout clears the session: the next request asks for a login again.
     let out = c.get("/cdn-cgi/access/logout?redirect_url=/expenses");
     assert_eq!(out.status, 302);
-    assert!(out.header("set-cookie").iter().any(|c| c.starts_with("CF_Authorization=; Max-Age=0")));
+    assert!(
+        out.header("set-cookie")
+            .iter()
+            .any(|c| c.starts_with("CF_Authorization=; Max-Age=0"))
+    );
     let again = c.get("/expenses");
     assert_eq!(again.status, 302, "{again:?}");
-    assert!(again.location.unwrap().contains("/cdn-cgi/access/login?redirect_url=%2Fexpenses"));
+    assert!(
+        again
+            .location
+            .unwrap()
+            .contains("/cdn-cgi/access/login?redirect_url=%2Fexpenses")
+    );
 }
 
 fn jwt_claims(token: &str) -> serde_json::Value {
     use base64::Engine as _;
     let part = token.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 
@@ -177,7 +210,11 @@ fn groups_from_the_provider_select() {
     let nope = Client::new(&s.gate, &s.world, Some(&s.world.iphone), "nope");
     let refused = nope.login("/", "test", "unverified");
     assert_eq!(refused.status, 403, "{refused:?}");
-    assert!(refused.body.contains("email-not-verified"), "{}", refused.body);
+    assert!(
+        refused.body.contains("email-not-verified"),
+        "{}",
+        refused.body
+    );
 }
 
 #[test]
@@ -189,9 +226,16 @@ fn api_clients_get_401_with_the_login_url() {
         assert_eq!(r.status, 401, "{accept:?}: {r:?}");
         let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(body["error"], "login-required");
-        assert_eq!(body["login_url"], "/cdn-cgi/access/login?redirect_url=%2Fapi%2Fx%3Fy%3D1");
+        assert_eq!(
+            body["login_url"],
+            "/cdn-cgi/access/login?redirect_url=%2Fapi%2Fx%3Fy%3D1"
+        );
     }
-    assert!(s.gate.log().contains("\"outcome\":\"login\""), "{}", s.gate.log());
+    assert!(
+        s.gate.log().contains("\"outcome\":\"login\""),
+        "{}",
+        s.gate.log()
+    );
 }
 
 #[test]
@@ -201,8 +245,17 @@ fn wrong_state_replays_and_another_browser_are_refused() {
     // A state the gate never issued.
     let r = c.get("/cdn-cgi/access/callback?code=abc&state=forged");
     assert_eq!(r.status, 400, "{r:?}");
-    assert!(r.body.contains("unknown-state") && r.body.contains("Sign-in refused"), "{}", r.body);
-    assert_eq!(log_lines_with(&s.gate, "\"detail\":\"unknown-state\""), 1, "{}", s.gate.log());
+    assert!(
+        r.body.contains("unknown-state") && r.body.contains("Sign-in refused"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        log_lines_with(&s.gate, "\"detail\":\"unknown-state\""),
+        1,
+        "{}",
+        s.gate.log()
+    );
     // A callback planted in another browser (login CSRF): refused there.
     let callback = c.login_until_callback("/", "test", "sam");
     let attacker = Client::new(&s.gate, &s.world, Some(&s.world.iphone), "other-browser");
@@ -217,10 +270,16 @@ fn wrong_state_replays_and_another_browser_are_refused() {
     let code = query_param(&callback, "code").unwrap().to_owned();
     let fresh = c.login_from_page("test", "sam");
     let state = query_param(&fresh, "state").unwrap();
-    let replay = c.get(&format!("/cdn-cgi/access/callback?code={code}&state={state}"));
+    let replay = c.get(&format!(
+        "/cdn-cgi/access/callback?code={code}&state={state}"
+    ));
     assert_eq!(replay.status, 502, "{replay:?}");
     assert!(replay.body.contains("token-refused"), "{}", replay.body);
-    assert!(s.gate.metric("certgate_gate_logins_total{method=\"oidc\",result=\"token-refused\"}") >= 1.0);
+    assert!(
+        s.gate
+            .metric("certgate_gate_logins_total{method=\"oidc\",result=\"token-refused\"}")
+            >= 1.0
+    );
     assert!(log_lines_with(&s.gate, "\"detail\":\"token-refused\"") >= 1);
 }
 
@@ -228,7 +287,10 @@ fn wrong_state_replays_and_another_browser_are_refused() {
 fn a_code_from_another_issuer_is_refused() {
     let Some(s) = setup() else { return };
     let dir = provider_dir().unwrap();
-    let callback_uri = format!("https://{HOST}:{}/cdn-cgi/access/callback", s.gate.addr.port());
+    let callback_uri = format!(
+        "https://{HOST}:{}/cdn-cgi/access/callback",
+        s.gate.addr.port()
+    );
     // A second, real provider with the same client: its code and its `iss` at our
     // callback, under the state of a login that went to the first.
     let other = Provider::start(
@@ -252,13 +314,17 @@ fn a_code_from_another_issuer_is_refused() {
     );
     let code = query_param(&theirs, "code").unwrap();
     let iss = query_param(&theirs, "iss").unwrap();
-    let r = c.get(&format!("/cdn-cgi/access/callback?code={code}&state={state}&iss={iss}"));
+    let r = c.get(&format!(
+        "/cdn-cgi/access/callback?code={code}&state={state}&iss={iss}"
+    ));
     assert_eq!(r.status, 403, "{r:?}");
     assert!(r.body.contains("id-token-issuer"), "{}", r.body);
     // Without `iss`, the first provider's token endpoint does not know the code.
     let ours = c.login_from_page("test", "sam");
     let state = query_param(&ours, "state").unwrap();
-    let r = c.get(&format!("/cdn-cgi/access/callback?code={code}&state={state}"));
+    let r = c.get(&format!(
+        "/cdn-cgi/access/callback?code={code}&state={state}"
+    ));
     assert_eq!(r.status, 502, "{r:?}");
 }
 
@@ -274,7 +340,12 @@ fn the_provider_rotating_its_key_is_followed() {
     let r = second.login("/", "test", "sam");
     assert_eq!(r.status, 302, "{r:?}\n{}", s.gate.log());
     assert_eq!(second.get_with("/", &[]).status, 200);
-    assert_eq!(log_lines_with(&s.gate, "provider keys fetched"), 2, "{}", s.gate.log());
+    assert_eq!(
+        log_lines_with(&s.gate, "provider keys fetched"),
+        2,
+        "{}",
+        s.gate.log()
+    );
 }
 
 #[test]
@@ -307,7 +378,9 @@ fn open_redirects_are_refused_on_login_and_logout() {
 #[test]
 fn certificate_and_login_are_both_required() {
     // `report`: a client without a certificate completes the handshake and gets pages.
-    let Some(s) = setup_with("report", |_| String::new()) else { return };
+    let Some(s) = setup_with("report", |_| String::new()) else {
+        return;
+    };
     // Certificate without a login: sent to log in.
     let iphone = Client::new(&s.gate, &s.world, Some(&s.world.iphone), "cert-only");
     let r = iphone.get("/");
@@ -319,7 +392,10 @@ fn certificate_and_login_are_both_required() {
     // offered; after it the session is not bound and the policy still refuses.
     let bare = Client::new(&s.gate, &s.world, None, "no-cert");
     assert_eq!(bare.get("/").status, 302);
-    let start = bare.start_url(&s.gate.url("/cdn-cgi/access/login?redirect_url=%2F"), "test");
+    let start = bare.start_url(
+        &s.gate.url("/cdn-cgi/access/login?redirect_url=%2F"),
+        "test",
+    );
     let callback = bare.provider_until_callback(&start, "sam");
     assert_eq!(bare.get(&callback).status, 302);
     assert_eq!(bare.get("/").status, 403);
@@ -328,7 +404,11 @@ fn certificate_and_login_are_both_required() {
     let jar = std::fs::read_to_string(&iphone.jar).unwrap();
     let token = jar
         .lines()
-        .find_map(|l| l.split('\t').nth(6).filter(|_| l.contains("CF_Authorization")))
+        .find_map(|l| {
+            l.split('\t')
+                .nth(6)
+                .filter(|_| l.contains("CF_Authorization"))
+        })
         .unwrap()
         .to_owned();
     let cookie = format!("Cookie: CF_Authorization={token}");
@@ -337,6 +417,13 @@ fn certificate_and_login_are_both_required() {
     assert_eq!(r.status, 401, "the session counts for nothing: {r:?}");
     let laptop = Client::new(&s.gate, &s.world, Some(&s.world.laptop), "laptop");
     let r = laptop.get_with("/", &["-H", &cookie, "-H", "Accept: text/html"]);
-    assert_eq!(r.status, 302, "a session for another certificate counts for nothing: {r:?}");
-    assert!(s.gate.log().contains("bound to another client certificate"), "{}", s.gate.log());
+    assert_eq!(
+        r.status, 302,
+        "a session for another certificate counts for nothing: {r:?}"
+    );
+    assert!(
+        s.gate.log().contains("bound to another client certificate"),
+        "{}",
+        s.gate.log()
+    );
 }

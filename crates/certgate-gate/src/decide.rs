@@ -196,10 +196,7 @@ pub(crate) fn application_of(
         .with_time(now)
         .with_identity(identity);
     let decision = policy.decide(&preq);
-    Some((
-        decision.application?.to_owned(),
-        decision.session_duration?,
-    ))
+    Some((decision.application?.to_owned(), decision.session_duration?))
 }
 
 fn deny_class(reason: Reason) -> DenyClass {

@@ -137,7 +137,9 @@ pub enum ConfigProblem {
     DuplicateProvider,
     /// Not exactly one of `client_secret_file` and `client_secret_env`, or the secret
     /// is empty or unset.
-    #[error("give the client secret with exactly one of client_secret_file and client_secret_env, not empty")]
+    #[error(
+        "give the client secret with exactly one of client_secret_file and client_secret_env, not empty"
+    )]
     ClientSecret,
     /// Scopes without `openid`, or an empty or spaced one.
     #[error("scopes must include openid, each one word")]

@@ -13,8 +13,8 @@ use crate::config::GateConfig;
 use crate::crl_fetch::FetchedCrls;
 use crate::error::GateError;
 use crate::host::Runtime;
-use crate::metrics::Metrics;
 use crate::login::LoginMethods;
+use crate::metrics::Metrics;
 use crate::session::SessionKeys;
 
 /// A gate: the configuration in force (swapped whole on reload), its metrics, and the

@@ -277,12 +277,7 @@ impl Metrics {
             out,
             "# HELP certgate_gate_logins_total Logins completed or refused, by method and result.\n# TYPE certgate_gate_logins_total counter"
         );
-        for ((method, result), n) in self
-            .logins
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
+        for ((method, result), n) in self.logins.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let _ = writeln!(
                 out,
                 "certgate_gate_logins_total{{method=\"{method}\",result=\"{result}\"}} {n}"

@@ -240,7 +240,8 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     };
     if let Some((response, detail)) = crate::login::endpoint(&req, login, &login_ctx).await {
         let status = response.status().as_u16();
-        let outcome = if response.status().is_client_error() || response.status().is_server_error() {
+        let outcome = if response.status().is_client_error() || response.status().is_server_error()
+        {
             "deny"
         } else {
             "login"

@@ -65,7 +65,13 @@ impl Drop for Provider {
 impl Provider {
     /// Starts provider.mjs on `port` for a client redirected to `redirect_uris`, with
     /// `extra` arguments (`--issuer URL`), and waits until it serves.
-    pub fn start(dir: &Path, port: u16, redirect_uris: &[String], extra: &[&str], log: PathBuf) -> Self {
+    pub fn start(
+        dir: &Path,
+        port: u16,
+        redirect_uris: &[String],
+        extra: &[&str],
+        log: PathBuf,
+    ) -> Self {
         let mut args = vec!["--port".to_owned(), port.to_string()];
         for uri in redirect_uris {
             args.push("--redirect-uri".into());
@@ -152,7 +158,12 @@ pub struct Client<'a> {
 
 impl<'a> Client<'a> {
     /// A client with an empty jar named `name`.
-    pub fn new(gate: &'a GateProcess, world: &'a World, device: Option<&'a Device>, name: &str) -> Self {
+    pub fn new(
+        gate: &'a GateProcess,
+        world: &'a World,
+        device: Option<&'a Device>,
+        name: &str,
+    ) -> Self {
         let jar = world.dir.path().join(format!("{name}.cookies"));
         let _ = std::fs::remove_file(&jar);
         Self {
@@ -166,7 +177,10 @@ impl<'a> Client<'a> {
     /// GET `url` (a gate path, or an absolute URL) as a browser (`Accept: text/html`),
     /// following no redirect.
     pub fn get(&self, url: &str) -> Answer {
-        self.get_with(url, &["-H", "Accept: text/html,application/xhtml+xml,*/*;q=0.8"])
+        self.get_with(
+            url,
+            &["-H", "Accept: text/html,application/xhtml+xml,*/*;q=0.8"],
+        )
     }
 
     /// GET `url` with `extra` curl arguments.
@@ -237,9 +251,16 @@ impl<'a> Client<'a> {
     pub fn start_url(&self, login_page: &str, provider: &str) -> String {
         let page = self.get(login_page);
         assert_eq!(page.status, 200, "{page:?}");
-        assert!(page.header("set-cookie").is_empty(), "the login page sets no cookie");
+        assert!(
+            page.header("set-cookie").is_empty(),
+            "the login page sets no cookie"
+        );
         let marker = format!("id=\"login-oidc-{provider}\" href=\"");
-        let at = page.body.find(&marker).unwrap_or_else(|| panic!("{}", page.body)) + marker.len();
+        let at = page
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{}", page.body))
+            + marker.len();
         let href = &page.body[at..];
         let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
         format!("https://{HOST}:{}{href}", self.gate.addr.port())
@@ -255,13 +276,19 @@ impl<'a> Client<'a> {
     /// From the provider's authorization URL, signed in as `account`: the callback URL.
     pub fn authorize_until_callback(&self, authorize: &str, account: &str) -> String {
         let authorize = self.get(authorize);
-        let next = authorize.location.clone().unwrap_or_else(|| panic!("{authorize:?}"));
+        let next = authorize
+            .location
+            .clone()
+            .unwrap_or_else(|| panic!("{authorize:?}"));
         // Signed in at the provider already: straight back to the gate.
         let callback = if next.contains("/cdn-cgi/access/callback?") {
             next
         } else {
             let resume = self.get(&format!("{next}?login={account}"));
-            let resume = resume.location.clone().unwrap_or_else(|| panic!("{resume:?}"));
+            let resume = resume
+                .location
+                .clone()
+                .unwrap_or_else(|| panic!("{resume:?}"));
             let back = self.get(&resume);
             back.location.clone().unwrap_or_else(|| panic!("{back:?}"))
         };

@@ -205,12 +205,7 @@ impl LoginMethods {
         let links: Vec<(String, String)> = self
             .oidc
             .iter()
-            .map(|p| {
-                (
-                    p.settings.name.clone(),
-                    p.settings.display_name.clone(),
-                )
-            })
+            .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
             .collect();
         vec![page::oidc_section(&links, redirect_url)]
     }

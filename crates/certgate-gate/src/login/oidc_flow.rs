@@ -142,7 +142,13 @@ pub(super) async fn callback<B>(
         .flatten()
         .map(|f| f.0);
     let session = issuer(ctx.keys, ctx.host)
-        .issue(&identity, &application, duration, thumbprint.as_ref(), ctx.now)
+        .issue(
+            &identity,
+            &application,
+            duration,
+            thumbprint.as_ref(),
+            ctx.now,
+        )
         .map_err(|_| Refusal::Internal)?;
     let Some(set_cookie) = session.set_cookie else {
         return Err(Refusal::NoSession);

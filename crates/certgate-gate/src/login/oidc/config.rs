@@ -126,13 +126,17 @@ impl OidcSection {
         };
         Ok(OidcSettings {
             name: self.name.clone(),
-            display_name: self.display_name.clone().unwrap_or_else(|| self.name.clone()),
+            display_name: self
+                .display_name
+                .clone()
+                .unwrap_or_else(|| self.name.clone()),
             issuer: self.issuer.clone(),
             client_id: self.client_id.clone(),
             client_secret,
-            scopes: self.scopes.clone().unwrap_or_else(|| {
-                ["openid", "email", "profile"].map(str::to_owned).to_vec()
-            }),
+            scopes: self
+                .scopes
+                .clone()
+                .unwrap_or_else(|| ["openid", "email", "profile"].map(str::to_owned).to_vec()),
             groups_claim: self.groups_claim.clone().unwrap_or_else(|| "groups".into()),
             allow_http: self.danger_allow_http_issuer,
             tls,

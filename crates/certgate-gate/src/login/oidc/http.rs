@@ -49,8 +49,8 @@ impl ProviderUrl {
         if host.is_empty() {
             return None;
         }
-        let loopback = host == "localhost"
-            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        let loopback =
+            host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
         if !https && !loopback && !allow_http {
             return None;
         }
@@ -131,8 +131,8 @@ async fn send_now(
         return exchange(tcp, call).await;
     }
     let tls = tls.ok_or_else(|| unreachable(&"no TLS roots for https"))?;
-    let name = rustls_pki_types::ServerName::try_from(url.host.clone())
-        .map_err(|e| unreachable(&e))?;
+    let name =
+        rustls_pki_types::ServerName::try_from(url.host.clone()).map_err(|e| unreachable(&e))?;
     let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))
         .connect(name, tcp)
         .await

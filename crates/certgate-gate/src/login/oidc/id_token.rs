@@ -176,7 +176,8 @@ pub(crate) fn verify(
         return Err(P::Malformed);
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(P::Malformed);
     };
@@ -196,7 +197,12 @@ pub(crate) fn verify(
             // No kid: only a JWKS with one key says which.
             (None, _) => keys.len() == 1,
         })
-        .filter(|k| matches!((&k.key, header.alg.as_str()), (KeyMaterial::Rsa { .. }, "RS256" | "PS256") | (KeyMaterial::P256 { .. }, "ES256")))
+        .filter(|k| {
+            matches!(
+                (&k.key, header.alg.as_str()),
+                (KeyMaterial::Rsa { .. }, "RS256" | "PS256") | (KeyMaterial::P256 { .. }, "ES256")
+            )
+        })
         .collect();
     if candidates.is_empty() {
         return Err(P::UnknownKey);
@@ -222,9 +228,11 @@ fn check_signature(key: &KeyMaterial, alg: &str, message: &[u8], signature: &[u8
         (KeyMaterial::Rsa { n, e }, "PS256") => RsaPublicKeyComponents { n, e }
             .verify(&RSA_PSS_2048_8192_SHA256, message, signature)
             .is_ok(),
-        (KeyMaterial::P256 { point }, "ES256") => UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
-            .verify(message, signature)
-            .is_ok(),
+        (KeyMaterial::P256 { point }, "ES256") => {
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                .verify(message, signature)
+                .is_ok()
+        }
         _ => false,
     }
 }

@@ -120,9 +120,15 @@ fn alg_none_and_hmac_are_refused() {
     let set = jwks(&k);
     let c = e(claims().to_string().as_bytes());
     let none = format!("{}.{c}.", e(br#"{"alg":"none","kid":"r1"}"#));
-    assert_eq!(verify(&none, &set, &expected()), Err(IdTokenProblem::Algorithm));
+    assert_eq!(
+        verify(&none, &set, &expected()),
+        Err(IdTokenProblem::Algorithm)
+    );
     let hs = format!("{}.{c}.AAAA", e(br#"{"alg":"HS256","kid":"h1"}"#));
-    assert_eq!(verify(&hs, &set, &expected()), Err(IdTokenProblem::Algorithm));
+    assert_eq!(
+        verify(&hs, &set, &expected()),
+        Err(IdTokenProblem::Algorithm)
+    );
 }
 
 #[test]
@@ -133,19 +139,31 @@ fn a_bad_signature_or_an_unknown_key_is_refused() {
     let (head, _) = token.rsplit_once('.').unwrap();
     let other = sign(&k, "RS256", "r1", &json!({"iss": "x"}));
     let forged = format!("{head}.{}", other.rsplit_once('.').unwrap().1);
-    assert_eq!(verify(&forged, &set, &expected()), Err(IdTokenProblem::Signature));
+    assert_eq!(
+        verify(&forged, &set, &expected()),
+        Err(IdTokenProblem::Signature)
+    );
     // Claims changed after signing.
     let mut parts: Vec<&str> = token.split('.').collect();
     let mut c = claims();
     c["email"] = json!("boss@example.com");
     let changed = e(c.to_string().as_bytes());
     parts[1] = &changed;
-    assert_eq!(verify(&parts.join("."), &set, &expected()), Err(IdTokenProblem::Signature));
+    assert_eq!(
+        verify(&parts.join("."), &set, &expected()),
+        Err(IdTokenProblem::Signature)
+    );
     let unknown = sign(&k, "RS256", "rotated-away", &claims());
-    assert_eq!(verify(&unknown, &set, &expected()), Err(IdTokenProblem::UnknownKey));
+    assert_eq!(
+        verify(&unknown, &set, &expected()),
+        Err(IdTokenProblem::UnknownKey)
+    );
     // An RSA kid with ES256: the key does not fit the algorithm.
     let mixed = sign(&k, "ES256", "r1", &claims());
-    assert_eq!(verify(&mixed, &set, &expected()), Err(IdTokenProblem::UnknownKey));
+    assert_eq!(
+        verify(&mixed, &set, &expected()),
+        Err(IdTokenProblem::UnknownKey)
+    );
 }
 
 #[test]
@@ -158,19 +176,39 @@ fn issuer_audience_times_and_nonce_are_checked() {
         verify(&sign(&k, "ES256", "e1", &c), &set, &expected())
     };
     use IdTokenProblem as P;
-    assert_eq!(with(&|c| c["iss"] = json!("https://other.example.com")), Err(P::Issuer));
-    assert_eq!(with(&|c| c["iss"] = json!("https://idp.example.com/")), Err(P::Issuer));
-    assert_eq!(with(&|c| c["aud"] = json!("someone-else")), Err(P::Audience));
-    assert_eq!(with(&|c| c["aud"] = json!([CLIENT, "other"])), Err(P::Audience));
-    assert!(with(&|c| {
-        c["aud"] = json!([CLIENT, "other"]);
-        c["azp"] = json!(CLIENT);
-    })
-    .is_ok());
+    assert_eq!(
+        with(&|c| c["iss"] = json!("https://other.example.com")),
+        Err(P::Issuer)
+    );
+    assert_eq!(
+        with(&|c| c["iss"] = json!("https://idp.example.com/")),
+        Err(P::Issuer)
+    );
+    assert_eq!(
+        with(&|c| c["aud"] = json!("someone-else")),
+        Err(P::Audience)
+    );
+    assert_eq!(
+        with(&|c| c["aud"] = json!([CLIENT, "other"])),
+        Err(P::Audience)
+    );
+    assert!(
+        with(&|c| {
+            c["aud"] = json!([CLIENT, "other"]);
+            c["azp"] = json!(CLIENT);
+        })
+        .is_ok()
+    );
     assert_eq!(with(&|c| c["azp"] = json!("other")), Err(P::Audience));
     assert_eq!(with(&|c| c["exp"] = json!(NOW - 61)), Err(P::Expired));
-    assert!(with(&|c| c["exp"] = json!(NOW - 30)).is_ok(), "within the skew");
-    assert_eq!(with(&|c| c["iat"] = json!(NOW + 3600)), Err(P::IssuedInFuture));
+    assert!(
+        with(&|c| c["exp"] = json!(NOW - 30)).is_ok(),
+        "within the skew"
+    );
+    assert_eq!(
+        with(&|c| c["iat"] = json!(NOW + 3600)),
+        Err(P::IssuedInFuture)
+    );
     assert_eq!(with(&|c| c["nonce"] = json!("n-2")), Err(P::Nonce));
     assert_eq!(
         with(&|c| {
@@ -185,9 +223,16 @@ fn oversized_and_malformed_tokens_are_refused() {
     let k = keys();
     let set = jwks(&k);
     let big = "a".repeat(MAX_ID_TOKEN_BYTES + 1);
-    assert_eq!(verify(&big, &set, &expected()), Err(IdTokenProblem::Malformed));
+    assert_eq!(
+        verify(&big, &set, &expected()),
+        Err(IdTokenProblem::Malformed)
+    );
     for bad in ["", "a.b", "a.b.c.d", "!!.b.c"] {
-        assert_eq!(verify(bad, &set, &expected()), Err(IdTokenProblem::Malformed), "{bad}");
+        assert_eq!(
+            verify(bad, &set, &expected()),
+            Err(IdTokenProblem::Malformed),
+            "{bad}"
+        );
     }
     let many = json!({"keys": vec![json!({"kty": "EC"}); MAX_JWKS_KEYS + 1]});
     assert!(parse_jwks(many.to_string().as_bytes()).is_none());

@@ -20,8 +20,8 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 pub use self::http::PROVIDER_TIMEOUT;
-use self::http::{Call, Failure, ProviderUrl};
 pub(crate) use self::http::form_encode;
+use self::http::{Call, Failure, ProviderUrl};
 pub(crate) use self::id_token::IdTokenProblem;
 use self::id_token::{Expected, ProviderKey};
 pub use self::id_token::{
@@ -260,7 +260,9 @@ impl OidcProvider {
             let cache = self.keys.lock().unwrap_or_else(|e| e.into_inner());
             (Arc::clone(&cache.keys), cache.fetched)
         };
-        let known = kid.as_deref().is_none_or(|k| keys.iter().any(|p| p.has_kid(k)));
+        let known = kid
+            .as_deref()
+            .is_none_or(|k| keys.iter().any(|p| p.has_kid(k)));
         let due = fetched.is_none_or(|at| at.elapsed() >= JWKS_REFETCH_INTERVAL);
         if fetched.is_some() && (known || !due) {
             return Ok(keys);
