@@ -296,7 +296,7 @@ fn a_code_from_another_issuer_is_refused() {
     let other = Provider::start(
         &dir,
         free_port(),
-        &[callback_uri.clone()],
+        std::slice::from_ref(&callback_uri),
         &[],
         s.world.dir.path().join("other-provider.log"),
     );

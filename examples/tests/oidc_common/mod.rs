@@ -299,8 +299,8 @@ impl<'a> Client<'a> {
     /// A login started from the login page (not from a refused request), returning to
     /// `/`: the callback URL.
     pub fn login_from_page(&self, provider: &str, account: &str) -> String {
-        let page = format!("/cdn-cgi/access/login?redirect_url=%2F");
-        let start = self.start_url(&self.gate.url(&page), provider);
+        let page = "/cdn-cgi/access/login?redirect_url=%2F";
+        let start = self.start_url(&self.gate.url(page), provider);
         self.provider_until_callback(&start, account)
     }
 

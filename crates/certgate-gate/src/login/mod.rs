@@ -7,7 +7,9 @@
 //!
 //! Methods: OpenID Connect (`[[login.oidc]]`, [`oidc`]). Each method contributes a
 //! section to the login page ([`LoginMethods::page_sections`]) and answers its own
-//! paths under `/cdn-cgi/access/`.
+//! paths under `/cdn-cgi/access/`. The configuration is read when the gate is loaded;
+//! a reload does not change the login methods. The embedded [`crate::GateLayer`] does
+//! not offer logins (the gate binary's server does).
 //!
 //! # Security
 //! - `redirect_url` is a path on the same host ([`crate::session::safe_redirect`]):

@@ -125,13 +125,29 @@ pub(super) async fn callback<B>(
         )
         .await?;
     let identity = provider.identity(&claims)?;
+    signed_in(
+        ctx,
+        &identity,
+        pending.redirect_url,
+        &provider.settings.name,
+    )
+}
+
+/// The session for `identity` on the application of `redirect_url`, bound to the
+/// connection's verified certificate, and the redirect there with its cookie.
+fn signed_in(
+    ctx: &LoginContext<'_>,
+    identity: &certgate_policy::Identity,
+    redirect_url: String,
+    provider: &str,
+) -> Result<Response<Full<Bytes>>, Refusal> {
     let (application, duration) = crate::decide::application_of(
         &ctx.state.policy,
         &ctx.state.path_options,
         ctx.host,
-        &pending.redirect_url,
+        &redirect_url,
         ctx.conn,
-        &identity,
+        identity,
     )
     .ok_or(Refusal::NoApplication)?;
     let thumbprint = ctx
@@ -143,7 +159,7 @@ pub(super) async fn callback<B>(
         .map(|f| f.0);
     let session = issuer(ctx.keys, ctx.host)
         .issue(
-            &identity,
+            identity,
             &application,
             duration,
             thumbprint.as_ref(),
@@ -154,12 +170,12 @@ pub(super) async fn callback<B>(
         return Err(Refusal::NoSession);
     };
     ctx.metrics.login(OIDC_METHOD, "ok");
-    tracing::info!(target: "certgate_gate::login", host = ctx.host, provider = %provider.settings.name, email = identity.email(), application = %application, bound = thumbprint.is_some(), "signed in");
+    tracing::info!(target: "certgate_gate::login", host = ctx.host, provider, email = identity.email(), application = %application, bound = thumbprint.is_some(), "signed in");
     let mut response = respond(StatusCode::FOUND, "text/plain; charset=utf-8", "");
     let headers = response.headers_mut();
     headers.insert(
         header::LOCATION,
-        HeaderValue::try_from(pending.redirect_url).map_err(|_| Refusal::BadRedirect)?,
+        HeaderValue::try_from(redirect_url).map_err(|_| Refusal::BadRedirect)?,
     );
     headers.append(
         header::SET_COOKIE,

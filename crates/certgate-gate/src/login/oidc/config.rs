@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::OidcSettings;
 use super::http::ProviderUrl;
+use super::{ClientSecret, OidcSettings};
 use crate::config::GateConfig;
 use crate::error::{ConfigProblem, GateError};
 
@@ -132,7 +132,7 @@ impl OidcSection {
                 .unwrap_or_else(|| self.name.clone()),
             issuer: self.issuer.clone(),
             client_id: self.client_id.clone(),
-            client_secret,
+            client_secret: ClientSecret(client_secret),
             scopes: self
                 .scopes
                 .clone()
@@ -177,4 +177,105 @@ fn roots(
         .with_root_certificates(store)
         .with_no_client_auth();
     Ok(Arc::new(tls))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn with(login: &str) -> Result<GateConfig, GateError> {
+        let text = format!(
+            "[server]\nlisten = [\"127.0.0.1:1\"]\n[[host]]\nname = \"a\"\ncertificate = \"c\"\n\
+             key = \"k\"\norigin = \"http://127.0.0.1:9\"\npolicy = \"p\"\n[host.trust]\nca = \"ca\"\n\
+             {login}\n"
+        );
+        GateConfig::from_toml(&text, Path::new("gate.toml"), PathBuf::new())
+    }
+
+    const GOOD: &str = "[[login.oidc]]\nname = \"idp\"\nissuer = \"https://idp.example.com\"\n\
+                        client_id = \"c\"\nclient_secret_env = \"CERTGATE_TEST_UNSET_SECRET\"\n";
+
+    #[test]
+    fn providers_are_checked() {
+        assert_eq!(with(GOOD).unwrap().login.oidc[0].name, "idp");
+        for (edit, key, problem) in [
+            (
+                ("name = \"idp\"", "name = \"I D P\""),
+                "name",
+                ConfigProblem::NotAProviderName,
+            ),
+            (
+                ("https://idp.example.com", "http://idp.example.com"),
+                "issuer",
+                ConfigProblem::NotAnIssuer,
+            ),
+            (
+                (
+                    "client_secret_env",
+                    "client_secret_file = \"s\"\nclient_secret_env",
+                ),
+                "client_secret_file",
+                ConfigProblem::ClientSecret,
+            ),
+            (
+                (
+                    "client_id = \"c\"",
+                    "client_id = \"c\"\nscopes = [\"email\"]",
+                ),
+                "scopes",
+                ConfigProblem::Scopes,
+            ),
+        ] {
+            match with(&GOOD.replace(edit.0, edit.1)) {
+                Err(GateError::ConfigValue { key: k, problem: p }) => {
+                    assert_eq!(k, format!("login.oidc[0].{key}"));
+                    assert_eq!(p, problem);
+                }
+                other => panic!("{edit:?}: {other:?}"),
+            }
+        }
+        // http to a loopback issuer is taken; elsewhere only with the danger option.
+        assert!(with(&GOOD.replace("https://idp.example.com", "http://127.0.0.1:8080")).is_ok());
+        let danger = GOOD.replace("https://idp.example.com", "http://idp.example.com")
+            + "danger_allow_http_issuer = true\n";
+        assert!(with(&danger).is_ok());
+        let twice = format!("{GOOD}{GOOD}");
+        assert!(matches!(
+            with(&twice),
+            Err(GateError::ConfigValue {
+                problem: ConfigProblem::DuplicateProvider,
+                ..
+            })
+        ));
+        assert!(with("[login.oidc]\nname = 1\n").is_err());
+        assert!(with(&(GOOD.to_owned() + "client_secret = \"inline\"\n")).is_err());
+    }
+
+    #[test]
+    fn the_secret_is_never_in_debug_output() {
+        // PATH is always set: its value stands in for a secret read from the environment.
+        let config = with(&GOOD.replace("CERTGATE_TEST_UNSET_SECRET", "PATH")).unwrap();
+        let settings = config.login.oidc[0].settings(&config, 0).unwrap();
+        let path = std::env::var("PATH").unwrap();
+        assert!(
+            !format!("{settings:?}").contains(path.trim()),
+            "{settings:?}"
+        );
+    }
+
+    #[test]
+    fn an_unset_or_empty_secret_is_refused() {
+        let config = with(GOOD).unwrap();
+        match config.login.oidc[0].settings(&config, 0) {
+            Err(GateError::ConfigValue { key, problem }) => {
+                assert_eq!(key, "login.oidc[0].client_secret");
+                assert_eq!(problem, ConfigProblem::ClientSecret);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -52,11 +52,20 @@ pub(crate) struct OidcSettings {
     pub(crate) display_name: String,
     pub(crate) issuer: String,
     pub(crate) client_id: String,
-    pub(crate) client_secret: String,
+    pub(crate) client_secret: ClientSecret,
     pub(crate) scopes: Vec<String>,
     pub(crate) groups_claim: String,
     pub(crate) allow_http: bool,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+/// A client secret: its `Debug` says nothing, so no log or panic message holds it.
+pub(crate) struct ClientSecret(pub(crate) String);
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientSecret(..)")
+    }
 }
 
 /// The endpoints of a provider's discovery document.
@@ -192,7 +201,7 @@ impl OidcProvider {
         let credentials = format!(
             "{}:{}",
             form_encode(&self.settings.client_id),
-            form_encode(&self.settings.client_secret)
+            form_encode(&self.settings.client_secret.0)
         );
         let authorization = format!("Basic {}", STANDARD.encode(credentials));
         let body = format!(
