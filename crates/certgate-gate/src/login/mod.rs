@@ -5,8 +5,8 @@
 //! ([`crate::SessionIssuer`]) for the application of the page the user asked for,
 //! bound to the connection's client certificate when there is one.
 //!
-//! Methods: OpenID Connect (`[[login.oidc]]`, [`oidc`]). Each method contributes a
-//! section to the login page ([`LoginMethods::page_sections`]) and answers its own
+//! Methods: OpenID Connect (`[[login.oidc]]`, [`crate::config::OidcSection`]). Each method contributes a
+//! section to the login page (`LoginMethods::page_sections`) and answers its own
 //! paths under `/cdn-cgi/access/`. The configuration is read when the gate is loaded;
 //! a reload does not change the login methods. The embedded [`crate::GateLayer`] does
 //! not offer logins (the gate binary's server does).
