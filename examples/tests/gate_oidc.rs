@@ -40,6 +40,16 @@ name = "finance-group"
 decision = "allow"
 include = [{ group = "finance" }]
 require = [{ certificate = true }]
+
+[[applications]]
+name = "every-time"
+domains = ["money.localhost/pay"]
+session_duration = "0s"
+
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
 "#;
 
 struct Setup {
@@ -326,6 +336,44 @@ fn a_code_from_another_issuer_is_refused() {
         "/cdn-cgi/access/callback?code={code}&state={state}"
     ));
     assert_eq!(r.status, 502, "{r:?}");
+}
+
+#[test]
+fn crafted_id_tokens_are_refused_at_the_callback() {
+    let Some(s) = setup() else { return };
+    let c = Client::new(&s.gate, &s.world, Some(&s.world.iphone), "crafted");
+    let tamper = |mode: &str| {
+        let url = format!("{}/test/tamper?mode={mode}", s.provider.issuer());
+        assert_eq!(c.get_with(&url, &[]).status, 200);
+    };
+    for (mode, reason) in [
+        ("none", "id-token-algorithm"),
+        ("signature", "id-token-signature"),
+        ("aud", "id-token-audience"),
+        ("iss", "id-token-issuer"),
+        ("expired", "id-token-expired"),
+        ("nonce", "id-token-nonce"),
+    ] {
+        tamper(mode);
+        let r = c.get(&c.login_from_page("test", "sam"));
+        assert_eq!(r.status, 403, "{mode}: {r:?}");
+        assert!(r.body.contains(reason), "{mode}: {}", r.body);
+        assert!(
+            r.header("set-cookie")
+                .iter()
+                .all(|c| !c.starts_with("CF_Authorization"))
+        );
+        assert_eq!(
+            log_lines_with(&s.gate, &format!("\"detail\":\"{reason}\"")),
+            1,
+            "{mode}: {}",
+            s.gate.log()
+        );
+        let metric = format!("certgate_gate_logins_total{{method=\"oidc\",result=\"{reason}\"}}");
+        assert_eq!(s.gate.metric(&metric), 1.0, "{metric}");
+    }
+    tamper("");
+    assert_eq!(c.get(&c.login_from_page("test", "sam")).status, 302);
 }
 
 #[test]

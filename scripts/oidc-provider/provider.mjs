@@ -7,6 +7,11 @@
 // Prints `oidc-provider listening on ISSUER` once it serves. Each start makes a new RSA
 // signing key (a new `kid`): restarting on the same port is a key rotation.
 //
+// `GET /test/tamper?mode=MODE` makes the token endpoint answer a crafted ID token from
+// then on (`none`: alg none, unsigned; `signature`: a broken signature; `aud`, `iss`,
+// `expired`, `nonce`: that claim changed and signed again with the provider's key);
+// `mode=` ends it. Only for the gate's refusal tests.
+//
 // Logins go through /interaction/UID: a small form (login name, "Sign in") for a
 // browser; `GET /interaction/UID?login=NAME` signs in and consents at once, for tests
 // that drive the flow with curl. Accounts: sam (sam@example.com, groups finance),
@@ -39,6 +44,49 @@ const jwk = privateKey.export({ format: 'jwk' });
 jwk.kid = crypto.randomBytes(8).toString('hex');
 jwk.use = 'sig';
 jwk.alg = 'RS256';
+
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+// The ID token of a token response, crafted as `mode` says.
+function craft(idToken, mode) {
+  const [h, c, sig] = idToken.split('.');
+  const header = JSON.parse(Buffer.from(h, 'base64url'));
+  const claims = JSON.parse(Buffer.from(c, 'base64url'));
+  if (mode === 'none') {
+    return `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${c}.`;
+  }
+  if (mode === 'signature') {
+    const bytes = Buffer.from(sig, 'base64url');
+    bytes[0] ^= 1;
+    return `${h}.${c}.${b64url(bytes)}`;
+  }
+  const now = Math.floor(Date.now() / 1000);
+  if (mode === 'aud') claims.aud = 'someone-else';
+  if (mode === 'iss') claims.iss = 'http://issuer.invalid';
+  if (mode === 'nonce') claims.nonce = 'another-nonce';
+  if (mode === 'expired') {
+    claims.iat = now - 7200;
+    claims.exp = now - 3600;
+  }
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${b64url(crypto.sign('sha256', Buffer.from(input), privateKey))}`;
+}
+
+// Rewrites the token endpoint's JSON answer on its way out.
+function tamperWith(res, mode) {
+  const end = res.end.bind(res);
+  res.end = (body, ...rest) => {
+    try {
+      const json = JSON.parse(String(body));
+      if (json.id_token) json.id_token = craft(json.id_token, mode);
+      const text = JSON.stringify(json);
+      if (!res.headersSent) res.setHeader('content-length', Buffer.byteLength(text));
+      return end(text);
+    } catch {
+      return end(body, ...rest);
+    }
+  };
+}
 
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -107,7 +155,16 @@ async function main() {
   }
 
   const callback = provider.callback();
+  let tamper = '';
   server.on('request', (req, res) => {
+    if (req.url.startsWith('/test/tamper')) {
+      tamper = new URL(req.url, issuer).searchParams.get('mode') || '';
+      res.end(`tamper: ${tamper || 'off'}\n`);
+      return;
+    }
+    if (tamper && req.method === 'POST' && req.url.startsWith('/token')) {
+      tamperWith(res, tamper);
+    }
     if (req.url.startsWith('/interaction/')) {
       interaction(req, res);
     } else {
