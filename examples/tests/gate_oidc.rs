@@ -42,6 +42,16 @@ include = [{ group = "finance" }]
 require = [{ certificate = true }]
 
 [[applications]]
+name = "short"
+domains = ["money.localhost/short"]
+session_duration = "1s"
+
+[[applications.policies]]
+name = "staff"
+decision = "allow"
+include = [{ email_domain = "example.com" }]
+
+[[applications]]
 name = "every-time"
 domains = ["money.localhost/pay"]
 session_duration = "0s"
