@@ -45,6 +45,21 @@
 //! ```
 //! Relative paths are read from the configuration file's directory.
 //!
+//! Logins (read at start; a reload does not change them):
+//! ```toml
+//! [[login.oidc]]                     # an OpenID provider; several may be listed
+//! name = "google"                    # in URLs: /cdn-cgi/access/oidc/google
+//! display_name = "Google"
+//! issuer = "https://accounts.google.com"
+//! client_id = "1234.apps.googleusercontent.com"
+//! client_secret_file = "google-secret.txt"  # or client_secret_env = "VAR"; never inline
+//! scopes = ["openid", "email", "profile"]   # the default
+//! groups_claim = "groups"            # the default
+//! ca = "idp-roots.pem"               # optional: roots for the provider (default: the system's)
+//! ```
+//! See [`OidcSection`]. An `http://` issuer is taken only on a loopback address
+//! (`danger_allow_http_issuer` lifts that).
+//!
 //! A CRL fetched from `crl_urls` passes the same checks as a CRL file (its issuer's
 //! signature, RFC 5280's rules) before it is used, and never replaces one with a higher
 //! CRL Number. Fetches are conditional (`If-None-Match`, `If-Modified-Since`); a failed
@@ -87,6 +102,9 @@ pub struct GateConfig {
     /// The hosts served, by SNI.
     #[serde(rename = "host", default)]
     pub hosts: Vec<HostSection>,
+    /// How users sign in when a policy needs an identity.
+    #[serde(default)]
+    pub login: LoginSection,
     /// The directory relative paths are read from (the file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -112,6 +130,18 @@ pub struct ServerSection {
     /// How often a new session signing key is made (default 24h).
     pub session_key_rotation: Option<String>,
 }
+
+/// `[login]`: the login methods. Without any, a request that needs an identity gets
+/// the 403 page.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSection {
+    /// OpenID providers (`[[login.oidc]]`).
+    #[serde(default)]
+    pub oidc: Vec<OidcSection>,
+}
+
+pub use crate::login::oidc::OidcSection;
 
 /// How decision lines are written.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -314,6 +344,16 @@ impl GateConfig {
         }
         if self.hosts.is_empty() {
             return Err(bad("host".into(), ConfigProblem::NoHosts));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, oidc) in self.login.oidc.iter().enumerate() {
+            oidc.check(i)?;
+            if !names.insert(oidc.name.as_str()) {
+                return Err(bad(
+                    format!("login.oidc[{i}].name"),
+                    ConfigProblem::DuplicateProvider,
+                ));
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for (i, host) in self.hosts.iter().enumerate() {

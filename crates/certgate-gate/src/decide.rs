@@ -175,6 +175,30 @@ pub(crate) fn decide_with_session<B>(
     })
 }
 
+/// The application covering `path` (a same-host path and query) on `host` for a
+/// request over `conn` by `identity`, and its session duration: what a login issues
+/// its session for. `None` when no application covers it or the path is refused.
+pub(crate) fn application_of(
+    policy: &PolicySet,
+    options: &PathOptions,
+    host: &str,
+    path: &str,
+    conn: &ConnectionInfo,
+    identity: &Identity,
+) -> Option<(String, SessionDuration)> {
+    let path = RequestPath::parse(path, options).ok()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let preq = PolicyRequest::for_path(host, &path)
+        .with_peer_ip(conn.peer.ip())
+        .with_cert(&conn.cert)
+        .with_time(now)
+        .with_identity(identity);
+    let decision = policy.decide(&preq);
+    Some((decision.application?.to_owned(), decision.session_duration?))
+}
+
 fn deny_class(reason: Reason) -> DenyClass {
     match reason {
         Reason::CertificateNotAccepted(status) => match status {

@@ -125,6 +125,25 @@ pub enum ConfigProblem {
     /// Not a database URL certgate-db reads (`sqlite:///PATH`, `postgres://...`).
     #[error("not a database URL (sqlite:///PATH or postgres://...)")]
     NotADatabaseUrl,
+    /// Not an OpenID issuer URL the gate talks to (`https://...`, or `http://` to a
+    /// loopback address).
+    #[error("not an issuer URL (https://..., or http:// to a loopback address)")]
+    NotAnIssuer,
+    /// A login provider's name is not lowercase letters, digits and `-`.
+    #[error("not a provider name (lowercase letters, digits, -)")]
+    NotAProviderName,
+    /// Two login providers with one name.
+    #[error("the provider name is used twice")]
+    DuplicateProvider,
+    /// Not exactly one of `client_secret_file` and `client_secret_env`, or the secret
+    /// is empty or unset.
+    #[error(
+        "give the client secret with exactly one of client_secret_file and client_secret_env, not empty"
+    )]
+    ClientSecret,
+    /// Scopes without `openid`, or an empty or spaced one.
+    #[error("scopes must include openid, each one word")]
+    Scopes,
     /// `revocation_db` in a gate built without the `db` feature.
     #[error("this gate is built without database support (the `db` feature)")]
     DatabaseUnsupported,

@@ -13,6 +13,7 @@ use crate::config::GateConfig;
 use crate::crl_fetch::FetchedCrls;
 use crate::error::GateError;
 use crate::host::Runtime;
+use crate::login::LoginMethods;
 use crate::metrics::Metrics;
 use crate::session::SessionKeys;
 
@@ -39,6 +40,9 @@ struct Shared {
     /// The session signing keys (from `server.session_keys` at load; kept across
     /// reloads).
     session_keys: Arc<SessionKeys>,
+    /// The login methods (from `[login]` at load; kept across reloads) and the logins
+    /// under way.
+    login: Arc<LoginMethods>,
 }
 
 /// Listening sockets bound for a [`Gate`], before serving.
@@ -74,6 +78,7 @@ impl Gate {
         let config_stamp = stamp(&config_path);
         let runtime = Runtime::build(GateConfig::from_file(&config_path)?)?;
         let session_keys = Arc::new(runtime.config.session_keys()?.build()?);
+        let login = Arc::new(LoginMethods::from_config(&runtime.config)?);
         let mut loaded_stamps = stamps_of(&config_path, &runtime);
         if let Some(first) = loaded_stamps.first_mut() {
             first.1 = config_stamp;
@@ -87,6 +92,7 @@ impl Gate {
                 loaded_stamps,
                 fetched: FetchedCrls::default(),
                 session_keys,
+                login,
             }),
         })
     }
@@ -111,6 +117,11 @@ impl Gate {
     /// [`crate::SessionIssuer`] over them.
     pub fn session_keys(&self) -> &Arc<SessionKeys> {
         &self.shared.session_keys
+    }
+
+    /// The login methods and the logins under way.
+    pub(crate) fn login(&self) -> &Arc<LoginMethods> {
+        &self.shared.login
     }
 
     /// The last good answer of each CRL URL.

@@ -27,6 +27,8 @@ pub struct Metrics {
     crl_fetches: SourceReads,
     /// Reads of `revocation_db`, by database and result.
     db_reads: SourceReads,
+    /// Login steps that ended (`ok`) or were refused, by method and result.
+    logins: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 /// Reads of a revocation source (a CRL URL, a database) by label and result, and when
@@ -184,6 +186,22 @@ impl Metrics {
         self.crl_fetches.counted(url, result)
     }
 
+    /// A login step that ended: `result` is `ok` or why it was refused.
+    pub fn login(&self, method: &'static str, result: &'static str) {
+        bump(&self.logins, (method, result));
+    }
+
+    /// How many login steps of `method` ended with `result`.
+    pub fn logins(&self, method: &str, result: &str) -> u64 {
+        self.logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|((m, r), _)| *m == method && *r == result)
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
     pub(crate) fn connection_opened(&self) {
         self.connections_open.fetch_add(1, Ordering::Relaxed);
     }
@@ -255,6 +273,16 @@ impl Metrics {
             "# TYPE certgate_gate_connections_open gauge\ncertgate_gate_connections_open {}",
             self.connections_open.load(Ordering::Relaxed)
         );
+        let _ = writeln!(
+            out,
+            "# HELP certgate_gate_logins_total Logins completed or refused, by method and result.\n# TYPE certgate_gate_logins_total counter"
+        );
+        for ((method, result), n) in self.logins.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let _ = writeln!(
+                out,
+                "certgate_gate_logins_total{{method=\"{method}\",result=\"{result}\"}} {n}"
+            );
+        }
         self.render_latency(&mut out);
         render_crls(&mut out, runtime, now);
         self.crl_fetches.render(

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use certgate_policy::Reason;
 use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
@@ -25,6 +26,7 @@ use crate::decide::{DecisionLine, GateDecision, decide_with_session, request_hos
 use crate::gate::Gate;
 use crate::headers;
 use crate::host::HostState;
+use crate::login::{LoginContext, login_required};
 use crate::pages::{DenyClass, page};
 use crate::session::request::{SessionCache, endpoint, set_identity_headers};
 
@@ -226,6 +228,19 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         line.write("self", "session-endpoint", "session-endpoint", None, status);
         return response.map(Either::Right);
     }
+    // The login page, a login's start and its callback, on every host.
+    let login = ctx.gate.login();
+    let login_ctx = LoginContext {
+        host: &host_name.to_ascii_lowercase(),
+        state: &host,
+        conn: &conn,
+        keys,
+        metrics,
+        now,
+    };
+    if let Some(response) = login_endpoint(&req, login, &login_ctx, &line).await {
+        return response;
+    }
     let session = ctx
         .sessions
         .session(keys, req.headers(), &host_name, &conn.cert, now);
@@ -242,6 +257,9 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     );
     let (decision, session) = match decided {
         Ok((decision, used)) => (decision, session.filter(|_| used)),
+        Err(denial) if denial.reason == Reason::IdentityRequired.id() && !login.is_empty() => {
+            return ask_for_login(&req, &denial, &line, metrics);
+        }
         Err(denial) => {
             let response = answer_self(&req, denial.class, &id, metrics, started);
             let status = response.status().as_u16();
@@ -275,6 +293,45 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     *req.uri_mut() = uri;
     *req.version_mut() = Version::HTTP_11;
     forward(req, &host, upgrade, decision, &line, metrics).await
+}
+
+/// The gate's answer on a login path (the page, a start, the callback), with its
+/// decision line; `None` for any other path.
+async fn login_endpoint<B>(
+    req: &Request<B>,
+    login: &crate::login::LoginMethods,
+    login_ctx: &LoginContext<'_>,
+    line: &DecisionLine<'_>,
+) -> Option<GateResponse> {
+    let (response, detail) = crate::login::endpoint(req, login, login_ctx).await?;
+    let status = response.status();
+    let outcome = if status.is_client_error() || status.is_server_error() {
+        "deny"
+    } else {
+        "login"
+    };
+    line.write(outcome, "login-endpoint", detail, None, status.as_u16());
+    Some(response.map(Either::Right))
+}
+
+/// A request a login would let in: to the login page (browsers) or 401 (API clients).
+fn ask_for_login<B>(
+    req: &Request<B>,
+    denial: &crate::decide::Denial,
+    line: &DecisionLine<'_>,
+    metrics: &crate::Metrics,
+) -> GateResponse {
+    let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let response = login_required(req, target);
+    metrics.decision("login", "identity-required", line.started.elapsed());
+    line.write(
+        "login",
+        "login-required",
+        denial.reason,
+        denial.policy.as_deref(),
+        response.status().as_u16(),
+    );
+    response.map(Either::Right)
 }
 
 /// Sends an allowed request to the origin and answers with its response, or with the

@@ -2,13 +2,16 @@
 """Headless Chromium through the gate, driven over the W3C WebDriver protocol (plain
 HTTP to chromedriver, no selenium): the driver of gate_browser.rs.
 
-    browser.py --home HOME --url URL --issuer-cn CN [--form JSON --wait-path PATH]
+    browser.py --home HOME --url URL --issuer-cn CN [--login-click CSS --login-account NAME]
+               [--form JSON --wait-path PATH]
 
 HOME holds the NSS database Chromium reads on Linux ($HOME/.pki/nssdb, made by the
 test with certutil and pk12util); the profile (HOME/profile) is told to pick, without a
 dialog, a client certificate issued by CN for URL's origin: Chromium's
 AutoSelectCertificateForUrls, as a profile content setting (no root, no policy file).
-Loads URL; with --form (JSON: field name -> value) fills the form of that page, submits
+Loads URL; with --login-click, clicks that element (a provider on the gate's login
+page), signs in at the test OpenID provider's form as --login-account and waits to be
+back on URL's host (each page on the way is recorded); with --form (JSON: field name -> value) fills the form of that page, submits
 it and waits until the address's path is --wait-path. Prints one JSON object:
 {"pages": [{"url", "title", "text"}], "error"}.
 """
@@ -111,11 +114,35 @@ def auto_select(profile, url, issuer_cn):
         json.dump(prefs, f)
 
 
+def wait_for(wd, what, done):
+    deadline = time.monotonic() + TIMEOUT
+    while not done(urllib.parse.urlsplit(wd.s("GET", "/url"))):
+        if time.monotonic() > deadline:
+            raise RuntimeError("never reached %s (at %s)" % (what, wd.s("GET", "/url")))
+        time.sleep(0.1)
+
+
+def login(wd, args, out):
+    """Clicks the provider on the login page, signs in at the provider's form and
+    waits to be back on the application's host."""
+    link, _ = wd.find(args.login_click)
+    wd.s("POST", "/element/%s/click" % link, {})
+    wait_for(wd, "the provider's form", lambda u: u.path.startswith("/interaction/"))
+    out["pages"].append(wd.page())
+    wd.fill("login", args.login_account)
+    wd.submit()
+    app = urllib.parse.urlsplit(args.url).netloc
+    wait_for(wd, "the application", lambda u: u.netloc == app and not u.path.startswith("/cdn-cgi/"))
+    out["pages"].append(wd.page())
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--home", required=True)
     p.add_argument("--url", required=True)
     p.add_argument("--issuer-cn", required=True)
+    p.add_argument("--login-click")
+    p.add_argument("--login-account")
     p.add_argument("--form")
     p.add_argument("--wait-path")
     args = p.parse_args()
@@ -148,6 +175,8 @@ def main():
         ])
         wd.s("POST", "/url", {"url": args.url})
         out["pages"].append(wd.page())
+        if args.login_click:
+            login(wd, args, out)
         if args.form:
             for name, value in json.loads(args.form).items():
                 wd.fill(name, value)
