@@ -36,6 +36,7 @@ mod files;
 mod gate;
 pub mod headers;
 mod host;
+pub mod login;
 mod metrics;
 mod pages;
 mod proxy;

@@ -1,0 +1,3 @@
+//! Logins at the gate.
+
+pub mod otp;
