@@ -92,28 +92,37 @@ pub(crate) fn check_head(parts: &Parts, body_len: usize, host: &str) -> Result<(
     Ok(())
 }
 
+/// Whether the head says another site posted this; a header given twice counts only
+/// when every copy passes.
 fn cross_site(parts: &Parts, host: &str) -> bool {
-    let header = |name| {
+    let values = |name| {
         parts
             .headers
-            .get(name)
+            .get_all(name)
+            .iter()
             .map(|v| v.to_str().unwrap_or("\u{0}"))
+            .collect::<Vec<_>>()
     };
-    if let Some(site) = header("sec-fetch-site") {
-        return !matches!(site, "same-origin" | "none");
+    let sites = values("sec-fetch-site");
+    if !sites.is_empty() {
+        return !sites.iter().all(|s| matches!(*s, "same-origin" | "none"));
     }
-    let Some(origin) = header(header::ORIGIN.as_str()) else {
+    values(header::ORIGIN.as_str())
+        .iter()
+        .any(|origin| !same_host(origin, host))
+}
+
+/// Whether `origin` is `https://` `host` (any port).
+fn same_host(origin: &str, host: &str) -> bool {
+    let Some(authority) = origin.strip_prefix("https://") else {
         return false;
     };
-    let Some(authority) = origin.strip_prefix("https://") else {
-        return true;
-    };
-    // `host` or `host:port`; an IPv6 literal in brackets.
+    // `host` or `host:port`.
     let origin_host = match authority.rsplit_once(':') {
         Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.is_empty() => h,
         _ => authority,
     };
-    !origin_host.eq_ignore_ascii_case(host.trim_end_matches('.'))
+    origin_host.eq_ignore_ascii_case(host.trim_end_matches('.'))
 }
 
 /// Reads the body: `email` and `redirect_url`, and `code` when `with_code`.
