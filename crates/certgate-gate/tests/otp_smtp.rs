@@ -16,6 +16,7 @@ use bytes::Bytes;
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{CertificateRequest, KeySigner, KeySpec, PrivateKey, RootCaBuilder};
 use certgate_gate::access::verify_assertion;
+use certgate_gate::login::otp::SmtpStage;
 use certgate_gate::login::otp::{
     CodeRefusal, FormProblem, MAX_FORM_BYTES, OtpConfig, OtpError, OtpLogin, OtpOutcome, OtpReply,
     OtpRequest, START_PATH, VERIFY_PATH,
@@ -53,10 +54,12 @@ fn python() -> Option<&'static str> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Tls {
+enum Mode {
     StartTls,
     Implicit,
-    None,
+    Plain,
+    /// STARTTLS, then AUTH PLAIN as `gate` with `s3cret` (tests/support/smtp_auth.py).
+    Auth,
 }
 
 /// An aiosmtpd server and the files of the test.
@@ -114,7 +117,7 @@ fn pki(dir: &Path, name: &str) {
 }
 
 /// Starts aiosmtpd with a Mailbox handler; `None` (the test skips) without aiosmtpd.
-fn smtp(tls: Tls) -> Option<Smtp> {
+fn smtp(tls: Mode) -> Option<Smtp> {
     let Some(python) = python() else {
         certgate_test_support::skip(
             "Python module aiosmtpd is not installed (apt package python3-aiosmtpd)",
@@ -125,28 +128,35 @@ fn smtp(tls: Tls) -> Option<Smtp> {
     pki(dir.path(), "ca");
     let port = free_port();
     let d = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
-    let mut args: Vec<String> = ["-m", "aiosmtpd", "-n", "-l"].map(str::to_owned).to_vec();
-    args.push(format!("127.0.0.1:{port}"));
-    match tls {
-        Tls::StartTls => args.extend([
-            "--tlscert".into(),
-            d("server.pem"),
-            "--tlskey".into(),
-            d("server-key.pem"),
-        ]),
-        Tls::Implicit => args.extend([
-            "--smtpscert".into(),
-            d("server.pem"),
-            "--smtpskey".into(),
-            d("server-key.pem"),
-        ]),
-        Tls::None => {}
+    let (cert, key) = (d("server.pem"), d("server-key.pem"));
+    let listen = format!("127.0.0.1:{port}");
+    let mut args: Vec<String> = match tls {
+        Mode::Auth => {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth.py");
+            let script = script.to_str().unwrap().to_owned();
+            vec![
+                script,
+                port.to_string(),
+                cert,
+                key,
+                d("maildir"),
+                "gate".into(),
+                "s3cret".into(),
+            ]
+        }
+        Mode::StartTls => vec!["--tlscert".into(), cert, "--tlskey".into(), key],
+        Mode::Implicit => vec!["--smtpscert".into(), cert, "--smtpskey".into(), key],
+        Mode::Plain => vec![],
+    };
+    if tls != Mode::Auth {
+        let head = ["-m", "aiosmtpd", "-n", "-l", &listen].map(str::to_owned);
+        args.splice(0..0, head);
+        args.extend([
+            "-c".into(),
+            "aiosmtpd.handlers.Mailbox".into(),
+            d("maildir"),
+        ]);
     }
-    args.extend([
-        "-c".into(),
-        "aiosmtpd.handlers.Mailbox".into(),
-        d("maildir"),
-    ]);
     let log = std::fs::File::create(dir.path().join("aiosmtpd.log")).unwrap();
     let child = Command::new(python)
         .args(&args)
@@ -301,7 +311,7 @@ async fn mailed_code(server: &Smtp, f: &Fixture, email: &str) -> String {
 
 #[tokio::test]
 async fn a_code_arrives_over_starttls_and_signs_in_once() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let f = fixture(&server, "");
@@ -350,7 +360,7 @@ async fn a_code_arrives_over_starttls_and_signs_in_once() {
 
 #[tokio::test]
 async fn implicit_tls_works_too() {
-    let Some(server) = smtp(Tls::Implicit) else {
+    let Some(server) = smtp(Mode::Implicit) else {
         return;
     };
     let f = fixture(&server, "tls = \"tls\"\nsubject = \"Money sign-in\"\n");
@@ -364,7 +374,7 @@ async fn implicit_tls_works_too() {
 
 #[tokio::test]
 async fn codes_expire() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let f = fixture(&server, "code_ttl = \"2m\"\n");
@@ -378,7 +388,7 @@ async fn codes_expire() {
 
 #[tokio::test]
 async fn wrong_codes_are_counted_and_the_code_dies() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let f = fixture(&server, "max_attempts_per_code = 3\n");
@@ -414,7 +424,7 @@ async fn wrong_codes_are_counted_and_the_code_dies() {
 
 #[tokio::test]
 async fn send_limits_hold_per_address_and_per_client() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let f = fixture(
@@ -459,7 +469,7 @@ async fn send_limits_hold_per_address_and_per_client() {
 
 #[tokio::test]
 async fn a_stranger_gets_no_mail_and_the_same_page() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let f = fixture(&server, "");
@@ -497,7 +507,7 @@ async fn a_stranger_gets_no_mail_and_the_same_page() {
 
 #[tokio::test]
 async fn malformed_forms_are_refused() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let f = fixture(&server, "");
@@ -570,7 +580,7 @@ async fn malformed_forms_are_refused() {
 
 #[tokio::test]
 async fn smtp_down_is_a_clear_error_and_the_page_does_not_change() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let mut config = server.config("");
@@ -596,7 +606,7 @@ async fn smtp_down_is_a_clear_error_and_the_page_does_not_change() {
 
 #[tokio::test]
 async fn a_server_without_starttls_or_with_an_untrusted_certificate_gets_nothing() {
-    let Some(plain) = smtp(Tls::None) else {
+    let Some(plain) = smtp(Mode::Plain) else {
         return;
     };
     let f = fixture(&plain, "");
@@ -610,7 +620,7 @@ async fn a_server_without_starttls_or_with_an_untrusted_certificate_gets_nothing
     assert!(matches!(error, OtpError::NoStartTls), "{error:?}");
     assert!(plain.mails().is_empty());
 
-    let server = smtp(Tls::StartTls).unwrap();
+    let server = smtp(Mode::StartTls).unwrap();
     // Another CA than the one that issued the server's certificate.
     std::fs::create_dir_all(server.path("other")).unwrap();
     pki(&server.path("other"), "ca");
@@ -642,7 +652,7 @@ impl std::io::Write for Log {
 
 #[tokio::test]
 async fn no_code_in_the_logs_or_pages() {
-    let Some(server) = smtp(Tls::StartTls) else {
+    let Some(server) = smtp(Mode::StartTls) else {
         return;
     };
     let log = Log::default();
@@ -667,6 +677,67 @@ async fn no_code_in_the_logs_or_pages() {
     assert!(!text.contains(&code), "the log shows the code: {text}");
     assert!(!wrong_page.contains(&code));
     assert!(!format!("{ok:?}").contains(&code));
+}
+
+#[tokio::test]
+async fn credentials_from_a_file_sign_in_to_the_server() {
+    let Some(server) = smtp(Mode::Auth) else {
+        return;
+    };
+    std::fs::write(server.path("smtp-password"), "s3cret\n").unwrap();
+    let f = fixture(
+        &server,
+        "username = \"gate\"\npassword_file = \"smtp-password\"\n",
+    );
+    assert!(!format!("{:?}", f.login).contains("s3cret"));
+    let code = mailed_code(&server, &f, "bob@example.com").await;
+    assert_eq!(
+        f.verify("bob@example.com", &code).outcome,
+        OtpOutcome::SignedIn
+    );
+
+    std::fs::write(server.path("wrong-password"), "guess\n").unwrap();
+    let f = fixture(
+        &server,
+        "username = \"gate\"\npassword_file = \"wrong-password\"\n",
+    );
+    let error = f
+        .start("bob@example.com")
+        .delivery
+        .unwrap()
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            OtpError::Rejected {
+                stage: SmtpStage::Auth,
+                code: 535
+            }
+        ),
+        "{error:?}"
+    );
+    // Without credentials this server takes no mail.
+    let f = fixture(&server, "");
+    let error = f
+        .start("bob@example.com")
+        .delivery
+        .unwrap()
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            OtpError::Rejected {
+                stage: SmtpStage::MailFrom,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(server.mails().len(), 1);
 }
 
 #[test]

@@ -90,6 +90,9 @@ pub(crate) enum IssueError {
     Random,
 }
 
+/// (application, address).
+type CodeKey = (Box<str>, Box<str>);
+
 /// Codes waiting, keyed by (application, address).
 #[derive(Debug)]
 pub(crate) struct CodeStore {
@@ -98,7 +101,7 @@ pub(crate) struct CodeStore {
     ttl_secs: u64,
     max_attempts: u32,
     capacity: usize,
-    pending: Mutex<HashMap<(Box<str>, Box<str>), Pending>>,
+    pending: Mutex<HashMap<CodeKey, Pending>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
