@@ -47,6 +47,7 @@ mod endpoint;
 mod form;
 mod message;
 mod page;
+mod reply;
 mod smtp;
 
 pub use codes::{CODE_DIGITS, CodeRefusal, MAX_PENDING_CODES, MAX_TRACKED_SENDERS};
@@ -56,10 +57,11 @@ pub use config::{
     OtpConfig, SmtpTls,
 };
 pub use endpoint::{
-    AUTH_METHOD, Clock, Delivery, MAX_QUEUED_MAILS, MailCounts, OtpLogin, OtpLoginBuilder,
-    OtpOutcome, OtpReply, OtpRequest, START_PATH, VERIFY_PATH,
+    AUTH_METHOD, Clock, MAX_QUEUED_MAILS, OtpLogin, OtpLoginBuilder, OtpRequest, START_PATH,
+    VERIFY_PATH,
 };
 pub use form::{FormProblem, MAX_FORM_BYTES};
+pub use reply::{Delivery, MailCounts, OtpOutcome, OtpReply};
 pub use smtp::{MAX_REPLY_LINE, MAX_REPLY_LINES, SMTP_CONNECT_TIMEOUT, SMTP_TIMEOUT, SmtpStage};
 
 /// Why a code was not mailed.
