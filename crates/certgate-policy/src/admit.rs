@@ -184,6 +184,7 @@ mod tests {
         assert!(admits(&s, "sam@other.org"));
         assert!(admits(&s, "SAM@Other.org"));
         assert!(admits(&s, "bob@example.com"));
+        assert!(s.could_admit_email("money.example.com", "/expenses?month=11", "bob@example.com"));
         assert!(!admits(&s, "eve@evil.com"));
         assert!(!admits(&s, "bob@evil.com@example.com"));
         assert!(!admits(&s, "bob@example.com.evil.com"));

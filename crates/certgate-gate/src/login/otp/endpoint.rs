@@ -288,7 +288,9 @@ impl OtpLogin {
     /// application covering `redirect_url`; when it is right, issues a session with
     /// `sessions` (the address as identity, auth method [`AUTH_METHOD`], the
     /// application's session duration, bound to the client certificate when the
-    /// request has one) and answers `302` to `redirect_url` with the cookie.
+    /// request has one) and answers `302` to `redirect_url` with the cookie (none for
+    /// an application whose sessions expire immediately, `0s`: every request asks
+    /// again, as with Access).
     pub fn verify(&self, req: &OtpRequest<'_>, sessions: &SessionIssuer) -> OtpReply {
         let form = match form::check_head(req.parts, req.body.len(), req.host)
             .and_then(|()| form::parse(req.body, true))

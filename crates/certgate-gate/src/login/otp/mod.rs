@@ -22,6 +22,8 @@
 //! when the connection has a verified one, and the host's policies) and return an
 //! [`OtpReply`]: the response and an [`OtpOutcome`] for the gate's log line and metrics.
 //! The configuration is [`OtpConfig`] (`[login.otp]`; its module documents every key).
+//! Addresses are taken in ASCII lower case: the codes, the limits and the session's
+//! identity all use that one spelling.
 //!
 //! # Security
 //! - Codes: 6 digits from the OS RNG, kept as an HMAC under a per-process key, compared

@@ -59,7 +59,7 @@ pub struct OtpReply {
     /// The address of the form (ASCII lower case), when it was one, for the log line.
     pub email: Option<String>,
     /// The mail being sent, for [`OtpOutcome::CodeMailed`]. Dropping it does not stop
-    /// the sending; the result is logged and counted ([`OtpLogin::mail_counts`]) anyway.
+    /// the sending; the result is logged and counted ([`crate::login::otp::OtpLogin::mail_counts`]) anyway.
     pub delivery: Option<Delivery>,
 }
 

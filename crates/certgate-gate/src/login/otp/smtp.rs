@@ -217,6 +217,17 @@ fn data_block(message: &str) -> String {
     out
 }
 
+/// `EHLO` with the connection's own address as an address literal (RFC 5321 section
+/// 4.1.3): the gate may have no DNS name of its own, and servers that check the EHLO
+/// name accept a literal that matches the connection.
+fn ehlo_command(tcp: &TcpStream) -> String {
+    match tcp.local_addr().map(|a| a.ip()) {
+        Ok(std::net::IpAddr::V4(ip)) => format!("EHLO [{ip}]"),
+        Ok(std::net::IpAddr::V6(ip)) => format!("EHLO [IPv6:{ip}]"),
+        Err(_) => "EHLO [127.0.0.1]".to_owned(),
+    }
+}
+
 impl Mailer {
     /// A mailer for the configured server.
     pub(crate) fn new(settings: &OtpSettings) -> Result<Self, OtpError> {
@@ -258,9 +269,10 @@ impl Mailer {
         .await
         .map_err(|_| OtpError::Timeout)?
         .map_err(|source| OtpError::Connect { source })?;
+        let ehlo = ehlo_command(&tcp);
         let tcp = match self.tls {
             SmtpTls::Tls => tcp,
-            SmtpTls::Starttls => self.starttls(tcp).await?,
+            SmtpTls::Starttls => self.starttls(tcp, &ehlo).await?,
         };
         let tls = self
             .connector
@@ -273,20 +285,16 @@ impl Mailer {
         if self.tls == SmtpTls::Tls {
             expect(wire.reply().await?, &[220], SmtpStage::Greeting)?;
         }
-        let ehlo = wire
-            .command("EHLO certgate", &[250], SmtpStage::Ehlo)
-            .await?;
+        let ehlo = wire.command(&ehlo, &[250], SmtpStage::Ehlo).await?;
         self.transact(&mut wire, &ehlo, envelope).await
     }
 
     /// The plain-text part: greeting, EHLO, STARTTLS. Nothing may follow the 220 that
     /// answers STARTTLS before the handshake.
-    async fn starttls(&self, tcp: TcpStream) -> Result<TcpStream, OtpError> {
+    async fn starttls(&self, tcp: TcpStream, ehlo: &str) -> Result<TcpStream, OtpError> {
         let mut wire = Wire::new(tcp);
         expect(wire.reply().await?, &[220], SmtpStage::Greeting)?;
-        let ehlo = wire
-            .command("EHLO certgate", &[250], SmtpStage::Ehlo)
-            .await?;
+        let ehlo = wire.command(ehlo, &[250], SmtpStage::Ehlo).await?;
         if !has_extension(&ehlo, "STARTTLS", None) {
             return Err(OtpError::NoStartTls);
         }
