@@ -147,6 +147,19 @@ pub enum ConfigProblem {
     /// `revocation_db` in a gate built without the `db` feature.
     #[error("this gate is built without database support (the `db` feature)")]
     DatabaseUnsupported,
+    /// Not one plain email address (`login.otp.from`).
+    #[error("not one plain email address")]
+    NotAnEmailAddress,
+    /// Not a host name or IP address (`login.otp.smtp_host`).
+    #[error("not a host name or IP address")]
+    NotAHostName,
+    /// A password source without a username, a username without one, or both
+    /// `password_file` and `password_env`.
+    #[error("set username with exactly one of password_file and password_env")]
+    PasswordSource,
+    /// Empty, too long, or not printable ASCII (a header value: no line breaks).
+    #[error("empty, too long, or not printable ASCII")]
+    NotPrintable,
 }
 
 /// What is wrong with a PEM file ([`GateError::Pem`]).

@@ -70,6 +70,8 @@
 //!   its fields would have matched.
 //! - **Identity** never comes from request headers: the caller passes an [`Identity`]
 //!   it got from a source it trusts. Without one, identity selectors never match.
+//!   [`PolicySet::could_admit_email`] says whether an email login (a one-time code)
+//!   could let an address in, so a gate mails codes only to addresses a policy names.
 //! - **Service tokens**: the client id picks the token; the secret's SHA-256 is compared
 //!   in constant time.
 //! - `decide` does not allocate (tested with a counting allocator); `explain` re-runs
@@ -154,6 +156,7 @@
 //! that is not configured.
 #![forbid(unsafe_code)]
 
+mod admit;
 mod compile;
 mod config;
 mod decision;

@@ -21,6 +21,7 @@
 //! - The login page sets no cookie; every cookie the gate sets is host-only.
 
 pub(crate) mod oidc;
+pub mod otp;
 mod page;
 mod pending;
 
