@@ -40,14 +40,16 @@ pub(crate) fn header_len(len: usize) -> usize {
 /// Writes a tag and the DER length of `len` content octets.
 pub(crate) fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
     out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-        return;
-    }
     let bytes = (len as u64).to_be_bytes();
     let skip = bytes.iter().take_while(|b| **b == 0).count();
-    out.push(0x80 | (8 - skip) as u8);
-    out.extend_from_slice(&bytes[skip..]);
+    match u8::try_from(len) {
+        Ok(short) if short < 0x80 => out.push(short),
+        _ => {
+            // 1 to 8 length octets: the count fits a u8.
+            out.push(0x80 | u8::try_from(8 - skip).unwrap_or(8));
+            out.extend_from_slice(&bytes[skip..]);
+        }
+    }
 }
 
 /// One entry, checked and reduced to what its DER needs.
@@ -71,11 +73,7 @@ impl Entry<'_> {
 
     fn write(&self, out: &mut Vec<u8>) {
         push_header(out, SEQUENCE, self.content_len());
-        push_header(
-            out,
-            INTEGER,
-            usize::from(self.pad) + self.magnitude.len(),
-        );
+        push_header(out, INTEGER, usize::from(self.pad) + self.magnitude.len());
         if self.pad {
             out.push(0);
         }
@@ -140,11 +138,11 @@ fn write_time(out: &mut Vec<u8>, time: OffsetDateTime, generalized: bool) {
     let year = u16::try_from(time.year()).unwrap_or(0);
     if generalized {
         out.extend_from_slice(&[GENERALIZED_TIME, 15]);
-        push2(out, (year / 100) as u8);
+        push2(out, u8::try_from(year / 100).unwrap_or(99));
     } else {
         out.extend_from_slice(&[UTC_TIME, 13]);
     }
-    push2(out, (year % 100) as u8);
+    push2(out, u8::try_from(year % 100).unwrap_or(99));
     push2(out, u8::from(time.month()));
     push2(out, time.day());
     push2(out, time.hour());
@@ -201,10 +199,26 @@ mod tests {
     fn entries_are_the_der_x509_cert_reads_and_writes() {
         let entries = [
             entry(&[1], datetime!(2026-01-02 03:04:05 UTC), None),
-            entry(&[0, 0, 0x7f], datetime!(1999-12-31 23:59:59 UTC), Some(RevocationReason::KeyCompromise)),
-            entry(&[0x80; 19], datetime!(2049-12-31 23:59:59 UTC), Some(RevocationReason::AaCompromise)),
-            entry(&[0x12; 20], datetime!(2050-01-01 00:00:00 UTC), Some(RevocationReason::Unspecified)),
-            entry(&[0xff], datetime!(9999-12-31 23:59:59 +01:00), Some(RevocationReason::RemoveFromCrl)),
+            entry(
+                &[0, 0, 0x7f],
+                datetime!(1999-12-31 23:59:59 UTC),
+                Some(RevocationReason::KeyCompromise),
+            ),
+            entry(
+                &[0x80; 19],
+                datetime!(2049-12-31 23:59:59 UTC),
+                Some(RevocationReason::AaCompromise),
+            ),
+            entry(
+                &[0x12; 20],
+                datetime!(2050-01-01 00:00:00 UTC),
+                Some(RevocationReason::Unspecified),
+            ),
+            entry(
+                &[0xff],
+                datetime!(9999-12-31 23:59:59 +01:00),
+                Some(RevocationReason::RemoveFromCrl),
+            ),
         ];
         let der = revoked_certificates(&entries).unwrap();
         let list = Vec::<RevokedCert>::from_der(&der).unwrap();
@@ -213,20 +227,31 @@ mod tests {
         assert_eq!(list[1].serial_number.as_bytes(), [0x7f]);
         assert_eq!(list[2].serial_number.as_bytes()[0], 0);
         assert!(list[0].crl_entry_extensions.is_none());
-        assert!(list[3].crl_entry_extensions.is_none(), "unspecified is left out");
+        assert!(
+            list[3].crl_entry_extensions.is_none(),
+            "unspecified is left out"
+        );
         let ext = &list[4].crl_entry_extensions.as_ref().unwrap()[0];
         assert_eq!(ext.extn_value.as_bytes(), [0x0a, 0x01, 8]);
         assert_eq!(
             list[4].revocation_date.to_unix_duration().as_secs(),
             253_402_297_199
         );
-        assert!(matches!(list[3].revocation_date, x509_cert::time::Time::GeneralTime(_)));
-        assert!(matches!(list[2].revocation_date, x509_cert::time::Time::UtcTime(_)));
+        assert!(matches!(
+            list[3].revocation_date,
+            x509_cert::time::Time::GeneralTime(_)
+        ));
+        assert!(matches!(
+            list[2].revocation_date,
+            x509_cert::time::Time::UtcTime(_)
+        ));
     }
 
     #[test]
     fn lengths_cross_every_header_size() {
-        for n in [0x7f, 0x80, 0xff, 0x100, 0xffff, 0x1_0000, 0xff_ffff, 0x100_0000] {
+        for n in [
+            0x7f, 0x80, 0xff, 0x100, 0xffff, 0x1_0000, 0xff_ffff, 0x100_0000,
+        ] {
             let mut out = Vec::new();
             push_header(&mut out, SEQUENCE, n);
             assert_eq!(out.len(), header_len(n), "{n:#x}");
@@ -240,10 +265,18 @@ mod tests {
         for serial in [&[][..], &[0, 0][..], &[0x80; 20][..], &[1; 21][..]] {
             let e = revoked_certificates(&[entry(serial, at, None)]).unwrap_err();
             assert!(
-                matches!(e, CaError::InvalidCrl { problem: CrlProblem::UnlistableSerial { .. }, .. }),
+                matches!(
+                    e,
+                    CaError::InvalidCrl {
+                        problem: CrlProblem::UnlistableSerial { .. },
+                        ..
+                    }
+                ),
                 "{serial:02x?}: {e}"
             );
         }
-        assert!(revoked_certificates(&[entry(&[1], datetime!(1969-12-31 23:59:59 UTC), None)]).is_err());
+        assert!(
+            revoked_certificates(&[entry(&[1], datetime!(1969-12-31 23:59:59 UTC), None)]).is_err()
+        );
     }
 }
