@@ -237,6 +237,52 @@ fn groups_from_the_provider_select() {
     );
 }
 
+/// A session ends at its `exp` at the gate itself: with `session_duration = "1s"` the
+/// cookie lets the device in at once and, two seconds later, the same cookie on the
+/// same client is sent to the login page again (the gate allows no clock skew on the
+/// sessions it made itself).
+#[test]
+fn a_session_expires_at_the_gate() {
+    let Some(s) = setup() else { return };
+    let c = Client::new(&s.gate, &s.world, Some(&s.world.iphone), "short");
+    let back = c.login("/short/list", "test", "sam");
+    assert_eq!(back.status, 302, "{back:?}\n{}", s.gate.log());
+    let cookies = back.header("set-cookie").join("\n");
+    assert!(cookies.contains("Max-Age=1;"), "{cookies}");
+    let page = c.get_with("/short/list", &[]);
+    assert_eq!(page.status, 200, "{page:?}\n{}", s.gate.log());
+    let claims = jwt_claims(&values(&echo_headers(&page.body), "cf-access-jwt-assertion")[0]);
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        1
+    );
+    // curl drops the cookie once its Max-Age has passed: send it by hand, so the gate's
+    // own check of `exp` is what refuses it.
+    let token = cookies
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("CF_Authorization="))
+        .unwrap()
+        .to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let later = c.get_with(
+        "/short/list",
+        &[
+            "-H",
+            "Accept: text/html",
+            "-H",
+            &format!("Cookie: CF_Authorization={token}"),
+        ],
+    );
+    assert_eq!(later.status, 302, "{later:?}\n{}", s.gate.log());
+    assert!(
+        later
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("/cdn-cgi/access/login?redirect_url=%2Fshort%2Flist")),
+        "{later:?}"
+    );
+}
+
 #[test]
 fn api_clients_get_401_with_the_login_url() {
     let Some(s) = setup() else { return };
