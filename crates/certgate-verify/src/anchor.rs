@@ -53,8 +53,8 @@ pub fn check_trust_anchor(
         .iter()
         .find(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.oid))
     {
-        let oid = const_oid::ObjectIdentifier::from_bytes(ext.oid)
-            .map_or_else(|_| "(malformed OID)".to_owned(), |o| o.to_string());
+        let oid =
+            certgate_x509::oid::dotted(ext.oid).unwrap_or_else(|| "(malformed OID)".to_owned());
         return Err(AnchorError::UnknownCriticalExtension { oid });
     }
     Ok((not_before, not_after))

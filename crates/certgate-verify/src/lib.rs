@@ -161,7 +161,7 @@ pub use rustls;
 #[cfg(feature = "rustls")]
 pub use serial_source::MAX_LIVE_SERIALS;
 #[cfg(feature = "rustls")]
-pub use usage::{KeyUsageBit, Usage, eku};
+pub use usage::{KeyPurpose, KeyUsageBit, Usage};
 #[cfg(feature = "rustls")]
 pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode};
 pub use violation::{AnchorError, OtherFailure, Rfc5280Violation};

@@ -1,6 +1,6 @@
 //! The verdict on a presented certificate, and why it failed.
 
-use crate::violation::{OtherFailure, Rfc5280Violation, rfc3339};
+use crate::violation::{OtherFailure, Rfc5280Violation, as_timestamp};
 
 /// Why a presented certificate was not accepted.
 #[non_exhaustive]
@@ -90,7 +90,7 @@ impl std::fmt::Display for FailureReason {
             Self::CrlExpired { next_update } => write!(
                 f,
                 "the issuer's CRL expired: its nextUpdate was {}",
-                rfc3339(*next_update)
+                as_timestamp(*next_update)
             ),
             Self::WrongKeyUsage => f.write_str("extended key usage does not allow this use"),
             Self::BadSignature => f.write_str("a signature on the chain does not verify"),

@@ -4,12 +4,10 @@
 
 use std::fmt;
 
-/// A Unix time as RFC 3339 (`2026-06-01T12:00:00Z`), for messages.
-pub(crate) fn rfc3339(seconds: u64) -> String {
-    der::DateTime::from_unix_duration(std::time::Duration::from_secs(seconds)).map_or_else(
-        |_| format!("{seconds} seconds after 1970"),
-        |t| t.to_string(),
-    )
+/// A Unix time as RFC 3339 (`2026-06-01T12:00:00Z`), for messages: certgate-x509's
+/// [`Timestamp`](certgate_x509::Timestamp) shows every time the same way.
+pub(crate) fn as_timestamp(seconds: u64) -> certgate_x509::Timestamp {
+    certgate_x509::Timestamp::from_unix_seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 
 /// A rule a certificate on the path breaks.
@@ -344,9 +342,9 @@ impl fmt::Display for AnchorError {
         match self {
             Self::NoAnchors => f.write_str("no trust anchors given"),
             Self::NotCa => f.write_str("not a CA (basicConstraints cA is not TRUE)"),
-            Self::Expired { not_after } => write!(f, "expired on {}", rfc3339(*not_after)),
+            Self::Expired { not_after } => write!(f, "expired on {}", as_timestamp(*not_after)),
             Self::NotYetValid { not_before } => {
-                write!(f, "not valid before {}", rfc3339(*not_before))
+                write!(f, "not valid before {}", as_timestamp(*not_before))
             }
             Self::UnknownCriticalExtension { oid } => write!(f, "unknown critical extension {oid}"),
             Self::Violation(v) => v.fmt(f),
@@ -408,5 +406,25 @@ impl From<crate::VerifyError> for Rfc5280Violation {
                 detail: other.to_string(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_certgate_x509_prints_them() {
+        let expired = AnchorError::Expired {
+            not_after: 1_796_009_962,
+        };
+        assert_eq!(expired.to_string(), "expired on 2026-11-30T03:39:22Z");
+        let early = AnchorError::NotYetValid { not_before: 0 };
+        assert_eq!(early.to_string(), "not valid before 1970-01-01T00:00:00Z");
+        // Past what X.509 can write: still a date, not a count of seconds.
+        let far = AnchorError::Expired {
+            not_after: 253_402_300_800,
+        };
+        assert_eq!(far.to_string(), "expired on 10000-01-01T00:00:00Z");
     }
 }
