@@ -2,10 +2,9 @@
 
 use std::path::Path;
 
-use der::{Decode, Encode};
+use certgate_x509::{BasicConstraints, CertView, KeyUsageBit, Timestamp, X509Error};
+use der::Decode;
 use time::OffsetDateTime;
-use x509_cert::Certificate;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 use x509_cert::name::Name;
 
 use crate::error::BoxError;
@@ -24,7 +23,7 @@ pub fn certificates_from_pem(input: &[u8], origin: &str) -> Result<Vec<Vec<u8>>,
         .map(|b| b.der)
         .collect();
     for der in &certs {
-        certgate_x509::CertView::parse(der)
+        CertView::parse(der)
             .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;
     }
     Ok(certs)
@@ -44,24 +43,24 @@ fn cert_error(origin: &str, problem: CertificateProblem, e: impl Into<BoxError>)
 /// # Errors
 /// [`CaError::Certificate`] when the DER is not a certificate.
 pub fn certificate_public_key(der: &[u8], origin: &str) -> Result<Vec<u8>, CaError> {
-    let bad = |e: der::Error| cert_error(origin, CertificateProblem::MalformedDer, e);
-    Certificate::from_der(der)
-        .map_err(bad)?
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(bad)
+    let view = CertView::parse(der)
+        .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;
+    Ok(view.spki.to_vec())
 }
 
-/// A CA certificate: parsed once, kept with its DER so its subject can be copied byte
-/// for byte into the issuer field of what it signs.
+/// A CA certificate: read once by certgate-x509's strict reader, kept with its DER so
+/// its subject can be copied byte for byte into the issuer field of what it signs.
 #[derive(Clone, Debug)]
 pub struct CaCertificate {
     der: Vec<u8>,
-    cert: Certificate,
+    /// The subject as x509-cert's type, only because the builder encodes with it.
+    subject: Name,
+    spki: Vec<u8>,
     origin: String,
     key_id: Vec<u8>,
     path_len: Option<u8>,
+    not_before: Timestamp,
+    not_after: Timestamp,
 }
 
 impl CaCertificate {
@@ -71,53 +70,52 @@ impl CaCertificate {
     /// # Errors
     /// [`CaError::Certificate`] when it does not parse, [`CaError::NotCa`] when it may not issue.
     pub fn from_der(der: &[u8], origin: &str) -> Result<Self, CaError> {
-        let bad = |problem, e: der::Error| cert_error(origin, problem, e);
+        let bad = |problem, e: X509Error| cert_error(origin, problem, e);
         let malformed = |extension| CertificateProblem::MalformedExtension { extension };
         let not_ca = |problem| CaError::NotCa {
             origin: origin.to_owned(),
             problem,
         };
-        // certgate-x509's strict reader first, as everywhere; x509-cert then gives the
-        // builder the types it issues with.
-        certgate_x509::CertView::parse(der)
-            .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;
-        let cert =
-            Certificate::from_der(der).map_err(|e| bad(CertificateProblem::MalformedDer, e))?;
-        let tbs = cert.tbs_certificate();
-        let bc = tbs
-            .get_extension::<BasicConstraints>()
-            .map_err(|e| bad(malformed("basicConstraints"), e))?;
-        let path_len = match bc {
-            Some((_, bc)) if bc.ca => bc.path_len_constraint,
+        // Every decision is taken on certgate-x509's reading; x509-cert only decodes the
+        // subject, the one type the builder needs to encode the issuer field.
+        let view = CertView::parse(der).map_err(|e| bad(CertificateProblem::MalformedDer, e))?;
+        let path_len = match view
+            .basic_constraints()
+            .map_err(|e| bad(malformed("basicConstraints"), e))?
+        {
+            // A limit above 255 intermediates is no limit for any chain we build.
+            Some(BasicConstraints { ca: true, path_len }) => {
+                path_len.map(|n| u8::try_from(n).unwrap_or(u8::MAX))
+            }
             _ => return Err(not_ca(NotCaProblem::NotCaConstraint)),
         };
-        let ku = tbs
-            .get_extension::<KeyUsage>()
-            .map_err(|e| bad(malformed("keyUsage"), e))?;
-        if let Some((_, ku)) = ku
-            && !ku.0.contains(KeyUsages::KeyCertSign)
+        if let Some(ku) = view
+            .key_usage()
+            .map_err(|e| bad(malformed("keyUsage"), e))?
+            && !ku.contains(KeyUsageBit::KeyCertSign)
         {
             return Err(not_ca(NotCaProblem::NoKeyCertSign));
         }
-        let spki = tbs
-            .subject_public_key_info()
-            .to_der()
-            .map_err(|e| CaError::encoding("subject public key info", e))?;
         // The AKI of what we sign must equal this certificate's SKI; a CA without one
         // (rare, but RFC 5280 allows it on old roots) gets cfssl's computed identifier.
-        let key_id = match tbs
-            .get_extension::<SubjectKeyIdentifier>()
+        let key_id = match view
+            .subject_key_id()
             .map_err(|e| bad(malformed("subjectKeyIdentifier"), e))?
         {
-            Some((_, ski)) => ski.0.as_bytes().to_vec(),
-            None => key_identifier(&spki)?,
+            Some(ski) => ski.to_vec(),
+            None => key_identifier(view.spki)?,
         };
+        let subject = Name::from_der(view.subject.der())
+            .map_err(|e| cert_error(origin, CertificateProblem::MalformedDer, e))?;
         Ok(Self {
             der: der.to_vec(),
-            cert,
+            subject,
+            spki: view.spki.to_vec(),
             origin: origin.to_owned(),
             key_id,
             path_len,
+            not_before: view.not_before,
+            not_after: view.not_after,
         })
     }
 
@@ -157,7 +155,7 @@ impl CaCertificate {
 
     /// The subject, in RFC 4514 form.
     pub fn subject(&self) -> String {
-        self.cert.tbs_certificate().subject().to_string()
+        CertView::parse(&self.der).map_or_else(|_| String::new(), |v| v.subject.to_rfc4514())
     }
 
     /// The subject key identifier that issued certificates carry as their AKI.
@@ -172,27 +170,117 @@ impl CaCertificate {
 
     /// The start of the certificate's validity.
     pub fn not_before(&self) -> OffsetDateTime {
-        offset_time(&self.cert.tbs_certificate().validity().not_before)
+        offset_time(self.not_before)
     }
 
     /// The end of the certificate's validity.
     pub fn not_after(&self) -> OffsetDateTime {
-        offset_time(&self.cert.tbs_certificate().validity().not_after)
+        offset_time(self.not_after)
+    }
+
+    /// The certificate's validity, as certgate-x509 reads it: notBefore and notAfter.
+    pub fn validity(&self) -> (Timestamp, Timestamp) {
+        (self.not_before, self.not_after)
     }
 
     /// The DER `SubjectPublicKeyInfo` of the certificate.
     ///
     /// # Errors
-    /// [`CaError::Encoding`] if it cannot be re-encoded (it was decoded from DER, so it can).
+    /// None today (it is kept from the certificate as read); the `Result` stays for
+    /// callers written against the earlier signature.
     pub fn public_key_der(&self) -> Result<Vec<u8>, CaError> {
-        self.cert
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .map_err(|e| CaError::encoding("subject public key info", e))
+        Ok(self.spki.clone())
     }
 
     pub(crate) fn subject_name(&self) -> &Name {
-        self.cert.tbs_certificate().subject()
+        &self.subject
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A TLV with a definite, minimal length.
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        certgate_x509::der::wrap(tag, content)
+    }
+
+    fn seq(parts: &[&[u8]]) -> Vec<u8> {
+        tlv(0x30, &parts.concat())
+    }
+
+    /// A CA certificate crafted byte by byte (the signature is not checked here), with
+    /// the given basicConstraints content and a notBefore in UTCTime.
+    fn crafted_ca(bc_content: &[u8], not_before: &[u8]) -> Vec<u8> {
+        let ecdsa_sha256 = tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]);
+        let alg = seq(&[&ecdsa_sha256]);
+        let cn = seq(&[&tlv(0x06, &[0x55, 0x04, 0x03]), &tlv(0x0c, b"Crafted CA")]);
+        let name = seq(&[&tlv(0x31, &cn)]);
+        let validity = seq(&[&tlv(0x17, not_before), &tlv(0x17, b"491231235959Z")]);
+        let ec_p256 = seq(&[
+            &tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]),
+            &tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]),
+        ]);
+        let mut point = vec![0x00, 0x04];
+        point.extend([7u8; 64]);
+        let spki = seq(&[&ec_p256, &tlv(0x03, &point)]);
+        let bc = seq(&[
+            &tlv(0x06, &[0x55, 0x1d, 0x13]),
+            &tlv(0x01, &[0xff]),
+            &tlv(0x04, &tlv(0x30, bc_content)),
+        ]);
+        let ku = seq(&[
+            &tlv(0x06, &[0x55, 0x1d, 0x0f]),
+            &tlv(0x04, &tlv(0x03, &[0x01, 0x06])),
+        ]);
+        let ski = seq(&[
+            &tlv(0x06, &[0x55, 0x1d, 0x0e]),
+            &tlv(0x04, &tlv(0x04, &[0xab; 20])),
+        ]);
+        let tbs = seq(&[
+            &tlv(0xa0, &tlv(0x02, &[2])),
+            &tlv(0x02, &[0x01, 0x23]),
+            &alg,
+            &name,
+            &validity,
+            &name,
+            &spki,
+            &tlv(0xa3, &seq(&[&bc, &ku, &ski])),
+        ]);
+        seq(&[&tbs, &alg, &tlv(0x03, &[0x00, 0x30, 0x00])])
+    }
+
+    #[test]
+    fn decides_on_certgate_x509s_reading() {
+        // pathLenConstraint 300 and a notBefore in 1960: x509-cert's reading (a u8
+        // path length, times from 1970) refused this CA; RFC 5280 allows both.
+        let bc = [&tlv(0x01, &[0xff])[..], &tlv(0x02, &[0x01, 0x2c])].concat();
+        let ca = CaCertificate::from_der(&crafted_ca(&bc, b"600101000000Z"), "crafted").unwrap();
+        assert_eq!(ca.path_len(), Some(u8::MAX));
+        assert_eq!(ca.key_id(), &[0xab; 20]);
+        assert_eq!(ca.validity().0.to_string(), "1960-01-01T00:00:00Z");
+        assert_eq!(ca.not_before().year(), 1960);
+        assert_eq!(ca.not_after().year(), 2049);
+        assert_eq!(ca.subject(), "CN=Crafted CA");
+        assert_eq!(ca.subject_name().to_string(), "CN=Crafted CA");
+    }
+
+    #[test]
+    fn refuses_what_may_not_issue() {
+        let not_ca = crafted_ca(&tlv(0x02, &[0]), b"240101000000Z");
+        assert!(matches!(
+            CaCertificate::from_der(&not_ca, "crafted"),
+            Err(CaError::NotCa {
+                problem: NotCaProblem::NotCaConstraint,
+                ..
+            })
+        ));
+        // A BER boolean (0x01) is not DER: the strict reader refuses the certificate.
+        let ber = [&tlv(0x01, &[0x01])[..]].concat();
+        assert!(matches!(
+            CaCertificate::from_der(&crafted_ca(&ber, b"240101000000Z"), "crafted"),
+            Err(CaError::Certificate { .. })
+        ));
     }
 }

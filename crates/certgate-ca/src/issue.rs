@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use certgate_x509::{Serial, SerialRef};
 use der::asn1::BitString;
 use der::{Decode, Encode};
 use time::{Duration, OffsetDateTime};
@@ -35,7 +36,7 @@ pub const SERIAL_LEN: usize = 20;
 #[derive(Clone, Debug)]
 pub struct IssuedCertificate {
     der: Vec<u8>,
-    serial: Vec<u8>,
+    serial: Serial,
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 }
@@ -51,14 +52,15 @@ impl IssuedCertificate {
         pem::encode("CERTIFICATE", &self.der)
     }
 
-    /// The serial number's bytes (big-endian, without a sign byte).
-    pub fn serial(&self) -> &[u8] {
-        &self.serial
+    /// The serial number, as certgate-x509 reads it from the certificate.
+    pub fn serial(&self) -> SerialRef<'_> {
+        self.serial.as_ref()
     }
 
-    /// The serial number as lower-case hex.
+    /// The serial number as lower-case hex, as certgate prints serials everywhere
+    /// ([`SerialRef::to_hex`]: the magnitude, without leading zero octets).
     pub fn serial_hex(&self) -> String {
-        self.serial.iter().map(|b| format!("{b:02x}")).collect()
+        self.serial.as_ref().to_hex()
     }
 
     /// Start of validity.
@@ -396,7 +398,8 @@ pub(crate) fn build_certificate(
         .map_err(enc)?;
     Ok(IssuedCertificate {
         der: cert.to_der().map_err(der_enc)?,
-        serial,
+        // What SerialNumber::new encoded: the positive integer, leading zeros dropped.
+        serial: Serial::from_magnitude(&serial),
         not_before,
         not_after,
     })

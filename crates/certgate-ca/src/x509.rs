@@ -34,10 +34,10 @@ pub(crate) fn x509_time(t: OffsetDateTime) -> Result<Time, CaError> {
     }
 }
 
-/// Converts an X.509 `Time` back to an `OffsetDateTime`.
-pub(crate) fn offset_time(t: &Time) -> OffsetDateTime {
-    let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+/// Converts certgate-x509's `Timestamp` to an `OffsetDateTime` (X.509 times, years 0000
+/// to 9999, all fit).
+pub(crate) fn offset_time(t: certgate_x509::Timestamp) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.unix_seconds()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// A subject name built in cfssl's attribute order: C, ST, L, O, OU, CN, serialNumber.

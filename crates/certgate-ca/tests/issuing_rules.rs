@@ -259,3 +259,22 @@ fn a_dedicated_crl_signer_names_its_own_key_and_keeps_the_ca_as_issuer() {
         Some(ca.certificate().key_id())
     );
 }
+
+#[test]
+fn the_serial_is_the_one_in_the_certificate() {
+    // A serial given with leading zero octets is encoded without them: serial() and
+    // serial_hex() say what the certificate holds, as certgate-x509 reads it.
+    let (ca, _) = root_for("8760h");
+    let (_, csr) = request("dev", KeySpec::EcdsaP256, &[]);
+    let issued = ca
+        .issue(&csr, &profile("client"))
+        .with_now(NOW)
+        .with_serial(&[0x00, 0x00, 0x85])
+        .build()
+        .unwrap();
+    let view = certgate_x509::CertView::parse(issued.der()).unwrap();
+    assert_eq!(issued.serial(), view.serial);
+    assert_eq!(issued.serial().as_bytes(), [0x00, 0x85]);
+    assert_eq!(issued.serial_hex(), "85");
+    assert_eq!(issued.serial_hex(), view.serial.to_hex());
+}

@@ -11,7 +11,7 @@
 use der::{Decode, Tagged};
 
 use crate::Pkcs12Error;
-use crate::error::Limit;
+use crate::error::{BerProblem, Limit, MalformedProblem};
 use crate::limits::{MAX_BUNDLE_SIZE, MAX_NESTING_DEPTH};
 
 /// OCTET STRING's tag number.
@@ -31,7 +31,7 @@ pub(crate) fn to_der(input: &[u8], what: &'static str) -> Result<Vec<u8>, Pkcs12
     let mut out = Vec::with_capacity(input.len());
     reader.element(input.len(), &mut out, 1)?;
     if reader.pos != input.len() {
-        return Err(reader.malformed("trailing data after the structure"));
+        return Err(reader.malformed(BerProblem::TrailingData));
     }
     Ok(out)
 }
@@ -54,13 +54,19 @@ struct Header {
 }
 
 impl Reader<'_> {
-    fn malformed(&self, reason: &str) -> Pkcs12Error {
-        Pkcs12Error::malformed(self.what, format!("BER at byte {}: {reason}", self.pos))
+    fn malformed(&self, problem: BerProblem) -> Pkcs12Error {
+        Pkcs12Error::malformed(
+            self.what,
+            MalformedProblem::Ber {
+                offset: self.pos,
+                problem,
+            },
+        )
     }
 
     fn byte(&mut self, end: usize) -> Result<u8, Pkcs12Error> {
         if self.pos >= end {
-            return Err(self.malformed("truncated"));
+            return Err(self.malformed(BerProblem::Truncated));
         }
         let b = self.input[self.pos];
         self.pos += 1;
@@ -82,7 +88,7 @@ impl Reader<'_> {
                 let b = self.byte(end)?;
                 count += 1;
                 if (count == 1 && b == 0x80) || count > 4 {
-                    return Err(self.malformed("invalid tag number"));
+                    return Err(self.malformed(BerProblem::InvalidTagNumber));
                 }
                 if b & 0x80 == 0 {
                     break;
@@ -95,11 +101,11 @@ impl Reader<'_> {
         let length = match self.byte(end)? {
             short @ 0..=0x7f => Some(usize::from(short)),
             0x80 if constructed => None,
-            0x80 => return Err(self.malformed("indefinite length on a primitive element")),
+            0x80 => return Err(self.malformed(BerProblem::IndefinitePrimitive)),
             long => {
                 let count = usize::from(long & 0x7f);
                 if count > 4 {
-                    return Err(self.malformed("length of more than 4 octets"));
+                    return Err(self.malformed(BerProblem::LengthTooLong));
                 }
                 let mut len = 0usize;
                 for _ in 0..count {
@@ -109,7 +115,7 @@ impl Reader<'_> {
             }
         };
         if length.is_some_and(|len| len > end - self.pos) {
-            return Err(self.malformed("length beyond the end of the enclosing element"));
+            return Err(self.malformed(BerProblem::LengthBeyondEnclosing));
         }
         Ok(Header {
             tag: (start, tag_end),
@@ -129,7 +135,7 @@ impl Reader<'_> {
             ));
         }
         if self.at_end_of_contents(end) {
-            return Err(self.malformed("end-of-contents outside an indefinite length"));
+            return Err(self.malformed(BerProblem::StrayEndOfContents));
         }
         let header = self.header(end)?;
         let tag = &self.input[header.tag.0..header.tag.1];
@@ -177,7 +183,7 @@ impl Reader<'_> {
                     break;
                 }
                 if self.pos >= end {
-                    return Err(self.malformed("no end-of-contents"));
+                    return Err(self.malformed(BerProblem::NoEndOfContents));
                 }
                 self.element(end, out, depth)?;
             },
@@ -212,7 +218,7 @@ impl Reader<'_> {
             }
             let header = self.header(limit)?;
             if self.input[header.tag.0] & !0x20 != OCTET_STRING {
-                return Err(self.malformed("a constructed string holds something else"));
+                return Err(self.malformed(BerProblem::MixedConstructedString));
             }
             match (header.constructed, header.length) {
                 (false, Some(len)) => {
@@ -263,12 +269,12 @@ pub(crate) fn elements<'a>(
     der: &'a [u8],
     what: &'static str,
 ) -> Result<impl Iterator<Item = Result<&'a [u8], Pkcs12Error>> + 'a, Pkcs12Error> {
-    let any = der::asn1::AnyRef::from_der(der).map_err(|e| Pkcs12Error::malformed(what, e))?;
+    let any = der::asn1::AnyRef::from_der(der).map_err(|e| Pkcs12Error::not_der(what, e))?;
     if !any.tag().is_constructed() {
-        return Err(Pkcs12Error::malformed(what, "not a SEQUENCE"));
+        return Err(Pkcs12Error::malformed(what, MalformedProblem::NotASequence));
     }
     let mut reader =
-        der::SliceReader::new(any.value()).map_err(|e| Pkcs12Error::malformed(what, e))?;
+        der::SliceReader::new(any.value()).map_err(|e| Pkcs12Error::not_der(what, e))?;
     let mut failed = false;
     Ok(std::iter::from_fn(move || {
         use der::Reader as _;
@@ -277,7 +283,7 @@ pub(crate) fn elements<'a>(
         }
         let next = reader
             .tlv_bytes()
-            .map_err(|e| Pkcs12Error::malformed(what, e));
+            .map_err(|e| Pkcs12Error::not_der(what, e));
         failed = next.is_err();
         Some(next)
     }))
@@ -325,18 +331,28 @@ mod tests {
 
     #[test]
     fn broken_ber_is_malformed() {
-        for bad in [
-            "30 80 02 01 03",          // no end-of-contents
-            "30 03 02 01",             // truncated
-            "04 80 61 00 00",          // indefinite primitive
-            "30 02 00 00",             // end-of-contents in a definite length
-            "30 00 00",                // trailing data
-            "24 80 02 01 03 00 00",    // a constructed string holding an INTEGER
-            "30 85 00 00 00 00 01 00", // a 5-octet length
-            "1f 80 01 00",             // a non-minimal tag number
+        for (bad, why) in [
+            ("30 80 02 01 03", BerProblem::NoEndOfContents),
+            ("30 03 02 01", BerProblem::LengthBeyondEnclosing),
+            ("04 80 61 00 00", BerProblem::IndefinitePrimitive),
+            ("30 02 00 00", BerProblem::StrayEndOfContents),
+            ("30 00 00", BerProblem::TrailingData),
+            ("24 80 02 01 03 00 00", BerProblem::MixedConstructedString),
+            ("30 85 00 00 00 00 01 00", BerProblem::LengthTooLong),
+            ("1f 80 01 00", BerProblem::InvalidTagNumber),
         ] {
             let err = to_der(&hex(bad), "test").unwrap_err();
-            assert!(matches!(err, Pkcs12Error::Malformed { .. }), "{bad}: {err}");
+            assert!(
+                matches!(
+                    &err,
+                    Pkcs12Error::Malformed {
+                        problem: MalformedProblem::Ber { problem, .. },
+                        source: None,
+                        ..
+                    } if *problem == why
+                ),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -18,6 +18,7 @@ use spki::{AlgorithmIdentifierOwned, AlgorithmIdentifierRef};
 use zeroize::Zeroizing;
 
 use crate::Pkcs12Error;
+use crate::error::MalformedProblem;
 use crate::kdf::{KdfBudget, pbes2_work, pkcs12_kdf_work};
 
 /// OID of PBES2 (RFC 8018).
@@ -145,18 +146,25 @@ pub(crate) fn describe_encryption(alg: &AlgorithmIdentifierOwned) -> String {
 fn legacy_params(alg: &AlgorithmIdentifierOwned) -> Result<Pkcs12PbeParams, Pkcs12Error> {
     alg.parameters
         .as_ref()
-        .ok_or_else(|| Pkcs12Error::malformed("PBE parameters", "missing"))?
+        .ok_or_else(|| {
+            Pkcs12Error::malformed(
+                "PBE parameters",
+                MalformedProblem::MissingField {
+                    field: "parameters",
+                },
+            )
+        })?
         .decode_as()
-        .map_err(|e| Pkcs12Error::malformed("PBE parameters", e))
+        .map_err(|e| Pkcs12Error::not_der("PBE parameters", e))
 }
 
 /// Reads PBES2 parameters (RFC 8018 A.4).
 fn pbes2_scheme(alg: &AlgorithmIdentifierOwned) -> Result<pkcs5::EncryptionScheme, Pkcs12Error> {
     let der = alg
         .to_der()
-        .map_err(|e| Pkcs12Error::malformed("PBES2 parameters", e))?;
+        .map_err(|e| Pkcs12Error::not_der("PBES2 parameters", e))?;
     let alg_ref = AlgorithmIdentifierRef::from_der(&der)
-        .map_err(|e| Pkcs12Error::malformed("PBES2 parameters", e))?;
+        .map_err(|e| Pkcs12Error::not_der("PBES2 parameters", e))?;
     pkcs5::EncryptionScheme::try_from(alg_ref).map_err(|e| Pkcs12Error::UnsupportedAlgorithm {
         what: "PBES2 scheme",
         oid: e.to_string(),
@@ -204,12 +212,12 @@ pub(crate) fn decrypt(
         let iv = derive_key::<sha1::Sha1>(&pw, salt, Pkcs12KeyType::Iv, rounds, 8);
         let result = match pbe {
             LegacyPbe::TripleDes => cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv)
-                .map_err(|e| Pkcs12Error::malformed("3DES key", e))?
+                .map_err(|e| Pkcs12Error::not_der("3DES key", e))?
                 .decrypt_padded_vec::<Pkcs7>(data),
             LegacyPbe::Rc2_128 | LegacyPbe::Rc2_40 => {
                 let cipher = rc2::Rc2::new_with_eff_key_len(&key, pbe.key_len() * 8);
                 cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(cipher, &iv)
-                    .map_err(|e| Pkcs12Error::malformed("RC2 IV", e))?
+                    .map_err(|e| Pkcs12Error::not_der("RC2 IV", e))?
                     .decrypt_padded_vec::<Pkcs7>(data)
             }
         };
@@ -226,9 +234,12 @@ pub(crate) fn decrypt(
 /// password; parameters pkcs5 cannot use are malformed or unsupported.
 fn pkcs5_error(err: pkcs5::Error) -> Pkcs12Error {
     match err {
-        pkcs5::Error::AlgorithmParametersInvalid { oid } => {
-            Pkcs12Error::malformed("PBES2 parameters", format!("invalid for {oid}"))
-        }
+        pkcs5::Error::AlgorithmParametersInvalid { oid } => Pkcs12Error::malformed(
+            "PBES2 parameters",
+            MalformedProblem::InvalidParameters {
+                oid: oid.to_string(),
+            },
+        ),
         pkcs5::Error::UnsupportedAlgorithm { oid } => Pkcs12Error::UnsupportedAlgorithm {
             what: "PBES2",
             oid: oid.to_string(),
@@ -253,7 +264,7 @@ pub(crate) fn encrypt(
     iterations: u32,
     data: &[u8],
 ) -> Result<(AlgorithmIdentifierOwned, Vec<u8>), Pkcs12Error> {
-    let enc = |e: &dyn std::fmt::Display| Pkcs12Error::encoding("encrypted content", e);
+    let enc = |e: &dyn std::fmt::Display| Pkcs12Error::encoding("encrypted content", e.to_string());
     match how {
         Encryption::Pbes2Aes256 => {
             let salt = random::<16>()?;

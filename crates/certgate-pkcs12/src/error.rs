@@ -1,18 +1,25 @@
 //! The one error type of this crate, and the small enums its variants carry.
 
+use std::error::Error as StdError;
 use std::fmt;
+
+/// A dependency's error, kept as the source of ours without naming its type.
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// What can go wrong reading or writing a PKCS#12 bundle.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Pkcs12Error {
     /// The bytes are not a PKCS#12 structure (truncated, not BER or DER, wrong shape).
-    #[error("malformed PKCS#12: {what}: {reason}")]
+    #[error("malformed PKCS#12: {what}: {problem}{}", cause(source.as_ref()))]
     Malformed {
         /// The structure being read.
         what: &'static str,
-        /// What is wrong with it, for a human: the decoder's own words.
-        reason: String,
+        /// What is wrong with it.
+        problem: MalformedProblem,
+        /// The decoder's error, when one said more.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// The password does not open the bundle (the MAC, or the decrypted padding, says so).
@@ -61,13 +68,108 @@ pub enum Pkcs12Error {
     },
 
     /// Encryption or encoding failed while writing.
-    #[error("cannot encode {what}: {reason}")]
+    #[error("cannot encode {what}: {}", one_line(&source.to_string()))]
     Encoding {
         /// What was being written.
         what: &'static str,
-        /// Why it failed, for a human.
-        reason: String,
+        /// Why it failed: the encoder's (or the random source's) error.
+        #[source]
+        source: BoxError,
     },
+}
+
+/// What is wrong with a structure ([`Pkcs12Error::Malformed`]).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MalformedProblem {
+    /// The DER decoder refused it (its error is the source).
+    NotDer,
+    /// BER (as NSS writes it) that cannot be converted to DER.
+    Ber {
+        /// The byte offset in the structure where reading stopped.
+        offset: usize,
+        /// What is wrong there.
+        problem: BerProblem,
+    },
+    /// Not a SEQUENCE where one must be.
+    NotASequence,
+    /// A required field is absent.
+    MissingField {
+        /// The field (`parameters`, `content`, `[0] encryptedContent`, ...).
+        field: &'static str,
+    },
+    /// More fields than the structure has.
+    ExtraFields,
+    /// An attribute without values.
+    AttributeWithoutValues,
+    /// An iteration count of zero (or below).
+    ZeroIterations,
+    /// scrypt's N (cost) is not a power of two of at least 2 (RFC 7914 section 2).
+    ScryptCostNotPowerOfTwo,
+    /// scrypt's r (block size) or p (parallelization) is zero.
+    ScryptZeroParameter,
+    /// Parameters that do not suit the algorithm with this OID.
+    InvalidParameters {
+        /// The algorithm's OID.
+        oid: String,
+    },
+}
+
+impl fmt::Display for MalformedProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotDer => f.write_str("not DER of its shape"),
+            Self::Ber { offset, problem } => write!(f, "BER at byte {offset}: {problem}"),
+            Self::NotASequence => f.write_str("not a SEQUENCE"),
+            Self::MissingField { field } => write!(f, "{field} missing"),
+            Self::ExtraFields => f.write_str("more fields than the structure has"),
+            Self::AttributeWithoutValues => f.write_str("an attribute without values"),
+            Self::ZeroIterations => f.write_str("zero iterations"),
+            Self::ScryptCostNotPowerOfTwo => f.write_str("N must be a power of two, at least 2"),
+            Self::ScryptZeroParameter => f.write_str("r and p must be at least 1"),
+            Self::InvalidParameters { oid } => write!(f, "invalid for {oid}"),
+        }
+    }
+}
+
+/// What is wrong with BER input ([`MalformedProblem::Ber`]).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BerProblem {
+    /// The input ends inside an element.
+    Truncated,
+    /// Something follows the structure.
+    TrailingData,
+    /// A tag number in the high-tag-number form that is not minimal or too large.
+    InvalidTagNumber,
+    /// An indefinite length on a primitive element.
+    IndefinitePrimitive,
+    /// A length of more than four octets.
+    LengthTooLong,
+    /// A length past the end of the enclosing element.
+    LengthBeyondEnclosing,
+    /// An end-of-contents marker outside an indefinite length.
+    StrayEndOfContents,
+    /// An indefinite length that is never closed.
+    NoEndOfContents,
+    /// A constructed string holding something other than segments of its type.
+    MixedConstructedString,
+}
+
+impl fmt::Display for BerProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Truncated => "truncated",
+            Self::TrailingData => "trailing data after the structure",
+            Self::InvalidTagNumber => "invalid tag number",
+            Self::IndefinitePrimitive => "indefinite length on a primitive element",
+            Self::LengthTooLong => "length of more than 4 octets",
+            Self::LengthBeyondEnclosing => "length beyond the end of the enclosing element",
+            Self::StrayEndOfContents => "end-of-contents outside an indefinite length",
+            Self::NoEndOfContents => "no end-of-contents",
+            Self::MixedConstructedString => "a constructed string holds something else",
+        })
+    }
 }
 
 /// Which limit a [`Pkcs12Error::LimitExceeded`] is about.
@@ -196,21 +298,43 @@ impl fmt::Display for InputProblem {
 }
 
 impl Pkcs12Error {
-    pub(crate) fn malformed(what: &'static str, reason: impl fmt::Display) -> Self {
+    /// `what` is malformed in this way.
+    pub(crate) fn malformed(what: &'static str, problem: MalformedProblem) -> Self {
         Self::Malformed {
             what,
-            reason: reason.to_string(),
+            problem,
+            source: None,
         }
     }
 
-    pub(crate) fn encoding(what: &'static str, reason: impl fmt::Display) -> Self {
+    /// The DER decoder refused `what`.
+    pub(crate) fn not_der(what: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::Malformed {
+            what,
+            problem: MalformedProblem::NotDer,
+            source: Some(source.into()),
+        }
+    }
+
+    /// Writing `what` failed.
+    pub(crate) fn encoding(what: &'static str, source: impl Into<BoxError>) -> Self {
         Self::Encoding {
             what,
-            reason: reason.to_string(),
+            source: source.into(),
         }
     }
 
     pub(crate) fn limit(limit: Limit, value: u64, max: u64) -> Self {
         Self::LimitExceeded { limit, value, max }
     }
+}
+
+/// `: ` and a dependency's message on one line, or nothing.
+fn cause(source: Option<&BoxError>) -> String {
+    source.map_or_else(String::new, |e| format!(": {}", one_line(&e.to_string())))
+}
+
+/// A message on one line (some decoders' errors span several).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::bundle::{BundleCertificate, BundleInfo, BundleKey, Pkcs12Bundle};
 use crate::crypto::{MacDigest, bmp_password, decrypt, describe_encryption};
-use crate::error::{BagProblem, Limit};
+use crate::error::{BagProblem, Limit, MalformedProblem};
 use crate::kdf::{KdfBudget, pkcs12_kdf_work};
 use crate::limits::{MAX_BAGS, MAX_BUNDLE_SIZE, MAX_SAFE_CONTENTS_NESTING};
 use crate::oids::{
@@ -51,7 +51,7 @@ impl Pkcs12Bundle {
             ));
         }
         let der = ber::to_der(input, "PFX")?;
-        let pfx = Pfx::from_der(&der).map_err(|e| Pkcs12Error::malformed("PFX", e))?;
+        let pfx = Pfx::from_der(&der).map_err(|e| Pkcs12Error::not_der("PFX", e))?;
         if pfx.auth_safe.content_type != ID_DATA {
             return Err(Pkcs12Error::UnsupportedAlgorithm {
                 what: "integrity (public-key mode)",
@@ -62,7 +62,7 @@ impl Pkcs12Bundle {
             .auth_safe
             .content
             .decode_as::<OctetString>()
-            .map_err(|e| Pkcs12Error::malformed("authSafe", e))?;
+            .map_err(|e| Pkcs12Error::not_der("authSafe", e))?;
         let mut import = Import {
             bundle: Self {
                 keys: Vec::new(),
@@ -89,7 +89,7 @@ impl Pkcs12Bundle {
         let contents = ber::to_der(auth_safe.as_bytes(), "AuthenticatedSafe")?;
         for content in ber::elements(&contents, "AuthenticatedSafe")? {
             let content = ContentInfo::from_der(content?)
-                .map_err(|e| Pkcs12Error::malformed("AuthenticatedSafe", e))?;
+                .map_err(|e| Pkcs12Error::not_der("AuthenticatedSafe", e))?;
             import.read_content(&content)?;
         }
         import.bundle.info.kdf_work = import.budget.spent();
@@ -121,7 +121,7 @@ impl Import<'_> {
                 let octets = content
                     .content
                     .decode_as::<&OctetStringRef>()
-                    .map_err(|e| Pkcs12Error::malformed("data content", e))?;
+                    .map_err(|e| Pkcs12Error::not_der("data content", e))?;
                 let safe_contents = ber::to_der(octets.as_bytes(), "SafeContents")?;
                 self.read_bags(&safe_contents, 0, false)
             }
@@ -129,7 +129,7 @@ impl Import<'_> {
                 let der = content
                     .content
                     .to_der()
-                    .map_err(|e| Pkcs12Error::malformed("encrypted data", e))?;
+                    .map_err(|e| Pkcs12Error::not_der("encrypted data", e))?;
                 let (alg, ciphertext) = encrypted_data(&der)?;
                 self.bundle.info.encryptions.push(describe_encryption(&alg));
                 let plain = decrypt(&alg, self.password, &ciphertext, &mut self.budget)?;
@@ -300,12 +300,17 @@ fn wrong_password() -> Pkcs12Error {
 fn parse_bag(der: &[u8]) -> Result<Bag<'_>, Pkcs12Error> {
     let mut fields = ber::elements(der, "SafeBag")?;
     let mut next = || fields.next().transpose();
-    let id = next()?.ok_or_else(|| Pkcs12Error::malformed("SafeBag", "empty"))?;
-    let id = ObjectIdentifier::from_der(id).map_err(|e| Pkcs12Error::malformed("SafeBag", e))?;
+    let id = next()?.ok_or_else(|| {
+        Pkcs12Error::malformed("SafeBag", MalformedProblem::MissingField { field: "bagId" })
+    })?;
+    let id = ObjectIdentifier::from_der(id).map_err(|e| Pkcs12Error::not_der("SafeBag", e))?;
     let value = next()?.and_then(explicit_content);
     let attributes = next()?;
     if next()?.is_some() {
-        return Err(Pkcs12Error::malformed("SafeBag", "more than three fields"));
+        return Err(Pkcs12Error::malformed(
+            "SafeBag",
+            MalformedProblem::ExtraFields,
+        ));
     }
     Ok(Bag {
         id,
@@ -330,18 +335,20 @@ fn explicit_content(tlv: &[u8]) -> Option<&[u8]> {
 /// form: after BER conversion, a constructed `[0]` of OCTET STRING segments.
 fn encrypted_data(der: &[u8]) -> Result<(AlgorithmIdentifierOwned, Vec<u8>), Pkcs12Error> {
     const WHAT: &str = "encrypted data";
-    let missing = || Pkcs12Error::malformed(WHAT, "missing fields");
+    let missing = |field| Pkcs12Error::malformed(WHAT, MalformedProblem::MissingField { field });
     let mut fields = ber::elements(der, WHAT)?;
-    let _version = fields.next().ok_or_else(missing)??;
-    let info = fields.next().ok_or_else(missing)??;
-    let mut info = ber::elements(info, WHAT)?;
-    let _content_type = info.next().ok_or_else(missing)??;
-    let alg = AlgorithmIdentifierOwned::from_der(info.next().ok_or_else(missing)??)
-        .map_err(|e| Pkcs12Error::malformed(WHAT, e))?;
-    let content = info
+    let _version = fields.next().ok_or_else(|| missing("version"))??;
+    let info = fields
         .next()
-        .ok_or_else(|| Pkcs12Error::malformed(WHAT, "no content"))??;
-    let any = AnyRef::from_der(content).map_err(|e| Pkcs12Error::malformed(WHAT, e))?;
+        .ok_or_else(|| missing("encryptedContentInfo"))??;
+    let mut info = ber::elements(info, WHAT)?;
+    let _content_type = info.next().ok_or_else(|| missing("contentType"))??;
+    let alg = info
+        .next()
+        .ok_or_else(|| missing("contentEncryptionAlgorithm"))??;
+    let alg = AlgorithmIdentifierOwned::from_der(alg).map_err(|e| Pkcs12Error::not_der(WHAT, e))?;
+    let content = info.next().ok_or_else(|| missing("encryptedContent"))??;
+    let any = AnyRef::from_der(content).map_err(|e| Pkcs12Error::not_der(WHAT, e))?;
     let ciphertext = match any.tag() {
         Tag::ContextSpecific {
             constructed: false,
@@ -354,12 +361,19 @@ fn encrypted_data(der: &[u8]) -> Result<(AlgorithmIdentifierOwned, Vec<u8>), Pkc
             let mut out = Vec::new();
             for segment in ber::elements(content, WHAT)? {
                 let segment = <&OctetStringRef>::from_der(segment?)
-                    .map_err(|e| Pkcs12Error::malformed(WHAT, e))?;
+                    .map_err(|e| Pkcs12Error::not_der(WHAT, e))?;
                 out.extend_from_slice(segment.as_bytes());
             }
             out
         }
-        _ => return Err(Pkcs12Error::malformed(WHAT, "no [0] encryptedContent")),
+        _ => {
+            return Err(Pkcs12Error::malformed(
+                WHAT,
+                MalformedProblem::MissingField {
+                    field: "[0] encryptedContent",
+                },
+            ));
+        }
     };
     Ok((alg, ciphertext))
 }
@@ -375,9 +389,12 @@ fn bag_attributes(set: Option<&[u8]>) -> Result<(Option<String>, Option<Vec<u8>>
     for attribute in ber::elements(set, WHAT)? {
         let mut fields = ber::elements(attribute?, WHAT)?;
         let (Some(oid), Some(values)) = (fields.next(), fields.next()) else {
-            return Err(Pkcs12Error::malformed(WHAT, "an attribute without values"));
+            return Err(Pkcs12Error::malformed(
+                WHAT,
+                MalformedProblem::AttributeWithoutValues,
+            ));
         };
-        let oid = ObjectIdentifier::from_der(oid?).map_err(|e| Pkcs12Error::malformed(WHAT, e))?;
+        let oid = ObjectIdentifier::from_der(oid?).map_err(|e| Pkcs12Error::not_der(WHAT, e))?;
         let Some(value) = ber::elements(values?, WHAT)?.next().transpose()? else {
             continue;
         };

@@ -10,7 +10,7 @@ use pkcs5::pbes2::{Kdf, Parameters, Pbkdf2Prf};
 use spki::AlgorithmIdentifierOwned;
 
 use crate::Pkcs12Error;
-use crate::error::Limit;
+use crate::error::{Limit, MalformedProblem};
 use crate::limits::{
     MAX_ITERATIONS, MAX_KDF_WORK, MAX_SCRYPT_BLOCK_SIZE, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELISM,
 };
@@ -48,7 +48,7 @@ use crate::limits::{
 /// [`Pkcs12Error::UnsupportedAlgorithm`] for any other scheme, PRF or KDF.
 pub fn check_key_derivation(algorithm_identifier_der: &[u8]) -> Result<u64, Pkcs12Error> {
     let alg = AlgorithmIdentifierOwned::from_der(algorithm_identifier_der)
-        .map_err(|e| Pkcs12Error::malformed("encryption AlgorithmIdentifier", e))?;
+        .map_err(|e| Pkcs12Error::not_der("encryption AlgorithmIdentifier", e))?;
     crate::crypto::decryption_work(&alg)
 }
 
@@ -92,7 +92,10 @@ pub(crate) fn pkcs12_kdf_work(iterations: i32, blocks: u64) -> Result<u64, Pkcs1
 /// Refuses zero iterations and more than [`MAX_ITERATIONS`].
 pub(crate) fn check_iterations(iterations: u64) -> Result<(), Pkcs12Error> {
     if iterations == 0 {
-        return Err(Pkcs12Error::malformed("iteration count", "zero iterations"));
+        return Err(Pkcs12Error::malformed(
+            "iteration count",
+            MalformedProblem::ZeroIterations,
+        ));
     }
     at_most(Limit::Iterations, iterations, MAX_ITERATIONS)
 }
@@ -100,12 +103,12 @@ pub(crate) fn check_iterations(iterations: u64) -> Result<(), Pkcs12Error> {
 /// scrypt's work N·r·p, once N, r and p passed every limit (RFC 7914 section 2: N a
 /// power of two above 1, r and p at least 1).
 fn scrypt_work(n: u64, r: u16, p: u16) -> Result<u64, Pkcs12Error> {
-    let bad = |reason: &str| Pkcs12Error::malformed("scrypt parameters", reason);
+    let bad = |problem| Pkcs12Error::malformed("scrypt parameters", problem);
     if n < 2 || !n.is_power_of_two() {
-        return Err(bad("N must be a power of two, at least 2"));
+        return Err(bad(MalformedProblem::ScryptCostNotPowerOfTwo));
     }
     if r == 0 || p == 0 {
-        return Err(bad("r and p must be at least 1"));
+        return Err(bad(MalformedProblem::ScryptZeroParameter));
     }
     let (r, p) = (u64::from(r), u64::from(p));
     at_most(Limit::ScryptBlockSize, r, MAX_SCRYPT_BLOCK_SIZE)?;

@@ -87,7 +87,7 @@ mod limits;
 mod oids;
 
 pub use bundle::{BundleCertificate, BundleInfo, BundleKey, Pkcs12Bundle};
-pub use error::{BagProblem, InputProblem, Limit, Pkcs12Error};
+pub use error::{BagProblem, BerProblem, InputProblem, Limit, MalformedProblem, Pkcs12Error};
 pub use export::{Pkcs12Builder, Pkcs12Profile};
 pub use kdf::check_key_derivation;
 pub use limits::{

@@ -6,8 +6,8 @@
 use certgate_ca::cfssl::CsrJson;
 use certgate_ca::{KeySigner, KeySpec, PrivateKey, RootCaBuilder};
 use certgate_pkcs12::{
-    Limit, MAX_BAGS, MAX_BUNDLE_SIZE, MAX_NESTING_DEPTH, Pkcs12Builder, Pkcs12Bundle, Pkcs12Error,
-    Pkcs12Profile, check_key_derivation,
+    Limit, MAX_BAGS, MAX_BUNDLE_SIZE, MAX_NESTING_DEPTH, MalformedProblem, Pkcs12Builder,
+    Pkcs12Bundle, Pkcs12Error, Pkcs12Profile, check_key_derivation,
 };
 use cms::content_info::ContentInfo;
 use const_oid::ObjectIdentifier;
@@ -113,6 +113,8 @@ fn scrypt_with_n_of_zero_is_malformed_not_a_panic() {
                 err,
                 Pkcs12Error::Malformed {
                     what: "scrypt parameters",
+                    problem: MalformedProblem::ScryptCostNotPowerOfTwo,
+                    source: None,
                     ..
                 }
             ),

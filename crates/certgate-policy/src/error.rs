@@ -15,14 +15,15 @@ pub enum PolicyError {
         source: std::io::Error,
     },
     /// The text is not valid TOML or JSON.
-    #[error("{file}: not valid {format}: {reason}")]
+    #[error("{file}: not valid {format}: {}", one_line(&source.to_string()))]
     Syntax {
         /// The file or origin.
         file: String,
         /// `TOML` or `JSON`.
         format: &'static str,
-        /// The parser's message (with line and column).
-        reason: String,
+        /// The parser's error (its message gives the line and column).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// A rule names a selector certgate does not know.
     #[error("{file}: {path}: unknown selector `{selector}`")]
@@ -74,4 +75,9 @@ pub enum PolicyError {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// A parser's message on one line (TOML's spans several, with the line quoted).
+fn one_line(text: &str) -> String {
+    text.trim_end().replace('\n', " ")
 }

@@ -20,27 +20,12 @@ pub(crate) fn parse_sha256(s: &str) -> Result<[u8; 32], String> {
         .map_err(|_| format!("{s:?} is not a SHA-256 digest (32 bytes in hex or base64)"))
 }
 
+/// Standard or URL-safe base64 (one alphabet, padded, canonical): the workspace's
+/// `base64` crate, not a decoder of our own.
 fn base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for c in s.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = acc << 6 | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from(acc >> bits & 0xff).ok()?);
-        }
-    }
-    Some(out)
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    STANDARD.decode(s).or_else(|_| URL_SAFE.decode(s)).ok()
 }
 
 /// A duration as Go writes it (`0s`, `30m`, `24h`, `1h30m`), plus `d` for days.
@@ -174,6 +159,14 @@ mod tests {
         assert_eq!(parse_sha256(&hex).unwrap(), [0xab; 32]);
         let b64 = "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=";
         assert_eq!(parse_sha256(b64).unwrap(), [0xab; 32]);
+        assert_eq!(
+            parse_sha256("__________________________________________8=").unwrap(),
+            [0xff; 32]
+        );
+        // What the hand-written decoder let through: two alphabets in one value, and
+        // set bits past the last octet (a second spelling of the same digest).
+        assert!(parse_sha256("+_urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=").is_err());
+        assert!(parse_sha256("q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6t=").is_err());
         assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(

@@ -266,6 +266,10 @@ fn errors_name_the_file_and_the_json_path() {
         "{err}"
     );
     assert!(err.to_string().contains("line 1"), "{err}");
+    assert!(!err.to_string().contains('\n'), "{err}");
+    // The parser's own error is the source, for a caller who wants its position.
+    let source = std::error::Error::source(&err).unwrap();
+    assert!(source.to_string().contains("line 1"), "{source}");
 }
 
 #[test]

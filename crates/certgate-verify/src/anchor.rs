@@ -3,6 +3,8 @@
 use rustls_pki_types::UnixTime;
 
 use crate::rfc5280::{self, CertView, Rfc5280Rules, Role};
+use certgate_x509::Timestamp;
+
 use crate::violation::{AnchorError, Rfc5280Violation};
 
 /// Extensions whose meaning we (and webpki) know, so they may be critical on an anchor:
@@ -24,7 +26,7 @@ const KNOWN_EXTENSIONS: [&[u8]; 9] = [
 /// and name constraints): a CA that may sign certificates, valid at `now`, with no critical
 /// extension we do not understand; and the RFC 5280 rules `rules` puts in force (with
 /// [`Rfc5280Rules::Strict`], a subjectKeyIdentifier, a critical basicConstraints, ...).
-/// Returns its notBefore and notAfter (Unix seconds).
+/// Returns its notBefore and notAfter.
 ///
 /// # Errors
 /// The [`AnchorError`] that makes it unusable.
@@ -32,20 +34,18 @@ pub fn check_trust_anchor(
     der: &[u8],
     now: UnixTime,
     rules: Rfc5280Rules,
-) -> Result<(u64, u64), AnchorError> {
+) -> Result<(Timestamp, Timestamp), AnchorError> {
     let view = CertView::parse(der).map_err(Rfc5280Violation::from)?;
     if !view.is_ca() {
         return Err(AnchorError::NotCa);
     }
     rfc5280::check(&view, Role::Anchor, rules)?;
-    let (not_before, not_after) = (
-        view.not_before.unix_seconds_u64(),
-        view.not_after.unix_seconds_u64(),
-    );
-    if not_after < now.as_secs() {
+    let (not_before, not_after) = (view.not_before, view.not_after);
+    let now = Timestamp::from_unix_seconds(i64::try_from(now.as_secs()).unwrap_or(i64::MAX));
+    if not_after < now {
         return Err(AnchorError::Expired { not_after });
     }
-    if not_before > now.as_secs() {
+    if not_before > now {
         return Err(AnchorError::NotYetValid { not_before });
     }
     if let Some(ext) = view
@@ -53,8 +53,8 @@ pub fn check_trust_anchor(
         .iter()
         .find(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.oid))
     {
-        let oid = const_oid::ObjectIdentifier::from_bytes(ext.oid)
-            .map_or_else(|_| "(malformed OID)".to_owned(), |o| o.to_string());
+        let oid =
+            certgate_x509::oid::dotted(ext.oid).unwrap_or_else(|| "(malformed OID)".to_owned());
         return Err(AnchorError::UnknownCriticalExtension { oid });
     }
     Ok((not_before, not_after))

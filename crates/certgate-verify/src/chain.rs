@@ -157,7 +157,7 @@ impl ChainVerifierBuilder {
                 })?
                 .to_owned();
             anchors.push(anchor);
-            anchor_validity.push((not_before, not_after));
+            anchor_validity.push((not_before.unix_seconds_u64(), not_after.unix_seconds_u64()));
         }
         let intermediate_checks = self
             .intermediates

@@ -342,9 +342,9 @@ fn through(
     if let Some(eku) = ica.extension(EKU) {
         let listed = eku_oids(eku.value).ok_or_else(|| malformed("extendedKeyUsage"))?;
         if !usage
-            .required_ekus()
+            .required_purposes()
             .iter()
-            .all(|wanted| listed.contains(wanted))
+            .all(|wanted| listed.contains(&wanted.oid()))
         {
             return Err(FailureReason::WrongKeyUsage);
         }

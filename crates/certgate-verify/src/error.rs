@@ -91,12 +91,12 @@ pub enum VerifyError {
     },
 
     /// A hostname pattern that `HostTrust` cannot use, or one given twice.
-    #[error("host pattern {pattern:?}: {reason}")]
+    #[error("host pattern {pattern:?}: {problem}")]
     BadHostPattern {
         /// The pattern as given.
         pattern: String,
         /// Why it is refused.
-        reason: String,
+        problem: HostPatternProblem,
     },
 
     /// A `HostTrust` with neither a host nor a default, which would refuse everyone.
@@ -104,11 +104,62 @@ pub enum VerifyError {
     NoHosts,
 
     /// rustls refused to build a `ServerConfig`.
-    #[error("TLS configuration: {reason}")]
+    #[error("TLS configuration: {source}")]
     TlsConfig {
         /// What rustls said.
-        reason: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
+}
+
+/// Why `HostTrust` refuses a hostname pattern ([`VerifyError::BadHostPattern`]).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HostPatternProblem {
+    /// Nothing but a dot, or nothing at all.
+    #[error("empty name")]
+    EmptyName,
+    /// Longer than a DNS name may be.
+    #[error("longer than {max} characters")]
+    NameTooLong {
+        /// The most a name may have.
+        max: usize,
+    },
+    /// Two dots in a row, or a leading one.
+    #[error("empty label")]
+    EmptyLabel,
+    /// A label longer than DNS allows.
+    #[error("label {label:?} longer than {max} octets")]
+    LabelTooLong {
+        /// The label.
+        label: String,
+        /// The most a label may have.
+        max: usize,
+    },
+    /// `*` anywhere but as the whole leftmost label.
+    #[error("`*` is allowed only as the whole leftmost label")]
+    MisplacedWildcard,
+    /// A character DNS does not allow in a hostname.
+    #[error(
+        "character {character:?} is not allowed in a hostname (give internationalised \
+         names as A-labels, `xn--...`)"
+    )]
+    CharacterNotAllowed {
+        /// The character.
+        character: char,
+    },
+    /// `*` alone: it would match every name.
+    #[error("a bare `*` would match every name: use `with_default` for that")]
+    BareWildcard,
+    /// `*.tld`: a wildcard must leave at least two labels after it.
+    #[error(
+        "a wildcard covers one label under a name of at least two labels \
+         (`*.example.com`), not a bare `*` or `*.tld`"
+    )]
+    WildcardOverTld,
+    /// The same pattern twice.
+    #[error("given twice (names are compared without case and trailing dot)")]
+    Duplicate,
 }
 
 /// What a well-formed CRL uses that the store does not accept.

@@ -11,7 +11,7 @@ use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
 
 use crate::resumption::{Resumption, apply_resumption};
-use crate::{ClientVerifier, VerifyError};
+use crate::{ClientVerifier, HostPatternProblem, VerifyError};
 
 /// The longest DNS name in its textual form without the trailing dot (RFC 1035 2.3.4:
 /// 255 octets on the wire, two of which are the first length octet and the root label).
@@ -110,36 +110,29 @@ impl HostTrustBuilder {
         pattern: &str,
         config: Arc<ServerConfig>,
     ) -> Result<Self, VerifyError> {
-        let bad = |reason: &str| VerifyError::BadHostPattern {
+        let bad = |problem| VerifyError::BadHostPattern {
             pattern: pattern.to_owned(),
-            reason: reason.to_owned(),
+            problem,
         };
         let normal = normalize(pattern);
         let (map, key) = match normal.strip_prefix("*.") {
             Some(suffix) => {
-                check_name(suffix).map_err(|r| bad(&r))?;
+                check_name(suffix).map_err(bad)?;
                 if !suffix.contains('.') {
-                    return Err(bad(
-                        "a wildcard covers one label under a name of at least two labels \
-                         (`*.example.com`), not a bare `*` or `*.tld`",
-                    ));
+                    return Err(bad(HostPatternProblem::WildcardOverTld));
                 }
                 (&mut self.trust.wildcard, suffix)
             }
             None if normal == "*" => {
-                return Err(bad(
-                    "a bare `*` would match every name: use `with_default` for that",
-                ));
+                return Err(bad(HostPatternProblem::BareWildcard));
             }
             None => {
-                check_name(&normal).map_err(|r| bad(&r))?;
+                check_name(&normal).map_err(bad)?;
                 (&mut self.trust.exact, &*normal)
             }
         };
         match map.entry(key.to_owned()) {
-            Entry::Occupied(_) => Err(bad(
-                "given twice (names are compared without case and trailing dot)",
-            )),
+            Entry::Occupied(_) => Err(bad(HostPatternProblem::Duplicate)),
             Entry::Vacant(slot) => {
                 slot.insert(config);
                 Ok(self)
@@ -179,33 +172,31 @@ fn normalize(name: &str) -> Cow<'_, str> {
 
 /// Checks a normalised hostname without wildcard: labels of letters, digits, `-` and
 /// `_` (seen in the wild), none empty, within DNS lengths.
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), HostPatternProblem> {
     if name.is_empty() {
-        return Err("empty name".into());
+        return Err(HostPatternProblem::EmptyName);
     }
     if name.len() > MAX_NAME_LEN {
-        return Err(format!("longer than {MAX_NAME_LEN} characters"));
+        return Err(HostPatternProblem::NameTooLong { max: MAX_NAME_LEN });
     }
     for label in name.split('.') {
         if label.is_empty() {
-            return Err("empty label".into());
+            return Err(HostPatternProblem::EmptyLabel);
         }
         if label.len() > MAX_LABEL_LEN {
-            return Err(format!(
-                "label {label:?} longer than {MAX_LABEL_LEN} octets"
-            ));
+            return Err(HostPatternProblem::LabelTooLong {
+                label: label.to_owned(),
+                max: MAX_LABEL_LEN,
+            });
         }
         if label.contains('*') {
-            return Err("`*` is allowed only as the whole leftmost label".into());
+            return Err(HostPatternProblem::MisplacedWildcard);
         }
-        if let Some(c) = label
+        if let Some(character) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
         {
-            return Err(format!(
-                "character {c:?} is not allowed in a hostname (give internationalised \
-                 names as A-labels, `xn--...`)"
-            ));
+            return Err(HostPatternProblem::CharacterNotAllowed { character });
         }
     }
     Ok(())
@@ -228,7 +219,7 @@ pub fn mtls_server_config(
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| VerifyError::TlsConfig {
-            reason: e.to_string(),
+            source: Box::new(e),
         })?
         .with_client_cert_verifier(verifier)
         .with_cert_resolver(resolver);

@@ -139,7 +139,7 @@ pub use anchor::check_trust_anchor;
 pub use certgate_x509::{NameAttribute, SanEntry};
 #[cfg(feature = "rustls")]
 pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
-pub use error::{CrlIssuerProblem, CrlProblem, VerifyError};
+pub use error::{CrlIssuerProblem, CrlProblem, HostPatternProblem, VerifyError};
 #[cfg(feature = "rustls")]
 pub use host::{HostTrust, HostTrustBuilder, mtls_server_config};
 pub use info::{ClientCertInfo, FailureReason, Verdict};
@@ -161,7 +161,7 @@ pub use rustls;
 #[cfg(feature = "rustls")]
 pub use serial_source::MAX_LIVE_SERIALS;
 #[cfg(feature = "rustls")]
-pub use usage::{KeyUsageBit, Usage, eku};
+pub use usage::{KeyPurpose, KeyUsageBit, Usage};
 #[cfg(feature = "rustls")]
 pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode};
 pub use violation::{AnchorError, OtherFailure, Rfc5280Violation};

@@ -478,14 +478,14 @@ impl RevocationStore {
     }
 
     /// The status of the certificate with serial `serial` issued by `issuer` (the DER
-    /// `Name`), at `now` (seconds since the epoch), from a CRL of that issuer that covers
+    /// `Name`), at `now`, from a CRL of that issuer that covers
     /// all its certificates (one with an issuingDistributionPoint scope needs the
     /// certificate: see the verifiers).
     pub fn status(
         &self,
         issuer: &[u8],
         serial: SerialRef<'_>,
-        now: u64,
+        now: Timestamp,
         expiration: ExpirationPolicy,
     ) -> RevocationStatus {
         let set = self.current();
@@ -520,7 +520,12 @@ impl RevocationStore {
             cert,
             self.inner.algs,
         ) {
-            Some(crl) => evaluate(&crl, cert.serial, now, expiration),
+            Some(crl) => evaluate(
+                &crl,
+                cert.serial,
+                Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX)),
+                expiration,
+            ),
             None => RevocationStatus::Unknown,
         }
     }
@@ -529,10 +534,9 @@ impl RevocationStore {
 fn evaluate(
     crl: &ParsedCrl,
     serial: SerialRef<'_>,
-    now: u64,
+    now: Timestamp,
     expiration: ExpirationPolicy,
 ) -> RevocationStatus {
-    let now = Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX));
     // A CRL from the future (beyond five minutes of clock skew) says nothing yet.
     if now.unix_seconds().saturating_add(300) < crl.this_update.unix_seconds() {
         return RevocationStatus::Unknown;
@@ -543,9 +547,7 @@ fn evaluate(
             ExpirationPolicy::Grace(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         };
         if now.unix_seconds() > next.unix_seconds().saturating_add(grace) {
-            return RevocationStatus::Stale {
-                next_update: next.unix_seconds_u64(),
-            };
+            return RevocationStatus::Stale { next_update: next };
         }
     }
     match crl.revoked.get(serial) {

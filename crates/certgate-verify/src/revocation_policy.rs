@@ -109,7 +109,7 @@ pub enum RevocationStatus {
     Unknown,
     /// The issuer's CRL is past nextUpdate (and past the grace period).
     Stale {
-        /// The CRL's nextUpdate, seconds since the Unix epoch.
-        next_update: u64,
+        /// The CRL's nextUpdate.
+        next_update: certgate_x509::Timestamp,
     },
 }

@@ -5,24 +5,6 @@ use webpki::{
     RequiredEkuNotFoundContext,
 };
 
-/// The DER values (without tag and length) of the extended key usage OIDs certgate names.
-pub mod eku {
-    /// id-kp-serverAuth, 1.3.6.1.5.5.7.3.1.
-    pub const SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
-    /// id-kp-clientAuth, 1.3.6.1.5.5.7.3.2.
-    pub const CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
-    /// id-kp-codeSigning, 1.3.6.1.5.5.7.3.3.
-    pub const CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
-    /// id-kp-emailProtection, 1.3.6.1.5.5.7.3.4.
-    pub const EMAIL_PROTECTION: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x04];
-    /// id-kp-timeStamping, 1.3.6.1.5.5.7.3.8.
-    pub const TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
-    /// id-kp-OCSPSigning, 1.3.6.1.5.5.7.3.9.
-    pub const OCSP_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x09];
-    /// anyExtendedKeyUsage, 2.5.29.37.0.
-    pub const ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
-}
-
 /// The extended key usages a path must allow.
 ///
 /// Every listed usage must be in the leaf's extendedKeyUsage; when the leaf has no such
@@ -32,31 +14,31 @@ pub mod eku {
 /// each of them too (EKU chaining, as browsers and webpki do).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Usage {
-    required: Vec<&'static [u8]>,
+    required: Vec<KeyPurpose>,
     leaf_must_list: bool,
     key_usage: Vec<KeyUsageBit>,
 }
 
-pub use certgate_x509::KeyUsageBit;
+pub use certgate_x509::{KeyPurpose, KeyUsageBit};
 
 impl Usage {
     /// TLS client authentication: id-kp-clientAuth listed in the leaf, and
     /// digitalSignature allowed by its keyUsage when it has one (the client signs the
     /// handshake).
     pub fn client_auth() -> Self {
-        Self::required([eku::CLIENT_AUTH]).with_key_usage(KeyUsageBit::DigitalSignature)
+        Self::required([KeyPurpose::ClientAuth]).with_key_usage(KeyUsageBit::DigitalSignature)
     }
 
     /// TLS server authentication (id-kp-serverAuth). A leaf without extendedKeyUsage is
     /// accepted, as RFC 5280, OpenSSL's `sslserver` purpose and webpki accept it.
     pub fn server_auth() -> Self {
-        Self::required([eku::SERVER_AUTH]).allowing_leaf_without_eku()
+        Self::required([KeyPurpose::ServerAuth]).allowing_leaf_without_eku()
     }
 
-    /// Each of `ekus` (OID values, see [`eku`]) must be listed in the leaf.
-    pub fn required(ekus: impl IntoIterator<Item = &'static [u8]>) -> Self {
+    /// Each of `purposes` must be listed in the leaf.
+    pub fn required(purposes: impl IntoIterator<Item = KeyPurpose>) -> Self {
         Self {
-            required: ekus.into_iter().collect(),
+            required: purposes.into_iter().collect(),
             leaf_must_list: true,
             key_usage: Vec::new(),
         }
@@ -95,7 +77,7 @@ impl Usage {
     }
 
     /// The extended key usages required.
-    pub(crate) fn required_ekus(&self) -> &[&'static [u8]] {
+    pub fn required_purposes(&self) -> &[KeyPurpose] {
         &self.required
     }
 
@@ -107,7 +89,7 @@ impl Usage {
 
 /// webpki's EKU hook: where a certificate lists usages, every required one must be
 /// among them. (Whether the leaf must list them at all is checked on the path.)
-pub(crate) struct IfPresent<'a>(&'a [&'static [u8]]);
+pub(crate) struct IfPresent<'a>(&'a [KeyPurpose]);
 
 impl ExtendedKeyUsageValidator for IfPresent<'_> {
     fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), Error> {
@@ -119,6 +101,7 @@ impl ExtendedKeyUsageValidator for IfPresent<'_> {
             return Ok(());
         }
         for wanted in self.0 {
+            let wanted = wanted.oid();
             if !present.contains(&KeyPurposeId::new(wanted)) {
                 return Err(Error::RequiredEkuNotFoundContext(
                     RequiredEkuNotFoundContext {
@@ -129,5 +112,35 @@ impl ExtendedKeyUsageValidator for IfPresent<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usages_name_certgate_x509s_key_purposes() {
+        assert_eq!(
+            Usage::client_auth().required_purposes(),
+            [KeyPurpose::ClientAuth]
+        );
+        assert_eq!(
+            Usage::server_auth().required_purposes(),
+            [KeyPurpose::ServerAuth]
+        );
+        assert!(Usage::any().required_purposes().is_empty());
+        let both = Usage::required([KeyPurpose::ClientAuth, KeyPurpose::EmailProtection]);
+        assert!(both.leaf_must_list());
+        assert_eq!(
+            both.required_purposes()
+                .iter()
+                .map(|p| p.oid())
+                .collect::<Vec<_>>(),
+            [
+                &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02][..],
+                &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x04][..]
+            ]
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The verdict on a presented certificate, and why it failed.
 
-use crate::violation::{OtherFailure, Rfc5280Violation, rfc3339};
+use certgate_x509::Timestamp;
+
+use crate::violation::{OtherFailure, Rfc5280Violation};
 
 /// Why a presented certificate was not accepted.
 #[non_exhaustive]
@@ -19,8 +21,8 @@ pub enum FailureReason {
     /// The CRL that covers the certificate is past its nextUpdate (and any grace the
     /// policy allows): it no longer says whether the certificate is revoked.
     CrlExpired {
-        /// The CRL's nextUpdate, seconds since the Unix epoch.
-        next_update: u64,
+        /// The CRL's nextUpdate.
+        next_update: Timestamp,
     },
     /// The extended key usage does not allow client authentication.
     WrongKeyUsage,
@@ -58,7 +60,7 @@ impl FailureReason {
 impl FailureReason {
     /// The reason with this [`id`](Self::id). Reasons that carry details get none:
     /// `Malformed(Rfc5280Violation::Unspecified)`, `Other(OtherFailure::Unspecified)`,
-    /// `CrlExpired { next_update: 0 }`.
+    /// `CrlExpired { next_update: 1970-01-01T00:00:00Z }`.
     pub fn from_id(id: &str) -> Option<Self> {
         Some(match id {
             "unknown-ca" => Self::UnknownIssuer,
@@ -66,7 +68,9 @@ impl FailureReason {
             "not-yet-valid" => Self::NotYetValid,
             "revoked" => Self::Revoked,
             "revocation-unknown" => Self::RevocationStatusUnknown,
-            "crl-expired" => Self::CrlExpired { next_update: 0 },
+            "crl-expired" => Self::CrlExpired {
+                next_update: Timestamp::from_unix_seconds(0),
+            },
             "wrong-usage" => Self::WrongKeyUsage,
             "bad-signature" => Self::BadSignature,
             "name-mismatch" => Self::NameMismatch,
@@ -90,7 +94,7 @@ impl std::fmt::Display for FailureReason {
             Self::CrlExpired { next_update } => write!(
                 f,
                 "the issuer's CRL expired: its nextUpdate was {}",
-                rfc3339(*next_update)
+                next_update
             ),
             Self::WrongKeyUsage => f.write_str("extended key usage does not allow this use"),
             Self::BadSignature => f.write_str("a signature on the chain does not verify"),

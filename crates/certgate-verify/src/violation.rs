@@ -4,13 +4,7 @@
 
 use std::fmt;
 
-/// A Unix time as RFC 3339 (`2026-06-01T12:00:00Z`), for messages.
-pub(crate) fn rfc3339(seconds: u64) -> String {
-    der::DateTime::from_unix_duration(std::time::Duration::from_secs(seconds)).map_or_else(
-        |_| format!("{seconds} seconds after 1970"),
-        |t| t.to_string(),
-    )
-}
+use certgate_x509::Timestamp;
 
 /// A rule a certificate on the path breaks.
 ///
@@ -322,13 +316,13 @@ pub enum AnchorError {
     NotCa,
     /// Past its notAfter at the check time.
     Expired {
-        /// notAfter, seconds since the Unix epoch.
-        not_after: u64,
+        /// notAfter.
+        not_after: Timestamp,
     },
     /// Before its notBefore at the check time.
     NotYetValid {
-        /// notBefore, seconds since the Unix epoch.
-        not_before: u64,
+        /// notBefore.
+        not_before: Timestamp,
     },
     /// A critical extension whose meaning we do not know.
     UnknownCriticalExtension {
@@ -344,10 +338,8 @@ impl fmt::Display for AnchorError {
         match self {
             Self::NoAnchors => f.write_str("no trust anchors given"),
             Self::NotCa => f.write_str("not a CA (basicConstraints cA is not TRUE)"),
-            Self::Expired { not_after } => write!(f, "expired on {}", rfc3339(*not_after)),
-            Self::NotYetValid { not_before } => {
-                write!(f, "not valid before {}", rfc3339(*not_before))
-            }
+            Self::Expired { not_after } => write!(f, "expired on {not_after}"),
+            Self::NotYetValid { not_before } => write!(f, "not valid before {not_before}"),
             Self::UnknownCriticalExtension { oid } => write!(f, "unknown critical extension {oid}"),
             Self::Violation(v) => v.fmt(f),
         }
@@ -408,5 +400,30 @@ impl From<crate::VerifyError> for Rfc5280Violation {
                 detail: other.to_string(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_certgate_x509_prints_them() {
+        let expired = AnchorError::Expired {
+            not_after: Timestamp::from_unix_seconds(1_796_009_962),
+        };
+        assert_eq!(expired.to_string(), "expired on 2026-11-30T03:39:22Z");
+        // Before 1970 too (a u64 of seconds could not say it).
+        let early = AnchorError::NotYetValid {
+            not_before: Timestamp::from_unix_seconds(-1),
+        };
+        assert_eq!(early.to_string(), "not valid before 1969-12-31T23:59:59Z");
+        let stale = crate::FailureReason::CrlExpired {
+            next_update: Timestamp::from_unix_seconds(0),
+        };
+        assert_eq!(
+            stale.to_string(),
+            "the issuer's CRL expired: its nextUpdate was 1970-01-01T00:00:00Z"
+        );
     }
 }

@@ -541,7 +541,9 @@ fn a_crl_past_its_next_update_is_reported_as_expired() {
     let ints = [pki.intermediate.clone()];
     let usage = Usage::client_auth();
     let later = at(NOW + time::Duration::days(2));
-    let next_update = u64::try_from((NOW + time::Duration::days(1)).unix_timestamp()).unwrap();
+    let next_update = certgate_x509::Timestamp::from_unix_seconds(
+        (NOW + time::Duration::days(1)).unix_timestamp(),
+    );
     let expired = FailureReason::CrlExpired { next_update };
     let default = verifier(RevocationPolicy::default());
     assert!(

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use certgate_verify::{HostTrust, Resumption, VerifyError, mtls_server_config};
+use certgate_verify::{HostPatternProblem, HostTrust, Resumption, VerifyError, mtls_server_config};
 use common::{Ca, Identity, ca, client_config, drive, issue, resolver, verifier};
 use rustls::pki_types::ServerName;
 use rustls::server::Acceptor;
@@ -252,6 +252,24 @@ fn bad_patterns_and_duplicates_are_refused() {
         );
         assert!(err.to_string().contains(why), "{pattern}: {err}");
     }
+    // The reason is a value a caller can branch on, not only words.
+    let problem = |pattern: &str| match HostTrust::builder()
+        .with_host(pattern, Arc::clone(&w.a))
+        .unwrap_err()
+    {
+        VerifyError::BadHostPattern { problem, .. } => problem,
+        other => panic!("{pattern}: {other:?}"),
+    };
+    assert_eq!(problem("*.com"), HostPatternProblem::WildcardOverTld);
+    assert_eq!(problem("*"), HostPatternProblem::BareWildcard);
+    assert_eq!(
+        problem("a.*.example.com"),
+        HostPatternProblem::MisplacedWildcard
+    );
+    assert_eq!(
+        problem("a b.example.com"),
+        HostPatternProblem::CharacterNotAllowed { character: ' ' }
+    );
 
     for (first, second) in [
         ("a.example.com", "A.Example.com."),
@@ -262,6 +280,16 @@ fn bad_patterns_and_duplicates_are_refused() {
             .unwrap()
             .with_host(second, Arc::clone(&w.b))
             .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                VerifyError::BadHostPattern {
+                    problem: HostPatternProblem::Duplicate,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("given twice"), "{err}");
         assert!(err.to_string().contains(second), "{err}");
     }

@@ -247,7 +247,7 @@ fn negative_and_positive_serials_are_different_certificates() {
         store.status(
             &issuer,
             SerialRef::from_der_content(s).unwrap(),
-            now(),
+            Timestamp::from_unix_seconds(NOW.unix_timestamp()),
             ExpirationPolicy::Enforce,
         )
     };

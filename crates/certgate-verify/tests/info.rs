@@ -240,7 +240,9 @@ fn failure_reasons_have_stable_ids_that_parse_back() {
         R::NotYetValid,
         R::Revoked,
         R::RevocationStatusUnknown,
-        R::CrlExpired { next_update: 0 },
+        R::CrlExpired {
+            next_update: certgate_x509::Timestamp::from_unix_seconds(0),
+        },
         R::WrongKeyUsage,
         R::BadSignature,
         R::NameMismatch,
@@ -253,7 +255,7 @@ fn failure_reasons_have_stable_ids_that_parse_back() {
     assert_eq!(R::from_id("nonsense"), None);
     // Details stay typed, with their words.
     let expired = R::CrlExpired {
-        next_update: 1_780_315_200,
+        next_update: certgate_x509::Timestamp::from_unix_seconds(1_780_315_200),
     };
     assert_eq!(expired.id(), "crl-expired");
     assert_eq!(

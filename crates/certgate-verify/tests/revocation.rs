@@ -12,7 +12,7 @@ use certgate_test_support::{require_python_module, run_ok};
 use certgate_verify::{
     ClientCertInfo, ExpirationPolicy, RevocationStatus, RevocationStore, VerifyError,
 };
-use certgate_x509::SerialRef;
+use certgate_x509::{SerialRef, Timestamp};
 use time::{Duration, OffsetDateTime};
 
 struct Pki {
@@ -56,13 +56,18 @@ fn now() -> u64 {
     u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
 }
 
+/// `seconds` after the epoch, as the store takes times.
+fn ts(seconds: u64) -> Timestamp {
+    Timestamp::from_unix_seconds(i64::try_from(seconds).unwrap())
+}
+
 fn lookup(store: &RevocationStore, cert: &[u8], at: u64) -> RevocationStatus {
     let info = ClientCertInfo::from_der(cert).unwrap();
     let serial = u8::from_str_radix(&info.serial_hex().unwrap(), 16).unwrap();
     store.status(
         info.issuer_der().unwrap(),
         sr(&[serial]),
-        at,
+        ts(at),
         ExpirationPolicy::Enforce,
     )
 }
@@ -101,20 +106,20 @@ fn certgate_crls_revoke_what_they_list() {
     assert_eq!(
         lookup(&store, &p.other_leaf_der, later),
         RevocationStatus::Stale {
-            next_update: u64::try_from((t + Duration::days(1)).unix_timestamp()).unwrap()
+            next_update: Timestamp::from_unix_seconds((t + Duration::days(1)).unix_timestamp())
         }
     );
     let info = ClientCertInfo::from_der(&p.other_leaf_der).unwrap();
     let graced = store.status(
         info.issuer_der().unwrap(),
         sr(&[0x43]),
-        later,
+        ts(later),
         ExpirationPolicy::Grace(std::time::Duration::from_secs(3 * 86_400)),
     );
     assert_eq!(graced, RevocationStatus::Good);
     // Another issuer: unknown.
     assert_eq!(
-        store.status(b"\x30\x00", sr(&[1]), now(), ExpirationPolicy::Enforce),
+        store.status(b"\x30\x00", sr(&[1]), ts(now()), ExpirationPolicy::Enforce),
         RevocationStatus::Unknown
     );
 }
@@ -244,20 +249,30 @@ for with_number in (True, False):
         .unwrap()
         .to_vec();
     assert_eq!(
-        store.status(&issuer, sr(&[0x12, 0x34]), now(), ExpirationPolicy::Enforce),
+        store.status(
+            &issuer,
+            sr(&[0x12, 0x34]),
+            ts(now()),
+            ExpirationPolicy::Enforce
+        ),
         RevocationStatus::Revoked(None)
     );
     // A serial is an INTEGER: a padded encoding is not one at all.
     assert!(SerialRef::from_der_content(&[0x00, 0x12, 0x34]).is_err());
     assert_eq!(
-        store.status(&issuer, sr(&[0x12, 0x35]), now(), ExpirationPolicy::Enforce),
+        store.status(
+            &issuer,
+            sr(&[0x12, 0x35]),
+            ts(now()),
+            ExpirationPolicy::Enforce
+        ),
         RevocationStatus::Good
     );
     let mut big = vec![0u8; 19];
     big[0] = 0x40;
     big[18] = 5;
     assert_eq!(
-        store.status(&issuer, sr(&big), now(), ExpirationPolicy::Enforce),
+        store.status(&issuer, sr(&big), ts(now()), ExpirationPolicy::Enforce),
         RevocationStatus::Revoked(None)
     );
 

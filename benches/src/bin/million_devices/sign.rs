@@ -99,7 +99,7 @@ fn sign_batch(
         signed
             .records
             .push(NewCertificate::from_der(cert.der(), Some("client"))?);
-        signed.serials.push(Serial::from_magnitude(cert.serial()));
+        signed.serials.push(cert.serial().to_owned());
     }
     Ok(signed)
 }

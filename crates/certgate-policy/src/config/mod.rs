@@ -124,7 +124,7 @@ impl PolicyConfig {
         let value: Value = toml::from_str(text).map_err(|e| PolicyError::Syntax {
             file: origin.into(),
             format: "TOML",
-            reason: e.to_string().trim_end().replace('\n', " "),
+            source: Box::new(e),
         })?;
         native::read(&value, Ctx { file: origin })
     }
@@ -204,7 +204,7 @@ fn parse_json(text: &str, origin: &str) -> Result<Value, PolicyError> {
     serde_json::from_str(text).map_err(|e| PolicyError::Syntax {
         file: origin.into(),
         format: "JSON",
-        reason: e.to_string(),
+        source: Box::new(e),
     })
 }
 

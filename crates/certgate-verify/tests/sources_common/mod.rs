@@ -9,7 +9,7 @@ use certgate_ca::{
     RootCaBuilder,
 };
 use certgate_verify::{ClientCertInfo, ExpirationPolicy, RevocationStatus, RevocationStore};
-use certgate_x509::SerialRef;
+use certgate_x509::{SerialRef, Timestamp};
 use time::{Duration, OffsetDateTime};
 
 pub(crate) struct Pki {
@@ -63,7 +63,7 @@ pub(crate) fn status(store: &RevocationStore, p: &Pki) -> RevocationStatus {
     store.status(
         info.issuer_der().unwrap(),
         SerialRef::from_der_content(&[0x42]).unwrap(),
-        now(),
+        Timestamp::from_unix_seconds(OffsetDateTime::now_utc().unix_timestamp()),
         ExpirationPolicy::Enforce,
     )
 }

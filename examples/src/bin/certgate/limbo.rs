@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 
 use certgate_verify::{
-    ChainVerifier, KeyUsageBit, RevocationPolicy, RevocationStore, Rfc5280Rules, Usage,
-    check_trust_anchor, eku,
+    ChainVerifier, KeyPurpose, KeyUsageBit, RevocationPolicy, RevocationStore, Rfc5280Rules, Usage,
+    check_trust_anchor,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::Deserialize;
@@ -126,15 +126,15 @@ fn certs(pems: &[String], what: &str) -> Result<Vec<CertificateDer<'static>>, St
     Ok(out)
 }
 
-fn eku_oid(name: &str) -> Result<&'static [u8], String> {
+fn key_purpose(name: &str) -> Result<KeyPurpose, String> {
     Ok(match name {
-        "serverAuth" => eku::SERVER_AUTH,
-        "clientAuth" => eku::CLIENT_AUTH,
-        "codeSigning" => eku::CODE_SIGNING,
-        "emailProtection" => eku::EMAIL_PROTECTION,
-        "timeStamping" => eku::TIME_STAMPING,
-        "OCSPSigning" => eku::OCSP_SIGNING,
-        "anyExtendedKeyUsage" => eku::ANY,
+        "serverAuth" => KeyPurpose::ServerAuth,
+        "clientAuth" => KeyPurpose::ClientAuth,
+        "codeSigning" => KeyPurpose::CodeSigning,
+        "emailProtection" => KeyPurpose::EmailProtection,
+        "timeStamping" => KeyPurpose::TimeStamping,
+        "OCSPSigning" => KeyPurpose::OcspSigning,
+        "anyExtendedKeyUsage" => KeyPurpose::Any,
         other => return Err(format!("unknown extended key usage {other}")),
     })
 }
@@ -213,14 +213,14 @@ fn verify(case: &Testcase, rules: Rfc5280Rules) -> Result<(), String> {
     // RFC 5280 reads a missing extendedKeyUsage, and as intermediates restrict it).
     let mut usage = if case.extended_key_usage.is_empty() {
         match case.validation_kind.as_str() {
-            "CLIENT" => Usage::required([eku::CLIENT_AUTH]).allowing_leaf_without_eku(),
+            "CLIENT" => Usage::required([KeyPurpose::ClientAuth]).allowing_leaf_without_eku(),
             _ => Usage::server_auth(),
         }
     } else {
         Usage::required(
             case.extended_key_usage
                 .iter()
-                .map(|n| eku_oid(n))
+                .map(|n| key_purpose(n))
                 .collect::<Result<Vec<_>, _>>()?,
         )
     };
