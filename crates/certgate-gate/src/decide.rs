@@ -132,9 +132,7 @@ pub(crate) fn decide_with_session<B>(
             });
         }
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = certgate_x509::Timestamp::now();
     let preq = PolicyRequest::for_path(host, &path)
         .with_method(req.method().as_str())
         .with_peer_ip(conn.peer.ip())
@@ -187,9 +185,7 @@ pub(crate) fn application_of(
     identity: &Identity,
 ) -> Option<(String, SessionDuration)> {
     let path = RequestPath::parse(path, options).ok()?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = certgate_x509::Timestamp::now();
     let preq = PolicyRequest::for_path(host, &path)
         .with_peer_ip(conn.peer.ip())
         .with_cert(&conn.cert)

@@ -356,10 +356,10 @@ fn render_crls(out: &mut String, runtime: &Runtime, now: u64) {
             let _ = writeln!(
                 out,
                 "certgate_gate_crl_age_seconds{{host=\"{h}\",issuer=\"{issuer}\"}} {}",
-                now.saturating_sub(crl.this_update)
+                now.saturating_sub(crl.this_update.unix_seconds_u64())
             );
             if let Some(next) = crl.next_update {
-                let left = i128::from(next) - i128::from(now);
+                let left = i128::from(next.unix_seconds()) - i128::from(now);
                 let _ = writeln!(
                     out,
                     "certgate_gate_crl_next_update_seconds{{host=\"{h}\",issuer=\"{issuer}\"}} {left}"

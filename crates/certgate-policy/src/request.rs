@@ -237,11 +237,10 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// The time to decide at (for `expiring_within`), in seconds since the Unix epoch;
-    /// without it, the system clock.
+    /// The time to decide at (for `expiring_within`); without it, the system clock.
     #[must_use]
-    pub fn with_time(mut self, unix_seconds: u64) -> Self {
-        self.now = Some(unix_seconds);
+    pub fn with_time(mut self, now: certgate_x509::Timestamp) -> Self {
+        self.now = Some(now.unix_seconds_u64());
         self
     }
 

@@ -63,7 +63,9 @@ include = [{{ email_domain = "example.com" }}, {{ group = "staff" }}]
     let requests = [
         Request::new("money.example.com", "/")
             .with_cert(&laptop)
-            .with_time(now()),
+            .with_time(certgate_x509::Timestamp::from_unix_seconds(
+                i64::try_from(now()).unwrap(),
+            )),
         Request::new("APP-1.example.com:443", "/api/v2/x/../x?y")
             .with_peer_ip(ip)
             .with_identity(&sam),

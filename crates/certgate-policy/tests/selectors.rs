@@ -78,7 +78,9 @@ fn cert_rule(c: &Certs, rule: &str) -> bool {
     let req = |info| {
         Request::new("app.example.com", "/")
             .with_cert(info)
-            .with_time(now())
+            .with_time(certgate_x509::Timestamp::from_unix_seconds(
+                i64::try_from(now()).unwrap(),
+            ))
     };
     let valid = set.decide(&req(&c.valid)).outcome == Outcome::Allow;
     for other in [&c.unverified, &c.revoked] {

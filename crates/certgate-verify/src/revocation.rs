@@ -25,10 +25,10 @@ pub use crate::revocation_policy::{
 pub struct CrlSummary {
     /// The issuer's name, RFC 4514.
     pub issuer: String,
-    /// thisUpdate, seconds since the Unix epoch.
-    pub this_update: u64,
-    /// nextUpdate, seconds since the Unix epoch (none: the CRL gives none).
-    pub next_update: Option<u64>,
+    /// thisUpdate.
+    pub this_update: Timestamp,
+    /// nextUpdate (none: the CRL gives none).
+    pub next_update: Option<Timestamp>,
     /// How many serials it lists.
     pub entries: usize,
 }
@@ -459,8 +459,8 @@ impl RevocationStore {
                     issuer: certgate_x509::NameView::parse(&name)
                         .map(|n| n.to_rfc4514())
                         .unwrap_or_default(),
-                    this_update: crl.this_update.unix_seconds_u64(),
-                    next_update: crl.next_update.map(|t| t.unix_seconds_u64()),
+                    this_update: crl.this_update,
+                    next_update: crl.next_update,
                     entries: crl.revoked.len(),
                 }
             })

@@ -24,7 +24,7 @@ pub const MAX_LIVE_SERIALS: usize = 10_000_000;
 impl RevocationStore {
     /// Installs `serials` (with their reason codes) as the complete list of revoked
     /// certificates of the CA `issuer_der` (a DER certificate), under the source name
-    /// `name`, fresh for `valid_for` from `now` (Unix seconds).
+    /// `name`, fresh for `valid_for` from `now`.
     ///
     /// No signature vouches for the list: it is as trustworthy as the channel it came
     /// over (an authenticated database connection of the deployment itself). While fresh
@@ -45,7 +45,7 @@ impl RevocationStore {
         issuer_der: &[u8],
         serials: &[(SerialRef<'_>, Option<ReasonCode>)],
         valid_for: Duration,
-        now: u64,
+        now: Timestamp,
     ) -> Result<(), VerifyError> {
         if serials.len() > MAX_LIVE_SERIALS {
             return Err(VerifyError::TooManySerials {
@@ -90,7 +90,7 @@ impl RevocationStore {
     /// giving it again (a feed that saw no change since it last set the list); the
     /// generation stays. Whether there is such a list: after a reload built a new store,
     /// there is none until [`set_serial_source`](Self::set_serial_source) gives it.
-    pub fn refresh_serial_source(&self, name: &str, valid_for: Duration, now: u64) -> bool {
+    pub fn refresh_serial_source(&self, name: &str, valid_for: Duration, now: Timestamp) -> bool {
         let (this_update, next_update) = window(valid_for, now);
         let mut batches = self.lock_batches();
         let Some([crl]) = batches
@@ -115,8 +115,8 @@ impl RevocationStore {
 }
 
 /// thisUpdate (`now`) and nextUpdate (`valid_for` later) of a live list.
-fn window(valid_for: Duration, now: u64) -> (Timestamp, Timestamp) {
-    let this_update = Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX));
+fn window(valid_for: Duration, now: Timestamp) -> (Timestamp, Timestamp) {
+    let this_update = now;
     let next_update = Timestamp::from_unix_seconds(
         this_update
             .unix_seconds()

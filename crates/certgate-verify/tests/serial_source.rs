@@ -8,7 +8,12 @@ mod sources_common;
 
 use certgate_verify::{RevocationStatus, RevocationStore, VerifyError};
 use certgate_x509::SerialRef;
+use certgate_x509::Timestamp;
 use sources_common::{crl, empty_store, now, pki, status};
+
+fn ts(unix: u64) -> Timestamp {
+    Timestamp::from_unix_seconds(i64::try_from(unix).unwrap())
+}
 
 const SOURCE: &str = "db:root";
 
@@ -28,7 +33,7 @@ fn a_live_list_revokes_and_a_changed_list_bumps_the_generation() {
             &p.root_der,
             &[],
             std::time::Duration::from_secs(60),
-            now(),
+            ts(now()),
         )
         .unwrap();
     assert!(store.generation() > before);
@@ -48,7 +53,7 @@ fn a_live_list_revokes_and_a_changed_list_bumps_the_generation() {
             &p.root_der,
             &list,
             std::time::Duration::from_secs(60),
-            now(),
+            ts(now()),
         )
         .unwrap();
     assert!(store.generation() > before);
@@ -68,7 +73,7 @@ fn the_same_list_again_only_extends_its_freshness() {
             &p.root_der,
             &list,
             std::time::Duration::from_secs(60),
-            long_ago,
+            ts(long_ago),
         )
         .unwrap();
     // Fresh for a minute an hour ago: stale now, refused by the default policy.
@@ -80,7 +85,7 @@ fn the_same_list_again_only_extends_its_freshness() {
             &p.root_der,
             &list,
             std::time::Duration::from_secs(60),
-            now(),
+            ts(now()),
         )
         .unwrap();
     assert_eq!(
@@ -108,7 +113,7 @@ fn a_live_list_beats_the_issuers_crl_until_it_is_removed() {
             &p.root_der,
             &[],
             std::time::Duration::from_secs(60),
-            now(),
+            ts(now()),
         )
         .unwrap();
     assert_eq!(status(&store, &p), RevocationStatus::Good);
@@ -126,7 +131,7 @@ fn a_list_for_something_that_is_no_certificate_is_refused() {
             b"not a certificate",
             &[],
             std::time::Duration::from_secs(60),
-            now(),
+            ts(now()),
         )
         .unwrap_err();
     assert!(matches!(err, VerifyError::MalformedCertificate(_)), "{err}");
@@ -139,14 +144,14 @@ fn a_refresh_keeps_a_list_fresh_without_giving_it_again() {
     let store = empty_store(&p);
     let minute = std::time::Duration::from_secs(60);
     // Nothing to refresh yet (a store a reload has just built).
-    assert!(!store.refresh_serial_source(SOURCE, minute, now()));
+    assert!(!store.refresh_serial_source(SOURCE, minute, ts(now())));
     let list = [(serial(&[0x42]), None)];
     store
-        .set_serial_source(SOURCE, &p.root_der, &list, minute, now() - 3600)
+        .set_serial_source(SOURCE, &p.root_der, &list, minute, ts(now() - 3600))
         .unwrap();
     assert!(matches!(status(&store, &p), RevocationStatus::Stale { .. }));
     let generation = store.generation();
-    assert!(store.refresh_serial_source(SOURCE, minute, now()));
+    assert!(store.refresh_serial_source(SOURCE, minute, ts(now())));
     assert_eq!(store.generation(), generation);
     assert_eq!(status(&store, &p), RevocationStatus::Revoked(None));
 }

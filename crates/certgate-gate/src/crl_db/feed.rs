@@ -1,7 +1,7 @@
 //! The task that reads one host's `revocation_db` and keeps its lists in force.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use certgate_db::{CertStore, DbUrl, RevocationCursor, RevocationEvent};
 use certgate_x509::{CertView, KeyId, ReasonCode, SerialRef};
@@ -109,7 +109,11 @@ async fn feed(gate: Gate, host: String, db: RevocationDb) {
                 tracing::warn!(host, db = %label, error = %e, "revocation database unreachable");
             }
         }
-        gate.metrics().revocation_db_read(&label, false, now());
+        gate.metrics().revocation_db_read(
+            &label,
+            false,
+            certgate_x509::Timestamp::now().unix_seconds_u64(),
+        );
         tokio::time::sleep(db.poll).await;
     }
 }
@@ -147,7 +151,11 @@ async fn follow(
             return e;
         }
         install(gate, host, db, label, issuers);
-        gate.metrics().revocation_db_read(label, true, now());
+        gate.metrics().revocation_db_read(
+            label,
+            true,
+            certgate_x509::Timestamp::now().unix_seconds_u64(),
+        );
         let Some(l) = listener.as_mut() else {
             tokio::time::sleep(db.poll).await;
             continue;
@@ -231,7 +239,7 @@ fn install(gate: &Gate, host: &str, db: &RevocationDb, label: &str, issuers: &mu
     else {
         return;
     };
-    let now = now();
+    let now = certgate_x509::Timestamp::now();
     for issuer in issuers {
         let name = format!("db:{label}:{}", certgate_x509::hex::lower(&issuer.key_id));
         if !issuer.changed && store.refresh_serial_source(&name, db.max_age, now) {
@@ -249,10 +257,4 @@ fn install(gate: &Gate, host: &str, db: &RevocationDb, label: &str, issuers: &mu
             Err(e) => tracing::warn!(host, db = %label, error = %e, "revocation list not accepted"),
         }
     }
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
