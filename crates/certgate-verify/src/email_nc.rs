@@ -340,7 +340,8 @@ fn through(
     );
     in_validity(now, not_before, not_after)?;
     if let Some(eku) = ica.extension(EKU) {
-        let listed = eku_oids(eku.value).ok_or_else(|| malformed("extendedKeyUsage"))?;
+        let listed =
+            certgate_x509::key_purposes(eku.value).map_err(|_| malformed("extendedKeyUsage"))?;
         if !usage
             .required_purposes()
             .iter()
@@ -414,14 +415,4 @@ fn in_validity(now: UnixTime, not_before: u64, not_after: u64) -> Result<(), Fai
 
 fn reason_nc() -> FailureReason {
     FailureReason::Malformed(Rfc5280Violation::NameConstraintViolation)
-}
-
-/// The OIDs (values) of an extendedKeyUsage extension.
-fn eku_oids(value: &[u8]) -> Option<Vec<&[u8]>> {
-    items(only(value, SEQUENCE)?)
-        .map(|item| match item? {
-            (OID, oid) => Some(oid),
-            _ => None,
-        })
-        .collect()
 }
