@@ -124,7 +124,7 @@ fuzz_target!(|data: &[u8]| {
             )
             .with_identity(&identity)
             .with_service_token("robot.access", "s3cret")
-            .with_time(1_780_000_000);
+            .with_time(certgate_x509::Timestamp::from_unix_seconds(1_780_000_000));
         for req in [plain, rich] {
             let decision = set.decide(&req);
             let explanation = set.explain(&req);
