@@ -103,7 +103,12 @@ impl Aiosmtpd {
                 vec!["--tlscert".into(), text(cert), "--tlskey".into(), text(key)]
             }
             SmtpMode::Implicit { cert, key } => {
-                vec!["--smtpscert".into(), text(cert), "--smtpskey".into(), text(key)]
+                vec![
+                    "--smtpscert".into(),
+                    text(cert),
+                    "--smtpskey".into(),
+                    text(key),
+                ]
             }
             SmtpMode::Plain => vec![],
         };

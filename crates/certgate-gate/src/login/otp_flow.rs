@@ -144,7 +144,9 @@ mod tests {
         assert_eq!(result_id(OtpOutcome::NoMail), "no-mail");
         assert_eq!(result_id(OtpOutcome::CodeMailed), "code-mailed");
         assert_eq!(
-            result_id(OtpOutcome::CodeRefused(CodeRefusal::Wrong { attempts_left: 2 })),
+            result_id(OtpOutcome::CodeRefused(CodeRefusal::Wrong {
+                attempts_left: 2
+            })),
             "wrong-code"
         );
         assert_eq!(
