@@ -60,6 +60,23 @@
 //! See [`OidcSection`]. An `http://` issuer is taken only on a loopback address
 //! (`danger_allow_http_issuer` lifts that).
 //!
+//! One-time codes by email (Access's "One-time PIN"), offered beside the providers:
+//! ```toml
+//! [login.otp]
+//! smtp_host = "smtp.example.com"     # the submission server, over TLS only
+//! smtp_port = 587                    # default: 587 with starttls, 465 with tls
+//! tls = "starttls"                   # or "tls" (implicit TLS)
+//! smtp_ca = "smtp-ca.pem"            # optional: roots for the server (default: the system's)
+//! username = "gate@example.com"      # optional: AUTH PLAIN ...
+//! password_file = "smtp-password"    # ... with password_file or password_env; never inline
+//! from = "access@example.com"
+//! code_ttl = "10m"                   # and max_attempts_per_code, max_sends_per_address_per_hour,
+//!                                    # max_sends_per_client_per_hour, subject
+//! ```
+//! See [`OtpConfig`] for every key and its default and bounds. A code is mailed only to
+//! an address some allow policy of the application could admit; the page is the same
+//! for every address.
+//!
 //! A CRL fetched from `crl_urls` passes the same checks as a CRL file (its issuer's
 //! signature, RFC 5280's rules) before it is used, and never replaces one with a higher
 //! CRL Number. Fetches are conditional (`If-None-Match`, `If-Modified-Since`); a failed
@@ -139,9 +156,12 @@ pub struct LoginSection {
     /// OpenID providers (`[[login.oidc]]`).
     #[serde(default)]
     pub oidc: Vec<OidcSection>,
+    /// One-time codes by email (`[login.otp]`).
+    pub otp: Option<OtpConfig>,
 }
 
 pub use crate::login::oidc::OidcSection;
+pub use crate::login::otp::OtpConfig;
 
 /// How decision lines are written.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]

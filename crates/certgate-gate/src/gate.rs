@@ -253,7 +253,9 @@ impl Gate {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        self.metrics().render(&self.runtime(), now)
+        let mut out = self.metrics().render(&self.runtime(), now);
+        self.shared.login.render_metrics(&mut out);
+        out
     }
 }
 

@@ -26,7 +26,7 @@ use crate::decide::{DecisionLine, GateDecision, decide_with_session, request_hos
 use crate::gate::Gate;
 use crate::headers;
 use crate::host::HostState;
-use crate::login::{LoginContext, login_required};
+use crate::login::{LoginContext, is_otp_path, login_required, otp_endpoint};
 use crate::pages::{DenyClass, page};
 use crate::session::request::{SessionCache, endpoint, set_identity_headers};
 
@@ -238,6 +238,12 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         metrics,
         now,
     };
+    // One-time codes: the forms' bodies are read here, within their bound.
+    if let Some(otp) = login.otp().filter(|_| is_otp_path(&path)) {
+        let timeout = runtime.limits.header_read_timeout;
+        let (response, detail) = otp_endpoint(req, otp, &login_ctx, timeout).await;
+        return login_line(response, detail, &line);
+    }
     if let Some(response) = login_endpoint(&req, login, &login_ctx, &line).await {
         return response;
     }
@@ -304,6 +310,15 @@ async fn login_endpoint<B>(
     line: &DecisionLine<'_>,
 ) -> Option<GateResponse> {
     let (response, detail) = crate::login::endpoint(req, login, login_ctx).await?;
+    Some(login_line(response, detail, line))
+}
+
+/// Writes the decision line of a login step's answer (`deny` for an error status).
+fn login_line(
+    response: Response<Full<Bytes>>,
+    detail: &str,
+    line: &DecisionLine<'_>,
+) -> GateResponse {
     let status = response.status();
     let outcome = if status.is_client_error() || status.is_server_error() {
         "deny"
@@ -311,7 +326,7 @@ async fn login_endpoint<B>(
         "login"
     };
     line.write(outcome, "login-endpoint", detail, None, status.as_u16());
-    Some(response.map(Either::Right))
+    response.map(Either::Right)
 }
 
 /// A request a login would let in: to the login page (browsers) or 401 (API clients).

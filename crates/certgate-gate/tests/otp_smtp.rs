@@ -5,12 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
@@ -23,6 +21,7 @@ use certgate_gate::login::otp::{
 };
 use certgate_gate::{SessionIssuer, SessionKeys};
 use certgate_policy::{PolicyConfig, PolicySet};
+use certgate_test_support::smtp::{Aiosmtpd, SmtpMode, code_in, free_port};
 use http::{Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 
@@ -40,19 +39,6 @@ decision = "allow"
 include = [{ email_domain = "example.com" }]
 "#;
 
-/// A Python that has aiosmtpd: the one on `PATH`, else Debian's own interpreter (where
-/// apt's `python3-aiosmtpd` lands when `PATH` has another Python first).
-fn python() -> Option<&'static str> {
-    ["python3", "/usr/bin/python3"].into_iter().find(|p| {
-        Command::new(p)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     StartTls,
@@ -62,26 +48,11 @@ enum Mode {
     Auth,
 }
 
-/// An aiosmtpd server and the files of the test.
+/// An aiosmtpd server (certgate-test-support's) and the files of the test.
 struct Smtp {
-    child: Child,
+    server: Aiosmtpd,
     port: u16,
     dir: tempfile::TempDir,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A root CA, and a server certificate for `localhost` it issued; `name.pem` (the CA),
@@ -118,63 +89,44 @@ fn pki(dir: &Path, name: &str) {
 
 /// Starts aiosmtpd with a Mailbox handler; `None` (the test skips) without aiosmtpd.
 fn smtp(tls: Mode) -> Option<Smtp> {
-    let Some(python) = python() else {
-        certgate_test_support::skip(
-            "Python module aiosmtpd is not installed (apt package python3-aiosmtpd)",
-        );
-        return None;
-    };
     let dir = tempfile::tempdir().unwrap();
     pki(dir.path(), "ca");
-    let port = free_port();
-    let d = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    let d = |f: &str| dir.path().join(f);
     let (cert, key) = (d("server.pem"), d("server-key.pem"));
-    let listen = format!("127.0.0.1:{port}");
-    let mut args: Vec<String> = match tls {
-        Mode::Auth => {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth.py");
-            let script = script.to_str().unwrap().to_owned();
-            vec![
-                script,
-                port.to_string(),
-                cert,
-                key,
-                d("maildir"),
-                "gate".into(),
-                "s3cret".into(),
-            ]
-        }
-        Mode::StartTls => vec!["--tlscert".into(), cert, "--tlskey".into(), key],
-        Mode::Implicit => vec!["--smtpscert".into(), cert, "--smtpskey".into(), key],
-        Mode::Plain => vec![],
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_auth.py");
+    let (cert_text, key_text, maildir) = (
+        cert.to_str().unwrap().to_owned(),
+        key.to_str().unwrap().to_owned(),
+        d("maildir").to_str().unwrap().to_owned(),
+    );
+    let auth_args = [
+        cert_text.as_str(),
+        key_text.as_str(),
+        maildir.as_str(),
+        "gate",
+        "s3cret",
+    ];
+    let mode = match tls {
+        Mode::StartTls => SmtpMode::StartTls {
+            cert: &cert,
+            key: &key,
+        },
+        Mode::Implicit => SmtpMode::Implicit {
+            cert: &cert,
+            key: &key,
+        },
+        Mode::Plain => SmtpMode::Plain,
+        Mode::Auth => SmtpMode::Script {
+            script: &script,
+            args: &auth_args,
+        },
     };
-    if tls != Mode::Auth {
-        let head = ["-m", "aiosmtpd", "-n", "-l", &listen].map(str::to_owned);
-        args.splice(0..0, head);
-        args.extend([
-            "-c".into(),
-            "aiosmtpd.handlers.Mailbox".into(),
-            d("maildir"),
-        ]);
-    }
-    let log = std::fs::File::create(dir.path().join("aiosmtpd.log")).unwrap();
-    let child = Command::new(python)
-        .args(&args)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut server = Smtp { child, port, dir };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            let log = std::fs::read_to_string(server.dir.path().join("aiosmtpd.log")).unwrap();
-            panic!("aiosmtpd exited ({status}): {log}");
-        }
-        assert!(Instant::now() < deadline, "aiosmtpd did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(server)
+    let server = Aiosmtpd::start(mode, dir.path())?;
+    Some(Smtp {
+        port: server.port(),
+        server,
+        dir,
+    })
 }
 
 impl Smtp {
@@ -184,12 +136,7 @@ impl Smtp {
 
     /// Every mail received, as text.
     fn mails(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.path("maildir/new")) else {
-            return Vec::new();
-        };
-        entries
-            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-            .collect()
+        self.server.mails()
     }
 
     fn config(&self, extra: &str) -> OtpConfig {
@@ -200,15 +147,6 @@ impl Smtp {
         );
         toml::from_str(&text).unwrap()
     }
-}
-
-/// The code in a mail: the line of six digits alone.
-fn code_in(mail: &str) -> String {
-    mail.lines()
-        .map(str::trim)
-        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
-        .expect("a code in the mail")
-        .to_owned()
 }
 
 struct Fixture {

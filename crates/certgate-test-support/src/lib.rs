@@ -10,6 +10,8 @@
 //! fails, because a skip there would hide a broken install step in `scripts/test`.
 #![forbid(unsafe_code)]
 
+pub mod smtp;
+
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use http::{Request, StatusCode, header};
+use http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
@@ -133,6 +133,20 @@ pub(crate) struct Target {
     sni: ServerName<'static>,
     host: String,
     path: String,
+    /// `--header`s, added to every request.
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// `Name: value` as a header.
+fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue), LoadError> {
+    let bad = LoadError::Usage("--header is not `Name: value`");
+    let (name, value) = text
+        .split_once(':')
+        .ok_or(LoadError::Usage("--header has no `:`"))?;
+    let name = HeaderName::try_from(name.trim()).map_err(|_| bad)?;
+    let value = HeaderValue::try_from(value.trim())
+        .map_err(|_| LoadError::Usage("--header's value is not a header value"))?;
+    Ok((name, value))
 }
 
 impl Target {
@@ -145,6 +159,11 @@ impl Target {
             sni,
             host: args.sni.clone(),
             path: args.path.clone(),
+            headers: args
+                .headers
+                .iter()
+                .map(|h| parse_header(h))
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -176,6 +195,9 @@ impl Target {
         let mut request = Request::get(self.path.as_str()).header(header::HOST, self.host.as_str());
         if close {
             request = request.header(header::CONNECTION, "close");
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         let response = sender.send_request(request.body(Empty::new())?).await?;
         let status = response.status();

@@ -8,6 +8,7 @@
 //! tls_load --mode new        ... --connections 16 --duration 10   one request per connection
 //! tls_load --mode keepalive  ... --connections 32 --duration 10   requests on long connections
 //! tls_load --mode idle       ... --idle 1000 --hold 30            open 1,000 and keep them idle
+//! tls_load ... --header "Cookie: CF_Authorization=..."          an extra request header
 //! ```
 //!
 //! `new` and `keepalive` run `--connections` clients in a closed loop (`keepalive` opens
@@ -79,6 +80,10 @@ struct Args {
     /// The request path.
     #[arg(long, default_value = "/")]
     path: String,
+    /// An extra request header, `Name: value` (repeatable): a session cookie, for
+    /// `benches/session-overhead.sh`.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
     /// The CA that issued the server's certificate (checked by `probe`).
     #[arg(long)]
     ca: PathBuf,

@@ -5,9 +5,14 @@
 //! ([`crate::SessionIssuer`]) for the application of the page the user asked for,
 //! bound to the connection's client certificate when there is one.
 //!
-//! Methods: OpenID Connect (`[[login.oidc]]`, [`crate::config::OidcSection`]). Each method contributes a
+//! Methods: OpenID Connect (`[[login.oidc]]`, [`crate::config::OidcSection`]) and
+//! one-time codes by email (`[login.otp]`, [`otp`]). Each method contributes a
 //! section to the login page (`LoginMethods::page_sections`) and answers its own
-//! paths under `/cdn-cgi/access/`. The configuration is read when the gate is loaded;
+//! paths under `/cdn-cgi/access/` (the code forms are posted to [`otp::START_PATH`]
+//! and [`otp::VERIFY_PATH`], their bodies read within [`otp::MAX_FORM_BYTES`]).
+//! Every step that ends counts in `certgate_gate_logins_total{method,result}`
+//! (`result="ok"` for a sign-in, else the reason id); mails in
+//! `certgate_gate_otp_mails_total{result="sent"|"failed"}`. The configuration is read when the gate is loaded;
 //! a reload does not change the login methods. The embedded [`crate::GateLayer`] does
 //! not offer logins (the gate binary's server does).
 //!
@@ -57,6 +62,9 @@ pub const BINDING_COOKIE: &str = "certgate_login";
 /// The auth method of an identity from OpenID Connect: what `auth_method = "oidc"`
 /// selects.
 pub const OIDC_METHOD: &str = "oidc";
+/// The auth method of an identity from a one-time code: what `auth_method = "otp"`
+/// selects.
+pub const OTP_METHOD: &str = otp::AUTH_METHOD;
 
 /// Why a login step was refused: the page names it, the log and
 /// `certgate_gate_logins_total{result}` count it.
@@ -163,6 +171,7 @@ impl Refusal {
 #[derive(Debug, Default)]
 pub(crate) struct LoginMethods {
     oidc: Vec<oidc::OidcProvider>,
+    otp: Option<otp::OtpLogin>,
     pending: pending::PendingLogins,
 }
 
@@ -194,23 +203,55 @@ impl LoginMethods {
             })?;
             methods.oidc.push(provider);
         }
+        if let Some(otp) = &config.login.otp {
+            let login = otp::OtpLogin::builder(otp.clone())
+                .with_base_dir(&config.base_dir)
+                .build()?;
+            methods.otp = Some(login);
+        }
         Ok(methods)
     }
 
     /// Whether no method is configured (a login is then never offered).
     pub(crate) fn is_empty(&self) -> bool {
-        self.oidc.is_empty()
+        self.oidc.is_empty() && self.otp.is_none()
+    }
+
+    /// One-time codes, when `[login.otp]` is configured.
+    pub(crate) fn otp(&self) -> Option<&otp::OtpLogin> {
+        self.otp.as_ref()
     }
 
     /// The login page's sections, one per method, for a login returning to
-    /// `redirect_url`: a link per OpenID provider. Other methods add theirs here.
+    /// `redirect_url`: a link per OpenID provider, the email form of one-time codes.
     pub(crate) fn page_sections(&self, redirect_url: &str) -> Vec<String> {
-        let links: Vec<(String, String)> = self
-            .oidc
-            .iter()
-            .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
-            .collect();
-        vec![page::oidc_section(&links, redirect_url)]
+        let mut sections = Vec::new();
+        if !self.oidc.is_empty() {
+            let links: Vec<(String, String)> = self
+                .oidc
+                .iter()
+                .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
+                .collect();
+            sections.push(page::oidc_section(&links, redirect_url));
+        }
+        if self.otp.is_some() {
+            sections.push(otp::email_section(redirect_url));
+        }
+        sections
+    }
+
+    /// The login methods' own metrics (mails of one-time codes), appended to `out`.
+    pub(crate) fn render_metrics(&self, out: &mut String) {
+        if let Some(otp) = &self.otp {
+            let counts = otp.mail_counts();
+            out.push_str(&format!(
+                "# HELP certgate_gate_otp_mails_total Mails of one-time codes, by result.\n\
+                 # TYPE certgate_gate_otp_mails_total counter\n\
+                 certgate_gate_otp_mails_total{{result=\"sent\"}} {}\n\
+                 certgate_gate_otp_mails_total{{result=\"failed\"}} {}\n",
+                counts.sent, counts.failed
+            ));
+        }
     }
 }
 
@@ -299,3 +340,6 @@ fn issuer(keys: &Arc<SessionKeys>, host: &str) -> SessionIssuer {
 }
 
 mod oidc_flow;
+mod otp_flow;
+
+pub(crate) use otp_flow::{is_otp_path, otp_endpoint};

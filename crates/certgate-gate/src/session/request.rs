@@ -10,39 +10,63 @@ use certgate_policy::Identity;
 use certgate_verify::ClientCertInfo;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
-use sha2::{Digest as _, Sha256};
 
 use crate::access::{ASSERTION_HEADER, EMAIL_HEADER};
 use crate::session::cookie::{self, JWKS_PATH, LOGOUT_PATH};
 use crate::session::token::{self, Claims, Expect};
 use crate::session::{SessionKeys, TokenError};
 
-/// A verified session: its claims and the identity the policy sees.
+/// A verified session: its claims and the identity the policy sees, and what every
+/// request that repeats it needs, made once when it is verified.
 #[derive(Debug)]
 pub(crate) struct VerifiedSession {
     pub(crate) claims: Claims,
     pub(crate) identity: Identity,
+    /// The token as the origin gets it (`Cf-Access-Jwt-Assertion`); shares the cache
+    /// key's bytes.
+    assertion: HeaderValue,
+    /// The email as the origin gets it (`Cf-Access-Authenticated-User-Email`).
+    email: Option<HeaderValue>,
+    /// The bound certificate's SHA-256 (`cnf.x5t#S256`), decoded.
+    thumbprint: Option<[u8; 32]>,
 }
 
 /// A session presented on a request and accepted for it.
 #[derive(Debug)]
 pub(crate) struct Session {
-    pub(crate) token: String,
     pub(crate) verified: Arc<VerifiedSession>,
 }
 
-/// The last token a connection presented (by SHA-256) and what verifying it gave: the
-/// signature is checked once per connection and token.
+/// The last token a connection presented and what verifying it gave: the signature is
+/// checked once per connection and token.
 #[derive(Debug, Default)]
 pub(crate) struct SessionCache(pub(super) Mutex<Option<CachedVerdict>>);
 
-/// A token's SHA-256 and what verifying it gave.
-type CachedVerdict = ([u8; 32], Result<Arc<VerifiedSession>, TokenError>);
+/// A token (as a header value, so that the assertion header shares its bytes) and what
+/// verifying it gave. The token itself is the key: a byte compare per request, no hash.
+type CachedVerdict = (HeaderValue, Result<Arc<VerifiedSession>, TokenError>);
+
+/// `https://HOST`, HOST in lower case: the issuer the gate signs sessions for `host` as.
+fn issuer_of(host: &str) -> String {
+    format!("https://{}", host.to_ascii_lowercase())
+}
+
+/// Whether `iss` is [`issuer_of`]`(host)`, without making that string.
+fn issued_for(iss: &str, host: &str) -> bool {
+    iss.strip_prefix("https://").is_some_and(|name| {
+        name.len() == host.len()
+            && name
+                .bytes()
+                .zip(host.bytes())
+                .all(|(a, b)| a == b.to_ascii_lowercase())
+    })
+}
 
 impl SessionCache {
     /// The session of `headers`' cookie, issued for `host` (`https://HOST`), at `now`
     /// over a connection whose certificate is `cert`; `None` (and a log line when it was
-    /// refused) otherwise. A request without the cookie costs a header scan, nothing more.
+    /// refused) otherwise. A request without the cookie costs a header scan, nothing more;
+    /// one that repeats the connection's last token a compare and the checks below.
     pub(crate) fn session(
         &self,
         keys: &SessionKeys,
@@ -52,28 +76,34 @@ impl SessionCache {
         now: u64,
     ) -> Option<Session> {
         let token = cookie::session_token(headers)?;
-        // Bounded before it is hashed or decoded: a header may be far longer.
+        // Bounded before it is copied or decoded: a header may be far longer.
         if token.len() > token::MAX_TOKEN_BYTES {
             tracing::warn!(target: "certgate_gate::session", problem = "oversized", "session refused: treated as none");
             return None;
         }
-        let issuer = format!("https://{}", host.to_ascii_lowercase());
-        let issuer = issuer.as_str();
-        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let refused = |problem: &str| {
+            let issuer = issuer_of(host);
+            tracing::warn!(target: "certgate_gate::session", problem, issuer, "session refused: treated as none");
+            None
+        };
         let (verified, fresh) = {
             let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
             match &*cache {
-                Some((h, result)) if *h == hash => (result.clone(), false),
+                Some((key, result)) if key.as_bytes() == token.as_bytes() => {
+                    (result.clone(), false)
+                }
                 _ => {
-                    let result = verify(keys, token, issuer, now);
-                    *cache = Some((hash, result.clone()));
+                    // A cookie value is visible ASCII: this fails only for what no
+                    // token is.
+                    let Ok(key) = HeaderValue::from_str(token) else {
+                        drop(cache);
+                        return refused("not a token");
+                    };
+                    let result = verify(keys, &key, &issuer_of(host), now);
+                    *cache = Some((key, result.clone()));
                     (result, true)
                 }
             }
-        };
-        let refused = |problem: &str| {
-            tracing::warn!(target: "certgate_gate::session", problem, issuer, "session refused: treated as none");
-            None
         };
         let verified = match verified {
             Ok(v) => v,
@@ -82,7 +112,7 @@ impl SessionCache {
             Err(_) => return None,
         };
         // A cached verdict is re-checked for what changes between requests.
-        if verified.claims.iss != issuer {
+        if !issued_for(&verified.claims.iss, host) {
             return refused("issued by another host");
         }
         // The gate made this token with its own clock: it ends at `exp`, to the second
@@ -90,7 +120,7 @@ impl SessionCache {
         if now >= verified.claims.exp {
             return refused("expired");
         }
-        if let Some(bound) = verified.claims.cert_thumbprint() {
+        if let Some(bound) = verified.thumbprint {
             let presented = cert
                 .verified()
                 .then(|| cert.fingerprint_sha256())
@@ -100,21 +130,19 @@ impl SessionCache {
                 return refused("bound to another client certificate");
             }
         }
-        Some(Session {
-            token: token.to_owned(),
-            verified,
-        })
+        Some(Session { verified })
     }
 }
 
 fn verify(
     keys: &SessionKeys,
-    token: &str,
+    token: &HeaderValue,
     issuer: &str,
     now: u64,
 ) -> Result<Arc<VerifiedSession>, TokenError> {
+    let text = token.to_str().map_err(|_| TokenError::Malformed)?;
     let claims = token::decode(
-        token,
+        text,
         |kid| keys.public_key(kid),
         Expect {
             issuer,
@@ -126,16 +154,25 @@ fn verify(
     let identity = Identity::new(claims.email.as_str(), method)
         .map_err(|_| TokenError::BadClaims)?
         .with_groups(claims.groups.iter().cloned());
-    Ok(Arc::new(VerifiedSession { claims, identity }))
+    Ok(Arc::new(VerifiedSession {
+        email: HeaderValue::from_str(&claims.email).ok(),
+        thumbprint: claims.cert_thumbprint(),
+        assertion: token.clone(),
+        claims,
+        identity,
+    }))
 }
 
-/// Sets the session's token and email for the origin (a client's copies were removed).
+/// Sets the session's token and email for the origin (a client's copies were removed):
+/// the values made when it was verified, shared, not copied.
 pub(crate) fn set_identity_headers(headers: &mut HeaderMap, session: &Session) {
-    if let Ok(v) = HeaderValue::from_str(&session.token) {
-        headers.insert(HeaderName::from_static(ASSERTION_HEADER), v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&session.verified.claims.email) {
-        headers.insert(HeaderName::from_static(EMAIL_HEADER), v);
+    let verified = &session.verified;
+    headers.insert(
+        HeaderName::from_static(ASSERTION_HEADER),
+        verified.assertion.clone(),
+    );
+    if let Some(email) = &verified.email {
+        headers.insert(HeaderName::from_static(EMAIL_HEADER), email.clone());
     }
 }
 

@@ -66,6 +66,17 @@ pub use form::{FormProblem, MAX_FORM_BYTES};
 pub use reply::{Delivery, MailCounts, OtpOutcome, OtpReply};
 pub use smtp::{MAX_REPLY_LINE, MAX_REPLY_LINES, SMTP_CONNECT_TIMEOUT, SMTP_TIMEOUT, SmtpStage};
 
+pub(crate) use reply::bad_form;
+
+/// The login page's section for one-time codes: the form that asks for a code, back to
+/// `redirect_url` (escaped).
+pub(crate) fn email_section(redirect_url: &str) -> String {
+    format!(
+        "<section class=\"login-otp\"><h2>Get a code by email</h2>\n{}</section>\n",
+        page::start_form("", redirect_url)
+    )
+}
+
 /// Why a code was not mailed.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
