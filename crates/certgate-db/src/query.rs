@@ -150,6 +150,23 @@ impl CertStore {
         Ok(ListPage { rows, next })
     }
 
+    /// The cursor past every revocation recorded so far, in one query (the log's
+    /// largest id): where a reader that has just read every list whole starts following
+    /// [`CertStore::revocations_since`], without paging through the whole log.
+    ///
+    /// # Errors
+    /// Connection errors.
+    pub async fn latest_revocation(&self) -> Result<RevocationCursor, DbError> {
+        let t = &self.target;
+        let id: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT max(id) FROM revocation_events")
+                .fetch_one(pool)
+                .await
+                .map_err(|e| t.err(e))?
+        });
+        Ok(RevocationCursor(id.unwrap_or(0)))
+    }
+
     /// Revocations after `cursor`, oldest first, at most [`MAX_PAGE_SIZE`], and the
     /// cursor to pass next time. SQLite callers poll this; PostgreSQL callers can also
     /// [`CertStore::listen`].

@@ -327,3 +327,44 @@ async fn revoked_rows_are_read_page_by_page_without_loss() {
         assert!(whole.iter().all(|r| r.reason == ReasonCode::Superseded));
     }
 }
+
+/// `latest_revocation` is where following the log starts: past every revocation so far
+/// (none: the start), so `revocations_since` from it returns only what comes after.
+#[tokio::test(flavor = "multi_thread")]
+async fn latest_revocation_is_past_every_revocation_so_far() {
+    let ca = root("Latest Root");
+    let aki = ca.certificate().key_id().to_vec();
+    let certs = many(&ca, 4);
+    for db in backends("latest_revocation") {
+        let store = store(&db).await;
+        store.record_batch(&certs).await.unwrap();
+        assert_eq!(
+            store.latest_revocation().await.unwrap(),
+            RevocationCursor::START,
+            "{}",
+            db.name
+        );
+        let serials: Vec<_> = certs
+            .iter()
+            .map(|c| certgate_x509::Serial::parse(c.serial_hex(), false).unwrap())
+            .collect();
+        let refs: Vec<_> = serials.iter().map(|s| s.as_ref()).collect();
+        store
+            .revoke_batch(KeyId(&aki), &refs[..3], ReasonCode::Superseded, ts(NOW))
+            .await
+            .unwrap();
+        let latest = store.latest_revocation().await.unwrap();
+        let (all, paged_to) = store
+            .revocations_since(RevocationCursor::START)
+            .await
+            .unwrap();
+        assert_eq!((all.len(), latest), (3, paged_to), "{}", db.name);
+        store
+            .revoke(KeyId(&aki), refs[3], ReasonCode::KeyCompromise, ts(NOW))
+            .await
+            .unwrap();
+        let (after, _) = store.revocations_since(latest).await.unwrap();
+        assert_eq!(after.len(), 1, "{}: only the new one", db.name);
+        assert_eq!(after[0].reason, ReasonCode::KeyCompromise);
+    }
+}

@@ -150,15 +150,7 @@ impl Inventory {
             source: Box::new(e),
         };
         let store = CertStore::open(&self.url).await.map_err(db)?;
-        let mut cursor = RevocationCursor::START;
-        loop {
-            let (events, next) = store.revocations_since(cursor).await.map_err(db)?;
-            cursor = next;
-            if events.is_empty() {
-                break;
-            }
-        }
-        self.cursor = cursor;
+        self.cursor = store.latest_revocation().await.map_err(db)?;
         if store.is_postgres() {
             let (tx, rx) = mpsc::channel(NOTICE_BUFFER);
             self.listen_task = Some(tokio::spawn(listen(store.clone(), tx)));

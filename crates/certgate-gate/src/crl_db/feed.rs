@@ -178,13 +178,7 @@ async fn full_read(
 ) -> Result<(), certgate_db::DbError> {
     // The cursor first: a revocation between the two reads is then seen twice, never
     // missed.
-    loop {
-        let (events, next) = store.revocations_since(*cursor).await?;
-        *cursor = next;
-        if events.is_empty() {
-            break;
-        }
-    }
+    *cursor = store.latest_revocation().await?;
     for issuer in issuers.iter_mut() {
         let rows = store.revoked_for_issuer(KeyId(&issuer.key_id)).await?;
         let revoked: BTreeMap<Vec<u8>, ReasonCode> = rows
