@@ -5,7 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use tokio::net::TcpListener;
 
@@ -250,9 +250,7 @@ impl Gate {
 
     /// The metrics text now.
     pub fn render_metrics(&self) -> String {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = certgate_x509::Timestamp::now().unix_seconds_u64();
         let mut out = self.metrics().render(&self.runtime(), now);
         self.shared.login.render_metrics(&mut out);
         out

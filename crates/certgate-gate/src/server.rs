@@ -218,9 +218,7 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
         );
         return response;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = certgate_x509::Timestamp::now().unix_seconds_u64();
     let keys = ctx.gate.session_keys();
     // `/cdn-cgi/access/certs` and `/cdn-cgi/access/logout`, on every host.
     if let Some(response) = endpoint(&req, keys, now) {

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -118,9 +118,7 @@ pub async fn require_assertion(
         )
             .into_response();
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = certgate_x509::Timestamp::now().unix_seconds_u64();
     match check.verify(&token, now) {
         Ok(identity) => {
             if let Ok(email) = HeaderValue::from_str(&identity.email) {

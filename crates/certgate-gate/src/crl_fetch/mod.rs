@@ -10,7 +10,7 @@ mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use ::http::HeaderValue;
 use bytes::Bytes;
@@ -240,9 +240,7 @@ async fn fetch_once(gate: &Gate, target: &Target) -> FetchResult {
             Err(detail) => (FetchResult::BadCrl, detail),
         },
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = certgate_x509::Timestamp::now().unix_seconds_u64();
     gate.metrics().crl_fetch(url, result, now);
     match result {
         FetchResult::Updated => tracing::info!(url, "CRL fetched and in force"),

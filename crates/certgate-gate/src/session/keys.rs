@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
@@ -208,9 +208,7 @@ impl SessionKeysBuilder {
     /// [`GateError::SessionKeys`] when the directory or a key in it cannot be read or
     /// written, or a key file is not a P-256 PKCS#8 key.
     pub fn build(self) -> Result<SessionKeys, GateError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = certgate_x509::Timestamp::now().unix_seconds_u64();
         let ring = match &self.dir {
             Some(dir) => load_dir(dir)?,
             None => Vec::new(),
@@ -310,9 +308,7 @@ pub(crate) async fn rotate_on_schedule(keys: std::sync::Arc<SessionKeys>) {
     let mut tick = tokio::time::interval(ROTATION_CHECK_INTERVAL);
     loop {
         tick.tick().await;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = certgate_x509::Timestamp::now().unix_seconds_u64();
         match keys.rotate_if_due(now) {
             Ok(true) => tracing::info!(
                 kid = keys.current_kid().unwrap_or_default(),

@@ -4,7 +4,6 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use bytes::Bytes;
@@ -42,9 +41,7 @@ pub const MAX_QUEUED_MAILS: usize = 64;
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 fn system_clock() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    certgate_x509::Timestamp::now().unix_seconds_u64()
 }
 
 /// What the gate has when a request for [`START_PATH`] or [`VERIFY_PATH`] arrives.
