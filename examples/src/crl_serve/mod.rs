@@ -70,10 +70,15 @@ pub struct CrlPublication {
     pub this_update: Timestamp,
     /// Its nextUpdate, when it has one (caching runs out shortly before it).
     pub next_update: Option<Timestamp>,
+    /// Its CRL Number, when it has one that fits in 64 bits (for the metrics).
+    pub number: Option<u64>,
+    /// How many certificates it lists (for the metrics).
+    pub entries: usize,
 }
 
 impl CrlPublication {
-    /// A publication of the CRL `der`, its times read from it.
+    /// A publication of the CRL `der`, its times, number and entry count read from it
+    /// (one reading of the CRL, however often it is served).
     ///
     /// # Errors
     /// [`CrlServeError::NotACrl`] when `der` is not a CRL.
@@ -82,9 +87,16 @@ impl CrlPublication {
         let view = CrlView::parse(&der).map_err(|e| CrlServeError::NotACrl {
             source: Box::new(e),
         })?;
+        let number = view.crl_number().ok().flatten().and_then(|n| {
+            let n = n.strip_prefix(&[0]).unwrap_or(n);
+            (n.len() <= 8).then(|| n.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+        });
+        let entries = view.entry_count().unwrap_or(0);
         Ok(Self {
             this_update: view.this_update,
             next_update: view.next_update,
+            number,
+            entries,
             der,
         })
     }
@@ -212,7 +224,7 @@ impl CrlPublisher {
     /// publication is served all the same: the old file stays whole).
     pub fn publish(&self, issuer_path: &str, crl: CrlPublication) -> Result<(), CrlServeError> {
         let der = crl.der.clone();
-        let (number, entries) = crl_counts(&der);
+        let (number, entries) = (crl.number, crl.entries);
         let _publishing = self
             .shared
             .publishing
@@ -298,18 +310,6 @@ impl CrlPublisher {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Option<Arc<Published>>>> {
         self.shared.paths.read().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// A CRL's number (when it fits in 64 bits) and entry count.
-fn crl_counts(der: &[u8]) -> (Option<u64>, usize) {
-    let Ok(view) = CrlView::parse(der) else {
-        return (None, 0);
-    };
-    let number = view.crl_number().ok().flatten().and_then(|n| {
-        let n = n.strip_prefix(&[0]).unwrap_or(n);
-        (n.len() <= 8).then(|| n.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
-    });
-    (number, view.entry_count().unwrap_or(0))
 }
 
 /// `t` as an HTTP date (IMF-fixdate); times before the epoch as the epoch.
