@@ -297,8 +297,9 @@ impl ChainVerifier {
         // The hook's reasons, ranked across candidate paths.
         let best = Best::default();
         let seconds = now.as_secs();
+        let mailboxes = crate::email_nc::leaf_smtp_utf8_mailboxes(&view);
         let hook = |path: &VerifiedPath<'_>| -> Result<(), webpki::Error> {
-            self.check_path(path, seconds).map_err(|reason| {
+            self.check_path(path, seconds, &mailboxes).map_err(|reason| {
                 best.offer(reason);
                 HOOK_REFUSED
             })

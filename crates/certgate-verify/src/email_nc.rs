@@ -185,18 +185,27 @@ fn permitted(mailbox: Mailbox<'_>, split: &Split) -> bool {
         && (split.permitted.is_empty() || split.permitted.iter().any(|base| within(mailbox, base)))
 }
 
-/// The leaf's SmtpUTF8Mailbox names against the rfc822Name constraints of every CA on
-/// `path` (RFC 8398 section 6), which webpki does not look at. A constraint this module
-/// cannot read refuses them (fail closed).
-pub(crate) fn check_smtp_utf8_on_path(path: &VerifiedPath<'_>) -> Result<(), FailureReason> {
-    let leaf_der = path.end_entity().der();
-    let Some(san) = CertView::parse(&leaf_der)
-        .ok()
-        .and_then(|view| view.extension(SAN))
-    else {
-        return Ok(());
-    };
-    let mailboxes = smtp_utf8_mailboxes(san.value).map_err(FailureReason::Malformed)?;
+/// The leaf's SmtpUTF8Mailbox names (RFC 8398), or why they cannot be read: read once
+/// per verification, as the same leaf heads every candidate path, and reported only
+/// where a path is checked (another failure of higher rank may come first).
+pub(crate) type LeafMailboxes<'a> = Result<Vec<&'a [u8]>, FailureReason>;
+
+/// [`LeafMailboxes`] of a leaf's view.
+pub(crate) fn leaf_smtp_utf8_mailboxes<'a>(leaf: &CertView<'a>) -> LeafMailboxes<'a> {
+    match leaf.extension(SAN) {
+        Some(san) => smtp_utf8_mailboxes(san.value).map_err(FailureReason::Malformed),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The leaf's SmtpUTF8Mailbox names (from [`leaf_smtp_utf8_mailboxes`]) against the
+/// rfc822Name constraints of every CA on `path` (RFC 8398 section 6), which webpki does
+/// not look at. A constraint this module cannot read refuses them (fail closed).
+pub(crate) fn check_smtp_utf8_on_path(
+    path: &VerifiedPath<'_>,
+    mailboxes: &LeafMailboxes<'_>,
+) -> Result<(), FailureReason> {
+    let mailboxes = mailboxes.as_ref().map_err(Clone::clone)?;
     if mailboxes.is_empty() {
         return Ok(());
     }
@@ -212,7 +221,7 @@ pub(crate) fn check_smtp_utf8_on_path(path: &VerifiedPath<'_>) -> Result<(), Fai
         }
     }
     for nc in &constraints {
-        for address in &mailboxes {
+        for address in mailboxes {
             let mailbox = Mailbox::SmtpUtf8(address);
             if !split_constraints(nc).is_some_and(|split| permitted(mailbox, &split)) {
                 return Err(outside(mailbox));

@@ -15,11 +15,12 @@ use crate::violation::Rfc5280Violation;
 impl ChainVerifier {
     /// The checks of one candidate path that webpki does not make: the anchor's
     /// validity, RFC 5280 on the intermediates, the depth limit, mailboxes webpki does not
-    /// constrain, and revocation.
+    /// constrain (the leaf's, read once by the caller), and revocation.
     pub(crate) fn check_path(
         &self,
         path: &VerifiedPath<'_>,
         seconds: u64,
+        smtp_utf8_mailboxes: &crate::email_nc::LeafMailboxes<'_>,
     ) -> Result<(), FailureReason> {
         let anchor = path.anchor();
         let anchor_index = self
@@ -50,7 +51,7 @@ impl ChainVerifier {
                 Rfc5280Violation::TooManyIntermediates { count, max },
             ));
         }
-        crate::email_nc::check_smtp_utf8_on_path(path)?;
+        crate::email_nc::check_smtp_utf8_on_path(path, smtp_utf8_mailboxes)?;
         let Some((_, policy)) = self.revocation() else {
             return Ok(());
         };

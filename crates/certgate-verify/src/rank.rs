@@ -210,11 +210,14 @@ pub(crate) fn diagnose(
         .map(|a| a as &dyn SignatureVerificationAlgorithm)
         .collect();
     let best = Best::default();
+    let leaf_der = leaf.der();
+    let leaf_view = CertView::parse(&leaf_der).ok()?;
+    let mailboxes = crate::email_nc::leaf_smtp_utf8_mailboxes(&leaf_view);
     let hook = |path: &VerifiedPath<'_>| -> Result<(), webpki::Error> {
         if !genuine(path, &lock(&failed)) {
             return Err(HOOK_REFUSED);
         }
-        verifier.check_path(path, now.as_secs()).map_err(|reason| {
+        verifier.check_path(path, now.as_secs(), &mailboxes).map_err(|reason| {
             best.offer(reason);
             HOOK_REFUSED
         })

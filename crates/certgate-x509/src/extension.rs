@@ -70,7 +70,7 @@ impl<'a> Extensions<'a> {
         std::iter::from_fn(move || {
             let (item, after) = der::read_tlv(rest).ok()?;
             rest = after;
-            read_extension(item.value, Structure::Extension, "extension").ok()
+            checked_extension(item.value)
         })
     }
 
@@ -103,6 +103,21 @@ fn read_extension<'a>(
         oid,
         critical,
         value: value.value,
+    })
+}
+
+/// An extension of a list [`Extensions::parse`] has checked: its three parts split
+/// without checking them again (every lookup walks the list, several per certificate).
+fn checked_extension(body: &[u8]) -> Option<Extension<'_>> {
+    let (oid, rest) = der::read_tlv(body).ok()?;
+    let (critical, rest) = match der::read_tlv(rest).ok()? {
+        (b, after) if b.tag == tag::BOOLEAN => (b.value == [0xff], der::read_tlv(after).ok()?.0),
+        (value, _) => (false, value),
+    };
+    Some(Extension {
+        oid: oid.value,
+        critical,
+        value: rest.value,
     })
 }
 
