@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::{DomainPattern, FastMap, Router};
 use crate::error::{Inconsistency, PolicyError, ValueProblem};
 use crate::model::{NameMatch, Policy, PolicyConfig, PolicyDecision, Rule, SessionDuration};
-use crate::model::{RuleGroup, TokenSecret};
+use crate::model::{RuleGroup, ServiceToken, TokenSecret};
 use certgate_x509::{IpNet, ParseProblem, Serial, X509Error};
 
 use crate::values::{self, DnAttribute};
@@ -122,52 +122,8 @@ impl PolicySet {
     /// without an include rule, an application without domains, a domain two
     /// applications claim, an unknown or nested rule group, a duplicate service token.
     pub fn new(config: PolicyConfig) -> Result<Self, PolicyError> {
-        let inconsistent =
-            |place: String, problem: Inconsistency| PolicyError::Inconsistent { place, problem };
-        let too_many = |place: String, what| inconsistent(place, Inconsistency::TooMany { what });
-
-        let mut tokens = Tokens::default();
-        let mut token_names = HashMap::new();
-        for (i, t) in config.service_tokens.iter().enumerate() {
-            let place = format!("service token `{}`", t.name);
-            let idx = u32::try_from(i).map_err(|_| too_many(place.clone(), "service tokens"))?;
-            let digest = match &t.secret {
-                TokenSecret::Plain(s) => Sha256::digest(s.as_bytes()).into(),
-                TokenSecret::Sha256Hex(h) => values::parse_sha256(h)
-                    .map_err(|e| inconsistent(place.clone(), Inconsistency::Value(e)))?,
-            };
-            if token_names.insert(t.name.as_str(), idx).is_some() {
-                let name = t.name.clone();
-                return Err(inconsistent(
-                    place,
-                    Inconsistency::DuplicateServiceToken { name },
-                ));
-            }
-            if tokens
-                .by_client_id
-                .insert(t.client_id.as_str().into(), (idx, digest))
-                .is_some()
-            {
-                let client_id = t.client_id.clone();
-                return Err(inconsistent(
-                    place,
-                    Inconsistency::DuplicateClientId { client_id },
-                ));
-            }
-        }
-
-        let mut group_names = HashMap::new();
-        for (i, g) in config.rule_groups.iter().enumerate() {
-            let place = || format!("rule group `{}`", g.name);
-            let idx = u32::try_from(i).map_err(|_| too_many(place(), "rule groups"))?;
-            if group_names.insert(g.name.as_str(), idx).is_some() {
-                let name = g.name.clone();
-                return Err(inconsistent(
-                    place(),
-                    Inconsistency::DuplicateRuleGroup { name },
-                ));
-            }
-        }
+        let (tokens, token_names) = compile_tokens(&config.service_tokens)?;
+        let group_names = group_names(&config.rule_groups)?;
         let names = Names {
             groups: &group_names,
             tokens: &token_names,
@@ -181,7 +137,14 @@ impl PolicySet {
         let mut router = Router::default();
         for (i, app) in config.applications.iter().enumerate() {
             let place = format!("application `{}`", app.name);
-            let idx = u32::try_from(i).map_err(|_| too_many(place.clone(), "applications"))?;
+            let idx = u32::try_from(i).map_err(|_| {
+                inconsistent(
+                    place.clone(),
+                    Inconsistency::TooMany {
+                        what: "applications",
+                    },
+                )
+            })?;
             if app.domains.is_empty() {
                 return Err(inconsistent(place, Inconsistency::NoDomain));
             }
@@ -224,6 +187,76 @@ impl PolicySet {
     pub fn config(&self) -> &PolicyConfig {
         &self.config
     }
+}
+
+/// A [`PolicyError::Inconsistent`].
+fn inconsistent(place: String, problem: Inconsistency) -> PolicyError {
+    PolicyError::Inconsistent { place, problem }
+}
+
+/// Service tokens by client id, and their indices by name.
+fn compile_tokens(list: &[ServiceToken]) -> Result<(Tokens, HashMap<&str, u32>), PolicyError> {
+    let mut tokens = Tokens::default();
+    let mut names = HashMap::new();
+    for (i, t) in list.iter().enumerate() {
+        let place = format!("service token `{}`", t.name);
+        let idx = u32::try_from(i).map_err(|_| {
+            inconsistent(
+                place.clone(),
+                Inconsistency::TooMany {
+                    what: "service tokens",
+                },
+            )
+        })?;
+        let digest = match &t.secret {
+            TokenSecret::Plain(s) => Sha256::digest(s.as_bytes()).into(),
+            TokenSecret::Sha256Hex(h) => values::parse_sha256(h)
+                .map_err(|e| inconsistent(place.clone(), Inconsistency::Value(e)))?,
+        };
+        if names.insert(t.name.as_str(), idx).is_some() {
+            let name = t.name.clone();
+            return Err(inconsistent(
+                place,
+                Inconsistency::DuplicateServiceToken { name },
+            ));
+        }
+        if tokens
+            .by_client_id
+            .insert(t.client_id.as_str().into(), (idx, digest))
+            .is_some()
+        {
+            let client_id = t.client_id.clone();
+            return Err(inconsistent(
+                place,
+                Inconsistency::DuplicateClientId { client_id },
+            ));
+        }
+    }
+    Ok((tokens, names))
+}
+
+/// Rule groups' indices by name.
+fn group_names(groups: &[RuleGroup]) -> Result<HashMap<&str, u32>, PolicyError> {
+    let mut names = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let place = || format!("rule group `{}`", g.name);
+        let idx = u32::try_from(i).map_err(|_| {
+            inconsistent(
+                place(),
+                Inconsistency::TooMany {
+                    what: "rule groups",
+                },
+            )
+        })?;
+        if names.insert(g.name.as_str(), idx).is_some() {
+            let name = g.name.clone();
+            return Err(inconsistent(
+                place(),
+                Inconsistency::DuplicateRuleGroup { name },
+            ));
+        }
+    }
+    Ok(names)
 }
 
 /// Access's order: bypass and non_identity policies top to bottom, then allow and deny.
@@ -272,10 +305,7 @@ fn compile_rules(
     groups_allowed: bool,
 ) -> Result<CRules, PolicyError> {
     if include.is_empty() {
-        return Err(PolicyError::Inconsistent {
-            place: place.into(),
-            problem: Inconsistency::NoIncludeRule,
-        });
+        return Err(inconsistent(place.into(), Inconsistency::NoIncludeRule));
     }
     let section = |rules: &[Rule], name: &str| -> Result<Vec<CRule>, PolicyError> {
         rules
@@ -283,10 +313,7 @@ fn compile_rules(
             .enumerate()
             .map(|(i, r)| {
                 let at = format!("{name}[{i}]");
-                let err = |problem| PolicyError::Inconsistent {
-                    place: format!("{place}, {at}"),
-                    problem,
-                };
+                let err = |problem| inconsistent(format!("{place}, {at}"), problem);
                 let sel = match r {
                     Rule::RuleGroup(g) if !groups_allowed => {
                         return Err(err(Inconsistency::NestedRuleGroup { name: g.clone() }));

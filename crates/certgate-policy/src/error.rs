@@ -52,7 +52,7 @@ pub enum PolicyError {
         why: String,
     },
     /// A value is missing, has the wrong type, or does not parse (a CIDR, a domain, a
-    /// duration, a hex string), or a key is unknown.
+    /// duration, a hex string), or a key is unknown: the [`ValueProblem`] says which.
     #[error("{file}: {path}: {problem}")]
     Invalid {
         /// The file or origin.
@@ -71,7 +71,8 @@ pub enum PolicyError {
         problem: crate::request::EmailProblem,
     },
     /// The configuration is inconsistent as a whole: a rule group that does not exist, a
-    /// domain two applications claim, a policy without an include rule.
+    /// domain two applications claim, a policy without an include rule (the
+    /// [`Inconsistency`]).
     #[error("{place}: {problem}")]
     Inconsistent {
         /// The application and policy (or rule group), by name.

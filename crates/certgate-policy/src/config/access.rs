@@ -110,14 +110,10 @@ fn application(c: Ctx<'_>, v: &Value, path: &str) -> Result<Application, PolicyE
             let pm = c.object(p, &at)?;
             let precedence = match pm.get("precedence") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(v.as_i64().ok_or_else(|| {
-                    c.invalid(
-                        &format!("{at}.precedence"),
-                        ValueProblem::WrongType {
-                            expected: "an integer",
-                        },
-                    )
-                })?),
+                Some(v) => Some(
+                    v.as_i64()
+                        .ok_or_else(|| c.wrong_type(&format!("{at}.precedence"), "an integer"))?,
+                ),
             };
             ranked.push((precedence, i, policy(c, pm, &at, i)?));
         }

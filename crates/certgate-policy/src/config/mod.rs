@@ -31,7 +31,7 @@ impl Ctx<'_> {
     }
 
     /// [`ValueProblem::WrongType`] at `path`.
-    fn wrong_type(&self, path: &str, expected: &'static str) -> PolicyError {
+    pub(crate) fn wrong_type(&self, path: &str, expected: &'static str) -> PolicyError {
         self.invalid(path, ValueProblem::WrongType { expected })
     }
 

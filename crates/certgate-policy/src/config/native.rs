@@ -198,7 +198,7 @@ fn rule(c: Ctx<'_>, v: &Value, path: &str) -> Result<Rule, PolicyError> {
     let flag = || match value {
         Value::Bool(true) => Ok(()),
         Value::Object(m) if m.is_empty() => Ok(()),
-        _ => Err(c.invalid(&at, ValueProblem::WrongType { expected: "`true`" })),
+        _ => Err(c.wrong_type(&at, "`true`")),
     };
     let rule = match name.as_str() {
         "everyone" => flag().map(|()| Rule::Everyone)?,
