@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::PolicyError;
 use crate::domain::{DomainPattern, FastMap, Router};
+use crate::error::{Inconsistency, PolicyError, ValueProblem};
 use crate::model::{NameMatch, Policy, PolicyConfig, PolicyDecision, Rule, SessionDuration};
-use crate::model::{RuleGroup, TokenSecret};
-use certgate_x509::{IpNet, Serial};
+use crate::model::{RuleGroup, ServiceToken, TokenSecret};
+use certgate_x509::{IpNet, ParseProblem, Serial, X509Error};
 
 use crate::values::{self, DnAttribute};
 
@@ -118,50 +118,12 @@ impl PolicySet {
     ///
     /// # Errors
     /// [`PolicyError::Inconsistent`] naming the application and policy (or rule group or
-    /// service token): a value that does not parse, a policy without an include rule, an
-    /// application without domains, a domain two applications claim, an unknown or
-    /// nested rule group, a duplicate service token.
+    /// service token), with the [`Inconsistency`]: a value that does not parse, a policy
+    /// without an include rule, an application without domains, a domain two
+    /// applications claim, an unknown or nested rule group, a duplicate service token.
     pub fn new(config: PolicyConfig) -> Result<Self, PolicyError> {
-        let inconsistent =
-            |place: String, reason: String| PolicyError::Inconsistent { place, reason };
-
-        let mut tokens = Tokens::default();
-        let mut token_names = HashMap::new();
-        for (i, t) in config.service_tokens.iter().enumerate() {
-            let place = format!("service token `{}`", t.name);
-            let idx = u32::try_from(i).map_err(|e| inconsistent(place.clone(), e.to_string()))?;
-            let digest = match &t.secret {
-                TokenSecret::Plain(s) => Sha256::digest(s.as_bytes()).into(),
-                TokenSecret::Sha256Hex(h) => {
-                    values::parse_sha256(h).map_err(|e| inconsistent(place.clone(), e))?
-                }
-            };
-            if token_names.insert(t.name.as_str(), idx).is_some() {
-                return Err(inconsistent(place, "defined twice".into()));
-            }
-            if tokens
-                .by_client_id
-                .insert(t.client_id.as_str().into(), (idx, digest))
-                .is_some()
-            {
-                return Err(inconsistent(
-                    place,
-                    format!("client id {:?} used twice", t.client_id),
-                ));
-            }
-        }
-
-        let mut group_names = HashMap::new();
-        for (i, g) in config.rule_groups.iter().enumerate() {
-            let idx = u32::try_from(i)
-                .map_err(|e| inconsistent(format!("rule group `{}`", g.name), e.to_string()))?;
-            if group_names.insert(g.name.as_str(), idx).is_some() {
-                return Err(inconsistent(
-                    format!("rule group `{}`", g.name),
-                    "defined twice".into(),
-                ));
-            }
-        }
+        let (tokens, token_names) = compile_tokens(&config.service_tokens)?;
+        let group_names = group_names(&config.rule_groups)?;
         let names = Names {
             groups: &group_names,
             tokens: &token_names,
@@ -175,18 +137,28 @@ impl PolicySet {
         let mut router = Router::default();
         for (i, app) in config.applications.iter().enumerate() {
             let place = format!("application `{}`", app.name);
-            let idx = u32::try_from(i).map_err(|e| inconsistent(place.clone(), e.to_string()))?;
+            let idx = u32::try_from(i).map_err(|_| {
+                inconsistent(
+                    place.clone(),
+                    Inconsistency::TooMany {
+                        what: "applications",
+                    },
+                )
+            })?;
             if app.domains.is_empty() {
-                return Err(inconsistent(place, "no domain".into()));
+                return Err(inconsistent(place, Inconsistency::NoDomain));
             }
             for d in &app.domains {
-                let pattern =
-                    DomainPattern::parse(d).map_err(|e| inconsistent(place.clone(), e))?;
+                let pattern = DomainPattern::parse(d)
+                    .map_err(|e| inconsistent(place.clone(), Inconsistency::Value(e)))?;
                 if let Err(other) = router.insert(&pattern, idx) {
-                    let other = &config.applications[other as usize].name;
+                    let other_app = config.applications[other as usize].name.clone();
                     return Err(inconsistent(
                         place,
-                        format!("domain {d:?} is also application `{other}`'s"),
+                        Inconsistency::DomainClaimedTwice {
+                            domain: d.clone(),
+                            other_app,
+                        },
                     ));
                 }
             }
@@ -215,6 +187,76 @@ impl PolicySet {
     pub fn config(&self) -> &PolicyConfig {
         &self.config
     }
+}
+
+/// A [`PolicyError::Inconsistent`].
+fn inconsistent(place: String, problem: Inconsistency) -> PolicyError {
+    PolicyError::Inconsistent { place, problem }
+}
+
+/// Service tokens by client id, and their indices by name.
+fn compile_tokens(list: &[ServiceToken]) -> Result<(Tokens, HashMap<&str, u32>), PolicyError> {
+    let mut tokens = Tokens::default();
+    let mut names = HashMap::new();
+    for (i, t) in list.iter().enumerate() {
+        let place = format!("service token `{}`", t.name);
+        let idx = u32::try_from(i).map_err(|_| {
+            inconsistent(
+                place.clone(),
+                Inconsistency::TooMany {
+                    what: "service tokens",
+                },
+            )
+        })?;
+        let digest = match &t.secret {
+            TokenSecret::Plain(s) => Sha256::digest(s.as_bytes()).into(),
+            TokenSecret::Sha256Hex(h) => values::parse_sha256(h)
+                .map_err(|e| inconsistent(place.clone(), Inconsistency::Value(e)))?,
+        };
+        if names.insert(t.name.as_str(), idx).is_some() {
+            let name = t.name.clone();
+            return Err(inconsistent(
+                place,
+                Inconsistency::DuplicateServiceToken { name },
+            ));
+        }
+        if tokens
+            .by_client_id
+            .insert(t.client_id.as_str().into(), (idx, digest))
+            .is_some()
+        {
+            let client_id = t.client_id.clone();
+            return Err(inconsistent(
+                place,
+                Inconsistency::DuplicateClientId { client_id },
+            ));
+        }
+    }
+    Ok((tokens, names))
+}
+
+/// Rule groups' indices by name.
+fn group_names(groups: &[RuleGroup]) -> Result<HashMap<&str, u32>, PolicyError> {
+    let mut names = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let place = || format!("rule group `{}`", g.name);
+        let idx = u32::try_from(i).map_err(|_| {
+            inconsistent(
+                place(),
+                Inconsistency::TooMany {
+                    what: "rule groups",
+                },
+            )
+        })?;
+        if names.insert(g.name.as_str(), idx).is_some() {
+            let name = g.name.clone();
+            return Err(inconsistent(
+                place(),
+                Inconsistency::DuplicateRuleGroup { name },
+            ));
+        }
+    }
+    Ok(names)
 }
 
 /// Access's order: bypass and non_identity policies top to bottom, then allow and deny.
@@ -263,10 +305,7 @@ fn compile_rules(
     groups_allowed: bool,
 ) -> Result<CRules, PolicyError> {
     if include.is_empty() {
-        return Err(PolicyError::Inconsistent {
-            place: place.into(),
-            reason: "no include rule (at least one is required)".into(),
-        });
+        return Err(inconsistent(place.into(), Inconsistency::NoIncludeRule));
     }
     let section = |rules: &[Rule], name: &str| -> Result<Vec<CRule>, PolicyError> {
         rules
@@ -274,24 +313,18 @@ fn compile_rules(
             .enumerate()
             .map(|(i, r)| {
                 let at = format!("{name}[{i}]");
-                let err = |reason: String| PolicyError::Inconsistent {
-                    place: format!("{place}, {at}"),
-                    reason,
-                };
+                let err = |problem| inconsistent(format!("{place}, {at}"), problem);
                 let sel = match r {
                     Rule::RuleGroup(g) if !groups_allowed => {
-                        return Err(err(format!(
-                            "uses rule group `{g}`: rule groups do not nest"
-                        )));
+                        return Err(err(Inconsistency::NestedRuleGroup { name: g.clone() }));
                     }
-                    Rule::RuleGroup(g) => Sel::RuleGroup(
-                        *names
-                            .groups
-                            .get(g.as_str())
-                            .ok_or_else(|| err(format!("unknown rule group `{g}`")))?,
-                    ),
+                    Rule::RuleGroup(g) => {
+                        Sel::RuleGroup(*names.groups.get(g.as_str()).ok_or_else(|| {
+                            err(Inconsistency::UnknownRuleGroup { name: g.clone() })
+                        })?)
+                    }
                     Rule::ServiceToken(t) => Sel::Token(names.tokens.get(t.as_str()).copied()),
-                    other => compile_selector(other).map_err(err)?,
+                    other => compile_selector(other).map_err(|e| err(Inconsistency::Value(e)))?,
                 };
                 Ok(CRule {
                     sel,
@@ -312,16 +345,16 @@ fn compile_rules(
 /// whole configuration).
 ///
 /// # Errors
-/// The reason in words when a value does not parse.
-pub(crate) fn compile_selector(rule: &Rule) -> Result<Sel, String> {
+/// The [`ValueProblem`] when a value does not parse.
+pub(crate) fn compile_selector(rule: &Rule) -> Result<Sel, ValueProblem> {
     let name_match = |m: &NameMatch| match m {
         NameMatch::Exact(s) => Match::Exact(s.as_str().into()),
         NameMatch::Suffix(s) => Match::Suffix(s.as_str().into()),
         NameMatch::Glob(s) => Match::Glob(s.as_str().into()),
     };
-    let not_empty = |s: &str, what: &str| {
+    let not_empty = |s: &str, what: &'static str| {
         if s.is_empty() {
-            Err(format!("{what} is empty"))
+            Err(ValueProblem::Empty { what })
         } else {
             Ok(Box::<str>::from(s))
         }
@@ -338,11 +371,21 @@ pub(crate) fn compile_selector(rule: &Rule) -> Result<Sel, String> {
         Rule::SanEmail(m) => Sel::San(SanKind::Email, name_match(m)),
         Rule::SanUri(m) => Sel::San(SanKind::Uri, name_match(m)),
         Rule::Issuer(dn) => Sel::Issuer(values::parse_dn(dn)?),
-        Rule::Serial(s) => Sel::Serial(Serial::parse(s, false).map_err(|e| e.to_string())?),
+        Rule::Serial(s) => {
+            Sel::Serial(
+                Serial::parse(s, false).map_err(|e| ValueProblem::BadSerial {
+                    value: s.clone(),
+                    problem: parse_problem(&e, ParseProblem::NotHex),
+                })?,
+            )
+        }
         Rule::FingerprintSha256(h) => Sel::Fingerprint(values::parse_sha256(h)?),
         Rule::SpkiSha256(h) => Sel::Spki(values::parse_sha256(h)?),
         Rule::ExpiringWithin(d) => Sel::Expiring(d.as_secs()),
-        Rule::Ip(r) => Sel::Ip(IpNet::parse(r).map_err(|e| e.to_string())?),
+        Rule::Ip(r) => Sel::Ip(IpNet::parse(r).map_err(|e| ValueProblem::BadIpNetwork {
+            value: r.clone(),
+            problem: parse_problem(&e, ParseProblem::NotAnAddress),
+        })?),
         Rule::ServiceToken(_) => Sel::Token(None),
         Rule::AnyValidServiceToken => Sel::AnyToken,
         Rule::Email(e) => Sel::Email(not_empty(e, "email")?),
@@ -354,4 +397,13 @@ pub(crate) fn compile_selector(rule: &Rule) -> Result<Sel, String> {
         Rule::Method(m) => Sel::Method(not_empty(m, "method")?),
         Rule::RuleGroup(_) => Sel::RuleGroup(u32::MAX),
     })
+}
+
+/// The problem certgate-x509 found in a string. Its string parsers return only
+/// [`X509Error::Parse`]; `fallback` stands for any other error it may return one day.
+fn parse_problem(e: &X509Error, fallback: ParseProblem) -> ParseProblem {
+    match e {
+        X509Error::Parse { problem, .. } => *problem,
+        _ => fallback,
+    }
 }

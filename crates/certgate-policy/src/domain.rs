@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::error::{DomainProblem, ValueProblem};
 use crate::path::{self, MAX_PATH_LEN};
 
 /// The longest host name (RFC 1035), and so the host buffer.
@@ -46,7 +47,7 @@ pub(crate) enum Part {
 }
 
 impl Part {
-    fn parse(text: &[u8]) -> Result<Self, &'static str> {
+    fn parse(text: &[u8]) -> Result<Self, DomainProblem> {
         let stars = text.iter().filter(|b| **b == b'*').count();
         match stars {
             0 => Ok(Self::Exact(text.into())),
@@ -55,7 +56,7 @@ impl Part {
                 let at = text.iter().position(|b| *b == b'*').unwrap_or(0);
                 Ok(Self::Partial(text[..at].into(), text[at + 1..].into()))
             }
-            _ => Err("at most one * per label or path segment"),
+            _ => Err(DomainProblem::SeveralStars),
         }
     }
 
@@ -107,8 +108,11 @@ pub(crate) struct DomainPattern {
 impl DomainPattern {
     /// `host`, `host/path`; `*` at most once per label or segment; the rightmost label
     /// literal.
-    pub(crate) fn parse(s: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("domain {s:?}: {why}");
+    pub(crate) fn parse(s: &str) -> Result<Self, ValueProblem> {
+        let bad = |problem| ValueProblem::BadDomain {
+            value: s.into(),
+            problem,
+        };
         let s = s.trim();
         let s = s
             .strip_prefix("https://")
@@ -120,7 +124,7 @@ impl DomainPattern {
         };
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         if host.is_empty() || host.len() > MAX_HOST_LEN {
-            return Err(bad("the host is empty or too long"));
+            return Err(bad(DomainProblem::HostLength));
         }
         let mut labels = Vec::new();
         for label in host.split('.') {
@@ -129,12 +133,12 @@ impl DomainPattern {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_*".contains(&b))
             {
-                return Err(bad("host labels are letters, digits, - and _ (and *)"));
+                return Err(bad(DomainProblem::LabelCharacter));
             }
             labels.push(Part::parse(label.as_bytes()).map_err(bad)?);
         }
         if !matches!(labels.last(), Some(Part::Exact(_))) {
-            return Err(bad("the rightmost label cannot be a wildcard"));
+            return Err(bad(DomainProblem::WildcardTopLabel));
         }
         // A configuration may spell non-ASCII raw; requests must encode it.
         let encoded: String;
@@ -151,11 +155,11 @@ impl DomainPattern {
             &encoded
         };
         let mut buf = vec![0u8; MAX_PATH_LEN];
-        let normal = path::normalize(path, &mut buf).map_err(|e| bad(e.describe()))?;
+        let normal = path::normalize(path, &mut buf).map_err(|e| bad(DomainProblem::Path(e)))?;
         let mut segments = Vec::new();
         for seg in segments_of(normal.path) {
             if seg == b"." || seg == b".." {
-                return Err(bad("no . or .. segments"));
+                return Err(bad(DomainProblem::DotSegment));
             }
             segments.push(Part::parse(seg).map_err(bad)?);
         }
@@ -391,11 +395,28 @@ mod tests {
     fn patterns_parse_or_say_why() {
         assert!(DomainPattern::parse("*.example.com").is_ok());
         assert!(DomainPattern::parse("app-*.example.com/api/*/x").is_ok());
-        assert!(DomainPattern::parse("a**.example.com").is_err());
-        assert!(DomainPattern::parse("example.*").is_err());
-        assert!(DomainPattern::parse("exa mple.com").is_err());
-        assert!(DomainPattern::parse("example.com/a/**").is_err());
-        assert!(DomainPattern::parse("").is_err());
+        let problem = |s: &str| match DomainPattern::parse(s) {
+            Err(ValueProblem::BadDomain { value, problem }) => {
+                assert_eq!(value, s);
+                Some(problem)
+            }
+            _ => None,
+        };
+        assert_eq!(
+            problem("a**.example.com"),
+            Some(DomainProblem::SeveralStars)
+        );
+        assert_eq!(problem("example.*"), Some(DomainProblem::WildcardTopLabel));
+        assert_eq!(problem("exa mple.com"), Some(DomainProblem::LabelCharacter));
+        assert_eq!(
+            problem("example.com/a/**"),
+            Some(DomainProblem::SeveralStars)
+        );
+        assert_eq!(problem(""), Some(DomainProblem::HostLength));
+        assert_eq!(
+            problem("example.com/a;b"),
+            Some(DomainProblem::Path(crate::PathProblem::PathParameter))
+        );
     }
 
     #[test]

@@ -173,10 +173,13 @@ mod values;
 
 /// The connection's client certificate, as certgate-verify reads and verifies it.
 pub use certgate_verify::ClientCertInfo;
+/// Why a serial or an IP network in a rule does not parse ([`ValueProblem::BadSerial`],
+/// [`ValueProblem::BadIpNetwork`]), as certgate-x509 reads them.
+pub use certgate_x509::ParseProblem;
 pub use compile::PolicySet;
 pub use config::{ConfigFormat, MAX_CONFIG_BYTES};
 pub use decision::{CertificateStatus, Decision, Outcome, Reason};
-pub use error::PolicyError;
+pub use error::{DnProblem, DomainProblem, Inconsistency, PolicyError, ValueProblem};
 pub use explain::{Explanation, Note, PolicyTrace, RuleTrace};
 pub use lint::{Lint, LintKind};
 pub use model::{

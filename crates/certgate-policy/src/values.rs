@@ -1,23 +1,21 @@
 //! Parsing of the values selectors and applications carry: digests in hex or base64,
-//! durations, attribute names and RFC 4514 distinguished names. Each returns the reason
-//! in words; callers add the file and the path.
+//! durations, attribute names and RFC 4514 distinguished names. Each returns a
+//! [`ValueProblem`]; callers add the file and the path.
 
 use std::time::Duration;
 
-/// Hex with optional `:` separators, either case.
-fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-    certgate_x509::hex::parse("hex value", s).map_err(|e| e.to_string())
-}
+use crate::error::{DnProblem, ValueProblem};
 
-/// A SHA-256 digest: 64 hex digits (colons allowed) or 44 characters of base64.
-pub(crate) fn parse_sha256(s: &str) -> Result<[u8; 32], String> {
+/// A SHA-256 digest: 64 hex digits (colons allowed, either case) or 44 characters of
+/// base64.
+pub(crate) fn parse_sha256(s: &str) -> Result<[u8; 32], ValueProblem> {
+    let bad = || ValueProblem::BadSha256 { value: s.into() };
     let bytes = if s.len() == 44 && s.ends_with('=') {
-        base64(s).ok_or_else(|| format!("{s:?} is not base64"))?
+        base64(s).ok_or_else(bad)?
     } else {
-        parse_hex(s)?
+        certgate_x509::hex::parse("hex value", s).map_err(|_| bad())?
     };
-    <[u8; 32]>::try_from(bytes.as_slice())
-        .map_err(|_| format!("{s:?} is not a SHA-256 digest (32 bytes in hex or base64)"))
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| bad())
 }
 
 /// Standard or URL-safe base64 (one alphabet, padded, canonical): the workspace's
@@ -29,8 +27,8 @@ fn base64(s: &str) -> Option<Vec<u8>> {
 }
 
 /// A duration as Go writes it (`0s`, `30m`, `24h`, `1h30m`), plus `d` for days.
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    let bad = || format!("{s:?} is not a duration (such as 0s, 30m, 24h, 7d)");
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, ValueProblem> {
+    let bad = || ValueProblem::BadDuration { value: s.into() };
     let mut total: u64 = 0;
     let mut rest = s.trim();
     if rest.is_empty() {
@@ -62,17 +60,21 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// The OID (content octets) of a DN attribute: a short name (either case) or a dotted OID.
-pub(crate) fn attribute_oid(name: &str) -> Result<Box<[u8]>, String> {
+pub(crate) fn attribute_oid(name: &str) -> Result<Box<[u8]>, ValueProblem> {
     certgate_x509::attribute_oid(name)
         .map(|oid| Box::from(&*oid))
-        .ok_or_else(|| format!("{name:?} is not a DN attribute name (CN, O, OU, C, ...) or an OID"))
+        .ok_or_else(|| ValueProblem::UnknownAttribute { name: name.into() })
 }
 
 /// One attribute of a parsed DN: the OID's DER content bytes and the value.
 pub(crate) type DnAttribute = (Box<[u8]>, Box<str>);
 
 /// An RFC 4514 string as RDNs in certificate (DER) order, each a list of attributes.
-pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, String> {
+pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, ValueProblem> {
+    let bad = |problem| ValueProblem::BadDn {
+        value: s.into(),
+        problem,
+    };
     let mut rdns = Vec::new();
     let mut rdn = Vec::new();
     let mut chars = s.chars().peekable();
@@ -87,7 +89,7 @@ pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, String> {
         }
         let key = key.trim();
         if key.is_empty() {
-            return Err(format!("{s:?} is not an RFC 4514 name (TYPE=value,...)"));
+            return Err(bad(DnProblem::NoType));
         }
         let oid = attribute_oid(key)?;
         // value
@@ -102,16 +104,17 @@ pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, String> {
                     break;
                 }
                 '\\' => {
-                    let next = chars
-                        .next()
-                        .ok_or_else(|| format!("{s:?}: dangling '\\'"))?;
+                    let next = chars.next().ok_or_else(|| bad(DnProblem::DanglingEscape))?;
                     if next.is_ascii_hexdigit() {
                         let low = chars
                             .next()
                             .filter(char::is_ascii_hexdigit)
-                            .ok_or_else(|| format!("{s:?}: bad \\XX escape"))?;
+                            .ok_or_else(|| bad(DnProblem::BadHexEscape))?;
                         let pair = [next, low].iter().collect::<String>();
-                        value.push(u8::from_str_radix(&pair, 16).map_err(|e| e.to_string())?);
+                        value.push(
+                            u8::from_str_radix(&pair, 16)
+                                .map_err(|_| bad(DnProblem::BadHexEscape))?,
+                        );
                     } else {
                         let mut buf = [0; 4];
                         value.extend_from_slice(next.encode_utf8(&mut buf).as_bytes());
@@ -121,7 +124,7 @@ pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, String> {
                 }
                 ' ' if !started => {}
                 '#' if !started => {
-                    return Err(format!("{s:?}: #hex values are not supported"));
+                    return Err(bad(DnProblem::HexValue));
                 }
                 c => {
                     trailing_spaces = if c == ' ' { trailing_spaces + 1 } else { 0 };
@@ -132,8 +135,7 @@ pub(crate) fn parse_dn(s: &str) -> Result<Vec<Vec<DnAttribute>>, String> {
             }
         }
         value.truncate(value.len() - trailing_spaces);
-        let value =
-            String::from_utf8(value).map_err(|_| format!("{s:?}: escapes are not UTF-8"))?;
+        let value = String::from_utf8(value).map_err(|_| bad(DnProblem::NotUtf8))?;
         rdn.push((oid, value.into_boxed_str()));
         match end {
             Some('+') => {}
@@ -154,7 +156,12 @@ mod tests {
 
     #[test]
     fn hex_serial_digest_duration() {
-        assert!(parse_hex("abc").is_err());
+        assert_eq!(
+            parse_sha256("abc"),
+            Err(ValueProblem::BadSha256 {
+                value: "abc".into()
+            })
+        );
         let hex = "ab".repeat(32);
         assert_eq!(parse_sha256(&hex).unwrap(), [0xab; 32]);
         let b64 = "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=";
@@ -187,8 +194,18 @@ mod tests {
         let multi = parse_dn("CN=a+UID=b , O = x\\41").unwrap();
         assert_eq!(multi[0][0].1.as_ref(), "xA");
         assert_eq!(multi[1].len(), 2);
-        assert!(parse_dn("=x").is_err());
-        assert!(parse_dn("FOO=x").is_err());
-        assert!(parse_dn("CN=#0403").is_err());
+        let problem = |s: &str| match parse_dn(s) {
+            Err(ValueProblem::BadDn { problem, .. }) => Some(problem),
+            _ => None,
+        };
+        assert_eq!(problem("=x"), Some(DnProblem::NoType));
+        assert_eq!(problem("CN=#0403"), Some(DnProblem::HexValue));
+        assert_eq!(problem("CN=a\\"), Some(DnProblem::DanglingEscape));
+        assert_eq!(problem("CN=a\\4"), Some(DnProblem::BadHexEscape));
+        assert_eq!(problem("CN=a\\ff"), Some(DnProblem::NotUtf8));
+        assert_eq!(
+            parse_dn("FOO=x"),
+            Err(ValueProblem::UnknownAttribute { name: "FOO".into() })
+        );
     }
 }

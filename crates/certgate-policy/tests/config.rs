@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use certgate_policy::{
-    Application, ConfigFormat, NameMatch, Policy, PolicyConfig, PolicyDecision, PolicyError,
-    PolicySet, Rule, SessionDuration,
+    Application, ConfigFormat, DnProblem, DomainProblem, Inconsistency, NameMatch, ParseProblem,
+    PathProblem, Policy, PolicyConfig, PolicyDecision, PolicyError, PolicySet, Rule,
+    SessionDuration, ValueProblem,
 };
 
 const TOML: &str = r#"
@@ -315,4 +316,363 @@ fn inconsistencies_name_the_application_and_policy() {
         "application `a`, policy `p`, include[0]: IP network \"10.0.0.0/99\": prefix length must be 0 to 32"
     );
     let _ = ConfigFormat::Toml;
+}
+
+/// The JSON path and the problem of a TOML text that does not load.
+fn value_problem(text: &str) -> (String, ValueProblem) {
+    match PolicyConfig::from_toml(text, "p.toml") {
+        Err(PolicyError::Invalid {
+            file,
+            path,
+            problem,
+        }) => {
+            assert_eq!(file, "p.toml");
+            (path, problem)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The place and the inconsistency of a TOML text that loads and does not compile.
+fn inconsistency(text: &str) -> (String, Inconsistency) {
+    let config = PolicyConfig::from_toml(text, "p.toml").unwrap();
+    match PolicySet::new(config) {
+        Err(PolicyError::Inconsistent { place, problem }) => (place, problem),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// An application `a` at `x.example.com` with one allow policy `p` of these rules.
+fn app_with(rules: &str) -> String {
+    format!(
+        "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ndecision = \"allow\"\n{rules}\n"
+    )
+}
+
+#[test]
+fn unknown_keys_are_typed() {
+    let (path, problem) =
+        value_problem("[[applications]]\nname = \"a\"\ndomain = \"x.example.com\"\n");
+    assert_eq!(path, "$.applications[0]");
+    assert_eq!(
+        problem,
+        ValueProblem::UnknownKey {
+            key: "domain".into(),
+            expected: &["name", "domains", "session_duration", "policies"],
+        }
+    );
+    // A name match's kind is a key too.
+    let (path, problem) = value_problem(&app_with("include = [{ san_dns = { prefix = \"x\" } }]"));
+    assert_eq!(path, "$.applications[0].policies[0].include[0].san_dns");
+    assert_eq!(
+        problem,
+        ValueProblem::UnknownKey {
+            key: "prefix".into(),
+            expected: &["exact", "suffix", "glob"],
+        }
+    );
+    assert_eq!(
+        problem.to_string(),
+        "unknown key `prefix` (expected one of: exact, suffix, glob)"
+    );
+    let (_, problem) = value_problem(&app_with(
+        "include = [{ san_dns = { exact = \"x\", glob = \"y\" } }]",
+    ));
+    assert!(
+        matches!(problem, ValueProblem::ExactlyOneOf { keys } if keys.contains(&"glob")),
+        "{problem:?}"
+    );
+    assert_eq!(
+        problem.to_string(),
+        "exactly one of `exact`, `suffix` and `glob`"
+    );
+}
+
+#[test]
+fn missing_keys_are_typed() {
+    assert_eq!(
+        value_problem(""),
+        (
+            "$".into(),
+            ValueProblem::Missing {
+                key: "applications"
+            }
+        )
+    );
+    assert_eq!(
+        value_problem("[[applications]]\nname = \"a\"\n"),
+        (
+            "$.applications[0]".into(),
+            ValueProblem::Missing { key: "domains" }
+        )
+    );
+    let no_decision = "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications.policies]]\nname = \"p\"\ninclude = [{ everyone = true }]\n";
+    assert_eq!(
+        value_problem(no_decision),
+        (
+            "$.applications[0].policies[0]".into(),
+            ValueProblem::Missing { key: "decision" }
+        )
+    );
+    let err = PolicyConfig::from_access_json(r#"{"name": "a"}"#, "a.json").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PolicyError::Invalid {
+                problem: ValueProblem::Missing { key: "domain" },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let secrets = "[[service_tokens]]\nname = \"t\"\nclient_id = \"c\"\n[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n";
+    assert_eq!(
+        value_problem(secrets).1,
+        ValueProblem::ExactlyOneOf {
+            keys: &["client_secret", "client_secret_sha256"]
+        }
+    );
+}
+
+#[test]
+fn wrong_types_are_typed() {
+    assert_eq!(
+        value_problem("applications = 3\n"),
+        (
+            "$.applications".into(),
+            ValueProblem::WrongType {
+                expected: "an array"
+            }
+        )
+    );
+    let (path, problem) = value_problem(&app_with("include = [{ everyone = false }]"));
+    assert_eq!(path, "$.applications[0].policies[0].include[0].everyone");
+    assert_eq!(problem, ValueProblem::WrongType { expected: "`true`" });
+    assert_eq!(problem.to_string(), "expected `true`");
+    let (path, problem) = value_problem(&app_with("include = [{ common_name = 7 }]"));
+    assert_eq!(path, "$.applications[0].policies[0].include[0].common_name");
+    assert_eq!(
+        problem,
+        ValueProblem::WrongType {
+            expected: "a string"
+        }
+    );
+    let text = access_app(
+        r#"{"name": "p", "decision": "allow", "precedence": "first", "include": [{"everyone": {}}]}"#,
+    );
+    let err = PolicyConfig::from_access_json(&text, "a.json").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PolicyError::Invalid {
+                problem: ValueProblem::WrongType {
+                    expected: "an integer"
+                },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn unparsable_values_are_typed() {
+    let (path, problem) = value_problem(&app_with("include = [{ ip = \"10.0.0.0/40\" }]"));
+    assert_eq!(path, "$.applications[0].policies[0].include[0].ip");
+    assert_eq!(
+        problem,
+        ValueProblem::BadIpNetwork {
+            value: "10.0.0.0/40".into(),
+            problem: ParseProblem::BadPrefix { max: 32 },
+        }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{ ip = \"10.0.0.x\" }]"));
+    assert_eq!(
+        problem,
+        ValueProblem::BadIpNetwork {
+            value: "10.0.0.x".into(),
+            problem: ParseProblem::NotAnAddress,
+        }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{ serial = \"xyz\" }]"));
+    assert_eq!(
+        problem,
+        ValueProblem::BadSerial {
+            value: "xyz".into(),
+            problem: ParseProblem::NotHex,
+        }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{ fingerprint_sha256 = \"abcd\" }]"));
+    assert_eq!(
+        problem,
+        ValueProblem::BadSha256 {
+            value: "abcd".into()
+        }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{ issuer = \"CN=a,#x\" }]"));
+    assert_eq!(
+        problem,
+        ValueProblem::UnknownAttribute { name: "#x".into() }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{ issuer = \"CN=#0403\" }]"));
+    assert_eq!(
+        problem,
+        ValueProblem::BadDn {
+            value: "CN=#0403".into(),
+            problem: DnProblem::HexValue,
+        }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{ email = \"\" }]"));
+    assert_eq!(problem, ValueProblem::Empty { what: "email" });
+    let (path, problem) =
+        value_problem("[[applications]]\nname = \"a\"\ndomains = [\"x.example.com/a;b\"]\n");
+    assert_eq!(path, "$.applications[0].domains[0]");
+    assert_eq!(
+        problem,
+        ValueProblem::BadDomain {
+            value: "x.example.com/a;b".into(),
+            problem: DomainProblem::Path(PathProblem::PathParameter),
+        }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{ expiring_within = \"soon\" }]"));
+    assert_eq!(
+        problem,
+        ValueProblem::BadDuration {
+            value: "soon".into()
+        }
+    );
+    let (path, problem) = value_problem(
+        &app_with("include = [{ everyone = true }]").replace("\"allow\"", "\"block\""),
+    );
+    assert_eq!(path, "$.applications[0].policies[0].decision");
+    assert_eq!(
+        problem,
+        ValueProblem::NotADecision {
+            value: "block".into()
+        }
+    );
+    let (_, problem) = value_problem(&app_with("include = [{}]"));
+    assert_eq!(problem, ValueProblem::NotOneSelector);
+    // Built in code, the same problem comes when the set is compiled.
+    let config = PolicyConfig::default().with_application(
+        Application::new("a", ["x.example.com"]).with_policy(Policy::new(
+            "p",
+            PolicyDecision::Allow,
+            Rule::Ip("2001:db8::/129".into()),
+        )),
+    );
+    match PolicySet::new(config).unwrap_err() {
+        PolicyError::Inconsistent { place, problem } => {
+            assert_eq!(place, "application `a`, policy `p`, include[0]");
+            assert_eq!(
+                problem,
+                Inconsistency::Value(ValueProblem::BadIpNetwork {
+                    value: "2001:db8::/129".into(),
+                    problem: ParseProblem::BadPrefix { max: 128 },
+                })
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_policy_without_include_rule_is_typed() {
+    assert_eq!(
+        inconsistency(&app_with("require = [{ everyone = true }]")),
+        (
+            "application `a`, policy `p`".into(),
+            Inconsistency::NoIncludeRule
+        )
+    );
+    assert_eq!(
+        inconsistency(
+            "[[rule_groups]]\nname = \"g\"\nexclude = [{ everyone = true }]\n[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n"
+        ),
+        ("rule group `g`".into(), Inconsistency::NoIncludeRule)
+    );
+    // Access JSON says so when it is read.
+    let text = access_app(r#"{"name": "p", "decision": "allow", "include": []}"#);
+    let err = PolicyConfig::from_access_json(&text, "a.json").unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            PolicyError::Invalid { path, problem: ValueProblem::NoIncludeRule, .. }
+                if path == "$.policies[0]"
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn rule_groups_unknown_or_nested_are_typed() {
+    assert_eq!(
+        inconsistency(&app_with("include = [{ rule_group = \"nope\" }]")),
+        (
+            "application `a`, policy `p`, include[0]".into(),
+            Inconsistency::UnknownRuleGroup {
+                name: "nope".into()
+            }
+        )
+    );
+    let nested = "[[rule_groups]]\nname = \"g\"\ninclude = [{ everyone = true }]\n[[rule_groups]]\nname = \"h\"\ninclude = [{ everyone = true }]\nexclude = [{ rule_group = \"g\" }]\n[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n";
+    assert_eq!(
+        inconsistency(nested),
+        (
+            "rule group `h`, exclude[0]".into(),
+            Inconsistency::NestedRuleGroup { name: "g".into() }
+        )
+    );
+    let twice = "[[rule_groups]]\nname = \"g\"\ninclude = [{ everyone = true }]\n[[rule_groups]]\nname = \"g\"\ninclude = [{ everyone = true }]\n[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n";
+    let (place, problem) = inconsistency(twice);
+    assert_eq!(place, "rule group `g`");
+    assert_eq!(
+        problem,
+        Inconsistency::DuplicateRuleGroup { name: "g".into() }
+    );
+    assert_eq!(problem.to_string(), "defined twice");
+}
+
+#[test]
+fn a_domain_claimed_twice_is_typed() {
+    let text = "[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n[[applications]]\nname = \"b\"\ndomains = [\"y.example.com\", \"X.example.com.\"]\n";
+    assert_eq!(
+        inconsistency(text),
+        (
+            "application `b`".into(),
+            Inconsistency::DomainClaimedTwice {
+                domain: "X.example.com.".into(),
+                other_app: "a".into(),
+            }
+        )
+    );
+    assert_eq!(
+        inconsistency("[[applications]]\nname = \"a\"\ndomains = []\n").1,
+        Inconsistency::NoDomain
+    );
+}
+
+#[test]
+fn service_tokens_defined_twice_are_typed() {
+    let tokens = |second: &str| {
+        format!(
+            "[[service_tokens]]\nname = \"t\"\nclient_id = \"c\"\nclient_secret = \"s\"\n[[service_tokens]]\n{second}\nclient_secret = \"s\"\n[[applications]]\nname = \"a\"\ndomains = [\"x.example.com\"]\n"
+        )
+    };
+    assert_eq!(
+        inconsistency(&tokens("name = \"t\"\nclient_id = \"d\"")),
+        (
+            "service token `t`".into(),
+            Inconsistency::DuplicateServiceToken { name: "t".into() }
+        )
+    );
+    let (place, problem) = inconsistency(&tokens("name = \"u\"\nclient_id = \"c\""));
+    assert_eq!(place, "service token `u`");
+    assert_eq!(
+        problem,
+        Inconsistency::DuplicateClientId {
+            client_id: "c".into()
+        }
+    );
+    assert_eq!(problem.to_string(), "client id \"c\" used twice");
 }

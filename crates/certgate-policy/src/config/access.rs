@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::native::{decision, session};
-use crate::PolicyError;
 use crate::model::{Application, Policy, PolicyConfig, Rule};
+use crate::{PolicyError, ValueProblem};
 
 /// Access selectors certgate knows and cannot evaluate, with what to do instead.
 const UNSUPPORTED: &[(&str, &str)] = &[
@@ -95,7 +95,7 @@ fn application(c: Ctx<'_>, v: &Value, path: &str) -> Result<Application, PolicyE
         }
     }
     if domains.is_empty() {
-        return Err(c.invalid(path, "missing `domain`"));
+        return Err(c.missing(path, "domain"));
     }
     for d in &domains {
         crate::domain::DomainPattern::parse(d)
@@ -110,9 +110,10 @@ fn application(c: Ctx<'_>, v: &Value, path: &str) -> Result<Application, PolicyE
             let pm = c.object(p, &at)?;
             let precedence = match pm.get("precedence") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(v.as_i64().ok_or_else(|| {
-                    c.invalid(&format!("{at}.precedence"), "expected an integer")
-                })?),
+                Some(v) => Some(
+                    v.as_i64()
+                        .ok_or_else(|| c.wrong_type(&format!("{at}.precedence"), "an integer"))?,
+                ),
             };
             ranked.push((precedence, i, policy(c, pm, &at, i)?));
         }
@@ -139,7 +140,7 @@ fn policy(
     };
     let include = c.rules(map, "include", path, rule)?;
     if include.is_empty() {
-        return Err(c.invalid(path, "no include rule (at least one is required)"));
+        return Err(c.invalid(path, ValueProblem::NoIncludeRule));
     }
     Ok(Policy {
         name,
@@ -154,10 +155,10 @@ fn rule(c: Ctx<'_>, v: &Value, path: &str) -> Result<Rule, PolicyError> {
     let map = c.object(v, path)?;
     let mut entries = map.iter();
     let (Some((name, value)), None) = (entries.next(), entries.next()) else {
-        return Err(c.invalid(path, "a rule is an object with exactly one selector"));
+        return Err(c.invalid(path, ValueProblem::NotOneSelector));
     };
     let at = format!("{path}.{name}");
-    let field = |key: &str| -> Result<String, PolicyError> {
+    let field = |key: &'static str| -> Result<String, PolicyError> {
         let inner = c.object(value, &at)?;
         Ok(c.req_str(inner, key, &at)?.to_owned())
     };

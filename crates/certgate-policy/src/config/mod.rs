@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::model::{PolicyConfig, Rule};
-use crate::{PolicyError, PolicySet};
+use crate::{PolicyError, PolicySet, ValueProblem};
 
 /// The largest configuration file read, 64 MiB: far above 1,000 applications with ten
 /// policies each, and a bound on what a mistaken path can make us read.
@@ -22,12 +22,17 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub(crate) fn invalid(&self, path: &str, reason: impl Into<String>) -> PolicyError {
+    pub(crate) fn invalid(&self, path: &str, problem: ValueProblem) -> PolicyError {
         PolicyError::Invalid {
             file: self.file.into(),
             path: path.into(),
-            reason: reason.into(),
+            problem,
         }
+    }
+
+    /// [`ValueProblem::WrongType`] at `path`.
+    pub(crate) fn wrong_type(&self, path: &str, expected: &'static str) -> PolicyError {
+        self.invalid(path, ValueProblem::WrongType { expected })
     }
 
     pub(crate) fn object<'v>(
@@ -36,13 +41,13 @@ impl Ctx<'_> {
         path: &str,
     ) -> Result<&'v Map<String, Value>, PolicyError> {
         v.as_object()
-            .ok_or_else(|| self.invalid(path, "expected an object"))
+            .ok_or_else(|| self.wrong_type(path, "an object"))
     }
 
     pub(crate) fn array<'v>(&self, v: &'v Value, path: &str) -> Result<&'v [Value], PolicyError> {
         v.as_array()
             .map(Vec::as_slice)
-            .ok_or_else(|| self.invalid(path, "expected an array"))
+            .ok_or_else(|| self.wrong_type(path, "an array"))
     }
 
     /// The rule list `map[key]` (absent or `null`: empty), each rule read by `rule`
@@ -67,8 +72,7 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn string<'v>(&self, v: &'v Value, path: &str) -> Result<&'v str, PolicyError> {
-        v.as_str()
-            .ok_or_else(|| self.invalid(path, "expected a string"))
+        v.as_str().ok_or_else(|| self.wrong_type(path, "a string"))
     }
 
     /// `map[key]` as a string, if present.
@@ -87,17 +91,22 @@ impl Ctx<'_> {
     pub(crate) fn req_str<'v>(
         &self,
         map: &'v Map<String, Value>,
-        key: &str,
+        key: &'static str,
         path: &str,
     ) -> Result<&'v str, PolicyError> {
         self.opt_str(map, key, path)?
-            .ok_or_else(|| self.invalid(path, format!("missing `{key}`")))
+            .ok_or_else(|| self.missing(path, key))
+    }
+
+    /// [`ValueProblem::Missing`] at `path`.
+    pub(crate) fn missing(&self, path: &str, key: &'static str) -> PolicyError {
+        self.invalid(path, ValueProblem::Missing { key })
     }
 
     /// Checks a rule's values (everything but the names of rule groups and tokens) so a
     /// bad value is reported with its path.
     pub(crate) fn checked(&self, rule: Rule, path: &str) -> Result<Rule, PolicyError> {
-        crate::compile::compile_selector(&rule).map_err(|reason| self.invalid(path, reason))?;
+        crate::compile::compile_selector(&rule).map_err(|problem| self.invalid(path, problem))?;
         Ok(rule)
     }
 }

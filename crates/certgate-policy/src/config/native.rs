@@ -4,23 +4,26 @@
 use serde_json::{Map, Value};
 
 use super::Ctx;
-use crate::PolicyError;
 use crate::model::{
     Application, NameMatch, Policy, PolicyConfig, PolicyDecision, Rule, RuleGroup, ServiceToken,
     SessionDuration, TokenSecret,
 };
 use crate::values::parse_duration;
+use crate::{PolicyError, ValueProblem};
 
 fn known_keys(
     c: Ctx<'_>,
     map: &Map<String, Value>,
-    keys: &[&str],
+    keys: &'static [&'static str],
     path: &str,
 ) -> Result<(), PolicyError> {
     match map.keys().find(|k| !keys.contains(&k.as_str())) {
         Some(k) => Err(c.invalid(
             path,
-            format!("unknown key `{k}` (expected one of: {})", keys.join(", ")),
+            ValueProblem::UnknownKey {
+                key: k.clone(),
+                expected: keys,
+            },
         )),
         None => Ok(()),
     }
@@ -58,7 +61,7 @@ pub(super) fn read(value: &Value, c: Ctx<'_>) -> Result<PolicyConfig, PolicyErro
         });
     }
     if !top.contains_key("applications") {
-        return Err(c.invalid("$", "missing `applications`"));
+        return Err(c.missing("$", "applications"));
     }
     for (i, a) in list("applications")?.iter().enumerate() {
         config
@@ -89,7 +92,9 @@ fn token(c: Ctx<'_>, v: &Value, path: &str) -> Result<ServiceToken, PolicyError>
         _ => {
             return Err(c.invalid(
                 path,
-                "exactly one of `client_secret` and `client_secret_sha256`",
+                ValueProblem::ExactlyOneOf {
+                    keys: &["client_secret", "client_secret_sha256"],
+                },
             ));
         }
     };
@@ -112,7 +117,7 @@ fn application(c: Ctx<'_>, v: &Value, path: &str) -> Result<Application, PolicyE
     let domains = c
         .array(
             map.get("domains")
-                .ok_or_else(|| c.invalid(path, "missing `domains`"))?,
+                .ok_or_else(|| c.missing(path, "domains"))?,
             &domains_path,
         )?
         .iter()
@@ -177,7 +182,7 @@ pub(super) fn decision(c: Ctx<'_>, s: &str, path: &str) -> Result<PolicyDecision
     PolicyDecision::from_name(s).ok_or_else(|| {
         c.invalid(
             &format!("{path}.decision"),
-            format!("{s:?} is not a decision (allow, deny, bypass, non_identity)"),
+            ValueProblem::NotADecision { value: s.into() },
         )
     })
 }
@@ -186,14 +191,14 @@ fn rule(c: Ctx<'_>, v: &Value, path: &str) -> Result<Rule, PolicyError> {
     let map = c.object(v, path)?;
     let mut entries = map.iter();
     let (Some((name, value)), None) = (entries.next(), entries.next()) else {
-        return Err(c.invalid(path, "a rule is an object with exactly one selector"));
+        return Err(c.invalid(path, ValueProblem::NotOneSelector));
     };
     let at = format!("{path}.{name}");
     let text = || c.string(value, &at).map(str::to_owned);
     let flag = || match value {
         Value::Bool(true) => Ok(()),
         Value::Object(m) if m.is_empty() => Ok(()),
-        _ => Err(c.invalid(&at, "expected `true`")),
+        _ => Err(c.wrong_type(&at, "`true`")),
     };
     let rule = match name.as_str() {
         "everyone" => flag().map(|()| Rule::Everyone)?,
@@ -237,6 +242,9 @@ fn rule(c: Ctx<'_>, v: &Value, path: &str) -> Result<Rule, PolicyError> {
     c.checked(rule, &at)
 }
 
+/// The keys of a [`NameMatch`] object.
+const NAME_MATCH_KEYS: &[&str] = &["exact", "suffix", "glob"];
+
 fn name_match(c: Ctx<'_>, v: &Value, path: &str) -> Result<NameMatch, PolicyError> {
     if let Some(s) = v.as_str() {
         return Ok(NameMatch::Exact(s.into()));
@@ -244,7 +252,12 @@ fn name_match(c: Ctx<'_>, v: &Value, path: &str) -> Result<NameMatch, PolicyErro
     let map = c.object(v, path)?;
     let mut entries = map.iter();
     let (Some((kind, value)), None) = (entries.next(), entries.next()) else {
-        return Err(c.invalid(path, "expected one of `exact`, `suffix`, `glob`"));
+        return Err(c.invalid(
+            path,
+            ValueProblem::ExactlyOneOf {
+                keys: NAME_MATCH_KEYS,
+            },
+        ));
     };
     let s = c.string(value, &format!("{path}.{kind}"))?.to_owned();
     match kind.as_str() {
@@ -253,7 +266,10 @@ fn name_match(c: Ctx<'_>, v: &Value, path: &str) -> Result<NameMatch, PolicyErro
         "glob" => Ok(NameMatch::Glob(s)),
         other => Err(c.invalid(
             path,
-            format!("`{other}`: expected `exact`, `suffix` or `glob`"),
+            ValueProblem::UnknownKey {
+                key: other.into(),
+                expected: NAME_MATCH_KEYS,
+            },
         )),
     }
 }
