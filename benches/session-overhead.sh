@@ -20,9 +20,17 @@
 # with `perf record` working, one more profiled run each way and the CPU per request
 # spent in the session's own code (the share of the gate's samples in it).
 #
+# With COUNT=instructions the gate runs under valgrind's callgrind instead, and each run
+# reports the user-space instructions the gate executed per request it served (zeroed
+# before the run, dumped after it; requests from the gate's own request counter on its
+# metrics endpoint): a count that the machine's other work does not move, where the CPU
+# time above drowns a few microseconds in noise. Two runs each way, alternating; the
+# handshakes and each connection's first request fall in a warm-up of CG_WARMUP [8]
+# seconds before the counters are zeroed.
+#
 # Settings (environment, defaults in brackets): ROUNDS [3], DURATION [10] seconds counted
 # per run, WARMUP [2], KEEP_CONNS [32], SERVER_CPU [0], LOAD_CPU [1], ORIGIN_PORT [18090],
-# GATE_PORT [18453].
+# GATE_PORT [18453], METRICS_PORT [18464], COUNT [cpu; or instructions].
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -33,6 +41,8 @@ SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 ORIGIN_PORT=${ORIGIN_PORT:-18090}
 GATE_PORT=${GATE_PORT:-18453}
+METRICS_PORT=${METRICS_PORT:-18464}
+COUNT=${COUNT:-cpu}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -91,8 +101,19 @@ taskset -c "$LOAD_CPU" "$nginx_bin" -p "$work" -c "$work/nginx-origin.conf" \
 started+=($!)
 wait_port "$ORIGIN_PORT"
 
+under=()
+if [ "$COUNT" = instructions ]; then
+    command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+    under=(valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out")
+    if grep -q '^metrics = ' "$work/gate-session.toml"; then
+        sed -i "s/^metrics = .*/metrics = \"127.0.0.1:$METRICS_PORT\"/" "$work/gate-session.toml"
+    else
+        sed -i "s/^\[server\]\$/[server]\nmetrics = \"127.0.0.1:$METRICS_PORT\"/" "$work/gate-session.toml"
+    fi
+    rm -f "$work"/callgrind.out*
+fi
 CERTGATE_LOG=warn TOKIO_WORKER_THREADS=1 taskset -c "$SERVER_CPU" \
-    "$bin/certgate-gate" "$work/gate-session.toml" >"$work/gate.out" 2>"$work/gate.err" &
+    "${under[@]}" "$bin/certgate-gate" "$work/gate-session.toml" >"$work/gate.out" 2>"$work/gate.err" &
 gate_pid=$!
 started+=("$gate_pid")
 
@@ -106,6 +127,40 @@ load --mode refused --path /both >/dev/null 2>&1 ||
 load --mode probe --wait 5 --path /both --header "$cookie" >/dev/null ||
     { echo "/both refused the session: $(cat "$work/gate.err")" >&2; exit 1; }
 echo "checked: /cert lets the device in; /both only with its session" >&2
+
+if [ "$COUNT" = instructions ]; then
+    served() {
+        curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" |
+            awk '/^certgate_gate_request_duration_seconds_count/ { s += $NF } END { printf "%d", s }'
+    }
+    echo "machine: $(nproc) cores; the gate under callgrind (instructions are user space only)" | tee -a "$results" >&2
+    # The handshakes and each connection's first request (where a session's signature
+    # is checked, once per connection) fall in the warm-up, before the counters are
+    # zeroed: what is counted is the steady state of a keep-alive connection.
+    cg_warmup=${CG_WARMUP:-8}
+    for kind in cert both both cert; do
+        if [ "$kind" = cert ]; then extra=(); else extra=(--header "$cookie"); fi
+        load --mode keepalive --path "/$kind" "${extra[@]}" --connections "$KEEP_CONNS" \
+            --warmup "$cg_warmup" --duration "$DURATION" >/dev/null &
+        load_pid=$!
+        sleep "$cg_warmup"
+        before=$(served)
+        callgrind_control -z "$gate_pid" >/dev/null
+        wait "$load_pid"
+        callgrind_control -d "$kind" "$gate_pid" >/dev/null
+        after=$(served)
+        dump=$(ls -t "$work"/callgrind.out* | head -1)
+        instr=$(awk '/^(summary|totals):/ { print $2; exit }' "$dump")
+        echo "$kind requests=$((after - before)) instructions=$instr" |
+            awk '{ split($2, r, "="); split($3, i, "="); printf "%s instructions_per_request=%.0f\n", $0, i[2] / r[2] }' |
+            tee -a "$results" >&2
+    done
+    awk '$1 == "cert" || $1 == "both" { split($NF, kv, "="); sum[$1] += kv[2]; n[$1]++ }
+        END { c = sum["cert"] / n["cert"]; b = sum["both"] / n["both"]
+              printf "\ninstructions per request: /cert %.0f, /both %.0f, difference %+.0f (%+.1f%%)\n", c, b, b - c, 100 * (b - c) / c }' "$results"
+    echo "raw lines: $results"
+    exit 0
+fi
 
 perf_ok=no
 if command -v perf >/dev/null &&

@@ -391,7 +391,12 @@ where
                     }
                 }
                 crate::headers::strip_inbound(req.headers_mut(), false);
-                crate::headers::set_forwarding(req.headers_mut(), &conn, &decision, &host);
+                crate::headers::set_forwarding(
+                    req.headers_mut(),
+                    &crate::headers::PeerHeaders::of(&conn.peer),
+                    &decision,
+                    &host,
+                );
                 cert.apply(req.headers_mut());
                 DecisionLine {
                     host: &host,

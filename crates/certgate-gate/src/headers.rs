@@ -4,11 +4,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http::uri::Scheme;
+use std::net::SocketAddr;
 
 use certgate_verify::ClientCertInfo;
 
-use crate::conn::ConnectionInfo;
 use crate::decide::GateDecision;
 
 /// RFC 9440: the client certificate, a structured-field byte sequence.
@@ -92,33 +91,53 @@ pub(crate) fn strip_inbound(headers: &mut HeaderMap, upgrade: bool) {
     }
 }
 
+/// `X-Forwarded-For` and `Forwarded` of one peer: the same on every request of a
+/// connection, so the gate's server makes them once per connection.
+#[derive(Clone, Debug)]
+pub(crate) struct PeerHeaders {
+    forwarded_for: Option<HeaderValue>,
+    forwarded: Option<HeaderValue>,
+}
+
+impl PeerHeaders {
+    pub(crate) fn of(peer: &SocketAddr) -> Self {
+        let ip = peer.ip().to_string();
+        let forwarded = if peer.is_ipv6() {
+            format!("for=\"[{ip}]\";proto=https")
+        } else {
+            format!("for={ip};proto=https")
+        };
+        Self {
+            forwarded_for: HeaderValue::try_from(ip).ok(),
+            forwarded: HeaderValue::try_from(forwarded).ok(),
+        }
+    }
+}
+
 /// Sets `X-Forwarded-*`, `Forwarded` and the decision's headers.
 pub(crate) fn set_forwarding(
     headers: &mut HeaderMap,
-    conn: &ConnectionInfo,
+    peer: &PeerHeaders,
     decision: &GateDecision,
     host: &str,
 ) {
-    let mut set = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::try_from(value) {
+    let mut set = |name: &'static str, value: Option<HeaderValue>| {
+        if let Some(v) = value {
             headers.insert(HeaderName::from_static(name), v);
         }
     };
-    let ip = conn.peer.ip().to_string();
-    set("x-forwarded-for", ip.clone());
-    set("x-forwarded-proto", Scheme::HTTPS.to_string());
+    set("x-forwarded-for", peer.forwarded_for.clone());
+    set("x-forwarded-proto", Some(HeaderValue::from_static("https")));
     if !host.is_empty() {
-        set("x-forwarded-host", host.to_owned());
+        set("x-forwarded-host", HeaderValue::try_from(host).ok());
     }
-    let for_ = if conn.peer.is_ipv6() {
-        format!("\"[{ip}]\"")
-    } else {
-        ip
-    };
-    set("forwarded", format!("for={for_};proto=https"));
-    set(CERTGATE_DECISION, decision.outcome.as_str().to_owned());
+    set("forwarded", peer.forwarded.clone());
+    set(
+        CERTGATE_DECISION,
+        Some(HeaderValue::from_static(decision.outcome.as_str())),
+    );
     if let Some(policy) = &decision.policy {
-        set(CERTGATE_POLICY, policy.clone());
+        set(CERTGATE_POLICY, HeaderValue::try_from(policy.as_str()).ok());
     }
 }
 

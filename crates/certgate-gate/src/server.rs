@@ -105,6 +105,8 @@ struct ConnCtx {
     verdict: ConnVerdict,
     /// The last session token presented on the connection, verified once.
     sessions: SessionCache,
+    /// The peer's `X-Forwarded-For` and `Forwarded`, made once.
+    peer_headers: headers::PeerHeaders,
 }
 
 async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, watcher: Watcher) {
@@ -148,6 +150,7 @@ async fn connection(gate: Gate, tcp: TcpStream, peer: SocketAddr, watcher: Watch
         resumed,
         verdict,
         sessions: SessionCache::default(),
+        peer_headers: headers::PeerHeaders::of(&peer),
     });
     let (io, last_active) = Activity::new(tls);
     let service = hyper::service::service_fn(move |req| {
@@ -279,7 +282,7 @@ async fn request(mut req: Request<Incoming>, ctx: &ConnCtx) -> GateResponse {
     };
     let upgrade = is_upgrade(&req);
     headers::strip_inbound(req.headers_mut(), upgrade);
-    headers::set_forwarding(req.headers_mut(), &conn, &decision, &host_name);
+    headers::set_forwarding(req.headers_mut(), &ctx.peer_headers, &decision, &host_name);
     cert_headers.apply(req.headers_mut());
     if let Some(session) = &session {
         set_identity_headers(req.headers_mut(), session);

@@ -299,10 +299,11 @@ impl ChainVerifier {
         let seconds = now.as_secs();
         let mailboxes = crate::email_nc::leaf_smtp_utf8_mailboxes(&view);
         let hook = |path: &VerifiedPath<'_>| -> Result<(), webpki::Error> {
-            self.check_path(path, seconds, &mailboxes).map_err(|reason| {
-                best.offer(reason);
-                HOOK_REFUSED
-            })
+            self.check_path(path, seconds, &mailboxes)
+                .map_err(|reason| {
+                    best.offer(reason);
+                    HOOK_REFUSED
+                })
         };
         let result = cert.verify_for_usage(
             self.algorithms(),

@@ -217,10 +217,12 @@ pub(crate) fn diagnose(
         if !genuine(path, &lock(&failed)) {
             return Err(HOOK_REFUSED);
         }
-        verifier.check_path(path, now.as_secs(), &mailboxes).map_err(|reason| {
-            best.offer(reason);
-            HOOK_REFUSED
-        })
+        verifier
+            .check_path(path, now.as_secs(), &mailboxes)
+            .map_err(|reason| {
+                best.offer(reason);
+                HOOK_REFUSED
+            })
     };
     let result = leaf.verify_for_usage(
         &algorithms,

@@ -29,16 +29,20 @@ pub(crate) fn clear_cookie() -> String {
     format!("{COOKIE_NAME}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax")
 }
 
-/// The session token in a request's `Cookie` fields (the first `CF_Authorization`).
-pub(crate) fn session_token(headers: &HeaderMap) -> Option<&str> {
+/// The session token in a request's `Cookie` fields (the first `CF_Authorization`), as
+/// octets: a request that repeats its connection's token is compared with it, not
+/// checked character by character again (a token is a kilobyte).
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<&[u8]> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
+        .flat_map(|v| v.as_bytes().split(|&b| b == b';'))
         .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE_NAME && !value.is_empty()).then_some(value)
+            let pair = pair.trim_ascii();
+            let value = pair
+                .strip_prefix(COOKIE_NAME.as_bytes())?
+                .strip_prefix(b"=")?;
+            (!value.is_empty()).then_some(value)
         })
 }
 
@@ -126,6 +130,6 @@ mod tests {
             http::header::COOKIE,
             http::HeaderValue::from_static("a=1; CF_Authorization=tok; b=2"),
         );
-        assert_eq!(session_token(&h), Some("tok"));
+        assert_eq!(session_token(&h), Some(&b"tok"[..]));
     }
 }

@@ -42,9 +42,24 @@ pub(crate) struct Session {
 #[derive(Debug, Default)]
 pub(crate) struct SessionCache(pub(super) Mutex<Option<CachedVerdict>>);
 
-/// A token (as a header value, so that the assertion header shares its bytes) and what
-/// verifying it gave. The token itself is the key: a byte compare per request, no hash.
-type CachedVerdict = (HeaderValue, Result<Arc<VerifiedSession>, TokenError>);
+/// A token (as a header value, so that the assertion header shares its bytes), the
+/// `Cookie` field it came in when it came alone in one, and what verifying it gave. The
+/// token itself is the key: a byte compare per request, no hash; a request whose one
+/// `Cookie` field repeats the last one's is not even searched for the token (a
+/// kilobyte, read octet by octet).
+#[derive(Debug)]
+pub(crate) struct CachedVerdict {
+    token: HeaderValue,
+    field: Vec<u8>,
+    result: Result<Arc<VerifiedSession>, TokenError>,
+}
+
+/// The request's `Cookie` field when it has exactly one.
+fn single_cookie_field(headers: &HeaderMap) -> Option<&[u8]> {
+    let mut fields = headers.get_all(header::COOKIE).iter();
+    let first = fields.next()?;
+    fields.next().is_none().then(|| first.as_bytes())
+}
 
 /// `https://HOST`, HOST in lower case: the issuer the gate signs sessions for `host` as.
 fn issuer_of(host: &str) -> String {
@@ -75,12 +90,7 @@ impl SessionCache {
         cert: &ClientCertInfo,
         now: u64,
     ) -> Option<Session> {
-        let token = cookie::session_token(headers)?;
-        // Bounded before it is copied or decoded: a header may be far longer.
-        if token.len() > token::MAX_TOKEN_BYTES {
-            tracing::warn!(target: "certgate_gate::session", problem = "oversized", "session refused: treated as none");
-            return None;
-        }
+        let field = single_cookie_field(headers);
         let refused = |problem: &str| {
             let issuer = issuer_of(host);
             tracing::warn!(target: "certgate_gate::session", problem, issuer, "session refused: treated as none");
@@ -88,20 +98,40 @@ impl SessionCache {
         };
         let (verified, fresh) = {
             let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            match &*cache {
-                Some((key, result)) if key.as_bytes() == token.as_bytes() => {
-                    (result.clone(), false)
+            match cache.as_mut() {
+                Some(c) if field.is_some_and(|f| f == c.field.as_slice()) => {
+                    (c.result.clone(), false)
                 }
-                _ => {
-                    // A cookie value is visible ASCII: this fails only for what no
-                    // token is.
-                    let Ok(key) = HeaderValue::from_str(token) else {
+                cached => {
+                    let token = cookie::session_token(headers)?;
+                    // Bounded before it is copied or decoded: a header may be far longer.
+                    if token.len() > token::MAX_TOKEN_BYTES {
                         drop(cache);
-                        return refused("not a token");
-                    };
-                    let result = verify(keys, &key, &issuer_of(host), now);
-                    *cache = Some((key, result.clone()));
-                    (result, true)
+                        tracing::warn!(target: "certgate_gate::session", problem = "oversized", "session refused: treated as none");
+                        return None;
+                    }
+                    match cached {
+                        Some(c) if c.token.as_bytes() == token => {
+                            // The same token among other cookies: their field is next.
+                            c.field = field.map(<[u8]>::to_vec).unwrap_or_default();
+                            (c.result.clone(), false)
+                        }
+                        _ => {
+                            // A cookie value is visible ASCII: this fails only for what
+                            // no token is.
+                            let Ok(key) = HeaderValue::from_bytes(token) else {
+                                drop(cache);
+                                return refused("not a token");
+                            };
+                            let result = verify(keys, &key, &issuer_of(host), now);
+                            *cache = Some(CachedVerdict {
+                                token: key,
+                                field: field.map(<[u8]>::to_vec).unwrap_or_default(),
+                                result: result.clone(),
+                            });
+                            (result, true)
+                        }
+                    }
                 }
             }
         };

@@ -374,6 +374,45 @@ fn the_cache_verifies_a_token_once_per_connection_and_checks_binding_each_time()
             .session(&strangers, &headers(&unbound), HOST, &none, now)
             .is_some()
     );
+    // Nor among other cookies, in one field or two (the token is found, and it is the
+    // same), and then that field again (the whole field compared).
+    let mut among = http::HeaderMap::new();
+    among.insert(
+        http::header::COOKIE,
+        format!("theme=dark; CF_Authorization={unbound}; lang=en")
+            .parse()
+            .unwrap(),
+    );
+    for _ in 0..2 {
+        assert!(
+            cache
+                .session(&strangers, &among, HOST, &none, now)
+                .is_some()
+        );
+    }
+    among.append(http::header::COOKIE, "other=1".parse().unwrap());
+    assert!(
+        cache
+            .session(&strangers, &among, HOST, &none, now)
+            .is_some()
+    );
+    // A field that differs only in the token is no hit: verified, and refused (a hit
+    // would have answered the genuine token's session); the genuine one is verified again.
+    // One character of the signature changed, away from its last (padding bits).
+    let mut forged = unbound.clone().into_bytes();
+    let at = forged.len() - 10;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    assert!(
+        cache
+            .session(&keys, &headers(&forged), HOST, &none, now)
+            .is_none()
+    );
+    assert!(
+        cache
+            .session(&keys, &headers(&unbound), HOST, &none, now)
+            .is_some()
+    );
     // ... but the expiry and the issuer are checked on every request.
     assert!(
         cache
