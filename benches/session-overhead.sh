@@ -185,9 +185,10 @@ run() { # KIND PATH [--header ...]: one keep-alive run, one line in results.txt
     awk -v kind="$kind" -v instr="$instr" '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         us = (v["requests"] > 0) ? v["server_cpu_s"] * 1e6 / v["requests"] : 0
+        user = (v["requests"] > 0) ? v["server_user_s"] * 1e6 / v["requests"] : 0
         ipr = (instr != "" && v["requests"] > 0) ? sprintf(" instructions_per_request=%.0f", instr / v["requests"]) : ""
-        printf "%s rps=%s requests=%s errors=%s server_cpu_s=%s server_us_per_request=%.2f p99_ms=%s%s\n",
-            kind, v["rps"], v["requests"], v["errors"], v["server_cpu_s"], us, v["p99_ms"], ipr
+        printf "%s rps=%s requests=%s errors=%s server_cpu_s=%s server_us_per_request=%.2f server_user_us_per_request=%.2f p99_ms=%s%s\n",
+            kind, v["rps"], v["requests"], v["errors"], v["server_cpu_s"], us, user, v["p99_ms"], ipr
     }' <<<"$line"
 }
 

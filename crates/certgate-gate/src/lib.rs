@@ -38,6 +38,7 @@ pub mod headers;
 mod host;
 pub mod login;
 mod metrics;
+mod origin_pool;
 mod pages;
 mod proxy;
 mod reload;

@@ -1,20 +1,21 @@
-//! The origin side: HTTP/1.1 with a keep-alive pool, over TCP or a Unix socket; bodies
-//! stream both ways; WebSocket upgrades pass through once decided.
+//! The origin side: HTTP/1.1 with a keep-alive pool of our own ([`OriginPool`]), over
+//! TCP or a Unix socket; bodies stream both ways; WebSocket upgrades pass through once
+//! decided.
 
-use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::{Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::{Connected, Connection};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
 use tokio::net::{TcpStream, UnixStream};
+
+use crate::origin_pool::OriginPool;
 
 /// Where allowed requests go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,15 +56,15 @@ impl Origin {
         })
     }
 
-    /// The URI a request for `path_and_query` (normalised, starting with `/`) is sent to.
+    /// The URI a request for `path_and_query` (normalised, starting with `/`) is sent
+    /// with: origin-form (RFC 9112 section 3.2.1), the prefix first; the connection
+    /// already goes to the origin and the `Host` field names the site.
     pub(crate) fn uri_for(&self, path_and_query: &str) -> Option<Uri> {
         match self {
-            Self::Tcp { authority, prefix } => {
-                format!("http://{authority}{prefix}{path_and_query}")
-                    .parse()
-                    .ok()
+            Self::Tcp { prefix, .. } if !prefix.is_empty() => {
+                format!("{prefix}{path_and_query}").parse().ok()
             }
-            Self::Unix { .. } => format!("http://localhost{path_and_query}").parse().ok(),
+            _ => path_and_query.parse().ok(),
         }
     }
 }
@@ -72,7 +73,8 @@ impl Origin {
 #[derive(Clone, Debug)]
 pub(crate) struct OriginClient {
     origin: Arc<Origin>,
-    client: Client<OriginConnector, Incoming>,
+    connector: OriginConnector,
+    pool: Arc<OriginPool>,
     response_timeout: Duration,
 }
 
@@ -101,23 +103,25 @@ impl OriginFailure {
     }
 }
 
+fn unreachable(what: &str, error: &dyn std::fmt::Display) -> OriginFailure {
+    tracing::debug!(error = %error, "origin {what} failed");
+    OriginFailure::Unreachable
+}
+
 impl OriginClient {
     pub(crate) fn new(
         origin: Origin,
         connect_timeout: Duration,
         response_timeout: Duration,
     ) -> Self {
-        let connector = OriginConnector {
-            origin: Arc::new(origin.clone()),
-            connect_timeout,
-        };
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .build(connector);
+        let origin = Arc::new(origin);
         Self {
-            origin: Arc::new(origin),
-            client,
+            connector: OriginConnector {
+                origin: Arc::clone(&origin),
+                connect_timeout,
+            },
+            origin,
+            pool: Arc::default(),
             response_timeout,
         }
     }
@@ -131,14 +135,59 @@ impl OriginClient {
         &self,
         req: Request<Incoming>,
     ) -> Result<Response<Incoming>, OriginFailure> {
-        match tokio::time::timeout(self.response_timeout, self.client.request(req)).await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "origin request failed");
-                Err(OriginFailure::Unreachable)
-            }
+        match tokio::time::timeout(self.response_timeout, self.exchange(req)).await {
+            Ok(result) => result,
             Err(_) => Err(OriginFailure::Timeout),
         }
+    }
+
+    /// On a pooled connection when one is ready, else on a new one; a request a pooled
+    /// connection could not send (the origin closed it while it was idle) goes on a new
+    /// one, as nothing of it was sent.
+    async fn exchange(
+        &self,
+        mut req: Request<Incoming>,
+    ) -> Result<Response<Incoming>, OriginFailure> {
+        if let Some(mut sender) = self.pool.take(Instant::now()) {
+            match sender.try_send_request(req).await {
+                Ok(response) => return Ok(self.received(sender, response)),
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) => req = unsent,
+                    None => return Err(unreachable("request", e.error())),
+                },
+            }
+        }
+        let io = self
+            .connector
+            .connect()
+            .await
+            .map_err(|e| unreachable("connect", &e))?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|e| unreachable("handshake", &e))?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.with_upgrades().await {
+                tracing::debug!(error = %e, "origin connection ended");
+            }
+        });
+        let response = sender
+            .send_request(req)
+            .await
+            .map_err(|e| unreachable("request", &e))?;
+        Ok(self.received(sender, response))
+    }
+
+    /// The connection goes back to the pool, unless the response switched it to
+    /// another protocol.
+    fn received(
+        &self,
+        sender: SendRequest<Incoming>,
+        response: Response<Incoming>,
+    ) -> Response<Incoming> {
+        if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+            self.pool.give_back(sender, Instant::now());
+        }
+        response
     }
 }
 
@@ -149,35 +198,23 @@ pub(crate) struct OriginConnector {
     connect_timeout: Duration,
 }
 
-impl tower::Service<Uri> for OriginConnector {
-    type Response = OriginIo;
-    type Error = io::Error;
-    type Future = Pin<Box<dyn Future<Output = io::Result<OriginIo>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _uri: Uri) -> Self::Future {
-        let origin = Arc::clone(&self.origin);
-        let timeout = self.connect_timeout;
-        Box::pin(async move {
-            let connect = async {
-                match &*origin {
-                    Origin::Tcp { authority, .. } => {
-                        let stream = TcpStream::connect(authority.as_str()).await?;
-                        stream.set_nodelay(true)?;
-                        Ok(OriginIo::Tcp(TokioIo::new(stream)))
-                    }
-                    Origin::Unix { path } => Ok(OriginIo::Unix(TokioIo::new(
-                        UnixStream::connect(path).await?,
-                    ))),
+impl OriginConnector {
+    async fn connect(&self) -> io::Result<OriginIo> {
+        let connect = async {
+            match &*self.origin {
+                Origin::Tcp { authority, .. } => {
+                    let stream = TcpStream::connect(authority.as_str()).await?;
+                    stream.set_nodelay(true)?;
+                    Ok(OriginIo::Tcp(TokioIo::new(stream)))
                 }
-            };
-            tokio::time::timeout(timeout, connect)
-                .await
-                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "origin connect timed out"))?
-        })
+                Origin::Unix { path } => Ok(OriginIo::Unix(TokioIo::new(
+                    UnixStream::connect(path).await?,
+                ))),
+            }
+        };
+        tokio::time::timeout(self.connect_timeout, connect)
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "origin connect timed out"))?
     }
 }
 
@@ -186,12 +223,6 @@ impl tower::Service<Uri> for OriginConnector {
 pub(crate) enum OriginIo {
     Tcp(TokioIo<TcpStream>),
     Unix(TokioIo<UnixStream>),
-}
-
-impl Connection for OriginIo {
-    fn connected(&self) -> Connected {
-        Connected::new()
-    }
 }
 
 impl hyper::rt::Read for OriginIo {
@@ -276,6 +307,12 @@ mod tests {
                 path: "/run/app.sock".into()
             })
         );
+        let prefixed = Origin::parse("http://app:80/base/").unwrap();
+        assert_eq!(prefixed.uri_for("/x?y=1").unwrap(), "/base/x?y=1");
+        let plain = Origin::parse("http://app:80").unwrap();
+        assert_eq!(plain.uri_for("/x").unwrap(), "/x");
+        let unix = Origin::parse("unix:/run/app.sock").unwrap();
+        assert_eq!(unix.uri_for("/").unwrap(), "/");
         for bad in [
             "https://a:1",
             "http://a",

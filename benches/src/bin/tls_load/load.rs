@@ -90,9 +90,10 @@ async fn keep_alive(
     }
 }
 
-/// User plus system CPU seconds of `pids`, from `/proc/PID/stat`.
-fn cpu_seconds(pids: &[u32], clk_tck: u64) -> Option<f64> {
+/// User plus system CPU seconds of `pids`, and user seconds alone, from `/proc/PID/stat`.
+fn cpu_seconds(pids: &[u32], clk_tck: u64) -> Option<(f64, f64)> {
     let mut ticks = 0_u64;
+    let mut user = 0_u64;
     for pid in pids {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         // Fields after the command name, which is in parentheses and may hold spaces:
@@ -102,8 +103,10 @@ fn cpu_seconds(pids: &[u32], clk_tck: u64) -> Option<f64> {
         let utime: u64 = fields.get(11)?.parse().ok()?;
         let stime: u64 = fields.get(12)?.parse().ok()?;
         ticks += utime + stime;
+        user += utime;
     }
-    Some(ticks as f64 / clk_tck.max(1) as f64)
+    let tck = clk_tck.max(1) as f64;
+    Some((ticks as f64 / tck, user as f64 / tck))
 }
 
 /// The latency (ms) at `per_mille` ‰ of `sorted` (nearest rank).
@@ -140,8 +143,8 @@ pub(crate) async fn load(args: &Args) -> Result<(), LoadError> {
         let first = (cpu_seconds(&pids, clk_tck), cpu_seconds(&me, clk_tck));
         tokio::time::sleep_until(window.end.into()).await;
         let last = (cpu_seconds(&pids, clk_tck), cpu_seconds(&me, clk_tck));
-        let server = first.0.zip(last.0).map(|(a, b)| b - a);
-        let client = first.1.zip(last.1).map(|(a, b)| b - a);
+        let server = first.0.zip(last.0).map(|(a, b)| (b.0 - a.0, b.1 - a.1));
+        let client = first.1.zip(last.1).map(|(a, b)| b.0 - a.0);
         (server, client)
     });
     let mut tasks = tokio::task::JoinSet::new();
@@ -167,7 +170,7 @@ pub(crate) async fn load(args: &Args) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn report(args: &Args, total: &mut Tally, cpu: Option<f64>, client_cpu: Option<f64>) {
+fn report(args: &Args, total: &mut Tally, cpu: Option<(f64, f64)>, client_cpu: Option<f64>) {
     total.latencies.sort_unstable();
     let requests = total.latencies.len();
     let rps = requests as f64 / args.duration;
@@ -185,14 +188,15 @@ fn report(args: &Args, total: &mut Tally, cpu: Option<f64>, client_cpu: Option<f
         percentile_ms(&total.latencies, 1000),
         total.errors,
     );
-    if let Some(cpu) = cpu {
+    if let Some((cpu, user)) = cpu {
         let per_core = if cpu > 0.0 {
             requests as f64 / cpu
         } else {
             f64::NAN
         };
         line.push_str(&format!(
-            " server_cpu_s={cpu:.2} server_cpu_share={:.2} rps_per_server_core={per_core:.1}",
+            " server_cpu_s={cpu:.2} server_user_s={user:.2} server_cpu_share={:.2} \
+             rps_per_server_core={per_core:.1}",
             cpu / args.duration
         ));
     }
