@@ -121,23 +121,30 @@ pub(crate) fn set_forwarding(
     decision: &GateDecision,
     host: &str,
 ) {
-    let mut set = |name: &'static str, value: Option<HeaderValue>| {
+    // Names checked once, at compile time (`from_static` checks each call).
+    const FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+    const PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+    const HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+    const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+    const DECISION: HeaderName = HeaderName::from_static(CERTGATE_DECISION);
+    const POLICY: HeaderName = HeaderName::from_static(CERTGATE_POLICY);
+    let mut set = |name: HeaderName, value: Option<HeaderValue>| {
         if let Some(v) = value {
-            headers.insert(HeaderName::from_static(name), v);
+            headers.insert(name, v);
         }
     };
-    set("x-forwarded-for", peer.forwarded_for.clone());
-    set("x-forwarded-proto", Some(HeaderValue::from_static("https")));
+    set(FOR, peer.forwarded_for.clone());
+    set(PROTO, Some(HeaderValue::from_static("https")));
     if !host.is_empty() {
-        set("x-forwarded-host", HeaderValue::try_from(host).ok());
+        set(HOST, HeaderValue::try_from(host).ok());
     }
-    set("forwarded", peer.forwarded.clone());
+    set(FORWARDED, peer.forwarded.clone());
     set(
-        CERTGATE_DECISION,
+        DECISION,
         Some(HeaderValue::from_static(decision.outcome.as_str())),
     );
     if let Some(policy) = &decision.policy {
-        set(CERTGATE_POLICY, HeaderValue::try_from(policy.as_str()).ok());
+        set(POLICY, HeaderValue::try_from(policy.as_str()).ok());
     }
 }
 

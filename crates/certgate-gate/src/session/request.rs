@@ -196,13 +196,12 @@ fn verify(
 /// Sets the session's token and email for the origin (a client's copies were removed):
 /// the values made when it was verified, shared, not copied.
 pub(crate) fn set_identity_headers(headers: &mut HeaderMap, session: &Session) {
+    const ASSERTION: HeaderName = HeaderName::from_static(ASSERTION_HEADER);
+    const EMAIL: HeaderName = HeaderName::from_static(EMAIL_HEADER);
     let verified = &session.verified;
-    headers.insert(
-        HeaderName::from_static(ASSERTION_HEADER),
-        verified.assertion.clone(),
-    );
+    headers.insert(ASSERTION, verified.assertion.clone());
     if let Some(email) = &verified.email {
-        headers.insert(HeaderName::from_static(EMAIL_HEADER), email.clone());
+        headers.insert(EMAIL, email.clone());
     }
 }
 
