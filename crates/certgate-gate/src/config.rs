@@ -525,7 +525,8 @@ fn duration_or(key: &str, value: Option<&str>, default: Duration) -> Result<Dura
     }
 }
 
-/// Reads `500ms`, `10s`, `5m` or `1h` (a whole number and a unit).
+/// Reads `500ms`, `10s`, `5m`, `1h` or `7d` (a whole number and a unit), as the policy
+/// files' durations read.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;
@@ -536,6 +537,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "s" => Some(Duration::from_secs(n)),
         "m" => n.checked_mul(60).map(Duration::from_secs),
         "h" => n.checked_mul(3600).map(Duration::from_secs),
+        "d" => n.checked_mul(86_400).map(Duration::from_secs),
         _ => None,
     }
 }
@@ -550,7 +552,9 @@ mod tests {
         assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("s"), None);
-        assert_eq!(parse_duration("1d"), None);
+        assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1w"), None);
+        assert_eq!(parse_duration(&format!("{}d", u64::MAX)), None);
     }
 
     #[test]
