@@ -5,10 +5,12 @@
 //!
 //! The JWKS is the file the gate's `/cdn-cgi/access/certs` answers, saved by the
 //! operator (or a script); it is read at start and again when a token names a key it
-//! does not have (a rotation), at most once per [`JWKS_REREAD_INTERVAL`].
+//! does not have (a rotation), at most once per [`JWKS_REREAD_INTERVAL`]. The last token
+//! that verified is kept with its identity: the requests of one session repeat it, and
+//! each costs a compare and the expiry check, not a signature check.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -16,6 +18,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use certgate_gate::access::{ASSERTION_HEADER, EMAIL_HEADER, Jwks};
+use certgate_gate::session::CLOCK_SKEW_SECS;
 use certgate_gate::{AccessIdentity, TokenError};
 
 use super::error::MoneyError;
@@ -31,6 +34,8 @@ pub struct AccessCheck {
     audience: String,
     issuer: String,
     jwks: RwLock<(Jwks, Instant)>,
+    /// The last token that verified, and what it said.
+    last: Mutex<Option<(String, AccessIdentity)>>,
 }
 
 impl AccessCheck {
@@ -49,6 +54,7 @@ impl AccessCheck {
             jwks_file: jwks_file.to_owned(),
             audience: audience.into(),
             issuer: issuer.into(),
+            last: Mutex::new(None),
         })
     }
 
@@ -58,6 +64,29 @@ impl AccessCheck {
     /// # Errors
     /// The [`TokenError`] that refused it.
     pub fn verify(&self, token: &str, now: u64) -> Result<AccessIdentity, TokenError> {
+        {
+            let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((known, identity)) = &*last
+                && known == token
+            {
+                // As the full check would say: expired CLOCK_SKEW_SECS after `exp`.
+                return if now >= identity.expires_at.saturating_add(CLOCK_SKEW_SECS) {
+                    Err(TokenError::Expired)
+                } else {
+                    Ok(identity.clone())
+                };
+            }
+        }
+        let verified = self.verify_signed(token, now);
+        if let Ok(identity) = &verified {
+            *self.last.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((token.to_owned(), identity.clone()));
+        }
+        verified
+    }
+
+    /// The full check: signature, issuer, audience, times.
+    fn verify_signed(&self, token: &str, now: u64) -> Result<AccessIdentity, TokenError> {
         let first = {
             let jwks = self.jwks.read().unwrap_or_else(|e| e.into_inner());
             jwks.0.verify(token, &self.audience, &self.issuer, now)
@@ -134,5 +163,47 @@ pub async fn require_assertion(
             )
                 .into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use certgate_policy::{Identity, SessionDuration};
+
+    #[test]
+    fn the_last_token_is_kept_and_still_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Arc::new(certgate_gate::SessionKeys::builder().build().unwrap());
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&jwks, keys.jwks()).unwrap();
+        let check = AccessCheck::load(&jwks, "money", "https://money.localhost").unwrap();
+        // The keys' own clock decides which one signs: issue now.
+        let now = certgate_x509::Timestamp::now().unix_seconds_u64();
+        let token = certgate_gate::SessionIssuer::new(Arc::clone(&keys), "https://money.localhost")
+            .issue(
+                &Identity::new("sam@example.com", "otp").unwrap(),
+                "money",
+                SessionDuration::For(Duration::from_secs(3600)),
+                None,
+                now,
+            )
+            .unwrap()
+            .token;
+        let identity = check.verify(&token, now).unwrap();
+        assert_eq!(identity.email, "sam@example.com");
+        let kept = check.last.lock().unwrap().clone().unwrap();
+        assert_eq!(kept.0, token);
+        assert_eq!(check.verify(&token, now + 10).unwrap(), identity);
+        // The kept token still ends where the full check would end it.
+        let end = identity.expires_at + CLOCK_SKEW_SECS;
+        assert!(check.verify(&token, end - 1).is_ok());
+        assert_eq!(check.verify(&token, end), Err(TokenError::Expired));
+        // Another token is checked in full: one changed octet of the signature fails.
+        let mut forged = token.into_bytes();
+        let at = forged.len() - 10;
+        forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+        let forged = String::from_utf8(forged).unwrap();
+        assert!(check.verify(&forged, now).is_err());
     }
 }
