@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::config::{IssuerConfig, ServeConfig};
-use super::generate::{StoreCrl, crl_from_store, load_signer};
+use super::generate::{CrlIssuer, StoreCrl, crl_from_store, load_signer};
 use super::{CrlPublication, CrlPublisher, CrlServeError};
 
 /// The longest wait before a failed regeneration is tried again: a database back after
@@ -48,6 +48,8 @@ const NOTICE_BUFFER: usize = 1024;
 #[derive(Debug)]
 struct Issuer {
     config: IssuerConfig,
+    /// The signer, loaded (and its key decrypted) once, at start or reload.
+    signer: CrlIssuer,
     /// The CA's key id: revocations carry it.
     key_id: Vec<u8>,
     /// When it is to be made next.
@@ -69,6 +71,7 @@ fn load_issuers(config: &ServeConfig) -> Result<Vec<Issuer>, CrlServeError> {
             Ok(Issuer {
                 config: c.clone(),
                 key_id: ca.ca().certificate().key_id().to_vec(),
+                signer: ca,
                 due: now,
                 dirty: false,
                 failures_in_row: 0,
@@ -340,7 +343,16 @@ async fn regenerate_due(
         }
         issuer.dirty = false;
         let made = match inventory.store().await {
-            Ok(store) => regenerate(&issuer.config, &store, publisher, &config.output_dir).await,
+            Ok(store) => {
+                regenerate(
+                    &issuer.config,
+                    &issuer.signer,
+                    &store,
+                    publisher,
+                    &config.output_dir,
+                )
+                .await
+            }
             Err(e) => Err(e),
         };
         let name = &issuer.config.name;
@@ -388,14 +400,15 @@ fn backoff(n: u32) -> Duration {
         .min(MAX_BACKOFF)
 }
 
-/// Makes, publishes and writes one issuer's CRL (the key read again each time).
+/// Makes, publishes and writes one issuer's CRL with its loaded signer (a key changed
+/// on disk is read at the next reload).
 async fn regenerate(
     issuer: &IssuerConfig,
+    ca: &CrlIssuer,
     store: &CertStore,
     publisher: &CrlPublisher,
     dir: &Path,
 ) -> Result<StoreCrl, CrlServeError> {
-    let ca = load_signer(issuer)?;
     let now = Timestamp::now();
     let seconds = i64::try_from(issuer.validity.as_secs()).unwrap_or(i64::MAX);
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
