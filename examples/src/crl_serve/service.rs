@@ -412,7 +412,7 @@ async fn regenerate(
     let now = Timestamp::now();
     let seconds = i64::try_from(issuer.validity.as_secs()).unwrap_or(i64::MAX);
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
-    let made = crl_from_store(store, &ca, now, next).await?;
+    let made = crl_from_store(store, ca, now, next).await?;
     publisher.publish(
         &issuer.path,
         CrlPublication::from_der(made.crl.der().to_vec())?,
