@@ -176,7 +176,6 @@ fn database_bytes(url: &DbUrl, rt: &Runtime) -> Result<u64, BenchError> {
     }
 }
 
-/// The whole run on one database.
 /// SQLite settings for signing and recording (0: certgate-db's default).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tuning {
@@ -197,6 +196,7 @@ impl Tuning {
     }
 }
 
+/// The whole run on one database.
 pub(crate) fn run(
     work: &Path,
     db: &str,
