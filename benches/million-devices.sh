@@ -14,6 +14,8 @@
 # NICE (unset; e.g. NICE=-10 on a machine shared with builds, as root, under `setsid`):
 # the bench, the PostgreSQL server and their scheduling autogroups run at that nice
 # value, restored at exit (as benches/gate-vs-nginx.sh does; see its note).
+# SQLITE_RUN_ARGS (unset): extra arguments of `million_devices run` on SQLite, e.g.
+# "--sqlite-cache-mib 256 --wal-autocheckpoint 100000" (see `million_devices run --help`).
 # See benches/README.md, "A million devices".
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -104,7 +106,9 @@ for backend in $backends; do
     *) echo "unknown backend $backend" >&2; exit 2 ;;
   esac
   say "$backend: sign and record $count, revoke all, CRL"
-  "${prio[@]}" "$bin" run --work "$work" --db "$url" --count "$count" | tee "$work/$backend.out"
+  extra=()
+  [ "$backend" != sqlite ] || read -r -a extra <<< "${SQLITE_RUN_ARGS:-}"
+  "${prio[@]}" "$bin" run --work "$work" --db "$url" --count "$count" "${extra[@]}" | tee "$work/$backend.out"
   crl=$(awk '$2 == "crl_file" { print $3 }' "$work/$backend.out")
   # The CRL as OpenSSL reads it: signature against the CA, and the entry count.
   openssl crl -inform DER -in "$work/$crl" -CAfile "$work/ca.pem" -noout 2>&1 | tee "$work/$backend.crl-check" >&2

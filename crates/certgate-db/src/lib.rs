@@ -62,6 +62,7 @@ mod cfssl;
 mod error;
 pub mod limits;
 mod listen;
+mod options;
 mod query;
 mod record;
 mod revoked;
@@ -73,11 +74,12 @@ pub use batch::RevokeBatchOutcome;
 pub use cfssl::ImportReport;
 pub use error::{BoxedSource, CertificateProblem, DbError, UrlProblem, parse_reason};
 pub use listen::{REVOCATION_CHANNEL, RevocationListener};
+pub use options::OpenOptions;
 pub use query::{ListCursor, ListFilter, ListPage};
 pub use record::{
     CertStatus, CertificateRow, NewCertificate, RevocationCursor, RevocationEvent, RevokeOutcome,
     RevokedRow,
 };
 pub use schema::SCHEMA_VERSION;
-pub use store::{CertStore, OpenOptions};
+pub use store::CertStore;
 pub use url::DbUrl;

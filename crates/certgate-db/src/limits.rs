@@ -35,3 +35,11 @@ pub const REVOKED_PAGE_ROWS: usize = 50_000;
 /// returns: ten times the million-device inventory the crate is measured with, a CRL
 /// of about 500 MiB; past it a CA needs partitioned CRLs, not a larger list.
 pub const MAX_REVOKED_PER_ISSUER: usize = 10_000_000;
+
+/// SQLite's page cache per connection, in KiB, unless the caller says: SQLite's own
+/// default (2,000 KiB), enough for everyday use of the inventory.
+pub const DEFAULT_SQLITE_CACHE_KIB: u32 = 2_000;
+
+/// Pages SQLite's write-ahead log holds before a commit checkpoints it, unless the
+/// caller says: SQLite's own default (1,000 pages, about 4 MiB).
+pub const DEFAULT_SQLITE_WAL_AUTOCHECKPOINT: u32 = 1_000;

@@ -1,14 +1,24 @@
 //! [`CertStore::revoked_for_issuer`]: an issuer's revoked certificates, for its CRL.
 //!
+//! The rows come from the revocation log (`revocation_events`, schema 3), not from the
+//! certificates table: the log is narrow (issuer, serial, reason, time) and in insertion
+//! order, while a certificate row is 1.5 KiB, most of it PEM. On PostgreSQL, right after
+//! a mass revocation, an index of the certificates table had to fetch every row from
+//! that wide heap in serial (random) order (the visibility map is empty until a VACUUM);
+//! the log's heap is read front to back. Every path that revokes writes its event in the
+//! same transaction, only when the certificate goes from good to revoked, and nothing
+//! undoes a revocation: so each revoked certificate is in the log once (migration 3
+//! backfills any that were not).
+//!
 //! A CRL of a million devices needs a million rows. Read one by one, sqlx hands each
 //! row over separately (on SQLite from its worker thread), and that hand-off, not the
 //! SQL, was most of the time. So the rows come in pages of
 //! [`crate::limits::REVOKED_PAGE_ROWS`] (or [`crate::OpenOptions::with_revoked_page_rows`]), each
 //! page one row: the page's serials, reasons and times joined into one text by the
 //! database (`string_agg`, the same in SQLite 3.44+ and PostgreSQL), its row count and
-//! its last serial, where the next page starts (keyset paging on the covering index of
-//! revoked certificates). The count is checked against what is read back. No `ORDER BY`
-//! inside the aggregate: SQLite sorted every page again for it (a third of the time).
+//! its last log id, where the next page starts (keyset paging on the index
+//! `revocation_events_issuer`, issuer then id). The count is checked against what is
+//! read back. No `ORDER BY` inside the aggregate: SQLite sorted every page again for it.
 
 use certgate_x509::{KeyId, Timestamp};
 
@@ -17,20 +27,20 @@ use crate::limits::MAX_REVOKED_PER_ISSUER;
 use crate::record::{RevokedRow, key_id_key, reason_from_column, serial_from_key};
 use crate::store::{CertStore, on_pool};
 
-/// One page: `serial reason time` per row, rows joined by `,`. A row without a
-/// revocation time reads back as -1, which is refused as corrupt.
-const PAGE_SQL: &str = "SELECT count(*), max(serial_number), \
-     string_agg(serial_number || ' ' || reason || ' ' || coalesce(revoked_at, -1), ',') \
-     FROM (SELECT serial_number, reason, revoked_at FROM certificates \
-     WHERE authority_key_identifier = $1 AND status = 'revoked' AND serial_number > $2 \
-     ORDER BY serial_number LIMIT $3) AS page";
+/// One page: `serial reason time` per row, rows joined by `,`. A revoked certificate
+/// without a revocation time was backfilled with -1, which is refused as corrupt.
+const PAGE_SQL: &str = "SELECT count(*), max(id), \
+     string_agg(serial_number || ' ' || reason || ' ' || revoked_at, ',') \
+     FROM (SELECT id, serial_number, reason, revoked_at FROM revocation_events \
+     WHERE authority_key_identifier = $1 AND id > $2 \
+     ORDER BY id LIMIT $3) AS page";
 
-type Page = (i64, Option<String>, Option<String>);
+type Page = (i64, Option<i64>, Option<String>);
 
 impl CertStore {
     /// Every revoked certificate of this issuer (and only this issuer), each once. The
-    /// order is not promised (a CRL's entries need none): pages follow the serial
-    /// column's order, rows within a page the database's.
+    /// order is not promised (a CRL's entries need none): pages follow the order the
+    /// revocations were logged in, rows within a page the database's.
     ///
     /// # Errors
     /// [`DbError::Corrupt`] for a row certgate-db did not write;
@@ -40,12 +50,12 @@ impl CertStore {
         let t = &self.target;
         let page_rows = i64::try_from(self.revoked_page_rows).unwrap_or(i64::MAX);
         let mut rows = Vec::new();
-        let mut after = String::new();
+        let mut after = 0_i64;
         loop {
             let (count, last, joined): Page = on_pool!(self, pool => {
                 sqlx::query_as(PAGE_SQL)
                     .bind(&aki)
-                    .bind(&after)
+                    .bind(after)
                     .bind(page_rows)
                     .fetch_one(pool)
                     .await

@@ -7,17 +7,19 @@ use crate::error::DbError;
 use crate::store::Target;
 
 /// The schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// SQLite migrations, in order: version `i + 1` is `SQLITE[i]`.
-const SQLITE: [&str; 2] = [
+const SQLITE: [&str; 3] = [
     include_str!("../migrations/sqlite/0001_inventory.sql"),
     include_str!("../migrations/sqlite/0002_revoked_index.sql"),
+    include_str!("../migrations/sqlite/0003_revocations_for_crl.sql"),
 ];
 /// PostgreSQL migrations, in order.
-const POSTGRES: [&str; 2] = [
+const POSTGRES: [&str; 3] = [
     include_str!("../migrations/postgres/0001_inventory.sql"),
     include_str!("../migrations/postgres/0002_revoked_index.sql"),
+    include_str!("../migrations/postgres/0003_revocations_for_crl.sql"),
 ];
 
 /// Any advisory lock key will do as long as it is ours: "certgate" in ASCII.

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
 
 use certgate_x509::{KeyId, ReasonCode, SerialRef, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -10,10 +9,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 use crate::error::{DbError, UrlProblem};
-use crate::limits::{
-    DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, MAX_BATCH,
-    REVOKED_PAGE_ROWS,
-};
+use crate::limits::MAX_BATCH;
+use crate::options::OpenOptions;
 use crate::record::{
     CertStatus, NewCertificate, RevokeOutcome, key_id_key, reason_from_column, serial_key,
 };
@@ -56,57 +53,6 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
-
-/// How to open a store: timeouts and pool size.
-#[derive(Clone, Debug)]
-pub struct OpenOptions {
-    busy_timeout: Duration,
-    connect_timeout: Duration,
-    max_connections: u32,
-    revoked_page_rows: usize,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        Self {
-            busy_timeout: Duration::from_millis(DEFAULT_BUSY_TIMEOUT_MS),
-            connect_timeout: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS),
-            max_connections: DEFAULT_MAX_CONNECTIONS,
-            revoked_page_rows: REVOKED_PAGE_ROWS,
-        }
-    }
-}
-
-impl OpenOptions {
-    /// SQLite: how long a writer waits for another's lock before [`DbError::Locked`].
-    #[must_use]
-    pub fn with_busy_timeout(mut self, timeout: Duration) -> Self {
-        self.busy_timeout = timeout;
-        self
-    }
-
-    /// PostgreSQL: how long to wait for a connection before [`DbError::Unreachable`].
-    #[must_use]
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Connections in the pool (at least one).
-    #[must_use]
-    pub fn with_max_connections(mut self, n: u32) -> Self {
-        self.max_connections = n.max(1);
-        self
-    }
-
-    /// Rows per query of [`CertStore::revoked_for_issuer`] (at least one; default
-    /// [`REVOKED_PAGE_ROWS`]): fewer hold less text at once, more make fewer round trips.
-    #[must_use]
-    pub fn with_revoked_page_rows(mut self, n: usize) -> Self {
-        self.revoked_page_rows = n.max(1);
-        self
-    }
-}
 
 /// The inventory of issued and revoked certificates: SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
@@ -474,7 +420,12 @@ async fn open_sqlite(
         .create_if_missing(false)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(options.busy_timeout);
+        .busy_timeout(options.busy_timeout)
+        .pragma("cache_size", format!("-{}", options.sqlite_cache_kib))
+        .pragma(
+            "wal_autocheckpoint",
+            options.sqlite_wal_autocheckpoint.to_string(),
+        );
     SqlitePoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.busy_timeout + options.connect_timeout)

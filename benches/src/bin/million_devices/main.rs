@@ -61,6 +61,14 @@ enum Command {
         /// How many revocations one by one (the single-row rate); the rest in batches.
         #[arg(long, default_value_t = 2_000)]
         single: usize,
+        /// SQLite: each connection's page cache in MiB while signing and recording
+        /// (0: certgate-db's default).
+        #[arg(long, default_value_t = 0)]
+        sqlite_cache_mib: u32,
+        /// SQLite: `wal_autocheckpoint` in pages while signing and recording (0:
+        /// certgate-db's default).
+        #[arg(long, default_value_t = 0)]
+        wal_autocheckpoint: u32,
     },
     /// Only make the CRL again from a database `run` filled.
     Crl {
@@ -145,7 +153,15 @@ fn main() -> ExitCode {
             db,
             count,
             single,
-        } => sign::run(&work, &db, count, single),
+            sqlite_cache_mib,
+            wal_autocheckpoint,
+        } => {
+            let tuning = sign::Tuning {
+                sqlite_cache_mib,
+                wal_autocheckpoint,
+            };
+            sign::run(&work, &db, count, single, tuning)
+        }
         Command::Crl { work, db } => crl::crl_again(&work, &db),
     };
     match outcome {
