@@ -150,13 +150,7 @@ fn signed_in(
         identity,
     )
     .ok_or(Refusal::NoApplication)?;
-    let thumbprint = ctx
-        .conn
-        .cert
-        .verified()
-        .then(|| ctx.conn.cert.fingerprint_sha256())
-        .flatten()
-        .map(|f| f.0);
+    let thumbprint = crate::session::cert_binding(&ctx.conn.cert);
     let session = issuer(ctx.keys, ctx.host)
         .issue(
             identity,

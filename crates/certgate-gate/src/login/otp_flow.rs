@@ -68,13 +68,7 @@ where
             return (response, "form-timeout");
         }
     };
-    let thumbprint = ctx
-        .conn
-        .cert
-        .verified()
-        .then(|| ctx.conn.cert.fingerprint_sha256())
-        .flatten()
-        .map(|f| f.0);
+    let thumbprint = crate::session::cert_binding(&ctx.conn.cert);
     let mut request = OtpRequest::new(
         &parts,
         &bytes,

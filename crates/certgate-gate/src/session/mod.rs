@@ -85,5 +85,15 @@ pub enum TokenError {
     Encode,
 }
 
+/// What a session made over a connection is bound to, and what a bound session must be
+/// presented with (`cnf.x5t#S256`): the SHA-256 of the connection's client certificate
+/// when it verified, else nothing.
+pub(crate) fn cert_binding(cert: &certgate_verify::ClientCertInfo) -> Option<[u8; 32]> {
+    cert.verified()
+        .then(|| cert.fingerprint_sha256())
+        .flatten()
+        .map(|f| f.0)
+}
+
 #[cfg(test)]
 mod tests;

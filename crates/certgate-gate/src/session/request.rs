@@ -51,8 +51,11 @@ pub(crate) struct SessionCache(pub(super) Mutex<Option<CachedVerdict>>);
 pub(crate) struct CachedVerdict {
     token: HeaderValue,
     field: Vec<u8>,
-    result: Result<Arc<VerifiedSession>, TokenError>,
+    result: Verdict,
 }
+
+/// What verifying a token gave.
+type Verdict = Result<Arc<VerifiedSession>, TokenError>;
 
 /// The request's `Cookie` field when it has exactly one.
 fn single_cookie_field(headers: &HeaderMap) -> Option<&[u8]> {
@@ -90,50 +93,15 @@ impl SessionCache {
         cert: &ClientCertInfo,
         now: u64,
     ) -> Option<Session> {
-        let field = single_cookie_field(headers);
         let refused = |problem: &str| {
             let issuer = issuer_of(host);
             tracing::warn!(target: "certgate_gate::session", problem, issuer, "session refused: treated as none");
             None
         };
-        let (verified, fresh) = {
-            let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            match cache.as_mut() {
-                Some(c) if field.is_some_and(|f| f == c.field.as_slice()) => {
-                    (c.result.clone(), false)
-                }
-                cached => {
-                    let token = cookie::session_token(headers)?;
-                    // Bounded before it is copied or decoded: a header may be far longer.
-                    if token.len() > token::MAX_TOKEN_BYTES {
-                        drop(cache);
-                        tracing::warn!(target: "certgate_gate::session", problem = "oversized", "session refused: treated as none");
-                        return None;
-                    }
-                    match cached {
-                        Some(c) if c.token.as_bytes() == token => {
-                            // The same token among other cookies: their field is next.
-                            c.field = field.map(<[u8]>::to_vec).unwrap_or_default();
-                            (c.result.clone(), false)
-                        }
-                        _ => {
-                            // A cookie value is visible ASCII: this fails only for what
-                            // no token is.
-                            let Ok(key) = HeaderValue::from_bytes(token) else {
-                                drop(cache);
-                                return refused("not a token");
-                            };
-                            let result = verify(keys, &key, &issuer_of(host), now);
-                            *cache = Some(CachedVerdict {
-                                token: key,
-                                field: field.map(<[u8]>::to_vec).unwrap_or_default(),
-                                result: result.clone(),
-                            });
-                            (result, true)
-                        }
-                    }
-                }
-            }
+        let (verified, fresh) = match self.look_up(keys, headers, host, now) {
+            Ok(found) => found,
+            Err(Some(problem)) => return refused(problem),
+            Err(None) => return None,
         };
         let verified = match verified {
             Ok(v) => v,
@@ -150,17 +118,56 @@ impl SessionCache {
         if now >= verified.claims.exp {
             return refused("expired");
         }
-        if let Some(bound) = verified.thumbprint {
-            let presented = cert
-                .verified()
-                .then(|| cert.fingerprint_sha256())
-                .flatten()
-                .map(|f| f.0);
-            if presented != Some(bound) {
-                return refused("bound to another client certificate");
-            }
+        if let Some(bound) = verified.thumbprint
+            && super::cert_binding(cert) != Some(bound)
+        {
+            return refused("bound to another client certificate");
         }
         Some(Session { verified })
+    }
+}
+
+impl SessionCache {
+    /// The verdict for the request's token, and whether it was reached now (else it is
+    /// the connection's cached one): `Err(None)` without a session cookie,
+    /// `Err(Some(problem))` for a cookie that is no token. A repeated `Cookie` field is
+    /// compared whole; otherwise the token is found, bounded, and compared with the
+    /// cached one before it is verified.
+    fn look_up(
+        &self,
+        keys: &SessionKeys,
+        headers: &HeaderMap,
+        host: &str,
+        now: u64,
+    ) -> Result<(Verdict, bool), Option<&'static str>> {
+        let field = single_cookie_field(headers);
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache
+            .as_ref()
+            .filter(|c| field.is_some_and(|f| f == c.field.as_slice()))
+        {
+            return Ok((c.result.clone(), false));
+        }
+        let token = cookie::session_token(headers).ok_or(None)?;
+        // Bounded before it is copied or decoded: a header may be far longer.
+        if token.len() > token::MAX_TOKEN_BYTES {
+            return Err(Some("oversized"));
+        }
+        let field = field.map(<[u8]>::to_vec).unwrap_or_default();
+        if let Some(c) = cache.as_mut().filter(|c| c.token.as_bytes() == token) {
+            // The same token among other cookies: their field is the one to compare next.
+            c.field = field;
+            return Ok((c.result.clone(), false));
+        }
+        // A cookie value is visible ASCII: this fails only for what no token is.
+        let key = HeaderValue::from_bytes(token).map_err(|_| Some("not a token"))?;
+        let result = verify(keys, &key, &issuer_of(host), now);
+        *cache = Some(CachedVerdict {
+            token: key,
+            field,
+            result: result.clone(),
+        });
+        Ok((result, true))
     }
 }
 
