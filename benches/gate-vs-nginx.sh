@@ -164,18 +164,10 @@ if [ -n "${NICE:-}" ]; then
     fi
 fi
 
-nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-if [ ! -x "$nginx_bin" ]; then
-    echo "nginx is missing: installing Debian's nginx" >&2
-    apt-get update -qq && apt-get install -y -qq nginx >/dev/null
-    nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-fi
-for port in "$ORIGIN_PORT" "$GATE_PORT" "$NGINX_PORT"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "port $port is in use: set ORIGIN_PORT, GATE_PORT or NGINX_PORT" >&2
-        exit 1
-    fi
-done
+# shellcheck source=benches/common.sh
+. "$root/benches/common.sh"
+on_exit() { if [ -n "$autogroup_nice" ]; then echo "$autogroup_nice" >/proc/self/autogroup || true; fi; }
+ports_free "$ORIGIN_PORT" "$GATE_PORT" "$NGINX_PORT"
 
 echo "building release binaries (once)" >&2
 cargo build --release --quiet -p certgate-examples --bin certgate-gate
@@ -190,27 +182,6 @@ chmod 0755 "$work"
 clk_tck=$(getconf CLK_TCK)
 results=$work/results.txt
 : >"$results"
-
-started=()
-cleanup() {
-    local pid
-    for pid in "${started[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    if [ -n "$autogroup_nice" ]; then echo "$autogroup_nice" >/proc/self/autogroup || true; fi
-}
-trap cleanup EXIT
-
-wait_port() { # PORT: until something listens (60 s at most)
-    local i
-    for ((i = 0; i < 600; i++)); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    return 1
-}
 
 echo "writing the PKI, CRLs and configurations in $work" >&2
 "$bin/gate_setup" "$work" "$ORIGIN_PORT" "$GATE_PORT" "$NGINX_PORT"

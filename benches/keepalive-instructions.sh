@@ -28,14 +28,14 @@ LOAD_CPU=${LOAD_CPU:-1}
 GATE_PORT=${GATE_PORT:-18443}
 NGINX_PORT=${NGINX_PORT:-18444}
 bin=${CARGO_TARGET_DIR:-$root/target}/release
-nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 for f in "$work/nginx-origin.conf" "$work/nginx-none.conf" "$work/gate-none.toml" "$bin/tls_load" "$bin/certgate-gate"; do
     [ -e "$f" ] || { echo "$f is missing: run benches/gate-vs-nginx.sh $work first" >&2; exit 1; }
 done
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+# shellcheck source=benches/common.sh
+. "$root/benches/common.sh"
 out=$(mktemp -d "${TMPDIR:-/tmp}/kacount.XXXXXX")
-started=()
-trap 'for p in "${started[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$out"' EXIT
+on_exit() { rm -rf "$out"; }
 
 client=(--ca "$work/root/ca.pem" --cert "$work/bench/bench.pem" --key "$work/bench/bench-key.pem")
 taskset -c "$LOAD_CPU" "$nginx_bin" -p "$work" -c "$work/nginx-origin.conf" -e "$out/origin-error.log" &

@@ -47,18 +47,9 @@ COUNT=${COUNT:-cpu}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-if [ ! -x "$nginx_bin" ]; then
-    echo "nginx is missing: installing Debian's nginx" >&2
-    apt-get update -qq && apt-get install -y -qq nginx >/dev/null
-    nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-fi
-for port in "$ORIGIN_PORT" "$GATE_PORT"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "port $port is in use: set ORIGIN_PORT or GATE_PORT" >&2
-        exit 1
-    fi
-done
+# shellcheck source=benches/common.sh
+. "$root/benches/common.sh"
+ports_free "$ORIGIN_PORT" "$GATE_PORT"
 
 echo "building release binaries (once)" >&2
 cargo build --release --quiet -p certgate-examples --bin certgate-gate
@@ -71,26 +62,6 @@ chmod 0755 "$work"
 clk_tck=$(getconf CLK_TCK)
 results=$work/results.txt
 : >"$results"
-
-started=()
-cleanup() {
-    local pid
-    for pid in "${started[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-wait_port() { # PORT: until something listens (60 s at most)
-    local i
-    for ((i = 0; i < 600; i++)); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    return 1
-}
 
 echo "writing the PKI, the configuration and the session in $work" >&2
 "$bin/session_setup" "$work" "$ORIGIN_PORT" "$GATE_PORT"
