@@ -27,8 +27,9 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
 /// Connections per pool: two cores here; more would only queue on SQLite's one writer.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 4;
 
-/// Revoked certificates [`crate::CertStore::revoked_for_issuer`] reads per query (one
-/// aggregated row of about 3 MiB of text): few round trips for a million, small pieces.
+/// Revocation-log ids per page of [`crate::CertStore::revoked_for_issuer`], so at most
+/// that many revoked certificates a query (one aggregated row of up to about 3 MiB of
+/// text): few round trips for a million, small pieces.
 pub const REVOKED_PAGE_ROWS: usize = 50_000;
 
 /// Most revoked certificates of one issuer [`crate::CertStore::revoked_for_issuer`]

@@ -55,8 +55,9 @@ impl OpenOptions {
         self
     }
 
-    /// Rows per query of [`crate::CertStore::revoked_for_issuer`] (at least one; default
-    /// [`REVOKED_PAGE_ROWS`]): fewer hold less text at once, more make fewer round trips.
+    /// Revocation-log ids per page of [`crate::CertStore::revoked_for_issuer`], so at
+    /// most that many rows a query (at least one; default [`REVOKED_PAGE_ROWS`]): fewer
+    /// hold less text at once, more make fewer round trips.
     #[must_use]
     pub fn with_revoked_page_rows(mut self, n: usize) -> Self {
         self.revoked_page_rows = n.max(1);

@@ -151,6 +151,65 @@ async fn the_crl_set_is_the_revoked_set_after_revoke_and_revoke_batch() {
     }
 }
 
+/// Two issuers revoking in turn leave their events interleaved in the log: each CRL
+/// set is still whole with pages of 1, 3 and 5 log ids, and a run of the other issuer's
+/// events longer than a page (a page of this issuer's ids with none of its rows) is
+/// skipped, not taken for the end.
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_of_log_ids_skip_other_issuers_events() {
+    let (ca, other) = (root("Turn Root"), root("Other Turn Root"));
+    let (aki, other_aki) = (
+        ca.certificate().key_id().to_vec(),
+        other.certificate().key_id().to_vec(),
+    );
+    let (mine, theirs) = (many(&ca, 8), many(&other, 14));
+    for db in backends("crl_set_turns") {
+        let store = store(&db).await;
+        store.record_batch(&mine).await.unwrap();
+        store.record_batch(&theirs).await.unwrap();
+        // Mine and theirs in turn, then a run of 6 of theirs, then mine again.
+        let revoke = |who: &[u8], c: &certgate_db::NewCertificate| {
+            let (who, s) = (who.to_vec(), owned(c));
+            let store = &store;
+            async move {
+                store
+                    .revoke(KeyId(&who), s.as_ref(), ReasonCode::Superseded, ts(NOW))
+                    .await
+                    .unwrap();
+            }
+        };
+        for i in 0..4 {
+            revoke(&aki, &mine[i]).await;
+            revoke(&other_aki, &theirs[i]).await;
+        }
+        for c in &theirs[4..10] {
+            revoke(&other_aki, c).await;
+        }
+        for c in &mine[4..7] {
+            revoke(&aki, c).await;
+        }
+        let (table, other_table) = (
+            table_set(&store, &aki).await,
+            table_set(&store, &other_aki).await,
+        );
+        assert_eq!((table.len(), other_table.len()), (7, 10), "{}", db.name);
+        for page in [1, 3, 5] {
+            let options = certgate_db::OpenOptions::default().with_revoked_page_rows(page);
+            let paged = CertStore::open_with(&db.url, &options, false)
+                .await
+                .unwrap();
+            assert_eq!(crl_set(&paged, &aki).await, table, "{}: {page}", db.name);
+            assert_eq!(
+                crl_set(&paged, &other_aki).await,
+                other_table,
+                "{}: {page}",
+                db.name
+            );
+            paged.close().await;
+        }
+    }
+}
+
 /// cfssl's certdb schema for SQLite (its migration 001).
 const CFSSL_SQLITE_SCHEMA: &str = "CREATE TABLE certificates (
   serial_number blob NOT NULL, authority_key_identifier blob NOT NULL, ca_label blob,
