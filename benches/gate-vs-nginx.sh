@@ -17,7 +17,9 @@
 # Settings (environment, defaults in brackets): ROUNDS [3], DURATION [10] seconds counted
 # per run, WARMUP [2], NEW_CONNS [16] concurrent clients for (a), KEEP_CONNS [32] for (b),
 # IDLE [1000], CRLS ["none 0 100k 1m"], SERVERS ["gate nginx"], SERVER_CPU [0], LOAD_CPU
-# [1], ORIGIN_PORT [18080], GATE_PORT [18443], NGINX_PORT [18444] (below Linux's ephemeral
+# [1], GATE_WORKERS [1: the gate's `server.workers`, one thread on tokio's single-threaded
+# runtime, as nginx has one worker process; "multi": the multi-threaded runtime with one
+# worker], ORIGIN_PORT [18080], GATE_PORT [18443], NGINX_PORT [18444] (below Linux's ephemeral
 # range: the load's own client ports would otherwise take a server's port now and then),
 # NICE [unset: when set, e.g. -10 on a machine shared with builds, the servers and the
 # load generator run under `nice -n NICE`, and so does the script's scheduling autogroup,
@@ -39,6 +41,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 ORIGIN_PORT=${ORIGIN_PORT:-18080}
 GATE_PORT=${GATE_PORT:-18443}
 NGINX_PORT=${NGINX_PORT:-18444}
+GATE_WORKERS=${GATE_WORKERS:-1}
 
 # --- the tables, from a results file --------------------------------------------------
 declare -A R # SERVER/CRL/KIND/KEY -> the values of every round, space-separated
@@ -185,6 +188,9 @@ results=$work/results.txt
 
 echo "writing the PKI, CRLs and configurations in $work" >&2
 "$bin/gate_setup" "$work" "$ORIGIN_PORT" "$GATE_PORT" "$NGINX_PORT"
+if [ "$GATE_WORKERS" != multi ]; then
+    sed -i "s/^\[server\]\$/[server]\nworkers = $GATE_WORKERS/" "$work"/gate-*.toml
+fi
 
 "${prio[@]}" taskset -c "$LOAD_CPU" "$nginx_bin" -p "$work" -c "$work/nginx-origin.conf" \
     -e "$work/nginx-origin-error.log" &
@@ -296,7 +302,7 @@ run_load() { # SERVER CRL MODE CONNECTIONS
     echo "$1 $2 $3 $line" >>"$results"
 }
 
-echo "settings rounds=$ROUNDS duration=$DURATION warmup=$WARMUP new_conns=$NEW_CONNS" \
+echo "settings rounds=$ROUNDS duration=$DURATION warmup=$WARMUP new_conns=$NEW_CONNS gate_workers=$GATE_WORKERS" \
     "keep_conns=$KEEP_CONNS idle=$IDLE crls=${CRLS// /,} nice=${NICE:-0}" >>"$results"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
     "load average at start $(cut -d' ' -f1-3 /proc/loadavg), nice ${NICE:-0}" | tee -a "$results" >&2

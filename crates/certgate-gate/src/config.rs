@@ -10,6 +10,8 @@
 //! session_keys = "session-keys"      # optional: session signing keys kept here (0600);
 //!                                    # without it they live in memory (a restart signs out)
 //! session_key_rotation = "24h"       # a new signing key this often (old ones verify on)
+//! workers = 2                        # optional: threads that serve (default: the cores);
+//!                                    # 1 runs everything on one thread, least work a request
 //!
 //! [limits]                           # all optional, these are the defaults
 //! max_connections = 10000
@@ -146,7 +148,15 @@ pub struct ServerSection {
     pub session_keys: Option<PathBuf>,
     /// How often a new session signing key is made (default 24h).
     pub session_key_rotation: Option<String>,
+    /// Threads that serve connections, 1 to [`MAX_WORKERS`] (read at start, not reload;
+    /// default: one per core). With 1, the runtime is tokio's single-threaded one: no
+    /// work stealing and no cross-thread wake-ups, the least work per request, for a
+    /// gate pinned to one core.
+    pub workers: Option<usize>,
 }
+
+/// Most `server.workers`.
+pub const MAX_WORKERS: usize = 1024;
 
 /// `[login]`: the login methods. Without any, a request that needs an identity gets
 /// the 403 page.
@@ -358,6 +368,13 @@ impl GateConfig {
         self.limits()?;
         self.reload_interval()?;
         self.session_keys()?;
+        if self
+            .server
+            .workers
+            .is_some_and(|n| n == 0 || n > MAX_WORKERS)
+        {
+            return Err(bad("server.workers".into(), ConfigProblem::OutOfRange));
+        }
         if let Some(m) = &self.server.metrics {
             m.parse::<SocketAddr>()
                 .map_err(|_| bad("server.metrics".into(), ConfigProblem::NotAnAddress))?;

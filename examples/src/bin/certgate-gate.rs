@@ -51,10 +51,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     init_logging(runtime.config.server.log_format);
-    let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
+    let Ok(rt) = build_runtime(runtime.config.server.workers) else {
         eprintln!("certgate-gate: cannot start the async runtime");
         return ExitCode::FAILURE;
     };
@@ -75,6 +72,23 @@ fn main() -> ExitCode {
         gate.serve(bound, shutdown_signal()).await;
         ExitCode::SUCCESS
     })
+}
+
+/// One thread: tokio's single-threaded runtime. More, or the default (one per core, or
+/// `TOKIO_WORKER_THREADS`): the multi-threaded one.
+fn build_runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    match workers {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    }
 }
 
 fn init_logging(format: LogFormat) {
