@@ -635,6 +635,34 @@ mod tests {
     }
 
     #[test]
+    fn workers_are_one_to_the_maximum() {
+        let with = |server: &str| {
+            let text = format!(
+                "[server]\nlisten = [\"127.0.0.1:1\"]\n{server}\n[[host]]\nname = \"a\"\n\
+                 certificate = \"c\"\nkey = \"k\"\norigin = \"http://127.0.0.1:9\"\n\
+                 policy = \"p\"\n[host.trust]\nca = \"ca\"\n"
+            );
+            GateConfig::from_toml(&text, Path::new("gate.toml"), PathBuf::new())
+        };
+        assert_eq!(with("").unwrap().server.workers, None);
+        assert_eq!(with("workers = 1").unwrap().server.workers, Some(1));
+        assert_eq!(with("workers = 1024").unwrap().server.workers, Some(1024));
+        for bad in ["workers = 0", "workers = 1025"] {
+            match with(bad) {
+                Err(GateError::ConfigValue { key, problem }) => {
+                    assert_eq!(key, "server.workers", "{bad}");
+                    assert_eq!(problem, ConfigProblem::OutOfRange, "{bad}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            with("workers = -1"),
+            Err(GateError::ConfigSyntax { .. })
+        ));
+    }
+
+    #[test]
     fn unknown_keys_are_errors() {
         let text = "[server]\nlisten = [\"127.0.0.1:1\"]\nlisten_to = 1\n";
         let err = GateConfig::from_toml(text, Path::new("gate.toml"), PathBuf::new()).unwrap_err();

@@ -14,6 +14,7 @@ use webpki::{EndEntityCert, VerifiedPath};
 use crate::anchor::check_trust_anchor;
 use crate::der_walk::{SEQUENCE, wrap};
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
+use crate::link_cache::{CachedAlgorithms, DEFAULT_LINK_CACHE_ENTRIES, LinkCache};
 use crate::rank::{Best, HOOK_REFUSED, rank, reason_of};
 use crate::revocation::RevocationPolicy;
 use crate::rfc5280::{self, CertView, Rfc5280Rules, Role};
@@ -31,6 +32,7 @@ pub struct ChainVerifierBuilder {
     check_time: Option<UnixTime>,
     rules: Rfc5280Rules,
     provider: Arc<CryptoProvider>,
+    link_cache: usize,
 }
 
 /// Verifies certificate chains for any usage against trust anchors given as
@@ -49,6 +51,8 @@ pub struct ChainVerifier {
     max_intermediates: Option<usize>,
     rules: Rfc5280Rules,
     provider: Arc<CryptoProvider>,
+    /// Signature checks between CA certificates that succeeded.
+    links: LinkCache,
 }
 
 /// What a successful verification found.
@@ -87,6 +91,7 @@ impl ChainVerifier {
             check_time: None,
             rules: Rfc5280Rules::default(),
             provider,
+            link_cache: DEFAULT_LINK_CACHE_ENTRIES,
         }
     }
 }
@@ -123,6 +128,17 @@ impl ChainVerifierBuilder {
     /// criticality, serial numbers, ...) to anchors, intermediates and leaves.
     pub fn with_rfc5280_rules(mut self, rules: Rfc5280Rules) -> Self {
         self.rules = rules;
+        self
+    }
+
+    /// How many verified links between CA certificates to remember across
+    /// verifications (default [`DEFAULT_LINK_CACHE_ENTRIES`]; 0 remembers none): a
+    /// signature check that succeeded is not repeated while its exact certificate and
+    /// issuer key are in the cache, so a leaf → intermediate → root chain costs one
+    /// signature check, the leaf's. Validity, usage and constraints are checked on every
+    /// verification as before; see the `link_cache` module.
+    pub fn with_link_cache(mut self, entries: usize) -> Self {
+        self.link_cache = entries;
         self
     }
 
@@ -183,6 +199,7 @@ impl ChainVerifierBuilder {
             max_intermediates: self.max_intermediates,
             rules: self.rules,
             provider: self.provider,
+            links: LinkCache::new(self.link_cache),
         })
     }
 }
@@ -305,8 +322,9 @@ impl ChainVerifier {
                     HOOK_REFUSED
                 })
         };
+        let algorithms = CachedAlgorithms::new(self.algorithms(), &self.links, leaf.as_ref());
         let result = cert.verify_for_usage(
-            self.algorithms(),
+            &algorithms.as_dyn(),
             &self.anchors,
             all,
             now,

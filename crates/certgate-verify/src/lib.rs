@@ -106,6 +106,8 @@ mod error;
 mod host;
 mod info;
 #[cfg(feature = "rustls")]
+mod link_cache;
+#[cfg(feature = "rustls")]
 mod memo;
 #[cfg(feature = "rustls")]
 mod names;
@@ -143,6 +145,8 @@ pub use error::{CrlIssuerProblem, CrlProblem, HostPatternProblem, VerifyError};
 #[cfg(feature = "rustls")]
 pub use host::{HostTrust, HostTrustBuilder, mtls_server_config};
 pub use info::{ClientCertInfo, FailureReason, Verdict};
+#[cfg(feature = "rustls")]
+pub use link_cache::DEFAULT_LINK_CACHE_ENTRIES;
 #[cfg(feature = "rustls")]
 pub use memo::MAX_PENDING_VERDICTS;
 #[cfg(feature = "rustls")]

@@ -653,3 +653,164 @@ fn smtp_utf8_mailboxes_are_held_to_rfc822_name_constraints() {
         outside("δοκιμή@example.org")
     );
 }
+
+/// One of aws-lc-rs' algorithms, counting its signature checks.
+#[derive(Debug)]
+struct Counting {
+    inner: &'static dyn rustls_pki_types::SignatureVerificationAlgorithm,
+    calls: &'static std::sync::atomic::AtomicUsize,
+}
+
+impl rustls_pki_types::SignatureVerificationAlgorithm for Counting {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), rustls_pki_types::InvalidSignature> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.verify_signature(public_key, message, signature)
+    }
+    fn public_key_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
+        self.inner.public_key_alg_id()
+    }
+    fn signature_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
+        self.inner.signature_alg_id()
+    }
+}
+
+/// aws-lc-rs' provider whose certificate signature checks are counted in `calls`.
+fn counting_provider(
+    calls: &'static std::sync::atomic::AtomicUsize,
+) -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    let all: Vec<&'static dyn rustls_pki_types::SignatureVerificationAlgorithm> = provider
+        .signature_verification_algorithms
+        .all
+        .iter()
+        .map(|inner| {
+            let counted: &'static Counting = Box::leak(Box::new(Counting {
+                inner: *inner,
+                calls,
+            }));
+            counted as &'static dyn rustls_pki_types::SignatureVerificationAlgorithm
+        })
+        .collect();
+    provider.signature_verification_algorithms.all = Box::leak(all.into_boxed_slice());
+    std::sync::Arc::new(provider)
+}
+
+#[test]
+fn a_known_intermediate_costs_no_second_signature_check() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static CACHED: AtomicUsize = AtomicUsize::new(0);
+    static UNCACHED: AtomicUsize = AtomicUsize::new(0);
+    let pki = pki();
+    let other_client = issue(&pki.ica, "phone", &[], "client", 5).1;
+    let ints = [pki.intermediate.clone()];
+    let usage = Usage::client_auth();
+    let build = |calls: &'static AtomicUsize, entries: Option<usize>| {
+        let mut b =
+            ChainVerifier::builder_with_provider(vec![pki.root.clone()], counting_provider(calls))
+                .with_check_time(at(NOW));
+        if let Some(n) = entries {
+            b = b.with_link_cache(n);
+        }
+        b.build().unwrap()
+    };
+    let cached = build(&CACHED, None);
+    // First: the leaf's signature and the intermediate's.
+    assert!(
+        cached
+            .verify_chain(&pki.client, &ints, &usage, None, at(NOW))
+            .is_ok()
+    );
+    assert_eq!(CACHED.load(Ordering::SeqCst), 2);
+    // Then the leaf's alone, for the same leaf and for another under the same
+    // intermediate.
+    assert!(
+        cached
+            .verify_chain(&pki.client, &ints, &usage, None, at(NOW))
+            .is_ok()
+    );
+    assert!(
+        cached
+            .verify_chain(&other_client, &ints, &usage, None, at(NOW))
+            .is_ok()
+    );
+    assert_eq!(CACHED.load(Ordering::SeqCst), 4);
+    // Without the cache, two every time.
+    let uncached = build(&UNCACHED, Some(0));
+    for _ in 0..3 {
+        assert!(
+            uncached
+                .verify_chain(&pki.client, &ints, &usage, None, at(NOW))
+                .is_ok()
+        );
+    }
+    assert_eq!(UNCACHED.load(Ordering::SeqCst), 6);
+}
+
+/// Flips the last octet of a certificate: its signature.
+fn tampered(cert: &CertificateDer<'_>) -> CertificateDer<'static> {
+    let mut der = cert.as_ref().to_vec();
+    if let Some(last) = der.last_mut() {
+        *last ^= 0x01;
+    }
+    CertificateDer::from(der)
+}
+
+#[test]
+fn a_warm_link_cache_refuses_what_a_cold_one_refuses() {
+    let pki = pki();
+    let ints = [pki.intermediate.clone()];
+    let usage = Usage::client_auth();
+    let leaf_and_int = RevocationPolicy::default().with_depth(RevocationCheckDepth::Chain);
+    let store = RevocationStore::builder([pki.root.as_ref()])
+        .unwrap()
+        .build()
+        .unwrap();
+    store
+        .set_source("root", &crl_of(&pki.root_ca, 1, &[]))
+        .unwrap();
+    store.set_source("ica", &crl_of(&pki.ica, 1, &[])).unwrap();
+    let v = ChainVerifier::builder(vec![pki.root.clone()])
+        .with_check_time(at(NOW))
+        .with_revocation(store.clone(), leaf_and_int)
+        .build()
+        .unwrap();
+    assert!(
+        v.verify_chain(&pki.client, &ints, &usage, None, at(NOW))
+            .is_ok()
+    );
+    // The leaf's signature is checked every time, whatever is cached.
+    assert!(matches!(
+        v.verify_chain(&tampered(&pki.client), &ints, &usage, None, at(NOW)),
+        Err(FailureReason::BadSignature | FailureReason::Malformed(_))
+    ));
+    // An intermediate with the same bytes but another signature is no hit.
+    assert!(
+        v.verify_chain(
+            &pki.client,
+            &[tampered(&pki.intermediate)],
+            &usage,
+            None,
+            at(NOW)
+        )
+        .is_err()
+    );
+    // Validity and the depth limit are still checked on a cached link.
+    let later = at(NOW + time::Duration::days(40));
+    assert_eq!(
+        v.verify_chain(&pki.client, &ints, &usage, None, later),
+        Err(FailureReason::Expired)
+    );
+    // And revocation: the root revokes the intermediate (serial 2).
+    store
+        .set_source("root", &crl_of(&pki.root_ca, 2, &[2]))
+        .unwrap();
+    assert_eq!(
+        v.verify_chain(&pki.client, &ints, &usage, None, at(NOW)),
+        Err(FailureReason::Revoked)
+    );
+}
