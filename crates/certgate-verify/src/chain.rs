@@ -322,9 +322,16 @@ impl ChainVerifier {
                     HOOK_REFUSED
                 })
         };
-        let algorithms = CachedAlgorithms::new(self.algorithms(), &self.links, leaf.as_ref());
+        // Without intermediates the leaf's signature is the only one: nothing to cache.
+        let cached;
+        let algorithms: &[&dyn SignatureVerificationAlgorithm] = if all.is_empty() {
+            self.algorithms()
+        } else {
+            cached = CachedAlgorithms::new(self.algorithms(), &self.links, leaf.as_ref());
+            &cached.as_dyn()
+        };
         let result = cert.verify_for_usage(
-            &algorithms.as_dyn(),
+            algorithms,
             &self.anchors,
             all,
             now,

@@ -115,6 +115,16 @@ impl ClientVerifierBuilder {
         self
     }
 
+    /// How many verified links between CA certificates to remember across handshakes
+    /// (default [`crate::DEFAULT_LINK_CACHE_ENTRIES`]; 0 remembers none): once an
+    /// intermediate's signature by its issuer has been checked, a handshake with it costs
+    /// one signature check, the client certificate's. As
+    /// [`crate::ChainVerifierBuilder::with_link_cache`].
+    pub fn with_link_cache(mut self, entries: usize) -> Self {
+        self.chain = self.chain.with_link_cache(entries);
+        self
+    }
+
     /// Checks the anchors and builds the verifier.
     ///
     /// # Errors
