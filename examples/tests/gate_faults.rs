@@ -11,8 +11,8 @@ use std::thread;
 
 use certgate_test_support::require_tool;
 use gate_common::{
-    curl, curl_full, gate_with, need_curl_and_python, pem_args, tls_client, tls_client_command,
-    tls_client_output, wait_until,
+    curl, curl_full, gate_with, gate_with_config, need_curl_and_python, pem_args, tls_client,
+    tls_client_command, tls_client_output, wait_until,
 };
 
 #[test]
@@ -73,7 +73,9 @@ fn slow_loris_is_cut_while_others_are_served() {
     if !need_curl_and_python() {
         return;
     }
-    let (world, _origin, gate) = gate_with("report", "header_read_timeout = \"1s\"");
+    // On one thread (tokio's single-threaded runtime): the slow client holds no thread.
+    let (world, _origin, gate) =
+        gate_with_config("report", "header_read_timeout = \"1s\"", one_worker);
     // Half a header line, a byte every 300 ms (26 s for all of it).
     let slow = tls_client_command(
         &gate,
@@ -95,6 +97,12 @@ fn slow_loris_is_cut_while_others_are_served() {
     );
     let (status, body) = curl(&gate, &world, Some(&world.iphone), &[], "/");
     assert_eq!(status, 200, "{body}");
+}
+
+/// The configuration with `workers = 1`: the gate on tokio's single-threaded runtime.
+fn one_worker(config: String) -> String {
+    assert!(config.starts_with("[server]\n"), "{config}");
+    config.replacen("[server]\n", "[server]\nworkers = 1\n", 1)
 }
 
 /// A raw HTTP/1.1 request with `extra` header lines.
@@ -236,7 +244,8 @@ fn sigterm_lets_requests_in_flight_finish() {
     if !need_curl_and_python() {
         return;
     }
-    let (world, origin, mut gate) = gate_with("report", "");
+    // On one thread: draining runs beside the requests it waits for.
+    let (world, origin, mut gate) = gate_with_config("report", "", one_worker);
     // One slow request over HTTP/1.1, one over HTTP/2.
     let in_flight: Vec<_> = ["--http1.1", "--http2"]
         .iter()
