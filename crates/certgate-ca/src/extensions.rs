@@ -91,6 +91,7 @@ pub(crate) fn extensions(
     if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
         exts.push(extension(&name_constraints(nc)?, true)?);
     }
+    exts.extend(crate::policy_ext::policy_extensions(profile)?);
     Ok(exts)
 }
 

@@ -63,6 +63,8 @@
 //! | an expired or not-yet-valid CA issues as usual | [`CaError::CaExpired`] / [`CaError::CaNotYetValid`], naming the CA's validity and the time | what it signs would chain to nothing valid |
 //! | a certificate that would end after its CA is issued without a word: 1.2 keeps the longer notAfter (`tests/cfssl_interop.rs` checks), signers built on cfssl such as Kubernetes' clamp it silently | [`CaError::OutlivesCa`], or notAfter clamped to the CA's with [`IssueBuilder::with_clamp_to_ca`] (`certgate gencert`/`sign -clamp-to-ca`); roots are exempt | a certificate shorter than its profile says should be a choice, not a surprise |
 //! | no name constraints | `name_constraints` on CA profiles (DNS, email, IP) | bound what an intermediate may certify |
+//! | `policies` (`[{"ID": OID, "qualifiers": [{"type": "id-qt-cps" or "id-qt-unotice", "value": ..}]}]`) read as cfssl reads them | the same, but a bad OID, an unknown qualifier type or a policy listed twice is an error naming the key | cfssl drops what it cannot read |
+//! | no policy controls | on CA profiles only: `"policy_mappings": [{"issuer_domain": OID, "subject_domain": OID}]` (policyMappings, critical; anyPolicy refused on either side), `"policy_constraints": {"require_explicit_policy": N, "inhibit_policy_mapping": N}` (at least one; critical), `"inhibit_any_policy": N` (critical) | enterprise PKIs bound which policies hold below an intermediate (RFC 5280 4.2.1.5, 4.2.1.11, 4.2.1.14) |
 //! | CA keys are plain PEM | also encrypted PKCS#8 ([`PasswordSource`]: `pass:`, `env:`, `file:`) | |
 //! | no Ed25519 keys (1.2) | Ed25519 keys | |
 //!
@@ -113,6 +115,7 @@ mod key;
 mod output;
 mod password;
 mod pem;
+mod policy_ext;
 mod problem;
 mod root;
 mod signer;

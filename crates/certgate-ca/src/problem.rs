@@ -67,6 +67,38 @@ pub enum ConfigProblem {
     NoKeyUsage,
     /// A validity window whose end is not after its beginning.
     EndsBeforeItBegins,
+    /// A policy OID that is not a dotted object identifier.
+    InvalidOid {
+        /// The text given.
+        value: String,
+    },
+    /// The same policy OID listed twice in `policies`.
+    DuplicatePolicy {
+        /// The OID.
+        oid: String,
+    },
+    /// A policy qualifier type other than `id-qt-cps` and `id-qt-unotice`.
+    UnknownQualifier {
+        /// The type given.
+        value: String,
+    },
+    /// A text longer than the field allows.
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// anyPolicy on either side of a policy mapping (RFC 5280 4.2.1.5).
+    AnyPolicyMapped,
+    /// `policy_constraints` with neither of its two numbers.
+    EmptyPolicyConstraints,
+    /// `policy_mappings`, `policy_constraints` or `inhibit_any_policy` on a profile
+    /// that does not issue CAs.
+    PolicyControlsNeedCa,
+    /// A URI name constraint that is not a host or a `.domain` (RFC 5280 4.2.1.10).
+    NotAUriConstraint {
+        /// The text given.
+        value: String,
+    },
 }
 
 display_words!(ConfigProblem {
@@ -85,6 +117,18 @@ display_words!(ConfigProblem {
         "\"cert sign\" needs ca_constraint.is_ca: a leaf may not sign certificates";
     Self::NoKeyUsage => "the profile gives no key usage";
     Self::EndsBeforeItBegins => "the certificate would end before it begins";
+    Self::InvalidOid { value } => "{:?} is not a dotted object identifier", value;
+    Self::DuplicatePolicy { oid } => "policy {} is listed more than once", oid;
+    Self::UnknownQualifier { value } =>
+        "unknown policy qualifier type {:?} (id-qt-cps and id-qt-unotice are known)", value;
+    Self::TooLong { max } => "is longer than {} characters", max;
+    Self::AnyPolicyMapped => "anyPolicy (2.5.29.32.0) may not be mapped (RFC 5280 4.2.1.5)";
+    Self::EmptyPolicyConstraints =>
+        "neither require_explicit_policy nor inhibit_policy_mapping given";
+    Self::PolicyControlsNeedCa =>
+        "only a CA profile (ca_constraint.is_ca) can carry policy mappings and constraints";
+    Self::NotAUriConstraint { value } =>
+        "{:?} is not a host or a .domain (no scheme, port or path; RFC 5280 4.2.1.10)", value;
 });
 
 /// Why an IP network in CIDR form does not parse (the error of `IpNet`'s `FromStr`).

@@ -8,7 +8,11 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::{CfsslUsage, IpNet, KeyPurpose, KeyUsageBit, parse_duration, parse_usage};
+use super::policy::{self, RawPolicy, RawPolicyConstraints, RawPolicyMapping};
+use super::{
+    CfsslUsage, IpNet, KeyPurpose, KeyUsageBit, PolicyConstraintsSpec, PolicyMappingSpec,
+    PolicySpec, parse_duration, parse_usage,
+};
 use crate::error::BoxError;
 use crate::{CaError, ConfigProblem};
 
@@ -75,6 +79,14 @@ pub struct SigningProfile {
     pub ca_constraint: CaConstraint,
     /// Name constraints put on CAs of this profile.
     pub name_constraints: Option<NameConstraintsSpec>,
+    /// `policies`: certificatePolicies (non-critical), in the order given.
+    pub policies: Vec<PolicySpec>,
+    /// `policy_mappings` (CA profiles only): policyMappings, critical.
+    pub policy_mappings: Vec<PolicyMappingSpec>,
+    /// `policy_constraints` (CA profiles only): policyConstraints, critical.
+    pub policy_constraints: Option<PolicyConstraintsSpec>,
+    /// `inhibit_any_policy` (CA profiles only): inhibitAnyPolicy, critical.
+    pub inhibit_any_policy: Option<u32>,
     name_whitelist: Option<Regex>,
 }
 
@@ -111,6 +123,10 @@ impl SigningProfile {
                 max_path_len: path_len,
             },
             name_constraints: None,
+            policies: Vec::new(),
+            policy_mappings: Vec::new(),
+            policy_constraints: None,
+            inhibit_any_policy: None,
             name_whitelist: None,
         }
     }
@@ -132,11 +148,14 @@ pub(super) struct RawProfile {
     name_whitelist: Option<String>,
     ca_constraint: Option<RawCaConstraint>,
     name_constraints: Option<RawNameConstraints>,
+    policies: Option<Vec<RawPolicy>>,
+    policy_mappings: Option<Vec<RawPolicyMapping>>,
+    policy_constraints: Option<RawPolicyConstraints>,
+    inhibit_any_policy: Option<u32>,
     // cfssl keys certgate does not implement: refused, never silently ignored.
     auth_key: Option<serde_json::Value>,
     remote: Option<serde_json::Value>,
     auth_remote: Option<serde_json::Value>,
-    policies: Option<serde_json::Value>,
     ct_log_servers: Option<serde_json::Value>,
     ocsp_no_check: Option<serde_json::Value>,
     copy_extensions: Option<serde_json::Value>,
@@ -173,6 +192,22 @@ pub(super) struct RawNameConstraints {
     permitted_ip: Vec<String>,
     #[serde(default)]
     excluded_ip: Vec<String>,
+}
+
+/// The policy fields of a profile, as the JSON gives them.
+struct RawPolicies {
+    policies: Option<Vec<RawPolicy>>,
+    mappings: Option<Vec<RawPolicyMapping>>,
+    constraints: Option<RawPolicyConstraints>,
+    inhibit_any: Option<u32>,
+}
+
+/// The policy fields of a profile, read.
+struct ProfilePolicies {
+    policies: Vec<PolicySpec>,
+    mappings: Vec<PolicyMappingSpec>,
+    constraints: Option<PolicyConstraintsSpec>,
+    inhibit_any: Option<u32>,
 }
 
 /// Reads the profile at JSON path `path` of the configuration from `origin`; errors
@@ -215,6 +250,15 @@ impl ProfileReader<'_> {
             let problem = ConfigProblem::NameConstraintsNeedCa;
             return Err(self.invalid("name_constraints", problem));
         }
+        let policies = self.policies(
+            RawPolicies {
+                policies: raw.policies,
+                mappings: raw.policy_mappings,
+                constraints: raw.policy_constraints,
+                inhibit_any: raw.inhibit_any_policy,
+            },
+            ca_constraint.is_ca,
+        )?;
         let urls = raw.crl_url.iter().map(|u| ("crl_url", u));
         let urls = urls.chain(raw.ocsp_url.iter().map(|u| ("ocsp_url", u)));
         let mut urls = urls.chain(raw.issuer_urls.iter().map(|u| ("issuer_urls", u)));
@@ -236,7 +280,37 @@ impl ProfileReader<'_> {
             issuer_urls: raw.issuer_urls,
             ca_constraint,
             name_constraints,
+            policies: policies.policies,
+            policy_mappings: policies.mappings,
+            policy_constraints: policies.constraints,
+            inhibit_any_policy: policies.inhibit_any,
             name_whitelist: self.regex("name_whitelist", raw.name_whitelist.as_deref())?,
+        })
+    }
+
+    /// `policies`, and the policy controls only CA profiles may carry.
+    fn policies(&self, raw: RawPolicies, is_ca: bool) -> Result<ProfilePolicies, CaError> {
+        let at = |(field, problem): (String, ConfigProblem)| self.invalid(&field, problem);
+        let controls = [
+            ("policy_mappings", raw.mappings.is_some()),
+            ("policy_constraints", raw.constraints.is_some()),
+            ("inhibit_any_policy", raw.inhibit_any.is_some()),
+        ];
+        if let Some((field, _)) = controls.iter().find(|(_, present)| *present && !is_ca) {
+            return Err(self.invalid(field, ConfigProblem::PolicyControlsNeedCa));
+        }
+        Ok(ProfilePolicies {
+            policies: policy::policies(raw.policies.unwrap_or_default()).map_err(at)?,
+            mappings: match raw.mappings {
+                Some(m) => policy::mappings(m).map_err(at)?,
+                None => Vec::new(),
+            },
+            constraints: raw
+                .constraints
+                .map(policy::constraints)
+                .transpose()
+                .map_err(at)?,
+            inhibit_any: raw.inhibit_any,
         })
     }
 
@@ -259,7 +333,6 @@ impl ProfileReader<'_> {
             ("auth_key", raw.auth_key.is_some()),
             ("remote", raw.remote.is_some()),
             ("auth_remote", raw.auth_remote.is_some()),
-            ("policies", raw.policies.is_some()),
             ("ct_log_servers", raw.ct_log_servers.is_some()),
             ("ocsp_no_check", raw.ocsp_no_check.is_some()),
             ("copy_extensions", raw.copy_extensions.is_some()),
