@@ -130,8 +130,18 @@ fn octets(bytes: &[u8]) -> Result<OctetString, CaError> {
 }
 
 fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaError> {
-    let subtrees = |dns: &[String], email: &[String], ip: &[crate::cfssl::IpNet]| {
+    let subtrees = |dns: &[String],
+                    email: &[String],
+                    ip: &[crate::cfssl::IpNet],
+                    dn: &[crate::SubjectName],
+                    uri: &[String]| {
         let mut out = Vec::new();
+        for name in dn {
+            out.push(GeneralName::DirectoryName(name.to_name()?));
+        }
+        for u in uri {
+            out.push(uri_name(u)?);
+        }
         for d in dns {
             out.push(general_name(&SanEntry::Dns(d.clone()))?);
         }
@@ -159,8 +169,16 @@ fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaErr
             &spec.permitted_dns,
             &spec.permitted_email,
             &spec.permitted_ip,
+            &spec.permitted_dn,
+            &spec.permitted_uri,
         )?,
-        excluded_subtrees: subtrees(&spec.excluded_dns, &spec.excluded_email, &spec.excluded_ip)?,
+        excluded_subtrees: subtrees(
+            &spec.excluded_dns,
+            &spec.excluded_email,
+            &spec.excluded_ip,
+            &spec.excluded_dn,
+            &spec.excluded_uri,
+        )?,
     };
     if constraints.permitted_subtrees.is_none() && constraints.excluded_subtrees.is_none() {
         return Err(CaError::config(

@@ -9,6 +9,7 @@ mod config;
 mod csr_json;
 mod duration;
 mod hosts;
+mod name_constraints;
 mod policy;
 mod profile;
 mod usage;

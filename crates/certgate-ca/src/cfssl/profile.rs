@@ -8,13 +8,14 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
+use super::name_constraints::{RawDn, is_uri_constraint};
 use super::policy::{self, RawPolicy, RawPolicyConstraints, RawPolicyMapping};
 use super::{
     CfsslUsage, IpNet, KeyPurpose, KeyUsageBit, PolicyConstraintsSpec, PolicyMappingSpec,
     PolicySpec, parse_duration, parse_usage,
 };
 use crate::error::BoxError;
-use crate::{CaError, ConfigProblem};
+use crate::{CaError, ConfigProblem, SubjectName};
 
 /// cfssl's usages for a profile that names none.
 pub(super) const DEFAULT_USAGES: [&str; 4] =
@@ -48,6 +49,17 @@ pub struct NameConstraintsSpec {
     pub permitted_ip: Vec<IpNet>,
     /// `excluded_ip`: networks refused.
     pub excluded_ip: Vec<IpNet>,
+    /// `permitted_dn`: directoryName subtrees allowed, each given as a cfssl name object
+    /// (`{"C": .., "ST": .., "L": .., "O": .., "OU": .., "CN": ..}`) and encoded as a
+    /// certificate subject is.
+    pub permitted_dn: Vec<SubjectName>,
+    /// `excluded_dn`: directoryName subtrees refused.
+    pub excluded_dn: Vec<SubjectName>,
+    /// `permitted_uri`: URI hosts (`example.com`) or domains (`.example.com`) allowed
+    /// (RFC 5280 4.2.1.10).
+    pub permitted_uri: Vec<String>,
+    /// `excluded_uri`: URI hosts or domains refused.
+    pub excluded_uri: Vec<String>,
 }
 
 /// A signing profile with every default resolved.
@@ -192,6 +204,14 @@ pub(super) struct RawNameConstraints {
     permitted_ip: Vec<String>,
     #[serde(default)]
     excluded_ip: Vec<String>,
+    #[serde(default)]
+    permitted_dn: Vec<RawDn>,
+    #[serde(default)]
+    excluded_dn: Vec<RawDn>,
+    #[serde(default)]
+    permitted_uri: Vec<String>,
+    #[serde(default)]
+    excluded_uri: Vec<String>,
 }
 
 /// The policy fields of a profile, as the JSON gives them.
@@ -431,7 +451,19 @@ impl ProfileReader<'_> {
             };
             values.iter().map(parse).collect::<Result<Vec<_>, _>>()
         };
+        let uris = |field: &str, values: Vec<String>| {
+            if let Some(bad) = values.iter().find(|u| !is_uri_constraint(u)) {
+                let problem = ConfigProblem::NotAUriConstraint { value: bad.clone() };
+                return Err(self.invalid(&format!("name_constraints.{field}"), problem));
+            }
+            Ok(values)
+        };
+        let dns = |values: Vec<RawDn>| values.into_iter().map(RawDn::subject_name).collect();
         Ok(NameConstraintsSpec {
+            permitted_uri: uris("permitted_uri", nc.permitted_uri)?,
+            excluded_uri: uris("excluded_uri", nc.excluded_uri)?,
+            permitted_dn: dns(nc.permitted_dn),
+            excluded_dn: dns(nc.excluded_dn),
             permitted_ip: nets("permitted_ip", &nc.permitted_ip)?,
             excluded_ip: nets("excluded_ip", &nc.excluded_ip)?,
             permitted_dns: nc.permitted_dns,
