@@ -4,6 +4,7 @@ use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
+use x509_cert::ext::pkix::crl::FreshestCrl;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
@@ -114,15 +115,33 @@ fn location_extensions(profile: &SigningProfile) -> Result<Vec<Extension>, CaErr
     if !access.is_empty() {
         exts.push(extension(&AuthorityInfoAccessSyntax(access), false)?);
     }
-    if let Some(url) = &profile.crl_url {
-        let dp = DistributionPoint {
-            distribution_point: Some(DistributionPointName::FullName(vec![uri_name(url)?])),
-            reasons: None,
-            crl_issuer: None,
-        };
-        exts.push(extension(&CrlDistributionPoints(vec![dp]), false)?);
+    let crl_urls: Vec<&String> = profile.crl_url.iter().chain(&profile.crl_urls).collect();
+    if !crl_urls.is_empty() {
+        exts.push(extension(
+            &CrlDistributionPoints(vec![distribution_point(&crl_urls)?]),
+            false,
+        )?);
+    }
+    if let Some(url) = &profile.freshest_crl_url {
+        exts.push(extension(
+            &FreshestCrl(vec![distribution_point(&[url])?]),
+            false,
+        )?);
     }
     Ok(exts)
+}
+
+/// A DistributionPoint whose fullName is these URIs, no reasons, no cRLIssuer.
+pub(crate) fn distribution_point(urls: &[&String]) -> Result<DistributionPoint, CaError> {
+    let names = urls
+        .iter()
+        .map(|u| uri_name(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DistributionPoint {
+        distribution_point: Some(DistributionPointName::FullName(names)),
+        reasons: None,
+        crl_issuer: None,
+    })
 }
 
 fn octets(bytes: &[u8]) -> Result<OctetString, CaError> {

@@ -65,6 +65,7 @@
 //! | no name constraints | `name_constraints` on CA profiles: DNS, email, IP, `permitted_dn`/`excluded_dn` (cfssl name objects with `CN`, encoded as subjects are) and `permitted_uri`/`excluded_uri` (a host or a `.domain`; schemes, ports and paths refused) | bound what an intermediate may certify |
 //! | `policies` (`[{"ID": OID, "qualifiers": [{"type": "id-qt-cps" or "id-qt-unotice", "value": ..}]}]`) read as cfssl reads them | the same, but a bad OID, an unknown qualifier type or a policy listed twice is an error naming the key | cfssl drops what it cannot read |
 //! | no policy controls | on CA profiles only: `"policy_mappings": [{"issuer_domain": OID, "subject_domain": OID}]` (policyMappings, critical; anyPolicy refused on either side), `"policy_constraints": {"require_explicit_policy": N, "inhibit_policy_mapping": N}` (at least one; critical), `"inhibit_any_policy": N` (critical) | enterprise PKIs bound which policies hold below an intermediate (RFC 5280 4.2.1.5, 4.2.1.11, 4.2.1.14) |
+//! | one `crl_url`, no delta CRLs | also `crl_urls` (more URLs of the same CRL, one distribution point) and `freshest_crl_url` (freshestCRL, non-critical) | mirrors, and delta CRLs (RFC 5280 4.2.1.15) |
 //! | CA keys are plain PEM | also encrypted PKCS#8 ([`PasswordSource`]: `pass:`, `env:`, `file:`) | |
 //! | no Ed25519 keys (1.2) | Ed25519 keys | |
 //!

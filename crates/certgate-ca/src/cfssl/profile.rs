@@ -83,6 +83,12 @@ pub struct SigningProfile {
     pub not_after: Option<OffsetDateTime>,
     /// A CRL distribution point URL.
     pub crl_url: Option<String>,
+    /// `crl_urls` (beyond cfssl): more URLs of the same CRL, after `crl_url` in the one
+    /// distribution point's fullName.
+    pub crl_urls: Vec<String>,
+    /// `freshest_crl_url` (beyond cfssl): where delta CRLs are published (freshestCRL,
+    /// RFC 5280 4.2.1.15, non-critical).
+    pub freshest_crl_url: Option<String>,
     /// An OCSP responder URL.
     pub ocsp_url: Option<String>,
     /// CA issuers URLs (authorityInfoAccess).
@@ -128,6 +134,8 @@ impl SigningProfile {
             not_before: None,
             not_after: None,
             crl_url: None,
+            crl_urls: Vec::new(),
+            freshest_crl_url: None,
             ocsp_url: None,
             issuer_urls: Vec::new(),
             ca_constraint: CaConstraint {
@@ -154,6 +162,9 @@ pub(super) struct RawProfile {
     not_before: Option<String>,
     not_after: Option<String>,
     crl_url: Option<String>,
+    #[serde(default)]
+    crl_urls: Vec<String>,
+    freshest_crl_url: Option<String>,
     ocsp_url: Option<String>,
     #[serde(default)]
     issuer_urls: Vec<String>,
@@ -280,6 +291,8 @@ impl ProfileReader<'_> {
             ca_constraint.is_ca,
         )?;
         let urls = raw.crl_url.iter().map(|u| ("crl_url", u));
+        let urls = urls.chain(raw.crl_urls.iter().map(|u| ("crl_urls", u)));
+        let urls = urls.chain(raw.freshest_crl_url.iter().map(|u| ("freshest_crl_url", u)));
         let urls = urls.chain(raw.ocsp_url.iter().map(|u| ("ocsp_url", u)));
         let mut urls = urls.chain(raw.issuer_urls.iter().map(|u| ("issuer_urls", u)));
         if let Some((field, url)) = urls.find(|(_, url)| !url.is_ascii()) {
@@ -296,6 +309,8 @@ impl ProfileReader<'_> {
             not_before: self.time("not_before", raw.not_before.as_deref())?,
             not_after: self.time("not_after", raw.not_after.as_deref())?,
             crl_url: raw.crl_url,
+            crl_urls: raw.crl_urls,
+            freshest_crl_url: raw.freshest_crl_url,
             ocsp_url: raw.ocsp_url,
             issuer_urls: raw.issuer_urls,
             ca_constraint,
