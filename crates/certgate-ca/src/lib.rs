@@ -66,6 +66,7 @@
 //! | `policies` (`[{"ID": OID, "qualifiers": [{"type": "id-qt-cps" or "id-qt-unotice", "value": ..}]}]`) read as cfssl reads them | the same, but a bad OID, an unknown qualifier type or a policy listed twice is an error naming the key | cfssl drops what it cannot read |
 //! | no policy controls | on CA profiles only: `"policy_mappings": [{"issuer_domain": OID, "subject_domain": OID}]` (policyMappings, critical; anyPolicy refused on either side), `"policy_constraints": {"require_explicit_policy": N, "inhibit_policy_mapping": N}` (at least one; critical), `"inhibit_any_policy": N` (critical) | enterprise PKIs bound which policies hold below an intermediate (RFC 5280 4.2.1.5, 4.2.1.11, 4.2.1.14) |
 //! | one `crl_url`, no delta CRLs | also `crl_urls` (more URLs of the same CRL, one distribution point) and `freshest_crl_url` (freshestCRL, non-critical) | mirrors, and delta CRLs (RFC 5280 4.2.1.15) |
+//! | CRLs with CRL Number and AKI only | also [`CrlBuilder::with_issuing_distribution_point`] (scope: user or CA certificates, some reasons, indirect), [`CrlBuilder::with_delta_of`] (delta CRLs; removeFromCRL only there), [`CrlBuilder::with_freshest_crl`], [`CrlBuilder::with_entry_of_issuer`] (certificateIssuer in indirect CRLs), and a dedicated CRL-signing key ([`CrlBuilder::with_crl_signer`]) | RFC 5280 5.2.4-5.2.6, 5.3.3; inconsistent combinations are [`CrlProblem`]s |
 //! | CA keys are plain PEM | also encrypted PKCS#8 ([`PasswordSource`]: `pass:`, `env:`, `file:`) | |
 //! | no Ed25519 keys (1.2) | Ed25519 keys | |
 //!
@@ -108,6 +109,7 @@ mod certinfo;
 pub mod cfssl;
 mod crl;
 mod crl_der;
+mod crl_ext;
 mod csr;
 mod error;
 mod extensions;
@@ -129,6 +131,7 @@ pub use crl::{
     Crl, CrlBuilder, REVOCATION_REASON_NAMES, RevocationReason, RevokedEntry,
     parse_revocation_reason,
 };
+pub use crl_ext::IssuingDistributionPoint;
 pub use csr::CertificateRequest;
 pub use error::CaError;
 pub use issue::{

@@ -394,11 +394,47 @@ pub enum CrlProblem {
         /// The serial's bytes.
         serial: Vec<u8>,
     },
+    /// An issuingDistributionPoint with both onlyContainsUserCerts and
+    /// onlyContainsCACerts (RFC 5280 5.2.5: at most one).
+    ConflictingScope,
+    /// onlySomeReasons with a reason that has no ReasonFlags bit (unspecified,
+    /// removeFromCRL).
+    NotAReasonFlag {
+        /// The reason.
+        reason: certgate_x509::ReasonCode,
+    },
+    /// A delta CRL whose base CRL number is not below its own number.
+    BaseNotBelowDelta {
+        /// The base CRL's number.
+        base: u64,
+        /// This CRL's number.
+        number: u64,
+    },
+    /// freshestCRL in a delta CRL (RFC 5280 5.2.6: complete CRLs only).
+    FreshestCrlInDelta,
+    /// An entry with reason removeFromCRL in a CRL that is not a delta CRL (RFC 5280 5.3.1).
+    RemoveFromCrlOutsideDelta {
+        /// The entry's serial.
+        serial: Vec<u8>,
+    },
+    /// An entry naming a certificate issuer in a CRL whose issuingDistributionPoint does
+    /// not say indirectCRL (RFC 5280 5.3.3).
+    CertificateIssuerOutsideIndirect,
 }
 
 display_words!(CrlProblem {
     Self::NextUpdateNotAfterThisUpdate => "the CRL's nextUpdate must be after its thisUpdate";
     Self::UnlistableSerial { serial } => "serial {:02x?} cannot be listed", serial;
+    Self::ConflictingScope =>
+        "an issuing distribution point may be only for user or only for CA certificates, not both";
+    Self::NotAReasonFlag { reason } => "{} cannot be one of onlySomeReasons", reason.name();
+    Self::BaseNotBelowDelta { base, number } =>
+        "a delta CRL's base CRL number ({}) must be below its own ({})", base, number;
+    Self::FreshestCrlInDelta => "a delta CRL may not carry freshestCRL";
+    Self::RemoveFromCrlOutsideDelta { serial } =>
+        "serial {:02x?}: removeFromCRL is only allowed in a delta CRL", serial;
+    Self::CertificateIssuerOutsideIndirect =>
+        "an entry may name a certificate issuer only in an indirect CRL";
 });
 
 /// What JSON input got wrong ([`CaError::Json`](crate::CaError::Json)).
