@@ -274,6 +274,34 @@ mod tests {
         ));
     }
 
+    /// Entries with a certificateIssuer extension, alone and after a reason code, are
+    /// what x509-cert decodes and encodes again.
+    #[test]
+    fn certificate_issuer_entries_round_trip() {
+        let at = datetime!(2026-01-02 03:04:05 UTC);
+        let name = crate::SubjectName::with_common_name("Other CA")
+            .to_name()
+            .unwrap();
+        let issuer = crate::crl_ext::certificate_issuer(&name).unwrap();
+        let entries = [
+            entry(&[1], at, Some(RevocationReason::KeyCompromise)),
+            entry(&[2], at, None),
+            entry(&[3], at, None),
+        ];
+        let der = revoked_certificates(&entries, |i| (i < 2).then_some(issuer.as_slice())).unwrap();
+        let list = Vec::<RevokedCert>::from_der(&der).unwrap();
+        assert_eq!(list.to_der().unwrap(), der);
+        let exts = list[0].crl_entry_extensions.as_ref().unwrap();
+        assert_eq!(exts.len(), 2);
+        assert_eq!(
+            exts[1].extn_id,
+            const_oid::db::rfc5280::ID_CE_CERTIFICATE_ISSUER
+        );
+        assert!(exts[1].critical);
+        assert_eq!(list[1].crl_entry_extensions.as_ref().unwrap().len(), 1);
+        assert!(list[2].crl_entry_extensions.is_none());
+    }
+
     #[test]
     fn lengths_cross_every_header_size() {
         for n in [

@@ -169,4 +169,16 @@ fn uri_constraints_are_hosts_or_domains() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("unknown field `X`"), "{e}");
+    // An empty name would be a subtree of every name.
+    let e = SigningConfig::from_json(
+        br#"{"signing": {"profiles": {"p": {"ca_constraint": {"is_ca": true},
+            "name_constraints": {"excluded_dn": [{"O": "x"}, {"CN": ""}]}}}}}"#,
+        "c.json",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, CaError::InvalidConfig { field, problem: ConfigProblem::Missing, .. }
+            if field == "signing.profiles.p.name_constraints.excluded_dn[1]"),
+        "{e}"
+    );
 }

@@ -473,12 +473,22 @@ impl ProfileReader<'_> {
             }
             Ok(values)
         };
-        let dns = |values: Vec<RawDn>| values.into_iter().map(RawDn::subject_name).collect();
+        let dns = |field: &str, values: Vec<RawDn>| {
+            let names: Vec<SubjectName> = values.into_iter().map(RawDn::subject_name).collect();
+            // An empty name is a subtree of every name: it would permit or exclude all.
+            match names.iter().position(|n| *n == SubjectName::default()) {
+                Some(i) => Err(self.invalid(
+                    &format!("name_constraints.{field}[{i}]"),
+                    ConfigProblem::Missing,
+                )),
+                None => Ok(names),
+            }
+        };
         Ok(NameConstraintsSpec {
             permitted_uri: uris("permitted_uri", nc.permitted_uri)?,
             excluded_uri: uris("excluded_uri", nc.excluded_uri)?,
-            permitted_dn: dns(nc.permitted_dn),
-            excluded_dn: dns(nc.excluded_dn),
+            permitted_dn: dns("permitted_dn", nc.permitted_dn)?,
+            excluded_dn: dns("excluded_dn", nc.excluded_dn)?,
             permitted_ip: nets("permitted_ip", &nc.permitted_ip)?,
             excluded_ip: nets("excluded_ip", &nc.excluded_ip)?,
             permitted_dns: nc.permitted_dns,
