@@ -5,6 +5,8 @@
 //! the CRL signer's own key), so the list is assembled here: the entries by `crl_der`, the
 //! small fields around them with x509-cert's types.
 
+use std::collections::BTreeMap;
+
 use der::Encode;
 use der::asn1::{OctetString, Uint};
 use time::OffsetDateTime;
@@ -12,7 +14,10 @@ use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 use x509_cert::ext::pkix::crl::CrlNumber;
 
 use crate::x509::{extension, x509_time};
-use crate::{CaError, CaSigner, CertificateAuthority, CrlProblem, crl_der, pem};
+use crate::{
+    CaCertificate, CaError, CaSigner, CertificateAuthority, CrlProblem, IssuingDistributionPoint,
+    crl_der, crl_ext, pem,
+};
 
 pub use certgate_x509::ReasonCode as RevocationReason;
 
@@ -81,6 +86,11 @@ pub struct CrlBuilder<'a> {
     this_update: OffsetDateTime,
     next_update: OffsetDateTime,
     entries: Vec<RevokedEntry>,
+    /// The certificate issuer of entries of other issuers, by entry index.
+    issuers: BTreeMap<usize, x509_cert::name::Name>,
+    idp: Option<IssuingDistributionPoint>,
+    delta_of: Option<u64>,
+    freshest: Option<String>,
 }
 
 impl CertificateAuthority {
@@ -98,6 +108,10 @@ impl CertificateAuthority {
             this_update,
             next_update,
             entries: Vec::new(),
+            issuers: BTreeMap::new(),
+            idp: None,
+            delta_of: None,
+            freshest: None,
         }
     }
 }
@@ -125,11 +139,83 @@ impl<'a> CrlBuilder<'a> {
         self
     }
 
+    /// Adds one revoked certificate of another issuer, for an indirect CRL: the entry
+    /// carries a critical certificateIssuer extension naming `issuer`'s subject (RFC 5280
+    /// 5.3.3). Verifiers apply it to this entry and the ones after it until the next
+    /// such entry, so give it on every entry of another issuer.
+    pub fn with_entry_of_issuer(mut self, entry: RevokedEntry, issuer: &CaCertificate) -> Self {
+        self.issuers
+            .insert(self.entries.len(), issuer.subject_name().clone());
+        self.entries.push(entry);
+        self
+    }
+
+    /// Adds an issuingDistributionPoint extension (critical, RFC 5280 5.2.5) that says
+    /// which certificates and reasons this CRL covers and where it is published.
+    pub fn with_issuing_distribution_point(mut self, idp: IssuingDistributionPoint) -> Self {
+        self.idp = Some(idp);
+        self
+    }
+
+    /// Makes this a delta CRL updating complete CRL number `base_crl_number`: a critical
+    /// deltaCRLIndicator (RFC 5280 5.2.4). Only a delta CRL may list removeFromCRL.
+    pub fn with_delta_of(mut self, base_crl_number: u64) -> Self {
+        self.delta_of = Some(base_crl_number);
+        self
+    }
+
+    /// Adds freshestCRL (non-critical, RFC 5280 5.2.6): where delta CRLs for this
+    /// complete CRL are published.
+    pub fn with_freshest_crl(mut self, uri: impl Into<String>) -> Self {
+        self.freshest = Some(uri.into());
+        self
+    }
+
+    /// The extensions after AKI and CRL Number, checked against each other and the entries.
+    fn scope_extensions(&self) -> Result<Vec<x509_cert::ext::Extension>, CaError> {
+        let invalid = |problem| CaError::InvalidCrl {
+            problem,
+            source: None,
+        };
+        let mut exts = Vec::new();
+        if let Some(base) = self.delta_of {
+            if base >= self.number {
+                let number = self.number;
+                return Err(invalid(CrlProblem::BaseNotBelowDelta { base, number }));
+            }
+            if self.freshest.is_some() {
+                return Err(invalid(CrlProblem::FreshestCrlInDelta));
+            }
+            exts.push(crl_ext::delta_indicator(base)?);
+        } else if let Some(e) = self
+            .entries
+            .iter()
+            .find(|e| e.reason == Some(RevocationReason::RemoveFromCrl))
+        {
+            let serial = e.serial.clone();
+            return Err(invalid(CrlProblem::RemoveFromCrlOutsideDelta { serial }));
+        }
+        if !self.issuers.is_empty() && !self.idp.as_ref().is_some_and(|i| i.indirect_crl) {
+            return Err(invalid(CrlProblem::CertificateIssuerOutsideIndirect));
+        }
+        if let Some(idp) = &self.idp {
+            exts.push(idp.extension()?);
+        }
+        if let Some(uri) = &self.freshest {
+            exts.push(crl_ext::freshest_crl(uri)?);
+        }
+        Ok(exts)
+    }
+
     /// Signs the CRL.
     ///
     /// # Errors
-    /// [`CaError::InvalidCrl`] when nextUpdate is not after thisUpdate or a serial is
-    /// empty or longer than 20 bytes; [`CaError::Signing`] when the signer fails.
+    /// [`CaError::InvalidCrl`] when nextUpdate is not after thisUpdate, a serial is
+    /// empty or longer than 20 bytes, the issuing distribution point is only for user and
+    /// only for CA certificates, a delta CRL's base number is not below its own or it has
+    /// freshestCRL, removeFromCRL is listed outside a delta CRL, or an entry names a
+    /// certificate issuer outside an indirect CRL; [`CaError::Signing`] when the signer
+    /// fails.
     pub fn build(self) -> Result<Crl, CaError> {
         let enc = |e: der::Error| CaError::encoding("CRL", e);
         if self.next_update <= self.this_update {
@@ -138,7 +224,15 @@ impl<'a> CrlBuilder<'a> {
                 source: None,
             });
         }
-        let revoked = crl_der::revoked_certificates(&self.entries)?;
+        let scope = self.scope_extensions()?;
+        let issuers = self
+            .issuers
+            .iter()
+            .map(|(i, name)| Ok((*i, crl_ext::certificate_issuer(name)?)))
+            .collect::<Result<BTreeMap<_, _>, CaError>>()?;
+        let issuers = &issuers;
+        let revoked =
+            crl_der::revoked_certificates(&self.entries, |i| issuers.get(&i).map(Vec::as_slice))?;
         let (signer, key_id) = match &self.crl_signer {
             Some((signer, key_id)) => (*signer, key_id.as_slice()),
             None => (self.ca.signer(), self.ca.certificate().key_id()),
@@ -149,9 +243,9 @@ impl<'a> CrlBuilder<'a> {
         };
         let number = CrlNumber(Uint::new(&self.number.to_be_bytes()).map_err(enc)?);
         let algorithm = signer.algorithm().identifier();
-        let extensions = vec![extension(&aki, false)?, extension(&number, false)?]
-            .to_der()
-            .map_err(enc)?;
+        let mut extensions = vec![extension(&aki, false)?, extension(&number, false)?];
+        extensions.extend(scope);
+        let extensions = extensions.to_der().map_err(enc)?;
         // TBSCertList (RFC 5280 5.1.2): the list is written by `crl_der`, the small
         // fields around it by x509-cert.
         let parts = [

@@ -17,10 +17,10 @@ const INTEGER: u8 = 0x02;
 const UTC_TIME: u8 = 0x17;
 const GENERALIZED_TIME: u8 = 0x18;
 
-/// A reasonCode entry extension without its last octet (the code): `SEQUENCE OF {
-/// SEQUENCE { OID 2.5.29.21, OCTET STRING { ENUMERATED code } } }` (RFC 5280 5.3.1).
-const REASON_EXTENSIONS: [u8; 13] = [
-    0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01,
+/// A reasonCode entry extension without its last octet (the code): `SEQUENCE {
+/// OID 2.5.29.21, OCTET STRING { ENUMERATED code } }` (RFC 5280 5.3.1).
+const REASON_EXTENSION: [u8; 11] = [
+    0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01,
 ];
 
 /// The largest Unix time a GeneralizedTime of four-digit years holds (9999-12-31 23:59:59).
@@ -61,14 +61,25 @@ struct Entry<'e> {
     time: OffsetDateTime,
     generalized: bool,
     reason: Option<u8>,
+    /// The DER of a certificateIssuer entry extension (RFC 5280 5.3.3), if any.
+    issuer: Option<&'e [u8]>,
 }
 
 impl Entry<'_> {
+    /// The content octets of the entry's crlEntryExtensions SEQUENCE (0: absent).
+    fn extensions_len(&self) -> usize {
+        let reason = self.reason.map_or(0, |_| REASON_EXTENSION.len() + 1);
+        reason + self.issuer.map_or(0, <[u8]>::len)
+    }
+
     fn content_len(&self) -> usize {
         let serial = usize::from(self.pad) + self.magnitude.len();
         let time = if self.generalized { 15 } else { 13 };
-        let reason = self.reason.map_or(0, |_| REASON_EXTENSIONS.len() + 1);
-        2 + serial + 2 + time + reason
+        let exts = match self.extensions_len() {
+            0 => 0,
+            n => header_len(n) + n,
+        };
+        2 + serial + 2 + time + exts
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -79,9 +90,16 @@ impl Entry<'_> {
         }
         out.extend_from_slice(self.magnitude);
         write_time(out, self.time, self.generalized);
+        let exts = self.extensions_len();
+        if exts > 0 {
+            push_header(out, SEQUENCE, exts);
+        }
         if let Some(code) = self.reason {
-            out.extend_from_slice(&REASON_EXTENSIONS);
+            out.extend_from_slice(&REASON_EXTENSION);
             out.push(code);
+        }
+        if let Some(issuer) = self.issuer {
+            out.extend_from_slice(issuer);
         }
     }
 }
@@ -97,7 +115,7 @@ fn unlistable(serial: &[u8]) -> CaError {
 
 /// Checks an entry: a positive serial of at most 20 content octets (RFC 5280 4.1.2.2),
 /// a revocation time from 1970 to 9999.
-fn checked(entry: &RevokedEntry) -> Result<Entry<'_>, CaError> {
+fn checked<'e>(entry: &'e RevokedEntry, issuer: Option<&'e [u8]>) -> Result<Entry<'e>, CaError> {
     let skip = entry.serial.iter().take_while(|b| **b == 0).count();
     let magnitude = &entry.serial[skip..];
     let Some(first) = magnitude.first() else {
@@ -123,6 +141,7 @@ fn checked(entry: &RevokedEntry) -> Result<Entry<'_>, CaError> {
         time,
         generalized: time.year() >= 2050,
         reason,
+        issuer,
     })
 }
 
@@ -152,16 +171,24 @@ fn write_time(out: &mut Vec<u8>, time: OffsetDateTime, generalized: bool) {
 }
 
 /// `revokedCertificates` (a SEQUENCE OF entries in the order given), or nothing when
-/// there are no entries (RFC 5280 5.1.2.6: the field is then absent).
+/// there are no entries (RFC 5280 5.1.2.6: the field is then absent). `issuer_of(i)` is
+/// the DER of entry `i`'s certificateIssuer extension, if it has one.
 ///
 /// # Errors
 /// [`CaError::InvalidCrl`] for a serial that is zero, empty or longer than 20 octets;
 /// [`CaError::Encoding`] for a time before 1970 or after 9999.
-pub(crate) fn revoked_certificates(entries: &[RevokedEntry]) -> Result<Vec<u8>, CaError> {
+pub(crate) fn revoked_certificates<'e>(
+    entries: &'e [RevokedEntry],
+    issuer_of: impl Fn(usize) -> Option<&'e [u8]>,
+) -> Result<Vec<u8>, CaError> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let checked = entries.iter().map(checked).collect::<Result<Vec<_>, _>>()?;
+    let checked = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| checked(e, issuer_of(i)))
+        .collect::<Result<Vec<_>, _>>()?;
     let len: usize = checked
         .iter()
         .map(|e| {
@@ -220,7 +247,7 @@ mod tests {
                 Some(RevocationReason::RemoveFromCrl),
             ),
         ];
-        let der = revoked_certificates(&entries).unwrap();
+        let der = revoked_certificates(&entries, |_| None).unwrap();
         let list = Vec::<RevokedCert>::from_der(&der).unwrap();
         assert_eq!(list.len(), entries.len());
         assert_eq!(list.to_der().unwrap(), der);
@@ -247,6 +274,34 @@ mod tests {
         ));
     }
 
+    /// Entries with a certificateIssuer extension, alone and after a reason code, are
+    /// what x509-cert decodes and encodes again.
+    #[test]
+    fn certificate_issuer_entries_round_trip() {
+        let at = datetime!(2026-01-02 03:04:05 UTC);
+        let name = crate::SubjectName::with_common_name("Other CA")
+            .to_name()
+            .unwrap();
+        let issuer = crate::crl_ext::certificate_issuer(&name).unwrap();
+        let entries = [
+            entry(&[1], at, Some(RevocationReason::KeyCompromise)),
+            entry(&[2], at, None),
+            entry(&[3], at, None),
+        ];
+        let der = revoked_certificates(&entries, |i| (i < 2).then_some(issuer.as_slice())).unwrap();
+        let list = Vec::<RevokedCert>::from_der(&der).unwrap();
+        assert_eq!(list.to_der().unwrap(), der);
+        let exts = list[0].crl_entry_extensions.as_ref().unwrap();
+        assert_eq!(exts.len(), 2);
+        assert_eq!(
+            exts[1].extn_id,
+            const_oid::db::rfc5280::ID_CE_CERTIFICATE_ISSUER
+        );
+        assert!(exts[1].critical);
+        assert_eq!(list[1].crl_entry_extensions.as_ref().unwrap().len(), 1);
+        assert!(list[2].crl_entry_extensions.is_none());
+    }
+
     #[test]
     fn lengths_cross_every_header_size() {
         for n in [
@@ -256,14 +311,14 @@ mod tests {
             push_header(&mut out, SEQUENCE, n);
             assert_eq!(out.len(), header_len(n), "{n:#x}");
         }
-        assert!(revoked_certificates(&[]).unwrap().is_empty());
+        assert!(revoked_certificates(&[], |_| None).unwrap().is_empty());
     }
 
     #[test]
     fn unlistable_serials_and_times_are_refused() {
         let at = datetime!(2026-01-01 00:00:00 UTC);
         for serial in [&[][..], &[0, 0][..], &[0x80; 20][..], &[1; 21][..]] {
-            let e = revoked_certificates(&[entry(serial, at, None)]).unwrap_err();
+            let e = revoked_certificates(&[entry(serial, at, None)], |_| None).unwrap_err();
             assert!(
                 matches!(
                     e,
@@ -276,7 +331,11 @@ mod tests {
             );
         }
         assert!(
-            revoked_certificates(&[entry(&[1], datetime!(1969-12-31 23:59:59 UTC), None)]).is_err()
+            revoked_certificates(
+                &[entry(&[1], datetime!(1969-12-31 23:59:59 UTC), None)],
+                |_| None
+            )
+            .is_err()
         );
     }
 }

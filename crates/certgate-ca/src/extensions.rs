@@ -4,6 +4,7 @@ use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::constraints::name::{GeneralSubtree, NameConstraints};
+use x509_cert::ext::pkix::crl::FreshestCrl;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
@@ -91,6 +92,7 @@ pub(crate) fn extensions(
     if let Some(nc) = profile.name_constraints.as_ref().filter(|_| is_ca) {
         exts.push(extension(&name_constraints(nc)?, true)?);
     }
+    exts.extend(crate::policy_ext::policy_extensions(profile)?);
     Ok(exts)
 }
 
@@ -113,15 +115,33 @@ fn location_extensions(profile: &SigningProfile) -> Result<Vec<Extension>, CaErr
     if !access.is_empty() {
         exts.push(extension(&AuthorityInfoAccessSyntax(access), false)?);
     }
-    if let Some(url) = &profile.crl_url {
-        let dp = DistributionPoint {
-            distribution_point: Some(DistributionPointName::FullName(vec![uri_name(url)?])),
-            reasons: None,
-            crl_issuer: None,
-        };
-        exts.push(extension(&CrlDistributionPoints(vec![dp]), false)?);
+    let crl_urls: Vec<&String> = profile.crl_url.iter().chain(&profile.crl_urls).collect();
+    if !crl_urls.is_empty() {
+        exts.push(extension(
+            &CrlDistributionPoints(vec![distribution_point(&crl_urls)?]),
+            false,
+        )?);
+    }
+    if let Some(url) = &profile.freshest_crl_url {
+        exts.push(extension(
+            &FreshestCrl(vec![distribution_point(&[url])?]),
+            false,
+        )?);
     }
     Ok(exts)
+}
+
+/// A DistributionPoint whose fullName is these URIs, no reasons, no cRLIssuer.
+pub(crate) fn distribution_point(urls: &[&String]) -> Result<DistributionPoint, CaError> {
+    let names = urls
+        .iter()
+        .map(|u| uri_name(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DistributionPoint {
+        distribution_point: Some(DistributionPointName::FullName(names)),
+        reasons: None,
+        crl_issuer: None,
+    })
 }
 
 fn octets(bytes: &[u8]) -> Result<OctetString, CaError> {
@@ -129,8 +149,18 @@ fn octets(bytes: &[u8]) -> Result<OctetString, CaError> {
 }
 
 fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaError> {
-    let subtrees = |dns: &[String], email: &[String], ip: &[crate::cfssl::IpNet]| {
+    let subtrees = |dns: &[String],
+                    email: &[String],
+                    ip: &[crate::cfssl::IpNet],
+                    dn: &[crate::SubjectName],
+                    uri: &[String]| {
         let mut out = Vec::new();
+        for name in dn {
+            out.push(GeneralName::DirectoryName(name.to_name()?));
+        }
+        for u in uri {
+            out.push(uri_name(u)?);
+        }
         for d in dns {
             out.push(general_name(&SanEntry::Dns(d.clone()))?);
         }
@@ -158,8 +188,16 @@ fn name_constraints(spec: &NameConstraintsSpec) -> Result<NameConstraints, CaErr
             &spec.permitted_dns,
             &spec.permitted_email,
             &spec.permitted_ip,
+            &spec.permitted_dn,
+            &spec.permitted_uri,
         )?,
-        excluded_subtrees: subtrees(&spec.excluded_dns, &spec.excluded_email, &spec.excluded_ip)?,
+        excluded_subtrees: subtrees(
+            &spec.excluded_dns,
+            &spec.excluded_email,
+            &spec.excluded_ip,
+            &spec.excluded_dn,
+            &spec.excluded_uri,
+        )?,
     };
     if constraints.permitted_subtrees.is_none() && constraints.excluded_subtrees.is_none() {
         return Err(CaError::config(

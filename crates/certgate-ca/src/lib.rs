@@ -62,7 +62,11 @@
 //! | `cert sign` may be set on a leaf | refused unless the profile is a CA | a leaf must not sign certificates |
 //! | an expired or not-yet-valid CA issues as usual | [`CaError::CaExpired`] / [`CaError::CaNotYetValid`], naming the CA's validity and the time | what it signs would chain to nothing valid |
 //! | a certificate that would end after its CA is issued without a word: 1.2 keeps the longer notAfter (`tests/cfssl_interop.rs` checks), signers built on cfssl such as Kubernetes' clamp it silently | [`CaError::OutlivesCa`], or notAfter clamped to the CA's with [`IssueBuilder::with_clamp_to_ca`] (`certgate gencert`/`sign -clamp-to-ca`); roots are exempt | a certificate shorter than its profile says should be a choice, not a surprise |
-//! | no name constraints | `name_constraints` on CA profiles (DNS, email, IP) | bound what an intermediate may certify |
+//! | no name constraints | `name_constraints` on CA profiles: DNS, email, IP, `permitted_dn`/`excluded_dn` (cfssl name objects with `CN`, encoded as subjects are) and `permitted_uri`/`excluded_uri` (a host or a `.domain`; schemes, ports and paths refused) | bound what an intermediate may certify |
+//! | `policies` (`[{"ID": OID, "qualifiers": [{"type": "id-qt-cps" or "id-qt-unotice", "value": ..}]}]`) read as cfssl reads them | the same, but a bad OID, an unknown qualifier type or a policy listed twice is an error naming the key | cfssl drops what it cannot read |
+//! | no policy controls | on CA profiles only: `"policy_mappings": [{"issuer_domain": OID, "subject_domain": OID}]` (policyMappings, critical; anyPolicy refused on either side), `"policy_constraints": {"require_explicit_policy": N, "inhibit_policy_mapping": N}` (at least one; critical), `"inhibit_any_policy": N` (critical) | enterprise PKIs bound which policies hold below an intermediate (RFC 5280 4.2.1.5, 4.2.1.11, 4.2.1.14) |
+//! | one `crl_url`, no delta CRLs | also `crl_urls` (more URLs of the same CRL, one distribution point) and `freshest_crl_url` (freshestCRL, non-critical) | mirrors, and delta CRLs (RFC 5280 4.2.1.15) |
+//! | CRLs with CRL Number and AKI only | also [`CrlBuilder::with_issuing_distribution_point`] (scope: user or CA certificates, some reasons, indirect), [`CrlBuilder::with_delta_of`] (delta CRLs; removeFromCRL only there), [`CrlBuilder::with_freshest_crl`], [`CrlBuilder::with_entry_of_issuer`] (certificateIssuer in indirect CRLs), and a dedicated CRL-signing key ([`CrlBuilder::with_crl_signer`]) | RFC 5280 5.2.4-5.2.6, 5.3.3; inconsistent combinations are [`CrlProblem`]s |
 //! | CA keys are plain PEM | also encrypted PKCS#8 ([`PasswordSource`]: `pass:`, `env:`, `file:`) | |
 //! | no Ed25519 keys (1.2) | Ed25519 keys | |
 //!
@@ -105,6 +109,7 @@ mod certinfo;
 pub mod cfssl;
 mod crl;
 mod crl_der;
+mod crl_ext;
 mod csr;
 mod error;
 mod extensions;
@@ -113,6 +118,7 @@ mod key;
 mod output;
 mod password;
 mod pem;
+mod policy_ext;
 mod problem;
 mod root;
 mod signer;
@@ -125,6 +131,7 @@ pub use crl::{
     Crl, CrlBuilder, REVOCATION_REASON_NAMES, RevocationReason, RevokedEntry,
     parse_revocation_reason,
 };
+pub use crl_ext::IssuingDistributionPoint;
 pub use csr::CertificateRequest;
 pub use error::CaError;
 pub use issue::{

@@ -67,6 +67,38 @@ pub enum ConfigProblem {
     NoKeyUsage,
     /// A validity window whose end is not after its beginning.
     EndsBeforeItBegins,
+    /// A policy OID that is not a dotted object identifier.
+    InvalidOid {
+        /// The text given.
+        value: String,
+    },
+    /// The same policy OID listed twice in `policies`.
+    DuplicatePolicy {
+        /// The OID.
+        oid: String,
+    },
+    /// A policy qualifier type other than `id-qt-cps` and `id-qt-unotice`.
+    UnknownQualifier {
+        /// The type given.
+        value: String,
+    },
+    /// A text longer than the field allows.
+    TooLong {
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// anyPolicy on either side of a policy mapping (RFC 5280 4.2.1.5).
+    AnyPolicyMapped,
+    /// `policy_constraints` with neither of its two numbers.
+    EmptyPolicyConstraints,
+    /// `policy_mappings`, `policy_constraints` or `inhibit_any_policy` on a profile
+    /// that does not issue CAs.
+    PolicyControlsNeedCa,
+    /// A URI name constraint that is not a host or a `.domain` (RFC 5280 4.2.1.10).
+    NotAUriConstraint {
+        /// The text given.
+        value: String,
+    },
 }
 
 display_words!(ConfigProblem {
@@ -85,6 +117,18 @@ display_words!(ConfigProblem {
         "\"cert sign\" needs ca_constraint.is_ca: a leaf may not sign certificates";
     Self::NoKeyUsage => "the profile gives no key usage";
     Self::EndsBeforeItBegins => "the certificate would end before it begins";
+    Self::InvalidOid { value } => "{:?} is not a dotted object identifier", value;
+    Self::DuplicatePolicy { oid } => "policy {} is listed more than once", oid;
+    Self::UnknownQualifier { value } =>
+        "unknown policy qualifier type {:?} (id-qt-cps and id-qt-unotice are known)", value;
+    Self::TooLong { max } => "is longer than {} characters", max;
+    Self::AnyPolicyMapped => "anyPolicy (2.5.29.32.0) may not be mapped (RFC 5280 4.2.1.5)";
+    Self::EmptyPolicyConstraints =>
+        "neither require_explicit_policy nor inhibit_policy_mapping given";
+    Self::PolicyControlsNeedCa =>
+        "only a CA profile (ca_constraint.is_ca) can carry policy mappings and constraints";
+    Self::NotAUriConstraint { value } =>
+        "{:?} is not a host or a .domain (no scheme, port or path; RFC 5280 4.2.1.10)", value;
 });
 
 /// Why an IP network in CIDR form does not parse (the error of `IpNet`'s `FromStr`).
@@ -350,11 +394,47 @@ pub enum CrlProblem {
         /// The serial's bytes.
         serial: Vec<u8>,
     },
+    /// An issuingDistributionPoint with both onlyContainsUserCerts and
+    /// onlyContainsCACerts (RFC 5280 5.2.5: at most one).
+    ConflictingScope,
+    /// onlySomeReasons with a reason that has no ReasonFlags bit (unspecified,
+    /// removeFromCRL).
+    NotAReasonFlag {
+        /// The reason.
+        reason: certgate_x509::ReasonCode,
+    },
+    /// A delta CRL whose base CRL number is not below its own number.
+    BaseNotBelowDelta {
+        /// The base CRL's number.
+        base: u64,
+        /// This CRL's number.
+        number: u64,
+    },
+    /// freshestCRL in a delta CRL (RFC 5280 5.2.6: complete CRLs only).
+    FreshestCrlInDelta,
+    /// An entry with reason removeFromCRL in a CRL that is not a delta CRL (RFC 5280 5.3.1).
+    RemoveFromCrlOutsideDelta {
+        /// The entry's serial.
+        serial: Vec<u8>,
+    },
+    /// An entry naming a certificate issuer in a CRL whose issuingDistributionPoint does
+    /// not say indirectCRL (RFC 5280 5.3.3).
+    CertificateIssuerOutsideIndirect,
 }
 
 display_words!(CrlProblem {
     Self::NextUpdateNotAfterThisUpdate => "the CRL's nextUpdate must be after its thisUpdate";
     Self::UnlistableSerial { serial } => "serial {:02x?} cannot be listed", serial;
+    Self::ConflictingScope =>
+        "an issuing distribution point may be only for user or only for CA certificates, not both";
+    Self::NotAReasonFlag { reason } => "{} cannot be one of onlySomeReasons", reason.name();
+    Self::BaseNotBelowDelta { base, number } =>
+        "a delta CRL's base CRL number ({}) must be below its own ({})", base, number;
+    Self::FreshestCrlInDelta => "a delta CRL may not carry freshestCRL";
+    Self::RemoveFromCrlOutsideDelta { serial } =>
+        "serial {:02x?}: removeFromCRL is only allowed in a delta CRL", serial;
+    Self::CertificateIssuerOutsideIndirect =>
+        "an entry may name a certificate issuer only in an indirect CRL";
 });
 
 /// What JSON input got wrong ([`CaError::Json`](crate::CaError::Json)).

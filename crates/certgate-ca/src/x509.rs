@@ -181,6 +181,21 @@ pub(crate) fn extension<T: AssociatedOid + Encode>(
     })
 }
 
+/// Wraps an extension value that is already DER (for extensions x509-cert has no type
+/// for, or gives the wrong OID).
+pub(crate) fn raw_extension(
+    extn_id: const_oid::ObjectIdentifier,
+    critical: bool,
+    der: Vec<u8>,
+) -> Result<Extension, CaError> {
+    Ok(Extension {
+        extn_id,
+        critical,
+        extn_value: OctetString::new(der)
+            .map_err(|e| CaError::encoding("certificate extension", e))?,
+    })
+}
+
 fn ia5(attribute: &'static str, value: &str) -> Result<Ia5String, CaError> {
     Ia5String::new(value).map_err(|_| CaError::InvalidName {
         attribute,

@@ -58,7 +58,7 @@ pub fn classify_host(origin: &str, index: usize, s: &str) -> Result<Option<SanEn
     Ok(Some(SanEntry::Dns(s.to_ascii_lowercase())))
 }
 
-fn check_dns_name(s: &str) -> Result<(), HostProblem> {
+pub(super) fn check_dns_name(s: &str) -> Result<(), HostProblem> {
     let name = s.strip_prefix("*.").unwrap_or(s);
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.len() > 253 {

@@ -9,6 +9,8 @@ mod config;
 mod csr_json;
 mod duration;
 mod hosts;
+mod name_constraints;
+mod policy;
 mod profile;
 mod usage;
 
@@ -16,5 +18,8 @@ pub use config::SigningConfig;
 pub use csr_json::{CaRequest, CsrJson, KeyRequest, NameJson};
 pub use duration::parse_duration;
 pub use hosts::{IpNet, SanEntry, classify_host, parse_ip_net};
+pub use policy::{
+    ANY_POLICY, PolicyConstraintsSpec, PolicyMappingSpec, PolicyQualifier, PolicySpec,
+};
 pub use profile::{CaConstraint, NameConstraintsSpec, SigningProfile};
 pub use usage::{CfsslUsage, KeyPurpose, KeyUsageBit, USAGE_NAMES, parse_usage};

@@ -8,9 +8,14 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::{CfsslUsage, IpNet, KeyPurpose, KeyUsageBit, parse_duration, parse_usage};
+use super::name_constraints::{RawDn, is_uri_constraint};
+use super::policy::{self, RawPolicy, RawPolicyConstraints, RawPolicyMapping};
+use super::{
+    CfsslUsage, IpNet, KeyPurpose, KeyUsageBit, PolicyConstraintsSpec, PolicyMappingSpec,
+    PolicySpec, parse_duration, parse_usage,
+};
 use crate::error::BoxError;
-use crate::{CaError, ConfigProblem};
+use crate::{CaError, ConfigProblem, SubjectName};
 
 /// cfssl's usages for a profile that names none.
 pub(super) const DEFAULT_USAGES: [&str; 4] =
@@ -44,6 +49,17 @@ pub struct NameConstraintsSpec {
     pub permitted_ip: Vec<IpNet>,
     /// `excluded_ip`: networks refused.
     pub excluded_ip: Vec<IpNet>,
+    /// `permitted_dn`: directoryName subtrees allowed, each given as a cfssl name object
+    /// (`{"C": .., "ST": .., "L": .., "O": .., "OU": .., "CN": ..}`) and encoded as a
+    /// certificate subject is.
+    pub permitted_dn: Vec<SubjectName>,
+    /// `excluded_dn`: directoryName subtrees refused.
+    pub excluded_dn: Vec<SubjectName>,
+    /// `permitted_uri`: URI hosts (`example.com`) or domains (`.example.com`) allowed
+    /// (RFC 5280 4.2.1.10).
+    pub permitted_uri: Vec<String>,
+    /// `excluded_uri`: URI hosts or domains refused.
+    pub excluded_uri: Vec<String>,
 }
 
 /// A signing profile with every default resolved.
@@ -67,6 +83,12 @@ pub struct SigningProfile {
     pub not_after: Option<OffsetDateTime>,
     /// A CRL distribution point URL.
     pub crl_url: Option<String>,
+    /// `crl_urls` (beyond cfssl): more URLs of the same CRL, after `crl_url` in the one
+    /// distribution point's fullName.
+    pub crl_urls: Vec<String>,
+    /// `freshest_crl_url` (beyond cfssl): where delta CRLs are published (freshestCRL,
+    /// RFC 5280 4.2.1.15, non-critical).
+    pub freshest_crl_url: Option<String>,
     /// An OCSP responder URL.
     pub ocsp_url: Option<String>,
     /// CA issuers URLs (authorityInfoAccess).
@@ -75,6 +97,14 @@ pub struct SigningProfile {
     pub ca_constraint: CaConstraint,
     /// Name constraints put on CAs of this profile.
     pub name_constraints: Option<NameConstraintsSpec>,
+    /// `policies`: certificatePolicies (non-critical), in the order given.
+    pub policies: Vec<PolicySpec>,
+    /// `policy_mappings` (CA profiles only): policyMappings, critical.
+    pub policy_mappings: Vec<PolicyMappingSpec>,
+    /// `policy_constraints` (CA profiles only): policyConstraints, critical.
+    pub policy_constraints: Option<PolicyConstraintsSpec>,
+    /// `inhibit_any_policy` (CA profiles only): inhibitAnyPolicy, critical.
+    pub inhibit_any_policy: Option<u32>,
     name_whitelist: Option<Regex>,
 }
 
@@ -104,6 +134,8 @@ impl SigningProfile {
             not_before: None,
             not_after: None,
             crl_url: None,
+            crl_urls: Vec::new(),
+            freshest_crl_url: None,
             ocsp_url: None,
             issuer_urls: Vec::new(),
             ca_constraint: CaConstraint {
@@ -111,6 +143,10 @@ impl SigningProfile {
                 max_path_len: path_len,
             },
             name_constraints: None,
+            policies: Vec::new(),
+            policy_mappings: Vec::new(),
+            policy_constraints: None,
+            inhibit_any_policy: None,
             name_whitelist: None,
         }
     }
@@ -126,17 +162,23 @@ pub(super) struct RawProfile {
     not_before: Option<String>,
     not_after: Option<String>,
     crl_url: Option<String>,
+    #[serde(default)]
+    crl_urls: Vec<String>,
+    freshest_crl_url: Option<String>,
     ocsp_url: Option<String>,
     #[serde(default)]
     issuer_urls: Vec<String>,
     name_whitelist: Option<String>,
     ca_constraint: Option<RawCaConstraint>,
     name_constraints: Option<RawNameConstraints>,
+    policies: Option<Vec<RawPolicy>>,
+    policy_mappings: Option<Vec<RawPolicyMapping>>,
+    policy_constraints: Option<RawPolicyConstraints>,
+    inhibit_any_policy: Option<u32>,
     // cfssl keys certgate does not implement: refused, never silently ignored.
     auth_key: Option<serde_json::Value>,
     remote: Option<serde_json::Value>,
     auth_remote: Option<serde_json::Value>,
-    policies: Option<serde_json::Value>,
     ct_log_servers: Option<serde_json::Value>,
     ocsp_no_check: Option<serde_json::Value>,
     copy_extensions: Option<serde_json::Value>,
@@ -173,6 +215,30 @@ pub(super) struct RawNameConstraints {
     permitted_ip: Vec<String>,
     #[serde(default)]
     excluded_ip: Vec<String>,
+    #[serde(default)]
+    permitted_dn: Vec<RawDn>,
+    #[serde(default)]
+    excluded_dn: Vec<RawDn>,
+    #[serde(default)]
+    permitted_uri: Vec<String>,
+    #[serde(default)]
+    excluded_uri: Vec<String>,
+}
+
+/// The policy fields of a profile, as the JSON gives them.
+struct RawPolicies {
+    policies: Option<Vec<RawPolicy>>,
+    mappings: Option<Vec<RawPolicyMapping>>,
+    constraints: Option<RawPolicyConstraints>,
+    inhibit_any: Option<u32>,
+}
+
+/// The policy fields of a profile, read.
+struct ProfilePolicies {
+    policies: Vec<PolicySpec>,
+    mappings: Vec<PolicyMappingSpec>,
+    constraints: Option<PolicyConstraintsSpec>,
+    inhibit_any: Option<u32>,
 }
 
 /// Reads the profile at JSON path `path` of the configuration from `origin`; errors
@@ -215,7 +281,18 @@ impl ProfileReader<'_> {
             let problem = ConfigProblem::NameConstraintsNeedCa;
             return Err(self.invalid("name_constraints", problem));
         }
+        let policies = self.policies(
+            RawPolicies {
+                policies: raw.policies,
+                mappings: raw.policy_mappings,
+                constraints: raw.policy_constraints,
+                inhibit_any: raw.inhibit_any_policy,
+            },
+            ca_constraint.is_ca,
+        )?;
         let urls = raw.crl_url.iter().map(|u| ("crl_url", u));
+        let urls = urls.chain(raw.crl_urls.iter().map(|u| ("crl_urls", u)));
+        let urls = urls.chain(raw.freshest_crl_url.iter().map(|u| ("freshest_crl_url", u)));
         let urls = urls.chain(raw.ocsp_url.iter().map(|u| ("ocsp_url", u)));
         let mut urls = urls.chain(raw.issuer_urls.iter().map(|u| ("issuer_urls", u)));
         if let Some((field, url)) = urls.find(|(_, url)| !url.is_ascii()) {
@@ -232,11 +309,43 @@ impl ProfileReader<'_> {
             not_before: self.time("not_before", raw.not_before.as_deref())?,
             not_after: self.time("not_after", raw.not_after.as_deref())?,
             crl_url: raw.crl_url,
+            crl_urls: raw.crl_urls,
+            freshest_crl_url: raw.freshest_crl_url,
             ocsp_url: raw.ocsp_url,
             issuer_urls: raw.issuer_urls,
             ca_constraint,
             name_constraints,
+            policies: policies.policies,
+            policy_mappings: policies.mappings,
+            policy_constraints: policies.constraints,
+            inhibit_any_policy: policies.inhibit_any,
             name_whitelist: self.regex("name_whitelist", raw.name_whitelist.as_deref())?,
+        })
+    }
+
+    /// `policies`, and the policy controls only CA profiles may carry.
+    fn policies(&self, raw: RawPolicies, is_ca: bool) -> Result<ProfilePolicies, CaError> {
+        let at = |(field, problem): (String, ConfigProblem)| self.invalid(&field, problem);
+        let controls = [
+            ("policy_mappings", raw.mappings.is_some()),
+            ("policy_constraints", raw.constraints.is_some()),
+            ("inhibit_any_policy", raw.inhibit_any.is_some()),
+        ];
+        if let Some((field, _)) = controls.iter().find(|(_, present)| *present && !is_ca) {
+            return Err(self.invalid(field, ConfigProblem::PolicyControlsNeedCa));
+        }
+        Ok(ProfilePolicies {
+            policies: policy::policies(raw.policies.unwrap_or_default()).map_err(at)?,
+            mappings: match raw.mappings {
+                Some(m) => policy::mappings(m).map_err(at)?,
+                None => Vec::new(),
+            },
+            constraints: raw
+                .constraints
+                .map(policy::constraints)
+                .transpose()
+                .map_err(at)?,
+            inhibit_any: raw.inhibit_any,
         })
     }
 
@@ -259,7 +368,6 @@ impl ProfileReader<'_> {
             ("auth_key", raw.auth_key.is_some()),
             ("remote", raw.remote.is_some()),
             ("auth_remote", raw.auth_remote.is_some()),
-            ("policies", raw.policies.is_some()),
             ("ct_log_servers", raw.ct_log_servers.is_some()),
             ("ocsp_no_check", raw.ocsp_no_check.is_some()),
             ("copy_extensions", raw.copy_extensions.is_some()),
@@ -358,7 +466,29 @@ impl ProfileReader<'_> {
             };
             values.iter().map(parse).collect::<Result<Vec<_>, _>>()
         };
+        let uris = |field: &str, values: Vec<String>| {
+            if let Some(bad) = values.iter().find(|u| !is_uri_constraint(u)) {
+                let problem = ConfigProblem::NotAUriConstraint { value: bad.clone() };
+                return Err(self.invalid(&format!("name_constraints.{field}"), problem));
+            }
+            Ok(values)
+        };
+        let dns = |field: &str, values: Vec<RawDn>| {
+            let names: Vec<SubjectName> = values.into_iter().map(RawDn::subject_name).collect();
+            // An empty name is a subtree of every name: it would permit or exclude all.
+            match names.iter().position(|n| *n == SubjectName::default()) {
+                Some(i) => Err(self.invalid(
+                    &format!("name_constraints.{field}[{i}]"),
+                    ConfigProblem::Missing,
+                )),
+                None => Ok(names),
+            }
+        };
         Ok(NameConstraintsSpec {
+            permitted_uri: uris("permitted_uri", nc.permitted_uri)?,
+            excluded_uri: uris("excluded_uri", nc.excluded_uri)?,
+            permitted_dn: dns("permitted_dn", nc.permitted_dn)?,
+            excluded_dn: dns("excluded_dn", nc.excluded_dn)?,
             permitted_ip: nets("permitted_ip", &nc.permitted_ip)?,
             excluded_ip: nets("excluded_ip", &nc.excluded_ip)?,
             permitted_dns: nc.permitted_dns,
