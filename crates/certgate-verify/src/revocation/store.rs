@@ -12,10 +12,10 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 use crate::VerifyError;
 use certgate_x509::{CertView, SerialRef, Timestamp};
 
-use crate::crl::{CrlIssuer, ParsedCrl, PendingCrl};
-use crate::crl_input::{crl_issuer, name_content};
-use crate::crl_sources::{Batches, CrlBatch};
-pub use crate::revocation_policy::{
+use crate::revocation::crl::{CrlIssuer, ParsedCrl, PendingCrl};
+use crate::revocation::crl_input::{crl_issuer, name_content};
+use crate::revocation::crl_sources::{Batches, CrlBatch};
+pub use crate::revocation::policy::{
     ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
 
@@ -281,7 +281,7 @@ impl RevocationStore {
     pub fn builder<'a>(
         issuers: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<RevocationStoreBuilder, VerifyError> {
-        Self::builder_with_provider(issuers, crate::chain::default_provider())
+        Self::builder_with_provider(issuers, crate::path::chain::default_provider())
     }
 
     /// Starts a store whose CRL signatures are checked with the
