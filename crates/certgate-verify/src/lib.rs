@@ -109,12 +109,15 @@ pub use path::rfc5280::Rfc5280Rules;
 pub use path::usage::{KeyPurpose, KeyUsageBit, Usage};
 pub use path::violation::{AnchorError, OtherFailure, Rfc5280Violation};
 #[cfg(feature = "rustls")]
+pub use revocation::builder::{RevocationStoreBuilder, store_from_files};
+#[cfg(feature = "rustls")]
+pub use revocation::policy::{
+    ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
+};
+#[cfg(feature = "rustls")]
 pub use revocation::serial_source::MAX_LIVE_SERIALS;
 #[cfg(feature = "rustls")]
-pub use revocation::store::{
-    CrlSummary, ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus,
-    RevocationStore, RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
-};
+pub use revocation::store::{CrlSummary, RevocationStore};
 #[cfg(feature = "rustls")]
 pub use revocation::watch::CrlWatcher;
 /// rustls, re-exported so that a server builds its `ServerConfig` with the same version

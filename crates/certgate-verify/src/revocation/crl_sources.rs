@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::VerifyError;
 use crate::revocation::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
 use crate::revocation::crl_input::for_each_crl;
-use crate::revocation::store::{Algorithms, CrlSet, RevocationStore, number_order, read_lock};
+use crate::revocation::set::{CrlSet, number_order};
+use crate::revocation::store::{Algorithms, RevocationStore, read_lock};
 
 /// The CRLs read from one origin: checked ones, and those waiting for their issuer.
 #[derive(Clone, Debug, Default)]
