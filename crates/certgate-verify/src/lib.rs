@@ -40,6 +40,16 @@
 //! - [`danger`] holds what weakens verification: leaves without extendedKeyUsage, and
 //!   verdicts asserted by the caller instead of reached by a verifier.
 //!
+//! Where each part lives: `path/` is path building and validation (RFC 5280 §6.1): the
+//! `ChainVerifier`, the checks of each candidate path, the rules webpki lets through,
+//! names and name constraints, key usages, trust anchors, the ranking of failures and the
+//! [`Rfc5280Violation`] vocabulary. `revocation/` is CRL processing (§6.3): reading and
+//! checking CRLs, the table of revoked serials, the `RevocationStore` with its builder,
+//! files, named sources and live serial lists, its policy and its watcher. `tls/` is the
+//! glue to rustls' traits: `ClientVerifier` (`ClientCertVerifier`), the verdict memo,
+//! `HostTrust` (per-host trust by SNI) and `Resumption`. At the top: [`ClientCertInfo`]
+//! and its verdicts, the error enum and [`danger`].
+//!
 //! Verifying client certificates in your own `ServerConfig` (the README shows it too):
 //!
 //! ```no_run
