@@ -68,7 +68,7 @@ impl RevocationStore {
     /// start afterwards see them, none sees half of them. On error the old set stays.
     ///
     /// # Errors
-    /// As [`RevocationStoreBuilder::build`].
+    /// As [`RevocationStoreBuilder::build`](crate::RevocationStoreBuilder::build).
     pub fn reload(&self) -> Result<(), VerifyError> {
         let mut batch = CrlBatch::default();
         let issuers = read_lock(&self.inner.issuers);
