@@ -40,6 +40,16 @@
 //! - [`danger`] holds what weakens verification: leaves without extendedKeyUsage, and
 //!   verdicts asserted by the caller instead of reached by a verifier.
 //!
+//! Where each part lives: `path/` is path building and validation (RFC 5280 §6.1): the
+//! `ChainVerifier`, the checks of each candidate path, the rules webpki lets through,
+//! names and name constraints, key usages, trust anchors, the ranking of failures and the
+//! [`Rfc5280Violation`] vocabulary. `revocation/` is CRL processing (§6.3): reading and
+//! checking CRLs, the table of revoked serials, the `RevocationStore` with its builder,
+//! files, named sources and live serial lists, its policy and its watcher. `tls/` is the
+//! glue to rustls' traits: `ClientVerifier` (`ClientCertVerifier`), the verdict memo,
+//! `HostTrust` (per-host trust by SNI) and `Resumption`. At the top: [`ClientCertInfo`]
+//! and its verdicts, the error enum and [`danger`].
+//!
 //! Verifying client certificates in your own `ServerConfig` (the README shows it too):
 //!
 //! ```no_run
@@ -86,88 +96,51 @@
 //! ```
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "rustls")]
-mod anchor;
-#[cfg(feature = "rustls")]
-mod chain;
-#[cfg(feature = "rustls")]
-mod crl;
-#[cfg(feature = "rustls")]
-mod crl_input;
-#[cfg(feature = "rustls")]
-mod crl_sources;
 pub mod danger;
-#[cfg(feature = "rustls")]
-mod der_walk;
-#[cfg(feature = "rustls")]
-mod email_nc;
 mod error;
-#[cfg(feature = "rustls")]
-mod host;
 mod info;
-#[cfg(feature = "rustls")]
-mod link_cache;
-#[cfg(feature = "rustls")]
-mod memo;
-#[cfg(feature = "rustls")]
-mod names;
-#[cfg(feature = "rustls")]
 mod path;
-#[cfg(feature = "rustls")]
-mod rank;
-#[cfg(feature = "rustls")]
-mod resumption;
 #[cfg(feature = "rustls")]
 mod revocation;
 #[cfg(feature = "rustls")]
-mod revocation_policy;
-#[cfg(feature = "rustls")]
-mod rfc5280;
-#[cfg(feature = "rustls")]
-mod serial_source;
-#[cfg(feature = "rustls")]
-mod serials;
-#[cfg(feature = "rustls")]
-mod usage;
+mod tls;
 mod verdict;
-#[cfg(feature = "rustls")]
-mod verifier;
-mod violation;
-#[cfg(feature = "rustls")]
-mod watch;
 
-#[cfg(feature = "rustls")]
-pub use anchor::check_trust_anchor;
 pub use certgate_x509::{NameAttribute, SanEntry};
-#[cfg(feature = "rustls")]
-pub use chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
 pub use error::{CrlIssuerProblem, CrlProblem, HostPatternProblem, VerifyError};
-#[cfg(feature = "rustls")]
-pub use host::{HostTrust, HostTrustBuilder, mtls_server_config};
 pub use info::{ClientCertInfo, FailureReason, Verdict};
 #[cfg(feature = "rustls")]
-pub use link_cache::DEFAULT_LINK_CACHE_ENTRIES;
+pub use path::anchor::check_trust_anchor;
 #[cfg(feature = "rustls")]
-pub use memo::MAX_PENDING_VERDICTS;
+pub use path::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
 #[cfg(feature = "rustls")]
-pub use resumption::{Resumption, apply_resumption};
+pub use path::link_cache::DEFAULT_LINK_CACHE_ENTRIES;
 #[cfg(feature = "rustls")]
-pub use revocation::{
-    CrlSummary, ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus,
-    RevocationStore, RevocationStoreBuilder, UnknownStatusPolicy, store_from_files,
+pub use path::rfc5280::Rfc5280Rules;
+#[cfg(feature = "rustls")]
+pub use path::usage::{KeyPurpose, KeyUsageBit, Usage};
+pub use path::violation::{AnchorError, OtherFailure, Rfc5280Violation};
+#[cfg(feature = "rustls")]
+pub use revocation::builder::{RevocationStoreBuilder, store_from_files};
+#[cfg(feature = "rustls")]
+pub use revocation::policy::{
+    ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
 };
 #[cfg(feature = "rustls")]
-pub use rfc5280::Rfc5280Rules;
+pub use revocation::serial_source::MAX_LIVE_SERIALS;
+#[cfg(feature = "rustls")]
+pub use revocation::store::{CrlSummary, RevocationStore};
+#[cfg(feature = "rustls")]
+pub use revocation::watch::CrlWatcher;
 /// rustls, re-exported so that a server builds its `ServerConfig` with the same version
 /// certgate-verify implements `ClientCertVerifier` for.
 #[cfg(feature = "rustls")]
 pub use rustls;
 #[cfg(feature = "rustls")]
-pub use serial_source::MAX_LIVE_SERIALS;
+pub use tls::host::{HostTrust, HostTrustBuilder, mtls_server_config};
 #[cfg(feature = "rustls")]
-pub use usage::{KeyPurpose, KeyUsageBit, Usage};
+pub use tls::memo::MAX_PENDING_VERDICTS;
 #[cfg(feature = "rustls")]
-pub use verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode};
-pub use violation::{AnchorError, OtherFailure, Rfc5280Violation};
+pub use tls::resumption::{Resumption, apply_resumption};
 #[cfg(feature = "rustls")]
-pub use watch::CrlWatcher;
+pub use tls::verifier::{ClientVerifier, ClientVerifierBuilder, VerifyMode};

@@ -2,7 +2,7 @@
 
 use certgate_x509::Timestamp;
 
-use crate::violation::{OtherFailure, Rfc5280Violation};
+use crate::path::violation::{OtherFailure, Rfc5280Violation};
 
 /// Why a presented certificate was not accepted.
 #[non_exhaustive]

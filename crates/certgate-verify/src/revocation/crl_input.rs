@@ -4,7 +4,7 @@
 use certgate_x509::{CertView, KeyUsageBit, der, pem};
 
 use crate::VerifyError;
-use crate::crl::CrlIssuer;
+use crate::revocation::crl::CrlIssuer;
 
 /// The certificate an issuer of CRLs is known by, read for what CRL checks need.
 pub(crate) fn crl_issuer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::VerifyError;
-use crate::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
-use crate::crl_input::for_each_crl;
-use crate::revocation::{Algorithms, CrlSet, RevocationStore, number_order, read_lock};
+use crate::revocation::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
+use crate::revocation::crl_input::for_each_crl;
+use crate::revocation::set::{CrlSet, number_order};
+use crate::revocation::store::{Algorithms, RevocationStore, read_lock};
 
 /// The CRLs read from one origin: checked ones, and those waiting for their issuer.
 #[derive(Clone, Debug, Default)]
@@ -43,7 +44,7 @@ impl CrlBatch {
         algs: Algorithms,
     ) -> Result<(), VerifyError> {
         for_each_crl(input, origin, |der| {
-            match crate::crl::load(der, issuers, algs, origin)? {
+            match crate::revocation::crl::load(der, issuers, algs, origin)? {
                 Loaded::Verified(crl) => self.insert(Arc::new(*crl)),
                 Loaded::Pending(p) => self.pending.push(Arc::new(p)),
             }

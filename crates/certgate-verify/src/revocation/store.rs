@@ -1,23 +1,21 @@
 //! The revocation store: CRLs checked once, at load, against their issuers; revoked
 //! serials per issuer in a sorted table; the whole store swapped atomically at run time.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use rustls::crypto::CryptoProvider;
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
 use certgate_x509::{CertView, SerialRef, Timestamp};
 
-use crate::crl::{CrlIssuer, ParsedCrl, PendingCrl};
-use crate::crl_input::{crl_issuer, name_content};
-use crate::crl_sources::{Batches, CrlBatch};
-pub use crate::revocation_policy::{
-    ExpirationPolicy, RevocationCheckDepth, RevocationPolicy, RevocationStatus, UnknownStatusPolicy,
-};
+use crate::revocation::crl::{CrlIssuer, ParsedCrl};
+use crate::revocation::crl_input::{crl_issuer, name_content};
+use crate::revocation::crl_sources::{Batches, CrlBatch};
+use crate::revocation::files::{Stamp, load_files, stamps};
+use crate::revocation::policy::{ExpirationPolicy, RevocationStatus};
+use crate::revocation::set::CrlSet;
 
 /// One CRL in force, as [`RevocationStore::crl_summaries`] lists it.
 #[non_exhaustive]
@@ -36,109 +34,6 @@ pub struct CrlSummary {
 /// Signature algorithms, from a crypto provider.
 pub(crate) type Algorithms = &'static [&'static dyn SignatureVerificationAlgorithm];
 
-/// The CRLs in force, keyed by issuer name: per issuer key and scope, the newest by
-/// CRL Number.
-#[derive(Debug, Default)]
-pub(crate) struct CrlSet {
-    by_issuer: HashMap<Vec<u8>, Vec<Arc<ParsedCrl>>>,
-    /// CRLs whose issuer was not known at load: checked when it is first seen on a path.
-    pub(crate) pending: HashMap<Vec<u8>, Vec<Arc<PendingCrl>>>,
-    /// What those checks found, per issuer name and key.
-    checked: RwLock<FirstUse>,
-}
-
-/// Issuer name → (public key, the pending CRLs that key signed).
-type FirstUse = HashMap<Vec<u8>, Vec<(Vec<u8>, Arc<[Arc<ParsedCrl>]>)>>;
-
-/// What the first-use cache holds for this name and key (`None`: not checked yet).
-fn cached(cache: &FirstUse, name: &[u8], key: &[u8]) -> Option<Arc<[Arc<ParsedCrl>]>> {
-    cache
-        .get(name)?
-        .iter()
-        .find(|(k, _)| k.as_slice() == key)
-        .map(|(_, crls)| Arc::clone(crls))
-}
-
-/// Whether `a` replaces `b` (same issuer key and scope): a live list beats a CRL, else
-/// the higher CRL Number wins.
-fn newer(a: &ParsedCrl, b: &ParsedCrl) -> bool {
-    (a.live, a.number.len(), &a.number) > (b.live, b.number.len(), &b.number)
-}
-
-/// The newest of `crls` signed by `key` that covers `cert`.
-fn best_covering<'c>(
-    crls: impl Iterator<Item = &'c Arc<ParsedCrl>>,
-    key: &[u8],
-    cert: &CertView<'_>,
-) -> Option<Arc<ParsedCrl>> {
-    crls.filter(|c| c.issuer_key == key && c.scope.covers(cert))
-        .max_by(|a, b| {
-            a.live
-                .cmp(&b.live)
-                .then_with(|| number_order(&a.number, &b.number))
-        })
-        .cloned()
-}
-
-impl CrlSet {
-    /// Adds a checked CRL: per issuer key and scope, the newest by CRL Number stays.
-    pub(crate) fn insert(&mut self, crl: Arc<ParsedCrl>) {
-        let list = self.by_issuer.entry(crl.issuer.clone()).or_default();
-        match list
-            .iter_mut()
-            .find(|c| c.issuer_key == crl.issuer_key && c.scope == crl.scope)
-        {
-            Some(old) if newer(&crl, old) => *old = crl,
-            Some(_) => {}
-            None => list.push(crl),
-        }
-    }
-
-    /// The CRL covering `cert`, issued by the issuer named `name` with public key `key`,
-    /// verifying pending CRLs of that name against `issuer_der` on first use.
-    fn find(
-        &self,
-        name: &[u8],
-        key: &[u8],
-        issuer_der: &[u8],
-        cert: &CertView<'_>,
-        algs: Algorithms,
-    ) -> Option<Arc<ParsedCrl>> {
-        if let Some(crl) = self
-            .by_issuer
-            .get(name)
-            .and_then(|list| best_covering(list.iter(), key, cert))
-        {
-            return Some(crl);
-        }
-        let pending = self.pending.get(name)?;
-        // Handshakes after the first read the cache without allocating or waiting.
-        let hit = match self.checked.read() {
-            Ok(cache) => cached(&cache, name, key),
-            Err(poisoned) => cached(&poisoned.into_inner(), name, key),
-        };
-        if let Some(found) = hit {
-            return best_covering(found.iter(), key, cert);
-        }
-        let verified: Arc<[Arc<ParsedCrl>]> = match crl_issuer(issuer_der) {
-            Ok(issuer) => pending
-                .iter()
-                .filter_map(|p| p.verify(&issuer, algs).ok().map(Arc::new))
-                .collect(),
-            Err(_) => Arc::from(Vec::new()),
-        };
-        let mut cache = match self.checked.write() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let entries = cache.entry(name.to_vec()).or_default();
-        if !entries.iter().any(|(k, _)| k.as_slice() == key) {
-            entries.push((key.to_vec(), Arc::clone(&verified)));
-        }
-        best_covering(verified.iter(), key, cert)
-    }
-}
-
 /// A shared, swappable set of CRLs. Clones share the same store.
 #[derive(Clone, Debug)]
 pub struct RevocationStore {
@@ -147,121 +42,18 @@ pub struct RevocationStore {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    set: RwLock<Arc<CrlSet>>,
-    generation: AtomicU64,
+    pub(crate) set: RwLock<Arc<CrlSet>>,
+    pub(crate) generation: AtomicU64,
     /// The certificates CRLs may be signed by: those given to the builder, and those
     /// learnt from verifiers ([`RevocationStore::learn_issuers`]).
     pub(crate) issuers: RwLock<Vec<CrlIssuer>>,
-    files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Modification time and size of each file when it was last read.
-    stamps: Mutex<Vec<Stamp>>,
+    pub(crate) stamps: Mutex<Vec<Stamp>>,
     /// The CRLs by origin (the files, each named source); the set in force is their
     /// union. Held while a new set is made and installed, so swaps happen in order.
-    batches: Mutex<Batches>,
+    pub(crate) batches: Mutex<Batches>,
     pub(crate) algs: Algorithms,
-}
-
-/// What identifies a version of a file: its modification time and size.
-pub(crate) type Stamp = Option<(std::time::SystemTime, u64, u64)>;
-
-/// The inode (a file replaced by a rename has another, whatever its time and size).
-#[cfg(unix)]
-fn file_id(meta: &std::fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::ino(meta)
-}
-
-#[cfg(not(unix))]
-fn file_id(_meta: &std::fs::Metadata) -> u64 {
-    0
-}
-
-/// The stamp of each file now.
-pub(crate) fn stamps(files: &[PathBuf]) -> Vec<Stamp> {
-    files
-        .iter()
-        .map(|f| {
-            let meta = std::fs::metadata(f).ok()?;
-            Some((meta.modified().ok()?, meta.len(), file_id(&meta)))
-        })
-        .collect()
-}
-
-/// Collects issuers and CRLs for a [`RevocationStore`].
-#[derive(Debug)]
-pub struct RevocationStoreBuilder {
-    issuers: Vec<CrlIssuer>,
-    batch: CrlBatch,
-    files: Vec<PathBuf>,
-    algs: Algorithms,
-}
-
-impl RevocationStoreBuilder {
-    /// Adds a CRL in DER or PEM (several `X509 CRL` blocks allowed), read and checked
-    /// now; only what lookups need is kept. (A reload reads the files only: CRLs given
-    /// as bytes are not kept across it.)
-    ///
-    /// # Errors
-    /// [`VerifyError::Pem`] when the input holds no CRL, [`VerifyError::MalformedCrl`],
-    /// [`VerifyError::CrlIssuer`] when a configured issuer of its name did not sign it
-    /// or may not sign CRLs.
-    pub fn with_crls(mut self, input: &[u8], origin: &str) -> Result<Self, VerifyError> {
-        self.batch.add(&self.issuers, input, origin, self.algs)?;
-        Ok(self)
-    }
-
-    /// Adds the CRLs of a file, which [`RevocationStore::reload`] reads again later.
-    pub fn with_crl_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.files.push(path.into());
-        self
-    }
-
-    /// Reads the files, checks every CRL's signature against its issuer and builds the store.
-    ///
-    /// # Errors
-    /// [`VerifyError::Io`] for an unreadable file, [`VerifyError::MalformedCrl`],
-    /// [`VerifyError::CrlIssuer`] for a CRL no configured issuer signed.
-    pub fn build(mut self) -> Result<RevocationStore, VerifyError> {
-        let stamps = load_files(&mut self.batch, &self.issuers, &self.files, self.algs)?;
-        let batches = Batches {
-            files: self.batch,
-            sources: Default::default(),
-        };
-        Ok(RevocationStore {
-            inner: Arc::new(Inner {
-                set: RwLock::new(Arc::new(batches.merge())),
-                generation: AtomicU64::new(1),
-                issuers: RwLock::new(self.issuers),
-                files: self.files,
-                stamps: Mutex::new(stamps),
-                batches: Mutex::new(batches),
-                algs: self.algs,
-            }),
-        })
-    }
-}
-
-/// Reads the files into `set`, each stamped before it is read (so a change while it is
-/// read is seen by the next check).
-fn load_files(
-    batch: &mut CrlBatch,
-    issuers: &[CrlIssuer],
-    files: &[PathBuf],
-    algs: Algorithms,
-) -> Result<Vec<Stamp>, VerifyError> {
-    let stamped = stamps(files);
-    for path in files {
-        let bytes = std::fs::read(path).map_err(|source| VerifyError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        batch.add(issuers, &bytes, &path.display().to_string(), algs)?;
-    }
-    Ok(stamped)
-}
-
-/// Orders CRL Numbers (minimal unsigned magnitudes).
-pub(crate) fn number_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    (a.len(), a).cmp(&(b.len(), b))
 }
 
 pub(crate) fn read_lock<T: Clone>(lock: &RwLock<T>) -> T {
@@ -272,43 +64,11 @@ pub(crate) fn read_lock<T: Clone>(lock: &RwLock<T>) -> T {
 }
 
 impl RevocationStore {
-    /// Starts a store whose CRLs must be signed by one of `issuers` (DER certificates:
-    /// the trust anchors and the intermediates that publish CRLs); signatures are
-    /// checked with aws-lc-rs.
-    ///
-    /// # Errors
-    /// [`VerifyError::MalformedCertificate`] for an issuer that does not parse.
-    pub fn builder<'a>(
-        issuers: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<RevocationStoreBuilder, VerifyError> {
-        Self::builder_with_provider(issuers, crate::chain::default_provider())
-    }
-
-    /// Starts a store whose CRL signatures are checked with the
-    /// `signature_verification_algorithms` of `provider` (ring's, a FIPS build's, ...).
-    ///
-    /// # Errors
-    /// [`VerifyError::MalformedCertificate`] for an issuer that does not parse.
-    pub fn builder_with_provider<'a>(
-        issuers: impl IntoIterator<Item = &'a [u8]>,
-        provider: Arc<CryptoProvider>,
-    ) -> Result<RevocationStoreBuilder, VerifyError> {
-        Ok(RevocationStoreBuilder {
-            issuers: issuers
-                .into_iter()
-                .map(crl_issuer)
-                .collect::<Result<_, _>>()?,
-            batch: CrlBatch::default(),
-            files: Vec::new(),
-            algs: provider.signature_verification_algorithms.all,
-        })
-    }
-
     /// Re-reads the store's files and swaps the new CRLs in at once: handshakes that
     /// start afterwards see them, none sees half of them. On error the old set stays.
     ///
     /// # Errors
-    /// As [`RevocationStoreBuilder::build`].
+    /// As [`RevocationStoreBuilder::build`](crate::RevocationStoreBuilder::build).
     pub fn reload(&self) -> Result<(), VerifyError> {
         let mut batch = CrlBatch::default();
         let issuers = read_lock(&self.inner.issuers);
@@ -554,19 +314,4 @@ fn evaluate(
         Some(reason) => RevocationStatus::Revoked(reason),
         None => RevocationStatus::Good,
     }
-}
-
-/// Reads one file's CRLs for a one-off check (the `certgate verify -CRLfile` path).
-///
-/// # Errors
-/// As [`RevocationStoreBuilder::build`].
-pub fn store_from_files<'a>(
-    issuers: impl IntoIterator<Item = &'a [u8]>,
-    files: &[&Path],
-) -> Result<RevocationStore, VerifyError> {
-    let mut builder = RevocationStore::builder(issuers)?;
-    for f in files {
-        builder = builder.with_crl_file(f.to_path_buf());
-    }
-    builder.build()
 }

@@ -7,10 +7,10 @@ use webpki::VerifiedPath;
 
 use certgate_x509::CertView;
 
-use crate::chain::ChainVerifier;
 use crate::info::FailureReason;
-use crate::revocation::RevocationCheckDepth;
-use crate::violation::Rfc5280Violation;
+use crate::path::chain::ChainVerifier;
+use crate::path::violation::Rfc5280Violation;
+use crate::revocation::policy::RevocationCheckDepth;
 
 impl ChainVerifier {
     /// The checks of one candidate path that webpki does not make: the anchor's
@@ -20,7 +20,7 @@ impl ChainVerifier {
         &self,
         path: &VerifiedPath<'_>,
         seconds: u64,
-        smtp_utf8_mailboxes: &crate::email_nc::LeafMailboxes<'_>,
+        smtp_utf8_mailboxes: &crate::path::email_nc::LeafMailboxes<'_>,
     ) -> Result<(), FailureReason> {
         let anchor = path.anchor();
         let anchor_index = self
@@ -51,7 +51,7 @@ impl ChainVerifier {
                 Rfc5280Violation::TooManyIntermediates { count, max },
             ));
         }
-        crate::email_nc::check_smtp_utf8_on_path(path, smtp_utf8_mailboxes)?;
+        crate::path::email_nc::check_smtp_utf8_on_path(path, smtp_utf8_mailboxes)?;
         let Some((_, policy)) = self.revocation() else {
             return Ok(());
         };
@@ -71,8 +71,8 @@ impl ChainVerifier {
             .map(|d| CertView::parse(d.as_ref()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| FailureReason::Malformed(e.into()))?;
-        let anchor_key =
-            crate::rank::key_bits(anchor.subject_public_key_info.as_ref()).unwrap_or_default();
+        let anchor_key = crate::path::rank::key_bits(anchor.subject_public_key_info.as_ref())
+            .unwrap_or_default();
         for (i, view) in views.iter().take(checked.len()).enumerate() {
             let (issuer_key, issuer_der) = match views.get(i + 1) {
                 Some(issuer) => (issuer.public_key().1, issuer.der),

@@ -11,15 +11,15 @@ use rustls_pki_types::{
 };
 use webpki::{EndEntityCert, VerifiedPath};
 
-use crate::anchor::check_trust_anchor;
-use crate::der_walk::{SEQUENCE, wrap};
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
-use crate::link_cache::{CachedAlgorithms, DEFAULT_LINK_CACHE_ENTRIES, LinkCache};
-use crate::rank::{Best, HOOK_REFUSED, rank, reason_of};
-use crate::revocation::RevocationPolicy;
-use crate::rfc5280::{self, CertView, Rfc5280Rules, Role};
-use crate::usage::Usage;
-use crate::violation::{AnchorError, Rfc5280Violation};
+use crate::path::anchor::check_trust_anchor;
+use crate::path::der_walk::{SEQUENCE, wrap};
+use crate::path::link_cache::{CachedAlgorithms, DEFAULT_LINK_CACHE_ENTRIES, LinkCache};
+use crate::path::rank::{Best, HOOK_REFUSED, rank, reason_of};
+use crate::path::rfc5280::{self, CertView, Rfc5280Rules, Role};
+use crate::path::usage::Usage;
+use crate::path::violation::{AnchorError, Rfc5280Violation};
+use crate::revocation::policy::RevocationPolicy;
 use crate::{RevocationStore, VerifyError};
 
 /// Builds a [`ChainVerifier`]: anchors required, the rest options.
@@ -281,7 +281,7 @@ impl ChainVerifier {
                 ServerName::DnsName(dns) => Some(dns.as_ref()),
                 _ => None,
             };
-            crate::names::check_server_names(view, peer).map_err(FailureReason::Malformed)?;
+            crate::path::names::check_server_names(view, peer).map_err(FailureReason::Malformed)?;
         }
         Ok(())
     }
@@ -314,7 +314,7 @@ impl ChainVerifier {
         // The hook's reasons, ranked across candidate paths.
         let best = Best::default();
         let seconds = now.as_secs();
-        let mailboxes = crate::email_nc::leaf_smtp_utf8_mailboxes(&view);
+        let mailboxes = crate::path::email_nc::leaf_smtp_utf8_mailboxes(&view);
         let hook = |path: &VerifiedPath<'_>| -> Result<(), webpki::Error> {
             self.check_path(path, seconds, &mailboxes)
                 .map_err(|reason| {
@@ -354,7 +354,7 @@ impl ChainVerifier {
         if err == webpki::Error::NameConstraintViolation
             && ours.is_none()
             && let Some(checked) =
-                crate::email_nc::verify(self, &cert, &view, intermediates, usage, now)
+                crate::path::email_nc::verify(self, &cert, &view, intermediates, usage, now)
         {
             let anchor = self.anchors.get(checked?);
             return anchor
@@ -371,7 +371,7 @@ impl ChainVerifier {
             return Err(reason);
         }
         // A signature failure may hide what is wrong with the right issuer.
-        Err(crate::rank::diagnose(self, &cert, all, usage, now).unwrap_or(reason))
+        Err(crate::path::rank::diagnose(self, &cert, all, usage, now).unwrap_or(reason))
     }
 
     /// The verdict and fields of a presented chain (leaf first), verified for `usage`

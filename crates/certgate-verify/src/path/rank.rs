@@ -13,11 +13,11 @@ use rustls_pki_types::{
 };
 use webpki::{EndEntityCert, VerifiedPath};
 
-use crate::chain::ChainVerifier;
-use crate::der_walk::{BIT_STRING, SEQUENCE, tlv};
 use crate::info::FailureReason;
-use crate::usage::Usage;
-use crate::violation::{OtherFailure, Rfc5280Violation as V};
+use crate::path::chain::ChainVerifier;
+use crate::path::der_walk::{BIT_STRING, SEQUENCE, tlv};
+use crate::path::usage::Usage;
+use crate::path::violation::{OtherFailure, Rfc5280Violation as V};
 use certgate_x509::CertView;
 
 /// What the path hook answers webpki when it refuses a path: the lowest-ranked error,
@@ -212,7 +212,7 @@ pub(crate) fn diagnose(
     let best = Best::default();
     let leaf_der = leaf.der();
     let leaf_view = CertView::parse(&leaf_der).ok()?;
-    let mailboxes = crate::email_nc::leaf_smtp_utf8_mailboxes(&leaf_view);
+    let mailboxes = crate::path::email_nc::leaf_smtp_utf8_mailboxes(&leaf_view);
     let hook = |path: &VerifiedPath<'_>| -> Result<(), webpki::Error> {
         if !genuine(path, &lock(&failed)) {
             return Err(HOOK_REFUSED);

@@ -6,9 +6,9 @@
 //! soundly without it) or the CA's duty ("conforming CAs MUST ..."), checked only with
 //! [`Rfc5280Rules::Strict`]; [`crate::Rfc5280Violation::is_producer_side`] says which.
 
-use crate::der_walk::{OID, SEQUENCE, items, only, tlv};
-use crate::names::check_name_constraints;
-use crate::violation::Rfc5280Violation as V;
+use crate::path::der_walk::{OID, SEQUENCE, items, only, tlv};
+use crate::path::names::check_name_constraints;
+use crate::path::violation::Rfc5280Violation as V;
 pub(crate) use certgate_x509::CertView;
 use certgate_x509::KeyUsageBit;
 use certgate_x509::oid::ext::{

@@ -10,13 +10,13 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use rustls_pki_types::{CertificateDer, UnixTime};
 
-use crate::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, default_provider};
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
-use crate::memo::{VerdictMemo, chain_key};
-use crate::revocation::RevocationPolicy;
-use crate::rfc5280::Rfc5280Rules;
-use crate::usage::Usage;
-use crate::violation::Rfc5280Violation;
+use crate::path::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, default_provider};
+use crate::path::rfc5280::Rfc5280Rules;
+use crate::path::usage::Usage;
+use crate::path::violation::Rfc5280Violation;
+use crate::revocation::policy::RevocationPolicy;
+use crate::tls::memo::{VerdictMemo, chain_key};
 use crate::{RevocationStore, VerifyError};
 
 /// How a verifier acts on a bad or missing certificate.

@@ -19,13 +19,13 @@
 use rustls_pki_types::{CertificateDer, Der, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, VerifiedPath};
 
-use crate::chain::ChainVerifier;
-use crate::der_walk::{OID, SEQUENCE, items, only, tlv, wrap};
 use crate::info::FailureReason;
-use crate::names::{dns_syntax_ok, general_names};
-use crate::rank::reason_of;
-use crate::usage::Usage;
-use crate::violation::Rfc5280Violation;
+use crate::path::chain::ChainVerifier;
+use crate::path::der_walk::{OID, SEQUENCE, items, only, tlv, wrap};
+use crate::path::names::{dns_syntax_ok, general_names};
+use crate::path::rank::reason_of;
+use crate::path::usage::Usage;
+use crate::path::violation::Rfc5280Violation;
 use certgate_x509::CertView;
 use certgate_x509::oid::ext::{EXT_KEY_USAGE as EKU, NAME_CONSTRAINTS, SUBJECT_ALT_NAME as SAN};
 

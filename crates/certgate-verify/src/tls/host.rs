@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
 
-use crate::resumption::{Resumption, apply_resumption};
+use crate::tls::resumption::{Resumption, apply_resumption};
 use crate::{ClientVerifier, HostPatternProblem, VerifyError};
 
 /// The longest DNS name in its textual form without the trailing dot (RFC 1035 2.3.4:

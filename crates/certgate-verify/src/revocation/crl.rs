@@ -15,7 +15,7 @@ use crate::VerifyError;
 use std::sync::Arc;
 
 use crate::error::{CrlIssuerProblem, CrlProblem};
-use crate::serials::SerialTable;
+use crate::revocation::serials::SerialTable;
 
 /// Which certificates a CRL covers, from its issuingDistributionPoint (RFC 5280 5.2.5).
 /// Without one, it covers every certificate of its issuer.

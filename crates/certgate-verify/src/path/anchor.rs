@@ -2,10 +2,10 @@
 
 use rustls_pki_types::UnixTime;
 
-use crate::rfc5280::{self, CertView, Rfc5280Rules, Role};
+use crate::path::rfc5280::{self, CertView, Rfc5280Rules, Role};
 use certgate_x509::Timestamp;
 
-use crate::violation::{AnchorError, Rfc5280Violation};
+use crate::path::violation::{AnchorError, Rfc5280Violation};
 
 /// Extensions whose meaning we (and webpki) know, so they may be critical on an anchor:
 /// SKI, keyUsage, SAN, basicConstraints, nameConstraints, certificatePolicies, AKI,

@@ -1,8 +1,8 @@
 //! Name checks on borrowed DER: subjectAltName syntax, nameConstraints syntax, and the
 //! commonName of a server certificate against its subjectAltName.
 
-use crate::der_walk::{SEQUENCE, items, only, tlv};
-use crate::violation::Rfc5280Violation as V;
+use crate::path::der_walk::{SEQUENCE, items, only, tlv};
+use crate::path::violation::Rfc5280Violation as V;
 use certgate_x509::CertView;
 use certgate_x509::oid::ext::SUBJECT_ALT_NAME as SAN;
 

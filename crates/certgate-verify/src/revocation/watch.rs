@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::revocation::stamps;
+use crate::revocation::files::stamps;
 use crate::{RevocationStore, VerifyError};
 
 /// Watches a store's CRL files; stops when dropped.

@@ -11,11 +11,11 @@ use certgate_x509::{ReasonCode, SerialRef, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::VerifyError;
-use crate::crl::{CrlScope, ParsedCrl};
-use crate::crl_input::crl_issuer;
-use crate::crl_sources::CrlBatch;
-use crate::revocation::RevocationStore;
-use crate::serials::SerialTable;
+use crate::revocation::crl::{CrlScope, ParsedCrl};
+use crate::revocation::crl_input::crl_issuer;
+use crate::revocation::crl_sources::CrlBatch;
+use crate::revocation::serials::SerialTable;
+use crate::revocation::store::RevocationStore;
 
 /// The most serials one list may hold: ten million, ten times the million-device
 /// deployments certgate is measured with (about 220 MB as a serial table).

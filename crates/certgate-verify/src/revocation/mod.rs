@@ -1,0 +1,27 @@
+//! Revocation, RFC 5280 §6.3 (CRL processing) with the CRL profile of §5: CRLs read and
+//! checked once, at load, against their issuers, and the store that answers for a
+//! certificate on a path.
+//!
+//! [`crl_input`] reads the PEM or DER input and the certificates of CRL issuers; [`crl`]
+//! checks a CRL (its issuer and scope, §6.3.3 (b), with the issuingDistributionPoint of
+//! §5.2.5; the issuer's key and the signature, §6.3.3 (f) and (g), before any entry is
+//! read) into a [`serials`] table of revoked serials, compared as the signed integers they
+//! are (the search of §6.3.3 (j)). [`store`] is the
+//! [`RevocationStore`](crate::RevocationStore) (lookups, atomic swaps, its generation),
+//! [`set`] the CRLs in force per issuer, [`builder`] its builder, [`files`] the CRL files
+//! it reads and their stamps, [`crl_sources`] the named
+//! sources whose bytes the caller replaces, [`serial_source`] a live list of serials
+//! standing in for a CRL, [`watch`] the thread that reloads changed files. [`policy`] is the stated policy: which certificates are
+//! checked, and what an unknown status or a CRL past its nextUpdate (§6.3.3 (a)) means.
+
+pub(crate) mod builder;
+pub(crate) mod crl;
+pub(crate) mod crl_input;
+pub(crate) mod crl_sources;
+pub(crate) mod files;
+pub(crate) mod policy;
+pub(crate) mod serial_source;
+pub(crate) mod serials;
+pub(crate) mod set;
+pub(crate) mod store;
+pub(crate) mod watch;
