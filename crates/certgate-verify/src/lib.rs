@@ -10,7 +10,9 @@
 //!   `danger::allow_leaf_without_eku` says otherwise.
 //! - `ChainVerifier` (feature `rustls`) is the usage-generic heart both rest on:
 //!   `verify_chain(leaf, intermediates, usage, expected_peer_name, now)`. Paths and
-//!   signatures come from rustls-webpki; on the path it builds, certgate adds what RFC
+//!   signatures come from rustls-webpki, the signature checks between CA certificates
+//!   remembered across verifications (`with_link_cache`: a known intermediate costs no
+//!   second check); on the path it builds, certgate adds what RFC
 //!   5280 forbids and webpki lets through (duplicate extensions, empty names, a CA
 //!   without keyCertSign, malformed name constraints, expired anchors, ...), the depth
 //!   limit, revocation, SmtpUTF8Mailbox names under rfc822Name constraints, and the email
