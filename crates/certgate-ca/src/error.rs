@@ -15,6 +15,10 @@ use crate::{KeySpec, SignatureAlgorithm, SignatureHash, SignerError};
 /// A dependency's error, kept as the source of ours without its type in our API.
 pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
+/// Largest file certgate-ca reads (a key, a certificate, a request, a JSON file): 16 MiB,
+/// far above any of them, so a wrong or hostile path is never read whole.
+pub const MAX_INPUT_FILE: u64 = 16 * 1024 * 1024;
+
 /// Everything that can go wrong while reading CA inputs, issuing or revoking.
 ///
 /// Each variant names the thing it is about (`origin`: a file path, or a label
@@ -33,6 +37,16 @@ pub enum CaError {
         /// What the operating system said.
         #[source]
         source: std::io::Error,
+    },
+
+    /// A file larger than certgate-ca reads ([`MAX_INPUT_FILE`]): no key, certificate,
+    /// request or configuration is that large.
+    #[error("{}: larger than {limit} octets, not read", path.display())]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The most octets read.
+        limit: u64,
     },
 
     /// JSON that does not parse, or does not match cfssl's schema.
@@ -383,9 +397,27 @@ impl CaError {
         }
     }
 
-    /// Reads a whole file, naming it in the error.
+    /// Reads a whole file of at most [`MAX_INPUT_FILE`] octets, naming it in the error;
+    /// a larger one is refused before more than that is read.
     pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Self> {
-        std::fs::read(path).map_err(|e| Self::io(path, e))
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(|e| Self::io(path, e))?;
+        // One allocation of the file's size (a key is not copied about by regrowth).
+        let size = file
+            .metadata()
+            .map_or(0, |m| m.len())
+            .min(MAX_INPUT_FILE + 1);
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.take(MAX_INPUT_FILE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Self::io(path, e))?;
+        if bytes.len() as u64 > MAX_INPUT_FILE {
+            return Err(Self::FileTooLarge {
+                path: path.to_path_buf(),
+                limit: MAX_INPUT_FILE,
+            });
+        }
+        Ok(bytes)
     }
 
     /// Wraps an encoder's error met while building or reading `what`.

@@ -133,7 +133,7 @@ pub use crl::{
 };
 pub use crl_ext::IssuingDistributionPoint;
 pub use csr::CertificateRequest;
-pub use error::CaError;
+pub use error::{CaError, MAX_INPUT_FILE};
 pub use issue::{
     CertificateAuthority, DEFAULT_BACKDATE, DEFAULT_ROOT_EXPIRY, IssueBuilder, IssuedCertificate,
     SERIAL_LEN,

@@ -389,3 +389,32 @@ fn config_file_profile(origin: &str, name: &str) -> CaError {
         SigningConfig::from_json(br#"{"signing": {"profiles": {"client": {}}}}"#, origin).unwrap();
     c.profile(name).unwrap_err()
 }
+
+/// A file past `MAX_INPUT_FILE` is refused by name, whatever it was meant to be, before
+/// it is read whole; one at the limit is read (and refused for what it holds).
+#[test]
+fn oversized_files_are_refused_before_they_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("ca-config.json");
+    // Sparse: the file claims its size without the disk holding it.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(certgate_ca::MAX_INPUT_FILE + 1)
+        .unwrap();
+    let err = SigningConfig::from_file(&big).unwrap_err();
+    assert!(
+        matches!(&err, CaError::FileTooLarge { path, limit }
+            if *path == big && *limit == certgate_ca::MAX_INPUT_FILE),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("ca-config.json"), "{err}");
+    let err = CaCertificate::from_pem_file(&big).unwrap_err();
+    assert!(matches!(err, CaError::FileTooLarge { .. }), "{err:?}");
+    let at_limit = dir.path().join("csr.json");
+    std::fs::File::create(&at_limit)
+        .unwrap()
+        .set_len(certgate_ca::MAX_INPUT_FILE)
+        .unwrap();
+    let err = CsrJson::from_file(&at_limit).unwrap_err();
+    assert!(matches!(err, CaError::Json { .. }), "{err:?}");
+}
