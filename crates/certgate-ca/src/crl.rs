@@ -141,8 +141,9 @@ impl<'a> CrlBuilder<'a> {
 
     /// Adds one revoked certificate of another issuer, for an indirect CRL: the entry
     /// carries a critical certificateIssuer extension naming `issuer`'s subject (RFC 5280
-    /// 5.3.3). Verifiers apply it to this entry and the ones after it until the next
-    /// such entry, so give it on every entry of another issuer.
+    /// 5.3.3). Verifiers apply an entry's certificateIssuer to the entries after it that
+    /// carry none, so the first entry of this CA's own after such an entry is written
+    /// with a certificateIssuer naming this CA: entries stay whose they were added as.
     pub fn with_entry_of_issuer(mut self, entry: RevokedEntry, issuer: &CaCertificate) -> Self {
         self.issuers
             .insert(self.entries.len(), issuer.subject_name().clone());
@@ -169,6 +170,28 @@ impl<'a> CrlBuilder<'a> {
     pub fn with_freshest_crl(mut self, uri: impl Into<String>) -> Self {
         self.freshest = Some(uri.into());
         self
+    }
+
+    /// The certificateIssuer extension of each entry that needs one, by entry index: the
+    /// entries of other issuers, and the first of this CA's own after a run of them
+    /// (RFC 5280 5.3.3: an entry without the extension belongs to the issuer of the entry
+    /// before it).
+    fn entry_issuers(&self) -> Result<BTreeMap<usize, Vec<u8>>, CaError> {
+        let mut out = BTreeMap::new();
+        for (i, name) in &self.issuers {
+            out.insert(*i, crl_ext::certificate_issuer(name)?);
+        }
+        let back: Vec<usize> = self
+            .issuers
+            .keys()
+            .map(|i| i + 1)
+            .filter(|n| *n < self.entries.len() && !self.issuers.contains_key(n))
+            .collect();
+        if !back.is_empty() {
+            let own = crl_ext::certificate_issuer(self.ca.certificate().subject_name())?;
+            out.extend(back.into_iter().map(|n| (n, own.clone())));
+        }
+        Ok(out)
     }
 
     /// The extensions after AKI and CRL Number, checked against each other and the entries.
@@ -202,7 +225,7 @@ impl<'a> CrlBuilder<'a> {
             exts.push(idp.extension()?);
         }
         if let Some(uri) = &self.freshest {
-            exts.push(crl_ext::freshest_crl(uri)?);
+            exts.push(crate::extensions::freshest_crl(uri)?);
         }
         Ok(exts)
     }
@@ -225,11 +248,7 @@ impl<'a> CrlBuilder<'a> {
             });
         }
         let scope = self.scope_extensions()?;
-        let issuers = self
-            .issuers
-            .iter()
-            .map(|(i, name)| Ok((*i, crl_ext::certificate_issuer(name)?)))
-            .collect::<Result<BTreeMap<_, _>, CaError>>()?;
+        let issuers = self.entry_issuers()?;
         let issuers = &issuers;
         let revoked =
             crl_der::revoked_certificates(&self.entries, |i| issuers.get(&i).map(Vec::as_slice))?;

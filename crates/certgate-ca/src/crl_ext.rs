@@ -1,17 +1,17 @@
 //! The CRL and CRL-entry extensions beyond CRL Number and AKI: issuingDistributionPoint,
-//! deltaCRLIndicator, freshestCRL (RFC 5280 5.2.4-5.2.6) and certificateIssuer (5.3.3).
+//! deltaCRLIndicator (RFC 5280 5.2.4, 5.2.5) and certificateIssuer (5.3.3); freshestCRL
+//! is `extensions::freshest_crl`, shared with certificates.
 
 use const_oid::db::rfc5280::{ID_CE_CERTIFICATE_ISSUER, ID_CE_ISSUING_DISTRIBUTION_POINT};
 use der::Encode;
 use der::asn1::Uint;
 use der::flagset::FlagSet;
 use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::crl::BaseCrlNumber;
 use x509_cert::ext::pkix::crl::dp::{IssuingDistributionPoint as IdpDer, Reasons};
-use x509_cert::ext::pkix::crl::{BaseCrlNumber, FreshestCrl};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::name::Name;
 
-use crate::extensions::distribution_point;
 use crate::x509::{extension, raw_extension, uri_name};
 use crate::{CaError, CrlProblem, RevocationReason};
 
@@ -93,11 +93,6 @@ impl IssuingDistributionPoint {
 pub(crate) fn delta_indicator(base: u64) -> Result<Extension, CaError> {
     let n = Uint::new(&base.to_be_bytes()).map_err(encoding)?;
     extension(&BaseCrlNumber(n), true)
-}
-
-/// freshestCRL (non-critical): where delta CRLs for this CRL are published.
-pub(crate) fn freshest_crl(uri: &String) -> Result<Extension, CaError> {
-    extension(&FreshestCrl(vec![distribution_point(&[uri])?]), false)
 }
 
 /// The DER of a certificateIssuer entry extension (critical) naming `issuer`.

@@ -115,7 +115,12 @@ fn location_extensions(profile: &SigningProfile) -> Result<Vec<Extension>, CaErr
     if !access.is_empty() {
         exts.push(extension(&AuthorityInfoAccessSyntax(access), false)?);
     }
-    let crl_urls: Vec<&String> = profile.crl_url.iter().chain(&profile.crl_urls).collect();
+    let crl_urls: Vec<&str> = profile
+        .crl_url
+        .iter()
+        .chain(&profile.crl_urls)
+        .map(String::as_str)
+        .collect();
     if !crl_urls.is_empty() {
         exts.push(extension(
             &CrlDistributionPoints(vec![distribution_point(&crl_urls)?]),
@@ -123,16 +128,19 @@ fn location_extensions(profile: &SigningProfile) -> Result<Vec<Extension>, CaErr
         )?);
     }
     if let Some(url) = &profile.freshest_crl_url {
-        exts.push(extension(
-            &FreshestCrl(vec![distribution_point(&[url])?]),
-            false,
-        )?);
+        exts.push(freshest_crl(url)?);
     }
     Ok(exts)
 }
 
+/// freshestCRL (non-critical, RFC 5280 4.2.1.15 and 5.2.6): where delta CRLs are
+/// published; the same extension in a certificate and in a complete CRL.
+pub(crate) fn freshest_crl(uri: &str) -> Result<Extension, CaError> {
+    extension(&FreshestCrl(vec![distribution_point(&[uri])?]), false)
+}
+
 /// A DistributionPoint whose fullName is these URIs, no reasons, no cRLIssuer.
-pub(crate) fn distribution_point(urls: &[&String]) -> Result<DistributionPoint, CaError> {
+fn distribution_point(urls: &[&str]) -> Result<DistributionPoint, CaError> {
     let names = urls
         .iter()
         .map(|u| uri_name(u))

@@ -26,17 +26,16 @@ fn entry(serial: u8, reason: Option<RevocationReason>) -> RevokedEntry {
 }
 
 fn crl_text(dir: &Path, file: &str) -> String {
-    let out = std::process::Command::new("openssl")
-        .args(["crl", "-noout", "-text", "-in", file])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    openssl_text_of(dir, "crl", file)
+}
+
+/// A directory with the root (`root.pem`) and its devices A, B, C; the root's CA.
+fn lab() -> (tempfile::TempDir, CertificateAuthority) {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, root_cert) = root(KeySpec::EcdsaP256);
+    write(dir.path(), "root.pem", root_cert.to_pem());
+    devices(dir.path(), &ca);
+    (dir, ca)
 }
 
 /// Three devices A, B, C (serials 10, 11, 12) issued by `ca`, written as a.pem ....
@@ -123,10 +122,7 @@ fn openssl_uses_a_delta_crl_with_its_base() {
     if !require_tool("openssl") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (ca, root_cert) = root(KeySpec::EcdsaP256);
-    write(dir.path(), "root.pem", root_cert.to_pem());
-    devices(dir.path(), &ca);
+    let (dir, ca) = lab();
     let base = ca
         .crl(1, NOW - Duration::hours(2), NOW + Duration::days(7))
         .with_freshest_crl("http://crl.example.com/delta.crl")
@@ -163,10 +159,7 @@ fn a_crl_only_for_ca_certificates_is_not_used_for_a_leaf() {
     if !require_tool("openssl") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (ca, root_cert) = root(KeySpec::EcdsaP256);
-    write(dir.path(), "root.pem", root_cert.to_pem());
-    devices(dir.path(), &ca);
+    let (dir, ca) = lab();
     let scoped = |only_ca: bool| {
         ca.crl(1, NOW - Duration::hours(1), NOW + Duration::days(7))
             .with_issuing_distribution_point(IssuingDistributionPoint {
@@ -201,10 +194,7 @@ fn a_crl_signed_by_a_dedicated_crl_signing_certificate() {
     if !require_tool("openssl") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (ca, root_cert) = root(KeySpec::EcdsaP256);
-    write(dir.path(), "root.pem", root_cert.to_pem());
-    devices(dir.path(), &ca);
+    let (dir, ca) = lab();
     // The CRL signer: the CA's name, its own key, keyUsage cRLSign only.
     let config = SigningConfig::from_json(
         br#"{"signing": {"profiles": {"crl_signer": {"usages": ["crl sign"], "expiry": "8760h"}}}}"#,
@@ -306,4 +296,41 @@ fn inconsistent_crls_are_refused() {
         &CrlProblem::CertificateIssuerOutsideIndirect
     );
     assert!(crl().with_delta_of(2).build().is_ok());
+}
+
+/// An indirect CRL lists another CA's certificate, then one of the CRL issuer's own: the
+/// own entry must not be read as the other CA's (RFC 5280 5.3.3 carries an entry's
+/// certificateIssuer over to the entries after it), so OpenSSL refuses device A and
+/// accepts device B, whose serial the other CA's entry has.
+#[test]
+fn an_own_entry_after_another_issuers_entry_stays_the_crl_issuers() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let (dir, ca) = lab();
+    // Another CA with a name of its own, "Intermediate 30" (OpenSSL matches
+    // certificateIssuer by name).
+    let (other, _) = intermediate(&ca, "intermediate", KeySpec::EcdsaP256, 30);
+    let other_ca = other.certificate();
+    let crl = ca
+        .crl(1, NOW - Duration::hours(1), NOW + Duration::days(7))
+        .with_issuing_distribution_point(IssuingDistributionPoint {
+            indirect_crl: true,
+            ..IssuingDistributionPoint::default()
+        })
+        .with_entry_of_issuer(entry(11, None), other_ca)
+        .with_entry(entry(10, None))
+        .build()
+        .unwrap();
+    write(dir.path(), "crls.pem", crl.to_pem());
+    let text = crl_text(dir.path(), "crls.pem");
+    assert_eq!(
+        text.matches("X509v3 Certificate Issuer: critical").count(),
+        2,
+        "{text}"
+    );
+    let (ok, out) = verify_with_crls(dir.path(), "a.pem", &["-extended_crl"]);
+    assert!(!ok && out.contains("certificate revoked"), "{out}");
+    let (ok, out) = verify_with_crls(dir.path(), "b.pem", &["-extended_crl"]);
+    assert!(ok, "{out}");
 }

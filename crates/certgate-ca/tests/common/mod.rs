@@ -147,8 +147,13 @@ pub fn openssl_verify(dir: &Path, args: &[&str]) -> (bool, String) {
 
 /// `openssl x509 -noout -text` of a PEM certificate file.
 pub fn openssl_text(dir: &Path, file: &str) -> String {
+    openssl_text_of(dir, "x509", file)
+}
+
+/// `openssl KIND -noout -text` of a PEM file (`x509`, `crl`, `req`).
+pub fn openssl_text_of(dir: &Path, kind: &str, file: &str) -> String {
     let out = std::process::Command::new("openssl")
-        .args(["x509", "-noout", "-text", "-in", file])
+        .args([kind, "-noout", "-text", "-in", file])
         .current_dir(dir)
         .output()
         .unwrap();
