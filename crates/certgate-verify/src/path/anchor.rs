@@ -7,19 +7,24 @@ use certgate_x509::Timestamp;
 
 use crate::path::violation::{AnchorError, Rfc5280Violation};
 
-/// Extensions whose meaning we (and webpki) know, so they may be critical on an anchor:
-/// SKI, keyUsage, SAN, basicConstraints, nameConstraints, certificatePolicies, AKI,
-/// policyConstraints, extKeyUsage (2.5.29.x).
-const KNOWN_EXTENSIONS: [&[u8]; 9] = [
+/// Extensions whose meaning path validation knows, so they may be critical on any
+/// certificate of a path: SKI, keyUsage, SAN, basicConstraints, nameConstraints,
+/// cRLDistributionPoints, certificatePolicies, policyMappings, AKI, policyConstraints,
+/// extKeyUsage, inhibitAnyPolicy (2.5.29.x). (A critical extension outside this list
+/// refuses the certificate, RFC 5280 6.1.4 (o) and 6.1.5 (e).)
+pub(crate) const KNOWN_EXTENSIONS: [&[u8]; 12] = [
     &[0x55, 0x1d, 0x0e],
     &[0x55, 0x1d, 0x0f],
     &[0x55, 0x1d, 0x11],
     &[0x55, 0x1d, 0x13],
     &[0x55, 0x1d, 0x1e],
+    &[0x55, 0x1d, 0x1f],
     &[0x55, 0x1d, 0x20],
+    &[0x55, 0x1d, 0x21],
     &[0x55, 0x1d, 0x23],
     &[0x55, 0x1d, 0x24],
     &[0x55, 0x1d, 0x25],
+    &[0x55, 0x1d, 0x36],
 ];
 
 /// Checks a trust anchor the way a `RootCertStore` cannot (it keeps only subject, key
@@ -58,4 +63,56 @@ pub fn check_trust_anchor(
         return Err(AnchorError::UnknownCriticalExtension { oid });
     }
     Ok((not_before, not_after))
+}
+
+/// A trust anchor as path validation uses it (RFC 5280 6.1.1 (d)): its name, key, name
+/// constraints and validity, read once when the verifier is built.
+#[derive(Debug)]
+pub(crate) struct Anchor {
+    /// The subject, the whole DER `Name`.
+    pub(crate) subject: Box<[u8]>,
+    /// The key's algorithm (the AlgorithmIdentifier's content) and octets.
+    pub(crate) algorithm: Box<[u8]>,
+    pub(crate) key: Box<[u8]>,
+    /// The subjectKeyIdentifier, to try the anchor an authorityKeyIdentifier names first.
+    pub(crate) key_id: Option<Box<[u8]>>,
+    /// The nameConstraints extension's value: an anchor's constraints bind its paths.
+    pub(crate) name_constraints: Option<Box<[u8]>>,
+    pub(crate) not_before: Timestamp,
+    pub(crate) not_after: Timestamp,
+}
+
+impl Anchor {
+    /// Checks `der` as [`check_trust_anchor`] does and keeps what validation needs.
+    pub(crate) fn from_der(
+        der: &[u8],
+        now: UnixTime,
+        rules: Rfc5280Rules,
+    ) -> Result<Self, AnchorError> {
+        let (not_before, not_after) = check_trust_anchor(der, now, rules)?;
+        let view = CertView::parse(der).map_err(Rfc5280Violation::from)?;
+        let (algorithm, key) = view.public_key();
+        Ok(Self {
+            subject: view.subject.der().into(),
+            algorithm: algorithm.into(),
+            key: key.into(),
+            key_id: view.subject_key_id().ok().flatten().map(Into::into),
+            name_constraints: view
+                .extension(certgate_x509::oid::ext::NAME_CONSTRAINTS)
+                .map(|e| e.value.into()),
+            not_before,
+            not_after,
+        })
+    }
+
+    /// Whether the anchor is valid at `seconds` (Unix time).
+    pub(crate) fn check_validity(&self, seconds: i64) -> Result<(), crate::FailureReason> {
+        if seconds > self.not_after.unix_seconds() {
+            return Err(crate::FailureReason::Expired);
+        }
+        if seconds < self.not_before.unix_seconds() {
+            return Err(crate::FailureReason::NotYetValid);
+        }
+        Ok(())
+    }
 }

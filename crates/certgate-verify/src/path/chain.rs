@@ -1,23 +1,21 @@
-//! The usage-generic heart: [`ChainVerifier::verify_chain`]. Path building and signatures
-//! on rustls-webpki (`verify_for_usage`, given no CRLs); in its path-verification hook,
-//! what RFC 5280 forbids and webpki lets through, anchor validity, the chain depth, and
-//! revocation from our own store.
+//! The usage-generic heart: [`ChainVerifier::verify_chain`]. The leaf's own checks here;
+//! path building in [`crate::path::build`], the validation of each candidate path in
+//! [`crate::path::validate`] (RFC 5280 §6.1, with revocation from our own store).
 
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
-use rustls_pki_types::{
-    CertificateDer, ServerName, SignatureVerificationAlgorithm, TrustAnchor, UnixTime,
-};
-use webpki::{EndEntityCert, VerifiedPath};
+use rustls_pki_types::{CertificateDer, ServerName, SignatureVerificationAlgorithm, UnixTime};
+use webpki::EndEntityCert;
 
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
-use crate::path::anchor::check_trust_anchor;
-use crate::path::der_walk::{SEQUENCE, wrap};
-use crate::path::link_cache::{CachedAlgorithms, DEFAULT_LINK_CACHE_ENTRIES, LinkCache};
-use crate::path::rank::{Best, HOOK_REFUSED, rank, reason_of};
+use crate::path::anchor::Anchor;
+use crate::path::build::{Search, check_common};
+use crate::path::link_cache::{DEFAULT_LINK_CACHE_ENTRIES, LinkCache};
+use crate::path::policy::{PolicyOptions, PolicySets};
 use crate::path::rfc5280::{self, CertView, Rfc5280Rules, Role};
 use crate::path::usage::Usage;
+use crate::path::validate::Found;
 use crate::path::violation::{AnchorError, Rfc5280Violation};
 use crate::revocation::policy::RevocationPolicy;
 use crate::{RevocationStore, VerifyError};
@@ -33,6 +31,7 @@ pub struct ChainVerifierBuilder {
     rules: Rfc5280Rules,
     provider: Arc<CryptoProvider>,
     link_cache: usize,
+    policy: PolicyOptions,
 }
 
 /// Verifies certificate chains for any usage against trust anchors given as
@@ -40,11 +39,11 @@ pub struct ChainVerifierBuilder {
 /// not checked).
 #[derive(Debug)]
 pub struct ChainVerifier {
-    anchors: Vec<TrustAnchor<'static>>,
-    /// notBefore and notAfter of each anchor (webpki does not keep them).
-    anchor_validity: Vec<(u64, u64)>,
+    anchors: Vec<Anchor>,
     anchor_certs: Vec<CertificateDer<'static>>,
     intermediates: Vec<CertificateDer<'static>>,
+    /// The subject (whole DER Name) of each configured intermediate.
+    intermediate_subjects: Vec<Box<[u8]>>,
     /// The result of the RFC 5280 checks of each configured intermediate, computed once.
     intermediate_checks: Vec<Result<(), Rfc5280Violation>>,
     revocation: Option<(RevocationStore, RevocationPolicy)>,
@@ -53,6 +52,9 @@ pub struct ChainVerifier {
     provider: Arc<CryptoProvider>,
     /// Signature checks between CA certificates that succeeded.
     links: LinkCache,
+    policy: PolicyOptions,
+    /// The options are the defaults (the policy fast path).
+    policy_default: bool,
 }
 
 /// What a successful verification found.
@@ -63,6 +65,9 @@ pub struct VerifiedChain {
     pub anchor_subject: String,
     /// How many intermediates the path has.
     pub intermediates: usize,
+    /// The authority- and user-constrained policy sets of RFC 5280 6.1.5 (g) (both
+    /// empty when no certificate of the path has certificate policies).
+    pub policies: PolicySets,
 }
 
 /// The default crypto provider: aws-lc-rs.
@@ -92,6 +97,7 @@ impl ChainVerifier {
             rules: Rfc5280Rules::default(),
             provider,
             link_cache: DEFAULT_LINK_CACHE_ENTRIES,
+            policy: PolicyOptions::default(),
         }
     }
 }
@@ -142,6 +148,14 @@ impl ChainVerifierBuilder {
         self
     }
 
+    /// The certificate-policy inputs of RFC 5280 6.1.1 (c), (e), (f), (g): the
+    /// user-initial-policy-set and the three initial flags (default: any policy, no
+    /// flag set, so policies constrain nothing unless a CA's policyConstraints asks).
+    pub fn with_policy_options(mut self, options: PolicyOptions) -> Self {
+        self.policy = options;
+        self
+    }
+
     /// Checks every anchor and intermediate, and builds the verifier.
     ///
     /// # Errors
@@ -158,23 +172,23 @@ impl ChainVerifierBuilder {
             });
         }
         let now = self.check_time.unwrap_or_else(UnixTime::now);
-        let mut anchors = Vec::with_capacity(self.anchors.len());
-        let mut anchor_validity = Vec::with_capacity(self.anchors.len());
-        for (index, der) in self.anchors.iter().enumerate() {
-            let bad = |reason: AnchorError| VerifyError::BadTrustAnchor { index, reason };
-            let (not_before, not_after) = check_trust_anchor(der, now, self.rules).map_err(bad)?;
-            let anchor = webpki::anchor_from_trusted_cert(der)
-                .map_err(|e| match reason_of(&e) {
-                    FailureReason::Malformed(v) => bad(AnchorError::Violation(v)),
-                    _ => bad(AnchorError::Violation(Rfc5280Violation::Unreadable {
-                        field: "certificate",
-                        detail: format!("{e:?}"),
-                    })),
-                })?
-                .to_owned();
-            anchors.push(anchor);
-            anchor_validity.push((not_before.unix_seconds_u64(), not_after.unix_seconds_u64()));
-        }
+        let anchors = self
+            .anchors
+            .iter()
+            .enumerate()
+            .map(|(index, der)| {
+                Anchor::from_der(der, now, self.rules)
+                    .map_err(|reason| VerifyError::BadTrustAnchor { index, reason })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.policy.check()?;
+        let intermediate_subjects = self
+            .intermediates
+            .iter()
+            .map(|der| {
+                CertView::parse(der).map_or_else(|_| Box::default(), |v| v.subject.der().into())
+            })
+            .collect();
         let intermediate_checks = self
             .intermediates
             .iter()
@@ -191,15 +205,17 @@ impl ChainVerifierBuilder {
         }
         Ok(ChainVerifier {
             anchors,
-            anchor_validity,
             anchor_certs: self.anchors,
             intermediates: self.intermediates,
+            intermediate_subjects,
             intermediate_checks,
             revocation: self.revocation,
             max_intermediates: self.max_intermediates,
             rules: self.rules,
             provider: self.provider,
             links: LinkCache::new(self.link_cache),
+            policy_default: self.policy == PolicyOptions::default(),
+            policy: self.policy,
         })
     }
 }
@@ -236,9 +252,10 @@ impl ChainVerifier {
             usage,
             expected_peer_name,
             now,
-            |anchor, n| VerifiedChain {
-                anchor_subject: anchor_subject(anchor.subject.as_ref()),
-                intermediates: n,
+            |anchor, found| VerifiedChain {
+                anchor_subject: anchor_subject(&anchor.subject),
+                intermediates: found.intermediates,
+                policies: found.policies,
             },
         )
     }
@@ -258,12 +275,23 @@ impl ChainVerifier {
     /// What is checked of the leaf alone, before any path is built.
     fn check_leaf(
         &self,
-        cert: &EndEntityCert<'_>,
         view: &CertView<'_>,
         usage: &Usage,
         expected_peer_name: Option<&ServerName<'_>>,
     ) -> Result<(), FailureReason> {
         rfc5280::check(view, Role::Leaf, self.rules).map_err(FailureReason::Malformed)?;
+        if view.version != 2 {
+            return Err(FailureReason::Malformed(
+                Rfc5280Violation::UnsupportedVersion,
+            ));
+        }
+        // A CA certificate presented as the leaf is refused (a documented choice: CABF
+        // 7.1.2.7, webpki and browsers; RFC 5280 would allow it).
+        if view.is_ca() {
+            return Err(FailureReason::Malformed(
+                Rfc5280Violation::CaUsedAsEndEntity,
+            ));
+        }
         if usage.leaf_must_list() && !rfc5280::has_eku(view) {
             return Err(FailureReason::WrongKeyUsage);
         }
@@ -275,6 +303,8 @@ impl ChainVerifier {
             return Err(FailureReason::WrongKeyUsage);
         }
         if let Some(name) = expected_peer_name {
+            let der = CertificateDer::from(view.der);
+            let cert = EndEntityCert::try_from(&der).map_err(|_| FailureReason::NameMismatch)?;
             cert.verify_is_valid_for_subject_name(name)
                 .map_err(|_| FailureReason::NameMismatch)?;
             let peer = match name {
@@ -293,85 +323,24 @@ impl ChainVerifier {
         usage: &Usage,
         expected_peer_name: Option<&ServerName<'_>>,
         now: UnixTime,
-        found: impl FnOnce(&TrustAnchor<'_>, usize) -> T,
+        found: impl FnOnce(&Anchor, Found) -> T,
     ) -> Result<T, FailureReason> {
-        let cert = EndEntityCert::try_from(leaf).map_err(|e| reason_of(&e))?;
         let view = CertView::parse(leaf).map_err(|e| FailureReason::Malformed(e.into()))?;
-        self.check_leaf(&cert, &view, usage, expected_peer_name)?;
-        // The peer's intermediates, then the configured ones (joined only when there are
-        // configured ones: the common handshake allocates nothing here).
-        let joined: Vec<CertificateDer<'_>>;
-        let all = if self.intermediates.is_empty() {
-            intermediates
-        } else {
-            joined = intermediates
-                .iter()
-                .chain(&self.intermediates)
-                .map(|c| CertificateDer::from(c.as_ref()))
-                .collect();
-            &joined
-        };
-        // The hook's reasons, ranked across candidate paths.
-        let best = Best::default();
-        let seconds = now.as_secs();
-        let mailboxes = crate::path::email_nc::leaf_smtp_utf8_mailboxes(&view);
-        let hook = |path: &VerifiedPath<'_>| -> Result<(), webpki::Error> {
-            self.check_path(path, seconds, &mailboxes)
-                .map_err(|reason| {
-                    best.offer(reason);
-                    HOOK_REFUSED
-                })
-        };
-        // Without intermediates the leaf's signature is the only one: nothing to cache.
-        let cached;
-        let algorithms: &[&dyn SignatureVerificationAlgorithm] = if all.is_empty() {
-            self.algorithms()
-        } else {
-            cached = CachedAlgorithms::new(self.algorithms(), &self.links, leaf.as_ref());
-            &cached.as_dyn()
-        };
-        let result = cert.verify_for_usage(
-            algorithms,
-            &self.anchors,
-            all,
-            now,
-            usage.validator(),
-            None,
-            Some(&hook),
-        );
-        let err = match result {
-            Ok(path) => {
-                return Ok(found(
-                    path.anchor(),
-                    path.intermediate_certificates().count(),
-                ));
+        self.check_leaf(&view, usage, expected_peer_name)?;
+        let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        check_common(&view, usage, seconds)?;
+        let mut search = Search::new(self, usage, seconds, &view, intermediates);
+        let mut path = Vec::with_capacity(4);
+        match search.extend(&mut path) {
+            Some(result) => {
+                let anchor = self
+                    .anchors
+                    .get(result.anchor)
+                    .ok_or(FailureReason::UnknownIssuer)?;
+                Ok(found(anchor, result))
             }
-            Err(err) => err,
-        };
-        let ours = best.take();
-        // webpki refuses every rfc822Name constraint; one path shape it cannot check
-        // is checked here (leaf, one email-constrained intermediate, anchor).
-        if err == webpki::Error::NameConstraintViolation
-            && ours.is_none()
-            && let Some(checked) =
-                crate::path::email_nc::verify(self, &cert, &view, intermediates, usage, now)
-        {
-            let anchor = self.anchors.get(checked?);
-            return anchor
-                .map(|a| found(a, 1))
-                .ok_or(FailureReason::UnknownIssuer);
+            None => Err(search.best.take().unwrap_or(FailureReason::UnknownIssuer)),
         }
-        let best = Best::default();
-        ours.into_iter().for_each(|reason| best.offer(reason));
-        if err != HOOK_REFUSED {
-            best.offer(reason_of(&err));
-        }
-        let reason = best.take().unwrap_or(FailureReason::UnknownIssuer);
-        if rank(&reason) > rank(&FailureReason::BadSignature) {
-            return Err(reason);
-        }
-        // A signature failure may hide what is wrong with the right issuer.
-        Err(crate::path::rank::diagnose(self, &cert, all, usage, now).unwrap_or(reason))
     }
 
     /// The verdict and fields of a presented chain (leaf first), verified for `usage`
@@ -407,17 +376,32 @@ impl ChainVerifier {
         self.revocation.as_ref()
     }
 
-    /// Accessors for the path checks and the email name-constraint path.
-    pub(crate) fn trust_anchors(&self) -> &[TrustAnchor<'static>] {
+    /// The anchors, as path validation uses them.
+    pub(crate) fn anchor_list(&self) -> &[Anchor] {
         &self.anchors
     }
 
-    pub(crate) fn anchor_validity(&self, index: usize) -> Option<(u64, u64)> {
-        self.anchor_validity.get(index).copied()
+    /// How many intermediates are configured.
+    pub(crate) fn configured_len(&self) -> usize {
+        self.intermediates.len()
     }
 
-    pub(crate) fn configured_intermediates(&self) -> &[CertificateDer<'static>] {
-        &self.intermediates
+    /// The configured intermediates: each one's DER and subject.
+    pub(crate) fn configured(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.intermediates
+            .iter()
+            .zip(&self.intermediate_subjects)
+            .map(|(der, subject)| (der.as_ref(), &subject[..]))
+    }
+
+    /// The signature checks between CA certificates that succeeded.
+    pub(crate) fn link_cache(&self) -> &LinkCache {
+        &self.links
+    }
+
+    /// The certificate-policy options, `None` when they are the defaults.
+    pub(crate) fn policy_options(&self) -> Option<&PolicyOptions> {
+        (!self.policy_default).then_some(&self.policy)
     }
 
     pub(crate) fn max_intermediates(&self) -> Option<usize> {
@@ -433,17 +417,17 @@ impl ChainVerifier {
         &self.provider
     }
 
-    /// The RFC 5280 checks of an intermediate: computed at build for configured ones.
-    pub(crate) fn check_intermediate(&self, der: &[u8]) -> Result<(), Rfc5280Violation> {
-        if let Some(i) = self
-            .intermediates
-            .iter()
-            .position(|c| std::ptr::eq(c.as_ref().as_ptr(), der.as_ptr()))
-            && let Some(result) = self.intermediate_checks.get(i)
-        {
+    /// The RFC 5280 checks of an intermediate: computed at build for the configured
+    /// one at `configured`.
+    pub(crate) fn check_intermediate_at(
+        &self,
+        view: &CertView<'_>,
+        configured: Option<usize>,
+    ) -> Result<(), Rfc5280Violation> {
+        if let Some(result) = configured.and_then(|i| self.intermediate_checks.get(i)) {
             return result.clone();
         }
-        check_intermediate(der, self.rules)
+        rfc5280::check(view, Role::Intermediate, self.rules)
     }
 
     /// The anchors, as given.
@@ -453,14 +437,11 @@ impl ChainVerifier {
 
     /// The subjects of the anchors, DER `Name`s, for a TLS CertificateRequest.
     pub(crate) fn anchor_subjects(&self) -> impl Iterator<Item = Vec<u8>> + '_ {
-        self.anchors
-            .iter()
-            .map(|a| wrap(SEQUENCE, a.subject.as_ref()))
+        self.anchors.iter().map(|a| a.subject.to_vec())
     }
 }
 
-/// An anchor's subject (the Name's content, as webpki keeps it) in RFC 4514 form.
-fn anchor_subject(content: &[u8]) -> String {
-    let whole = wrap(SEQUENCE, content);
-    certgate_x509::NameView::parse(&whole).map_or_else(|_| String::new(), |n| n.to_rfc4514())
+/// An anchor's subject (the whole DER Name) in RFC 4514 form.
+fn anchor_subject(whole: &[u8]) -> String {
+    certgate_x509::NameView::parse(whole).map_or_else(|_| String::new(), |n| n.to_rfc4514())
 }

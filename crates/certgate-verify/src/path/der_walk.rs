@@ -2,8 +2,7 @@
 //! extension's value by hand (name constraints, AIA, keys): the reader is x509's; these
 //! only give its results the tuple shape those walks match on.
 
-pub(crate) use certgate_x509::der::tag::{BIT_STRING, OID, SEQUENCE};
-pub(crate) use certgate_x509::der::wrap;
+pub(crate) use certgate_x509::der::tag::{OID, SEQUENCE};
 
 /// One DER value at the start of `input`: (tag, content, rest).
 pub(crate) fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {

@@ -5,10 +5,10 @@
 //! algorithm, the public key, the signed bytes and the signature: once it succeeded, it
 //! succeeds again. [`LinkCache`] remembers the checks that succeeded, keyed by those
 //! exact bytes (the signature to find the entry, then the key and the signed bytes
-//! compared in full, so a hit is never a guess), and [`CachedAlgorithms`] wraps the
-//! provider's algorithms for one verification so a hit skips the cryptography. Only the
-//! crypto is skipped: webpki still checks validity, usage, constraints and path length
-//! of every certificate on the path, and certgate's path hook still runs.
+//! compared in full, so a hit is never a guess); [`LinkCache::verify`] answers from it
+//! and skips the cryptography on a hit. Only the crypto is skipped: validity, usage,
+//! constraints and path length of every certificate on the path are checked on every
+//! verification.
 //!
 //! The leaf's own signature is never cached: a leaf is new on most handshakes, and
 //! keeping them would let a client with many certificates fill the cache. So what is
@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{PoisonError, RwLock};
 
-use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+use rustls_pki_types::{InvalidSignature, SignatureVerificationAlgorithm};
 
 /// Links a [`LinkCache`] keeps by default: far more than the intermediates any one
 /// verifier trusts, and at most a few hundred KiB.
@@ -98,88 +98,35 @@ impl LinkCache {
     }
 }
 
-/// One of the provider's algorithms, answering from the cache where it can.
-#[derive(Debug)]
-struct Cached<'a> {
-    inner: &'static dyn SignatureVerificationAlgorithm,
-    index: usize,
-    cache: &'a LinkCache,
-    /// The leaf's DER: a message inside it is the leaf's own signed part, never cached.
-    leaf: &'a [u8],
-}
-
-impl SignatureVerificationAlgorithm for Cached<'_> {
-    fn verify_signature(
+impl LinkCache {
+    /// Checks `signature` over `message` with `key` by `algorithm` (index `index` in the
+    /// provider's list), answering from the cache when this exact check succeeded
+    /// before, and remembering it when it succeeds now. The caller never passes a
+    /// leaf's own signature (see the module docs).
+    pub(crate) fn verify(
         &self,
-        public_key: &[u8],
+        index: usize,
+        algorithm: &dyn SignatureVerificationAlgorithm,
+        key: &[u8],
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), InvalidSignature> {
-        if self.cache.capacity == 0 || self.leaf.as_ptr_range().contains(&message.as_ptr()) {
-            return self.inner.verify_signature(public_key, message, signature);
+        if self.capacity == 0 {
+            return algorithm.verify_signature(key, message, signature);
         }
-        if self
-            .cache
-            .contains(self.index, public_key, message, signature)
-        {
+        if self.contains(index, key, message, signature) {
             return Ok(());
         }
-        self.inner
-            .verify_signature(public_key, message, signature)?;
-        self.cache
-            .insert(self.index, public_key, message, signature);
+        algorithm.verify_signature(key, message, signature)?;
+        self.insert(index, key, message, signature);
         Ok(())
-    }
-
-    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
-        self.inner.public_key_alg_id()
-    }
-
-    fn signature_alg_id(&self) -> AlgorithmIdentifier {
-        self.inner.signature_alg_id()
-    }
-
-    fn fips(&self) -> bool {
-        self.inner.fips()
-    }
-}
-
-/// The provider's algorithms wrapped for one verification of `leaf`.
-pub(crate) struct CachedAlgorithms<'a> {
-    wrapped: Vec<Cached<'a>>,
-}
-
-impl<'a> CachedAlgorithms<'a> {
-    pub(crate) fn new(
-        algorithms: &'static [&'static dyn SignatureVerificationAlgorithm],
-        cache: &'a LinkCache,
-        leaf: &'a [u8],
-    ) -> Self {
-        let wrapped = algorithms
-            .iter()
-            .enumerate()
-            .map(|(index, inner)| Cached {
-                inner: *inner,
-                index,
-                cache,
-                leaf,
-            })
-            .collect();
-        Self { wrapped }
-    }
-
-    /// The list to hand to webpki.
-    pub(crate) fn as_dyn(&self) -> Vec<&dyn SignatureVerificationAlgorithm> {
-        self.wrapped
-            .iter()
-            .map(|c| c as &dyn SignatureVerificationAlgorithm)
-            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls_pki_types::AlgorithmIdentifier;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Accepts a signature equal to the message's first byte; counts its calls.
@@ -202,49 +149,37 @@ mod tests {
     }
 
     #[test]
-    fn a_hit_needs_the_same_key_message_and_signature_and_leaves_are_not_kept() {
-        static ALG: Counting = Counting(AtomicUsize::new(0));
-        static ALGS: [&dyn SignatureVerificationAlgorithm; 1] = [&ALG];
-        let calls = || ALG.0.load(Ordering::SeqCst);
+    fn a_hit_needs_the_same_key_message_and_signature() {
+        let alg = Counting(AtomicUsize::new(0));
+        let calls = || alg.0.load(Ordering::SeqCst);
         let cache = LinkCache::new(2);
-        let leaf = b"leaf tbs and the rest".to_vec();
-        let algs = CachedAlgorithms::new(&ALGS, &cache, &leaf);
-        let list = algs.as_dyn();
-        let alg = list[0];
-        let before = calls();
         // A link between CAs: checked once, then answered from the cache.
-        assert!(alg.verify_signature(b"key", b"int tbs", b"i").is_ok());
-        assert!(alg.verify_signature(b"key", b"int tbs", b"i").is_ok());
-        assert_eq!(calls() - before, 1);
-        // Another key, another message, a failing check: each goes to the algorithm,
-        // and a failure is not kept.
-        assert!(alg.verify_signature(b"other", b"int tbs", b"i").is_ok());
-        assert!(alg.verify_signature(b"key", b"ixx", b"i").is_ok());
-        assert!(alg.verify_signature(b"key", b"bad", b"i").is_err());
-        assert!(alg.verify_signature(b"key", b"bad", b"i").is_err());
-        assert_eq!(calls() - before, 5);
-        // The leaf's own signed bytes are checked every time and never kept.
-        let leaf_tbs = &leaf[..8];
-        assert!(alg.verify_signature(b"key", leaf_tbs, b"l").is_ok());
-        assert!(alg.verify_signature(b"key", leaf_tbs, b"l").is_ok());
-        assert_eq!(calls() - before, 7);
+        assert!(cache.verify(0, &alg, b"key", b"int tbs", b"i").is_ok());
+        assert!(cache.verify(0, &alg, b"key", b"int tbs", b"i").is_ok());
+        assert_eq!(calls(), 1);
+        // Another key, another message, another algorithm, a failing check: each goes
+        // to the algorithm, and a failure is not kept.
+        assert!(cache.verify(0, &alg, b"other", b"int tbs", b"i").is_ok());
+        assert!(cache.verify(0, &alg, b"key", b"ixx", b"i").is_ok());
+        assert!(cache.verify(1, &alg, b"key", b"int tbs", b"i").is_ok());
+        assert!(cache.verify(0, &alg, b"key", b"bad", b"i").is_err());
+        assert!(cache.verify(0, &alg, b"key", b"bad", b"i").is_err());
+        assert_eq!(calls(), 6);
         assert!(cache.len() <= 2);
     }
 
     #[test]
     fn a_full_cache_starts_again_and_a_zero_one_keeps_nothing() {
-        static ALG: Counting = Counting(AtomicUsize::new(0));
-        static ALGS: [&dyn SignatureVerificationAlgorithm; 1] = [&ALG];
+        let alg = Counting(AtomicUsize::new(0));
         let cache = LinkCache::new(2);
-        let algs = CachedAlgorithms::new(&ALGS, &cache, b"");
-        let list = algs.as_dyn();
         for m in [b"a1", b"b1", b"c1"] {
-            assert!(list[0].verify_signature(b"k", m, &m[..1]).is_ok());
+            assert!(cache.verify(0, &alg, b"k", m, &m[..1]).is_ok());
         }
         assert_eq!(cache.len(), 1);
         let none = LinkCache::new(0);
-        let algs = CachedAlgorithms::new(&ALGS, &none, b"");
-        assert!(algs.as_dyn()[0].verify_signature(b"k", b"a", b"a").is_ok());
+        assert!(none.verify(0, &alg, b"k", b"a", b"a").is_ok());
+        assert!(none.verify(0, &alg, b"k", b"a", b"a").is_ok());
         assert_eq!(none.len(), 0);
+        assert_eq!(alg.0.load(Ordering::SeqCst), 5);
     }
 }

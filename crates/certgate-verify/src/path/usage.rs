@@ -1,10 +1,5 @@
 //! What a certificate must be good for: the extended key usages a path must allow.
 
-use webpki::{
-    Error, ExtendedKeyUsageValidator, KeyPurposeId, KeyPurposeIdIter, KeyUsage,
-    RequiredEkuNotFoundContext,
-};
-
 /// The extended key usages a path must allow.
 ///
 /// Every listed usage must be in the leaf's extendedKeyUsage; when the leaf has no such
@@ -79,39 +74,6 @@ impl Usage {
     /// The extended key usages required.
     pub fn required_purposes(&self) -> &[KeyPurpose] {
         &self.required
-    }
-
-    /// The validator webpki runs on every certificate of a path.
-    pub(crate) fn validator(&self) -> IfPresent<'_> {
-        IfPresent(&self.required)
-    }
-}
-
-/// webpki's EKU hook: where a certificate lists usages, every required one must be
-/// among them. (Whether the leaf must list them at all is checked on the path.)
-pub(crate) struct IfPresent<'a>(&'a [KeyPurpose]);
-
-impl ExtendedKeyUsageValidator for IfPresent<'_> {
-    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), Error> {
-        let mut present: Vec<KeyPurposeId<'_>> = Vec::new();
-        for id in iter {
-            present.push(id?);
-        }
-        if present.is_empty() {
-            return Ok(());
-        }
-        for wanted in self.0 {
-            let wanted = wanted.oid();
-            if !present.contains(&KeyPurposeId::new(wanted)) {
-                return Err(Error::RequiredEkuNotFoundContext(
-                    RequiredEkuNotFoundContext {
-                        required: KeyUsage::required(wanted),
-                        present: present.iter().map(KeyPurposeId::to_decoded_oid).collect(),
-                    },
-                ));
-            }
-        }
-        Ok(())
     }
 }
 

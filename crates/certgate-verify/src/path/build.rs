@@ -1,0 +1,347 @@
+//! Path building (RFC 5280 §6, with the candidate issuers of §3.2 and name chaining of
+//! §7.1): from the leaf up, every certificate whose subject is the current
+//! certificate's issuer is a candidate — the anchors first, then the intermediates the
+//! peer sent, then the configured ones; among each, those whose subjectKeyIdentifier is
+//! the current certificate's authorityKeyIdentifier before the rest. A candidate is
+//! tried only when its signature on the current certificate verifies and, for an
+//! intermediate, when it can issue at all (a valid CA of the usage, see
+//! [`Search::usable_issuer`]); on reaching an anchor, the whole path is validated
+//! ([`crate::path::validate`]), and when that fails the search backtracks to the next
+//! candidate. Loops (a certificate whose subject and key are already on the path) are
+//! not followed; depth, candidates and signature checks are bounded (webpki's budgets),
+//! and the most relevant failure across every candidate path is what is reported.
+
+use std::cell::OnceCell;
+
+use certgate_x509::CertView;
+
+use crate::info::FailureReason;
+use crate::path::anchor::{Anchor, KNOWN_EXTENSIONS};
+use crate::path::chain::ChainVerifier;
+use crate::path::dn::names_match;
+use crate::path::rank::Best;
+use crate::path::signature::{IssuerKey, verify_signed_by};
+use crate::path::usage::Usage;
+use crate::path::validate::Found;
+use crate::path::violation::{OtherFailure, Rfc5280Violation as V};
+
+/// Intermediates a path may have at most, whatever the options (webpki's limit).
+pub(crate) const MAX_PATH_INTERMEDIATES: usize = 6;
+/// Signature checks per verification (webpki's budget).
+const MAX_SIGNATURE_CHECKS: usize = 100;
+/// Candidate issuers looked at per verification (webpki's budget).
+const MAX_BUILD_STEPS: usize = 200_000;
+/// Name-constraint comparisons per verification (webpki's budget).
+pub(crate) const MAX_NAME_COMPARISONS: usize = 250_000;
+/// Intermediates a peer may send that are looked at; the rest are ignored.
+pub(crate) const MAX_PRESENTED_INTERMEDIATES: usize = 64;
+
+/// A certificate that may issue: one the peer sent or a configured one.
+pub(crate) struct PoolCert<'a> {
+    pub(crate) der: &'a [u8],
+    /// The subject (whole DER Name), to match before the certificate is read whole.
+    subject: &'a [u8],
+    /// The index among the configured intermediates (their RFC 5280 checks are cached).
+    configured: Option<usize>,
+    /// The certificate read, with the checks that do not depend on the path.
+    read: OnceCell<Result<CertView<'a>, FailureReason>>,
+}
+
+impl<'a> PoolCert<'a> {
+    pub(crate) fn view(&self) -> Option<&CertView<'a>> {
+        self.read.get().and_then(|r| r.as_ref().ok())
+    }
+}
+
+/// One verification's search.
+pub(crate) struct Search<'v, 'a> {
+    pub(crate) verifier: &'v ChainVerifier,
+    pub(crate) usage: &'v Usage,
+    pub(crate) seconds: i64,
+    pub(crate) leaf: &'v CertView<'a>,
+    pub(crate) pool: Vec<PoolCert<'a>>,
+    pub(crate) best: Best,
+    signatures: usize,
+    steps: usize,
+    pub(crate) name_comparisons: usize,
+}
+
+impl<'v, 'a> Search<'v, 'a> {
+    /// A search from `leaf`, with the peer's `presented` intermediates and the
+    /// verifier's configured ones.
+    pub(crate) fn new(
+        verifier: &'v ChainVerifier,
+        usage: &'v Usage,
+        seconds: i64,
+        leaf: &'v CertView<'a>,
+        presented: &'a [rustls_pki_types::CertificateDer<'_>],
+    ) -> Self
+    where
+        'v: 'a,
+    {
+        let mut pool = Vec::with_capacity(presented.len() + verifier.configured_len());
+        for der in presented.iter().take(MAX_PRESENTED_INTERMEDIATES) {
+            let der: &'a [u8] = der.as_ref();
+            let read = OnceCell::new();
+            let subject = match CertView::parse(der) {
+                Ok(view) => {
+                    let subject = view.subject.der();
+                    let _ = read.set(Ok(view));
+                    subject
+                }
+                // Unreadable: never a candidate (an empty subject matches no issuer).
+                Err(_) => &[][..],
+            };
+            pool.push(PoolCert {
+                der,
+                subject,
+                configured: None,
+                read,
+            });
+        }
+        for (i, (der, subject)) in verifier.configured().enumerate() {
+            pool.push(PoolCert {
+                der,
+                subject,
+                configured: Some(i),
+                read: OnceCell::new(),
+            });
+        }
+        Self {
+            verifier,
+            usage,
+            seconds,
+            leaf,
+            pool,
+            best: Best::default(),
+            signatures: MAX_SIGNATURE_CHECKS,
+            steps: MAX_BUILD_STEPS,
+            name_comparisons: MAX_NAME_COMPARISONS,
+        }
+    }
+
+    /// The certificate at `path`'s end (the leaf for an empty path).
+    pub(crate) fn cert(&self, index: Option<usize>) -> &CertView<'a> {
+        match index
+            .and_then(|i| self.pool.get(i))
+            .and_then(|p| p.read.get())
+        {
+            Some(Ok(view)) => view,
+            _ => self.leaf,
+        }
+    }
+
+    /// Depth-first search from the end of `path` (pool indices, leaf side first) to an
+    /// anchor; `Some` at the first path that validates.
+    pub(crate) fn extend(&mut self, path: &mut Vec<usize>) -> Option<Found> {
+        if self.steps == 0 {
+            self.best
+                .offer(FailureReason::Other(OtherFailure::PathBuildingBudget));
+            return None;
+        }
+        self.steps -= 1;
+        let child = *self.cert(path.last().copied());
+        let child_key_id = child
+            .authority_key_id()
+            .ok()
+            .flatten()
+            .and_then(|aki| aki.key_id);
+        let issuer_name = child.issuer.der();
+        let cache = !path.is_empty();
+        for preferred in [true, false] {
+            for (index, anchor) in self.verifier.anchor_list().iter().enumerate() {
+                if prefers(child_key_id, anchor.key_id.as_deref()) != preferred
+                    || !names_match(issuer_name, &anchor.subject)
+                {
+                    continue;
+                }
+                if !self.signature(&child, anchor.issuer_key(), cache) {
+                    continue;
+                }
+                match self.validate(path, index) {
+                    Ok(found) => return Some(found),
+                    Err(reason) => self.best.offer(reason),
+                }
+            }
+        }
+        if path.len() >= self.depth_limit() {
+            self.best
+                .offer(FailureReason::Other(OtherFailure::PathBuildingBudget));
+            return None;
+        }
+        for preferred in [true, false] {
+            for index in 0..self.pool.len() {
+                if !self.candidate(path, index, issuer_name, child_key_id, preferred) {
+                    continue;
+                }
+                let Some(key) = self.pool[index].view().copied().map(|v| IssuerKey::of(&v)) else {
+                    continue;
+                };
+                if !self.signature(&child, key, cache) {
+                    continue;
+                }
+                path.push(index);
+                if let Some(found) = self.extend(path) {
+                    return Some(found);
+                }
+                path.pop();
+            }
+        }
+        None
+    }
+
+    /// How many intermediates a path may have here.
+    fn depth_limit(&self) -> usize {
+        MAX_PATH_INTERMEDIATES
+    }
+
+    /// Whether pool certificate `index` may issue the certificate at `path`'s end:
+    /// its subject is the issuer name, it is not on the path already, it is readable
+    /// and usable as an issuer (the failure offered otherwise). Reads it on first use.
+    fn candidate(
+        &mut self,
+        path: &[usize],
+        index: usize,
+        issuer_name: &[u8],
+        child_key_id: Option<&[u8]>,
+        preferred: bool,
+    ) -> bool {
+        let Some(cand) = self.pool.get(index) else {
+            return false;
+        };
+        if path.contains(&index) || !names_match(issuer_name, cand.subject) {
+            return false;
+        }
+        let read = cand.read.get_or_init(|| {
+            CertView::parse(cand.der).map_err(|e| FailureReason::Malformed(e.into()))
+        });
+        let view = match read {
+            Ok(view) => *view,
+            Err(reason) => {
+                self.best.offer(reason.clone());
+                return false;
+            }
+        };
+        let key_id = view.subject_key_id().ok().flatten();
+        if prefers(child_key_id, key_id) != preferred {
+            return false;
+        }
+        // A loop: this name and key already on the path (or the leaf's).
+        let same = |other: &CertView<'_>| {
+            other.spki == view.spki && names_match(other.subject.der(), view.subject.der())
+        };
+        if same(self.leaf) || path.iter().any(|&i| self.pool[i].view().is_some_and(same)) {
+            return false;
+        }
+        match self.usable_issuer(&view, cand.configured) {
+            Ok(()) => true,
+            Err(reason) => {
+                self.best.offer(reason);
+                false
+            }
+        }
+    }
+
+    /// Checks `child`'s signature by `key`, within the budget; offers the failure.
+    fn signature(&mut self, child: &CertView<'_>, key: IssuerKey<'_>, cache: bool) -> bool {
+        if self.signatures == 0 {
+            self.best
+                .offer(FailureReason::Other(OtherFailure::PathBuildingBudget));
+            return false;
+        }
+        self.signatures -= 1;
+        let links = cache.then(|| self.verifier.link_cache());
+        match verify_signed_by(self.verifier.algorithms(), child, key, links) {
+            Ok(()) => true,
+            Err(reason) => {
+                self.best.offer(reason);
+                false
+            }
+        }
+    }
+
+    /// What an intermediate must be whatever its place on the path (RFC 5280 6.1.3
+    /// (a)(2), 6.1.4 (k), (n), (o)): valid now, version 3, a CA by basicConstraints
+    /// (critical or not), allowed to sign certificates, no critical extension we do not
+    /// process, the usage's purposes where it lists purposes, and the rules of RFC 5280
+    /// in force.
+    fn usable_issuer(
+        &self,
+        view: &CertView<'_>,
+        configured: Option<usize>,
+    ) -> Result<(), FailureReason> {
+        let malformed = FailureReason::Malformed;
+        self.verifier
+            .check_intermediate_at(view, configured)
+            .map_err(malformed)?;
+        if view.version != 2 {
+            return Err(malformed(V::UnsupportedVersion));
+        }
+        match view.basic_constraints() {
+            Ok(Some(bc)) if bc.ca => {}
+            Ok(_) => return Err(malformed(V::EndEntityUsedAsCa)),
+            Err(e) => return Err(malformed(e.into())),
+        }
+        check_common(view, self.usage, self.seconds)
+    }
+}
+
+/// Whether a candidate with subjectKeyIdentifier `key_id` is among those tried first
+/// for a certificate whose authorityKeyIdentifier is `wanted`.
+fn prefers(wanted: Option<&[u8]>, key_id: Option<&[u8]>) -> bool {
+    matches!((wanted, key_id), (Some(w), Some(k)) if w == k)
+}
+
+/// What the leaf and every intermediate must be: valid at `seconds`, no critical
+/// extension path validation does not process, and where it lists extended key
+/// usages, each of the usage's purposes among them (EKU chaining, as webpki and
+/// browsers do).
+pub(crate) fn check_common(
+    view: &CertView<'_>,
+    usage: &Usage,
+    seconds: i64,
+) -> Result<(), FailureReason> {
+    let (not_before, not_after) = (
+        view.not_before.unix_seconds(),
+        view.not_after.unix_seconds(),
+    );
+    if not_before > not_after {
+        return Err(FailureReason::Malformed(V::InvalidValidity));
+    }
+    if seconds > not_after {
+        return Err(FailureReason::Expired);
+    }
+    if seconds < not_before {
+        return Err(FailureReason::NotYetValid);
+    }
+    if view
+        .extensions
+        .iter()
+        .any(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.oid))
+    {
+        return Err(FailureReason::Malformed(V::UnsupportedCriticalExtension));
+    }
+    match view.key_purposes() {
+        Ok(None) => Ok(()),
+        Ok(Some(listed)) if listed.is_empty() => {
+            Err(FailureReason::Malformed(V::EmptyExtendedKeyUsage))
+        }
+        Ok(Some(listed)) => usage
+            .required_purposes()
+            .iter()
+            .all(|p| listed.contains(&p.oid()))
+            .then_some(())
+            .ok_or(FailureReason::WrongKeyUsage),
+        Err(e) => Err(FailureReason::Malformed(e.into())),
+    }
+}
+
+impl Anchor {
+    /// The anchor's key, as signature checks take it.
+    pub(crate) fn issuer_key(&self) -> IssuerKey<'_> {
+        IssuerKey {
+            algorithm: &self.algorithm,
+            key: &self.key,
+        }
+    }
+}
