@@ -225,7 +225,8 @@ impl IssueBuilder<'_> {
     /// [`CaError::CaNotYetValid`] or [`CaError::CaExpired`] when the CA certificate is
     /// not valid at the time of issue, [`CaError::OutlivesCa`] for a certificate that
     /// would end after the CA (unless [`IssueBuilder::with_clamp_to_ca`]),
-    /// [`CaError::PathLength`] for a CA below a path-length-0 CA, [`CaError::NameNotAllowed`]
+    /// [`CaError::PathLength`] for a CA below a path-length-0 CA (a self-issued one, for
+    /// the CA's own name, is allowed), [`CaError::NameNotAllowed`]
     /// for a name the profile's whitelist refuses, [`CaError::InvalidConfig`] for a
     /// profile that cannot make a valid certificate, [`CaError::Signing`] when the
     /// signer fails.
@@ -236,8 +237,14 @@ impl IssueBuilder<'_> {
         let (not_before, not_after) = self.validity_within_ca(now)?;
         let hosts = self.hosts.unwrap_or_else(|| self.csr.hosts().to_vec());
         check_names(profile, self.csr, &hosts)?;
+        // A CA certificate for the issuer's own name (a key-rollover link) is
+        // self-issued: RFC 5280 6.1.4 (l) does not count it against path lengths.
+        let self_issued = self.csr.subject_name() == ca.cert.subject_name();
         let path_len = if profile.ca_constraint.is_ca {
             match ca.cert.path_len() {
+                Some(n) if self_issued => {
+                    Some(profile.ca_constraint.max_path_len.map_or(n, |p| p.min(n)))
+                }
                 Some(0) => {
                     return Err(CaError::PathLength {
                         origin: ca.cert.origin().to_owned(),

@@ -1,6 +1,7 @@
-//! What RFC 5280 forbids and webpki lets through, checked on the borrowed
-//! [`CertView`]. webpki builds the path and checks signatures, validity, basic
-//! constraints, name constraints and EKUs; these checks run on the path it built.
+//! The rules of RFC 5280 on one certificate's own fields and extensions, checked on the
+//! borrowed [`CertView`] of each certificate a path is built from (signatures,
+//! validity, basic constraints, name constraints, policies and EKUs are the path
+//! validation's, in `build` and `validate`).
 //!
 //! Each rule is either the relying party's (checked always: a path cannot be verified
 //! soundly without it) or the CA's duty ("conforming CAs MUST ..."), checked only with
@@ -157,6 +158,15 @@ fn check_extensions(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
     }
     if let Some(nc) = view.extension(NAME_CONSTRAINTS) {
         check_name_constraints(nc.value)?;
+        if !nc.critical {
+            rules.refuse(V::NonCriticalNameConstraints)?;
+        }
+    }
+    if view
+        .extension(certgate_x509::oid::ext::POLICY_CONSTRAINTS)
+        .is_some_and(|e| !e.critical)
+    {
+        rules.refuse(V::NonCriticalPolicyConstraints)?;
     }
     if view.subject.is_empty() {
         match view.extension(SAN) {

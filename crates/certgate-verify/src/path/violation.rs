@@ -131,6 +131,10 @@ pub enum Rfc5280Violation {
     CaWithoutSki,
     /// A CA whose basicConstraints is not critical (4.2.1.9).
     NonCriticalBasicConstraints,
+    /// nameConstraints not marked critical (4.2.1.10).
+    NonCriticalNameConstraints,
+    /// policyConstraints not marked critical (4.2.1.11).
+    NonCriticalPolicyConstraints,
     /// keyCertSign on a certificate that is not a CA (4.2.1.3).
     KeyCertSignWithoutCa,
     /// nameConstraints on a certificate that is not a CA (4.2.1.10).
@@ -173,6 +177,8 @@ impl Rfc5280Violation {
                 | Self::MissingAki
                 | Self::CaWithoutSki
                 | Self::NonCriticalBasicConstraints
+                | Self::NonCriticalNameConstraints
+                | Self::NonCriticalPolicyConstraints
                 | Self::KeyCertSignWithoutCa
                 | Self::NameConstraintsWithoutCa
                 | Self::AnchorAkiNamesIssuer
@@ -232,6 +238,12 @@ impl Rfc5280Violation {
             Self::CaWithoutSki => "CA without subjectKeyIdentifier (RFC 5280 4.2.1.2)",
             Self::NonCriticalBasicConstraints => {
                 "basicConstraints of a CA is not critical (RFC 5280 4.2.1.9)"
+            }
+            Self::NonCriticalNameConstraints => {
+                "nameConstraints is not critical (RFC 5280 4.2.1.10)"
+            }
+            Self::NonCriticalPolicyConstraints => {
+                "policyConstraints is not critical (RFC 5280 4.2.1.11)"
             }
             Self::KeyCertSignWithoutCa => "keyCertSign on a certificate that is not a CA",
             Self::NameConstraintsWithoutCa => "nameConstraints on a certificate that is not a CA",
