@@ -9,21 +9,28 @@
 //!   refused. clientAuth must be in the leaf's extendedKeyUsage unless
 //!   `danger::allow_leaf_without_eku` says otherwise.
 //! - `ChainVerifier` (feature `rustls`) is the usage-generic heart both rest on:
-//!   `verify_chain(leaf, intermediates, usage, expected_peer_name, now)`. Paths and
-//!   signatures come from rustls-webpki, the signature checks between CA certificates
-//!   remembered across verifications (`with_link_cache`: a known intermediate costs no
-//!   second check); on the path it builds, certgate adds what RFC
-//!   5280 forbids and webpki lets through (duplicate extensions, empty names, a CA
-//!   without keyCertSign, malformed name constraints, expired anchors, ...), the depth
-//!   limit, revocation, SmtpUTF8Mailbox names under rfc822Name constraints, and the email
-//!   name constraints webpki refuses outright (for a leaf under one constrained
-//!   intermediate). The duties RFC 5280 puts on the CA rather than on the relying party
-//!   (key identifiers, criticality, serial numbers, ...) are checked only with
-//!   `Rfc5280Rules::Strict`: by default a chain is built by name and signature, as
-//!   webpki, OpenSSL and nginx build it. When every candidate path fails, the most
-//!   relevant [`FailureReason`] is reported (revoked before expired, wrong usage before a
-//!   broken rule, any of them before a bad signature). `certgate limbo` runs the
-//!   x509-limbo suite through it.
+//!   `verify_chain(leaf, intermediates, usage, expected_peer_name, now)`. It has its own
+//!   RFC 5280 §6 path validator (rustls-webpki stays in the tests as an oracle): path
+//!   building with backtracking over every issuer of the right name (compared as §7.1
+//!   says, across string types, case and spaces), the authorityKeyIdentifier's first;
+//!   self-issued certificates (key rollover both ways) outside path lengths and name
+//!   constraints; name constraints of every form (DNS, IP, email, URI, directoryName)
+//!   across the whole path; certificate policies with mappings, constraints and
+//!   inhibitAnyPolicy under `PolicyOptions` (the user-initial-policy-set and the three
+//!   initial flags), the resulting policy sets in `VerifiedChain` and `ClientCertInfo`;
+//!   and what RFC 5280 forbids (duplicate extensions, empty names, a CA without
+//!   keyCertSign, malformed name constraints, expired anchors, unknown critical
+//!   extensions, ...), the depth limit and revocation. Relying-party leniency where
+//!   §6 asks for it: a CA whose basicConstraints is not critical, unique IDs, UTCTime
+//!   years 50–99. A CA certificate presented as the leaf is refused (a documented
+//!   choice, as webpki and browsers do). The signature checks between CA certificates
+//!   are remembered across verifications (`with_link_cache`: a known intermediate
+//!   costs no second check). The duties RFC 5280 puts on the CA rather than on the
+//!   relying party (key identifiers, criticality, serial numbers, ...) are checked only
+//!   with `Rfc5280Rules::Strict`. When every candidate path fails, the most relevant
+//!   [`FailureReason`] is reported (revoked before expired, wrong usage before a broken
+//!   rule, any of them before a bad signature). `certgate limbo` runs the x509-limbo
+//!   suite through it.
 //! - Signatures are checked with aws-lc-rs, or with the algorithms of any rustls
 //!   `CryptoProvider` given to `builder_with_provider` (feature `ring` brings ring's).
 //!   rustls itself is re-exported as `certgate_verify::rustls`.
@@ -43,9 +50,9 @@
 //!   verdicts asserted by the caller instead of reached by a verifier.
 //!
 //! Where each part lives: `path/` is path building and validation (RFC 5280 §6.1): the
-//! `ChainVerifier`, the checks of each candidate path, the rules webpki lets through,
-//! names and name constraints, key usages, trust anchors, the ranking of failures and the
-//! [`Rfc5280Violation`] vocabulary. `revocation/` is CRL processing (§6.3): reading and
+//! `ChainVerifier`, path building, the validation of each candidate path, signatures,
+//! names and name constraints, policies, key usages, trust anchors, the ranking of
+//! failures and the [`Rfc5280Violation`] vocabulary. `revocation/` is CRL processing (§6.3): reading and
 //! checking CRLs, the table of revoked serials, the `RevocationStore` with its builder,
 //! files, named sources and live serial lists, its policy and its watcher. `tls/` is the
 //! glue to rustls' traits: `ClientVerifier` (`ClientCertVerifier`), the verdict memo,

@@ -24,7 +24,7 @@ use std::sync::{PoisonError, RwLock};
 
 use rustls_pki_types::{InvalidSignature, SignatureVerificationAlgorithm};
 
-/// Links a [`LinkCache`] keeps by default: far more than the intermediates any one
+/// Links the link cache keeps by default: far more than the intermediates any one
 /// verifier trusts, and at most a few hundred KiB.
 pub const DEFAULT_LINK_CACHE_ENTRIES: usize = 1024;
 

@@ -1,18 +1,24 @@
 //! The path: building it and validating it, RFC 5280 §6.1 (basic path validation) with
-//! the name constraints of §4.2.1.10 and the key usages of §4.2.1.3 and §4.2.1.12.
+//! the name chaining of §7.1, the name constraints of §4.2.1.10, the certificate policies
+//! of §4.2.1.4–§4.2.1.14 and the key usages of §4.2.1.3 and §4.2.1.12. certgate's own:
+//! rustls-webpki no longer builds paths (it stays in the tests and fuzzing as an oracle).
 //!
-//! [`chain`] is the usage-generic [`ChainVerifier`](crate::ChainVerifier): rustls-webpki
-//! builds candidate paths and checks signatures, validity, basic constraints, name
-//! constraints and EKUs (§6.1.3, §6.1.4); from its path hook, [`candidate`] checks each
-//! candidate for what webpki does not: the anchor ([`anchor`], §6.1.1 d), what RFC 5280
-//! forbids and webpki lets through ([`rfc5280`], with the name syntax of [`names`]), the
-//! email name constraints webpki refuses ([`email_nc`]), the depth limit, and revocation
-//! from the store (§6.3, in `crate::revocation`). [`usage`] says what a path must be good
-//! for; [`rank`] picks the most relevant failure across candidates; [`violation`] names
-//! the rules a certificate or an anchor breaks (built without rustls, as the verdicts
-//! use it); [`der_walk`] gives the hand-walked extensions their shape; [`link_cache`]
-//! remembers the signature checks between CA certificates that succeeded, so a known
-//! intermediate costs no second signature check.
+//! - [`chain`]: the usage-generic [`ChainVerifier`](crate::ChainVerifier), its builder
+//!   and what is checked of the leaf alone.
+//! - [`build`]: path building — candidate issuers by name ([`dn`], §7.1) with the one
+//!   the authorityKeyIdentifier names first, backtracking, loops, budgets — and what
+//!   every intermediate must be wherever it sits (valid, a CA, keyCertSign, no unknown
+//!   critical extension, the usage's EKUs).
+//! - [`signature`]: a signature checked by the configured `CryptoProvider`'s
+//!   algorithms, through [`link_cache`] between CA certificates.
+//! - [`validate`]: §6.1 over a path that reached an anchor: path length (self-issued
+//!   certificates not counted), [`name_constraints`] across the path, [`policy`]
+//!   (§6.1.3 (d)–(f), §6.1.4, §6.1.5), the depth limit, revocation (§6.3, in
+//!   `crate::revocation`, asked through [`candidate`]).
+//! - [`anchor`] (§6.1.1 (d)), [`rfc5280`] (the rules on one certificate's own fields,
+//!   with the name syntax of [`names`]), [`usage`] (what a path must be good for),
+//!   [`rank`] (the most relevant failure across candidates), [`violation`] (the rules a
+//!   certificate or an anchor breaks, built without rustls), [`der_walk`].
 
 #[cfg(feature = "rustls")]
 pub(crate) mod anchor;
