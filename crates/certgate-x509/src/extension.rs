@@ -17,9 +17,21 @@ pub struct Extension<'a> {
     pub value: &'a [u8],
 }
 
-/// The content of an `Extensions` SEQUENCE, checked.
+/// How many extensions' OIDs an [`Extensions`] indexes (real certificates carry up to
+/// about a dozen); a longer list is walked on each lookup.
+const INDEXED: usize = 16;
+
+/// The content of an `Extensions` SEQUENCE, checked, with where each extension's OID
+/// is: a lookup compares OIDs, and splits only the extension it finds (certgate looks
+/// a dozen extensions up per certificate verified).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Extensions<'a>(&'a [u8]);
+pub struct Extensions<'a> {
+    content: &'a [u8],
+    /// (offset, length) of each extension's OID content in `content`.
+    oids: [(u16, u8); INDEXED],
+    /// How many of `oids` are set; `None` when the list is not indexed.
+    indexed: Option<u8>,
+}
 
 impl<'a> Extensions<'a> {
     /// Checks the content of an `Extensions` SEQUENCE of `structure`.
@@ -38,10 +50,11 @@ impl<'a> Extensions<'a> {
         if content.is_empty() {
             return Err(bad(Problem::Empty));
         }
-        // No table to fill: the earlier extensions are walked again for each one (a
-        // few comparisons for real lists, bounded by MAX_EXTENSIONS for hostile ones).
+        // The earlier extensions are walked again for each one (a few comparisons for
+        // real lists, bounded by MAX_EXTENSIONS for hostile ones).
         let mut rest = content;
         let mut count = 0;
+        let mut oids = [(0u16, 0u8); INDEXED];
         while !rest.is_empty() {
             let (item, after) = der::read_tlv(rest).map_err(bad)?;
             if item.tag != tag::SEQUENCE {
@@ -56,17 +69,41 @@ impl<'a> Extensions<'a> {
                 return Err(bad(Problem::TooMany));
             }
             let earlier = &content[..content.len() - rest.len()];
-            if Self(earlier).iter().any(|e| e.oid == ext.oid) {
+            if Self::unindexed(earlier).iter().any(|e| e.oid == ext.oid) {
                 return Err(bad(Problem::Duplicate));
+            }
+            if let Some(slot) = oids.get_mut(count - 1) {
+                let offset = ext.oid.as_ptr() as usize - content.as_ptr() as usize;
+                *slot = (
+                    u16::try_from(offset).unwrap_or(u16::MAX),
+                    u8::try_from(ext.oid.len()).unwrap_or(u8::MAX),
+                );
             }
             rest = after;
         }
-        Ok(Self(content))
+        // Index only what the offsets can say exactly.
+        let exact = count <= INDEXED
+            && content.len() < usize::from(u16::MAX)
+            && oids[..count].iter().all(|&(_, len)| len < 0x80);
+        Ok(Self {
+            content,
+            oids,
+            indexed: exact.then(|| u8::try_from(count).unwrap_or(0)),
+        })
+    }
+
+    /// A checked list without its index.
+    fn unindexed(content: &'a [u8]) -> Self {
+        Self {
+            content,
+            oids: [(0, 0); INDEXED],
+            indexed: None,
+        }
     }
 
     /// The extensions in order.
     pub fn iter(&self) -> impl Iterator<Item = Extension<'a>> + 'a {
-        let mut rest = self.0;
+        let mut rest = self.content;
         std::iter::from_fn(move || {
             let (item, after) = der::read_tlv(rest).ok()?;
             rest = after;
@@ -76,12 +113,27 @@ impl<'a> Extensions<'a> {
 
     /// The extension with this OID.
     pub fn get(&self, oid: &[u8]) -> Option<Extension<'a>> {
-        self.iter().find(|e| e.oid == oid)
+        let Some(count) = self.indexed else {
+            return self.iter().find(|e| e.oid == oid);
+        };
+        let content = self.content;
+        let &(start, _) = self
+            .oids
+            .get(..usize::from(count))?
+            .iter()
+            .find(|&&(start, len)| {
+                let start = usize::from(start);
+                content.get(start..start + usize::from(len)) == Some(oid)
+            })?;
+        // The OID's TLV starts two octets before its content (OIDs under 128 octets).
+        let body = content.get(usize::from(start).checked_sub(2)?..)?;
+        let ext = checked_extension(body)?;
+        (ext.oid == oid).then_some(ext)
     }
 
     /// Whether there is no extension.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.content.is_empty()
     }
 }
 
@@ -295,5 +347,44 @@ mod tests {
         assert!(
             AuthorityKeyId::from_extension_value(&wrap(tag::SEQUENCE, &wrap(0x82, &[1]))).is_err()
         );
+    }
+
+    /// `n` extensions with distinct OIDs (2.5.29.i, or a long OID when `long`), each
+    /// with its index as the value; every third critical.
+    fn list(n: u8, long: bool) -> Vec<u8> {
+        let mut content = Vec::new();
+        for i in 0..n {
+            let mut oid = vec![0x55, 0x1d, i];
+            if long {
+                oid.extend(std::iter::repeat_n(0x01, 130));
+            }
+            let mut body = wrap(tag::OID, &oid);
+            if i % 3 == 0 {
+                body.extend([tag::BOOLEAN, 1, 0xff]);
+            }
+            body.extend(wrap(tag::OCTET_STRING, &[i]));
+            content.extend(wrap(tag::SEQUENCE, &body));
+        }
+        content
+    }
+
+    #[test]
+    fn lookups_find_each_extension_indexed_or_not() {
+        for (n, long) in [(3, false), (16, false), (17, false), (40, false), (4, true)] {
+            let content = list(n, long);
+            let exts = Extensions::parse(&content, Structure::Certificate, "t").unwrap();
+            assert_eq!(exts.indexed.is_some(), n <= 16 && !long, "{n} {long}");
+            for i in 0..n {
+                let mut oid = vec![0x55, 0x1d, i];
+                if long {
+                    oid.extend(std::iter::repeat_n(0x01, 130));
+                }
+                let e = exts.get(&oid).unwrap();
+                assert_eq!((e.value, e.critical), (&[i][..], i % 3 == 0));
+                assert_eq!(exts.iter().nth(usize::from(i)), Some(e));
+            }
+            assert!(exts.get(&[0x55, 0x1d, n]).is_none());
+            assert!(exts.get(&[0x55, 0x1d]).is_none());
+        }
     }
 }
