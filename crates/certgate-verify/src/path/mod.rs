@@ -10,7 +10,8 @@
 //! from the store (§6.3, in `crate::revocation`). [`usage`] says what a path must be good
 //! for; [`rank`] picks the most relevant failure across candidates; [`violation`] names
 //! the rules a certificate or an anchor breaks (built without rustls, as the verdicts
-//! use it); [`der_walk`] gives the hand-walked extensions their shape; [`link_cache`]
+//! use it); [`dn`] compares distinguished names (RFC 5280 §7.1) for certgate's own path
+//! validation; [`der_walk`] gives the hand-walked extensions their shape; [`link_cache`]
 //! remembers the signature checks between CA certificates that succeeded, so a known
 //! intermediate costs no second signature check.
 
@@ -22,6 +23,10 @@ pub(crate) mod candidate;
 pub(crate) mod chain;
 #[cfg(feature = "rustls")]
 pub(crate) mod der_walk;
+#[cfg(feature = "rustls")]
+// Called by the own path builder (validate.rs) from integration on.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod dn;
 #[cfg(feature = "rustls")]
 pub(crate) mod email_nc;
 #[cfg(feature = "rustls")]
