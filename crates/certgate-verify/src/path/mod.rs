@@ -10,8 +10,9 @@
 //! from the store (§6.3, in `crate::revocation`). [`usage`] says what a path must be good
 //! for; [`rank`] picks the most relevant failure across candidates; [`violation`] names
 //! the rules a certificate or an anchor breaks (built without rustls, as the verdicts
-//! use it); [`dn`] compares distinguished names (RFC 5280 §7.1) for certgate's own path
-//! validation; [`der_walk`] gives the hand-walked extensions their shape; [`link_cache`]
+//! use it); [`dn`] compares distinguished names (RFC 5280 §7.1) and [`name_constraints`]
+//! checks the name constraints of every CA on a path (§6.1.3 b, c; §6.1.4 g), both for
+//! certgate's own path validation; [`der_walk`] gives the hand-walked extensions their shape; [`link_cache`]
 //! remembers the signature checks between CA certificates that succeeded, so a known
 //! intermediate costs no second signature check.
 
@@ -31,6 +32,10 @@ pub(crate) mod dn;
 pub(crate) mod email_nc;
 #[cfg(feature = "rustls")]
 pub(crate) mod link_cache;
+#[cfg(feature = "rustls")]
+// Called by the own path builder (validate.rs) from integration on.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod name_constraints;
 #[cfg(feature = "rustls")]
 pub(crate) mod names;
 #[cfg(feature = "rustls")]

@@ -66,6 +66,21 @@ pub enum Rfc5280Violation {
     },
     /// A name outside an issuer's name constraints (as webpki checks them).
     NameConstraintViolation,
+    /// A name outside the name constraints of a CA above it (4.2.1.10): within none of
+    /// that CA's permittedSubtrees of its form, or within one of its excludedSubtrees.
+    NameOutsideConstraints {
+        /// The name's form (`dNSName`, `rfc822Name`, `iPAddress`, ...).
+        form: &'static str,
+    },
+    /// A name that cannot be compared with the name constraints of its form, which
+    /// RFC 5280 4.2.1.10 says to refuse: a form certgate does not compare (otherName,
+    /// x400Address, ediPartyName, registeredID), or a name not of its form's syntax (a
+    /// URI without a host, an rfc822Name that is not `local@host`, an iPAddress that is
+    /// not 4 or 16 octets ...).
+    NameNotCheckable {
+        /// The name's form.
+        form: &'static str,
+    },
     /// A CA's pathLenConstraint is exceeded (4.2.1.9).
     PathLenConstraint,
     /// A CA certificate in the end entity's place.
@@ -282,6 +297,15 @@ impl fmt::Display for Rfc5280Violation {
             Self::MailboxOutsideNameConstraints { mailbox } => write!(
                 f,
                 "email address {mailbox:?} is outside the issuer's name constraints"
+            ),
+            Self::NameOutsideConstraints { form } => write!(
+                f,
+                "a {form} name is outside an issuer's name constraints (RFC 5280 4.2.1.10)"
+            ),
+            Self::NameNotCheckable { form } => write!(
+                f,
+                "a {form} name cannot be compared with an issuer's name constraints of its \
+                 form (RFC 5280 4.2.1.10)"
             ),
             Self::DnsNameSyntax { name } => write!(
                 f,
