@@ -19,6 +19,7 @@ use crate::info::FailureReason;
 use crate::path::anchor::{Anchor, KNOWN_EXTENSIONS};
 use crate::path::chain::ChainVerifier;
 use crate::path::dn::names_match;
+use crate::path::name_constraints::NAME_COMPARISON_BUDGET;
 use crate::path::rank::Best;
 use crate::path::signature::{IssuerKey, verify_signed_by};
 use crate::path::usage::Usage;
@@ -31,8 +32,6 @@ pub(crate) const MAX_PATH_INTERMEDIATES: usize = 6;
 const MAX_SIGNATURE_CHECKS: usize = 100;
 /// Candidate issuers looked at per verification (webpki's budget).
 const MAX_BUILD_STEPS: usize = 200_000;
-/// Name-constraint comparisons per verification (webpki's budget).
-pub(crate) const MAX_NAME_COMPARISONS: usize = 250_000;
 /// Intermediates a peer may send that are looked at; the rest are ignored.
 pub(crate) const MAX_PRESENTED_INTERMEDIATES: usize = 64;
 
@@ -116,7 +115,7 @@ impl<'v, 'a> Search<'v, 'a> {
             best: Best::default(),
             signatures: MAX_SIGNATURE_CHECKS,
             steps: MAX_BUILD_STEPS,
-            name_comparisons: MAX_NAME_COMPARISONS,
+            name_comparisons: NAME_COMPARISON_BUDGET,
         }
     }
 

@@ -30,12 +30,15 @@ pub(crate) mod candidate;
 pub(crate) mod chain;
 #[cfg(feature = "rustls")]
 pub(crate) mod der_walk;
+#[cfg(feature = "rustls")]
 pub(crate) mod dn;
 #[cfg(feature = "rustls")]
 pub(crate) mod link_cache;
+#[cfg(feature = "rustls")]
 pub(crate) mod name_constraints;
 #[cfg(feature = "rustls")]
 pub(crate) mod names;
+#[cfg(feature = "rustls")]
 pub(crate) mod policy;
 #[cfg(feature = "rustls")]
 pub(crate) mod rank;

@@ -58,14 +58,21 @@ pub enum Rfc5280Violation {
         /// The limit.
         max: usize,
     },
-    /// A mailbox (rfc822Name or SmtpUTF8Mailbox) outside its issuers' rfc822Name
-    /// constraints (4.2.1.10, RFC 8398 section 6).
-    MailboxOutsideNameConstraints {
-        /// The address.
-        mailbox: String,
+    /// A name outside the name constraints of a CA above it (4.2.1.10): within none of
+    /// that CA's permittedSubtrees of its form, or within one of its excludedSubtrees.
+    NameOutsideConstraints {
+        /// The name's form (`dNSName`, `rfc822Name`, `iPAddress`, ...).
+        form: &'static str,
     },
-    /// A name outside an issuer's name constraints (as webpki checks them).
-    NameConstraintViolation,
+    /// A name that cannot be compared with the name constraints of its form, which
+    /// RFC 5280 4.2.1.10 says to refuse: a form certgate does not compare (otherName,
+    /// x400Address, ediPartyName, registeredID), or a name not of its form's syntax (a
+    /// URI without a host, an rfc822Name that is not `local@host`, an iPAddress that is
+    /// not 4 or 16 octets ...).
+    NameNotCheckable {
+        /// The name's form.
+        form: &'static str,
+    },
     /// A CA's pathLenConstraint is exceeded (4.2.1.9).
     PathLenConstraint,
     /// A CA certificate in the end entity's place.
@@ -209,7 +216,6 @@ impl Rfc5280Violation {
             Self::AnchorRsaModulusNotWholeOctets => {
                 "RSA modulus length is not a multiple of 8 bits"
             }
-            Self::NameConstraintViolation => "a name is outside an issuer's name constraints",
             Self::PathLenConstraint => "a CA's pathLenConstraint is exceeded",
             Self::CaUsedAsEndEntity => "a CA certificate is used as the end entity",
             Self::EndEntityUsedAsCa => "an end-entity certificate is used as a CA",
@@ -291,9 +297,14 @@ impl fmt::Display for Rfc5280Violation {
                     "path has {count} intermediates, more than the {max} allowed"
                 )
             }
-            Self::MailboxOutsideNameConstraints { mailbox } => write!(
+            Self::NameOutsideConstraints { form } => write!(
                 f,
-                "email address {mailbox:?} is outside the issuer's name constraints"
+                "a {form} name is outside an issuer's name constraints (RFC 5280 4.2.1.10)"
+            ),
+            Self::NameNotCheckable { form } => write!(
+                f,
+                "a {form} name cannot be compared with an issuer's name constraints of its \
+                 form (RFC 5280 4.2.1.10)"
             ),
             Self::DnsNameSyntax { name } => write!(
                 f,
