@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use certgate_x509::CertView;
+
 use super::case::Case;
 use super::der_edit::{
     BASIC_CONSTRAINTS, PRINTABLE_STRING, Tbs, UTF8_STRING, cn_name, with_bad_signature,
@@ -70,6 +72,28 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
     let utc_not_after_1950 = Tbs::of(&leaf)
         .with_utc_validity("990101000000Z", "500101000000Z")
         .signed_by(&int);
+    // The edits read back as meant in certgate-x509 (what the own validator reads).
+    // BIT STRING contents: no unused bits, then the identifier.
+    let view = CertView::parse(&unique_ids).unwrap();
+    let (issuer_id, subject_id) = (
+        [0, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11],
+        [0, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22],
+    );
+    assert_eq!(
+        (view.issuer_unique_id, view.subject_unique_id),
+        (Some(&issuer_id[..]), Some(&subject_id[..]))
+    );
+    let view = CertView::parse(&utc_1999_2049).unwrap();
+    // 1999-01-01T00:00:00Z and 2049-12-31T23:59:59Z.
+    assert_eq!(
+        (
+            view.not_before.unix_seconds(),
+            view.not_after.unix_seconds()
+        ),
+        (915_148_800, 2_524_607_999)
+    );
+    let view = CertView::parse(&bc_not_critical).unwrap();
+    assert!(!view.extension(BASIC_CONSTRAINTS).unwrap().critical);
     // The CA's validity ended on 2026-01-01, before the clock; the leaf's did not.
     let expired_int = Tbs::of(&int.der)
         .with_utc_validity("250101000000Z", "260101000000Z")
@@ -82,6 +106,8 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
         .signed_by(&int);
     vec![
         Case::new("baseline-root-ca-leaf", &root, &[&int.der], leaf.clone()),
+        // certgate-ca's chains pass OpenSSL's -x509_strict and certgate's Strict rules.
+        Case::new("baseline-strict", &root, &[&int.der], leaf.clone()).strict(),
         Case::new(
             "baseline-re-signed-leaf",
             &root,

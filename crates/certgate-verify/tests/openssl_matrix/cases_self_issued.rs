@@ -4,6 +4,8 @@
 //! name constraints above it (6.1.3 (b)) — each beside the same chain with a CA that is
 //! not self-issued, which must fail.
 
+use certgate_x509::CertView;
+
 use super::case::Case;
 use super::lab::{Ca, ca_profile, ca_profile_len0, key, name, root, root_with_key};
 
@@ -16,6 +18,9 @@ fn rollover() -> Vec<Case> {
     let new = root_with_key(ROLL, key());
     let new_with_old = old.issue_der(&name(None, ROLL), &new.key, &[], &ca_profile(""), 2);
     let old_with_new = new.issue_der(&name(None, ROLL), &old.key, &[], &ca_profile(""), 3);
+    for link in [&new_with_old, &old_with_new] {
+        assert!(CertView::parse(link).unwrap().self_issued());
+    }
     let leaf_of_new = new.leaf(&name(None, "device one"), &[], 4);
     let leaf_of_old = old.leaf(&name(None, "device one"), &[], 5);
     vec![
@@ -42,6 +47,8 @@ fn below_path_len_0(case: &'static str, below_cn: &str) -> Case {
     let twin =
         int.twin(root.issue_der(&name(None, "Length CA"), &int.key, &[], &ca_profile(""), 3));
     let below = twin.sub_ca(&name(None, below_cn), &ca_profile(""), 4);
+    let self_issued = CertView::parse(&below.der).unwrap().self_issued();
+    assert_eq!(self_issued, below_cn == "Length CA");
     let leaf = below.leaf(&name(None, "device one"), &[], 5);
     Case::new(case, &root, &[&below.der, &int.der], leaf)
 }
@@ -53,6 +60,8 @@ fn below_name_constraints(case: &'static str, below_cn: &str) -> Case {
     let profile = ca_profile(r#", "name_constraints": {"permitted_dn": [{"O": "Matrix Org"}]}"#);
     let int = root.sub_ca(&name(None, "Names CA"), &profile, 2);
     let below: Ca = int.sub_ca(&name(None, below_cn), &ca_profile(""), 3);
+    let self_issued = CertView::parse(&below.der).unwrap().self_issued();
+    assert_eq!(self_issued, below_cn == "Names CA");
     let leaf = below.leaf(&name(Some("Matrix Org"), "device one"), &[], 4);
     Case::new(case, &root, &[&below.der, &int.der], leaf)
 }
