@@ -19,14 +19,8 @@ use serde::Deserialize;
 use crate::CliError;
 
 /// The features whose cases are skipped: what certgate does not implement (the Public
-/// Suffix List, policy constraints, directoryName name constraints) and a case whose
-/// expectation webpki's rules contradict.
-const SKIPPED_FEATURES: [&str; 4] = [
-    "pedantic-public-suffix-wildcard",
-    "rfc5280-incompatible-with-webpki",
-    "has-policy-constraints",
-    "name-constraint-dn",
-];
+/// Suffix List).
+const SKIPPED_FEATURES: [&str; 1] = ["pedantic-public-suffix-wildcard"];
 
 /// The prefix of the features of cases that test the CA's duties.
 const PEDANTIC: &str = "pedantic-";
