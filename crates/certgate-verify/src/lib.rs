@@ -117,6 +117,7 @@ pub use path::anchor::check_trust_anchor;
 pub use path::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
 #[cfg(feature = "rustls")]
 pub use path::link_cache::DEFAULT_LINK_CACHE_ENTRIES;
+pub use path::policy::{PolicyOptions, PolicySets};
 #[cfg(feature = "rustls")]
 pub use path::rfc5280::Rfc5280Rules;
 #[cfg(feature = "rustls")]

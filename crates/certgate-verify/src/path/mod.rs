@@ -12,7 +12,9 @@
 //! the rules a certificate or an anchor breaks (built without rustls, as the verdicts
 //! use it); [`der_walk`] gives the hand-walked extensions their shape; [`link_cache`]
 //! remembers the signature checks between CA certificates that succeeded, so a known
-//! intermediate costs no second signature check.
+//! intermediate costs no second signature check. [`policy`] runs certificate policy
+//! processing over a path (§6.1.3 (d)–(f), §6.1.4 (a), (b), (h)–(j), §6.1.5 (g)) as
+//! RFC 9618's policy graph ([`policy_graph`]), on the four extensions [`policy_ext`] reads.
 
 #[cfg(feature = "rustls")]
 pub(crate) mod anchor;
@@ -28,6 +30,16 @@ pub(crate) mod email_nc;
 pub(crate) mod link_cache;
 #[cfg(feature = "rustls")]
 pub(crate) mod names;
+// Certificate policies (RFC 5280 6.1 with RFC 9618's graph): the public options and
+// sets build without rustls; the readers and the algorithm are called by the path
+// validation.
+// TODO(lead): drop this allow once path/validate.rs calls `process_policies`.
+#[allow(dead_code)]
+pub(crate) mod policy;
+#[allow(dead_code)]
+pub(crate) mod policy_ext;
+#[allow(dead_code)]
+pub(crate) mod policy_graph;
 #[cfg(feature = "rustls")]
 pub(crate) mod rank;
 #[cfg(feature = "rustls")]
