@@ -272,3 +272,7 @@ impl<'a> State<'a> {
 #[cfg(test)]
 #[path = "policy_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "policy_ca_tests.rs"]
+mod ca_tests;
