@@ -40,7 +40,11 @@
 //!   `RevocationStore`'s generation, or resumption is off.
 //! - [`ClientCertInfo`] builds without rustls, for policy engines and fuzzing.
 //! - [`danger`] holds what weakens verification: leaves without extendedKeyUsage, and
-//!   verdicts asserted by the caller instead of reached by a verifier.
+//!   verdicts (and certificate policy sets) asserted by the caller instead of reached by
+//!   a verifier.
+//! - [`PolicyOptions`] are RFC 5280's inputs to certificate policy processing, and
+//!   [`PolicySets`] its outputs, which [`ClientCertInfo::policies`] reports for a
+//!   verified certificate (processed over a policy graph, RFC 9618).
 //!
 //! Where each part lives: `path/` is path building and validation (RFC 5280 §6.1): the
 //! `ChainVerifier`, the checks of each candidate path, the rules webpki lets through,
