@@ -46,6 +46,8 @@ pub(crate) enum Sel {
     Fingerprint([u8; 32]),
     Spki([u8; 32]),
     Expiring(u64),
+    /// A certificate policy, dotted in canonical form.
+    Policy(Box<str>),
     Ip(IpNet),
     /// `None`: no token of that name is configured; never matches.
     Token(Option<u32>),
@@ -382,6 +384,7 @@ pub(crate) fn compile_selector(rule: &Rule) -> Result<Sel, ValueProblem> {
         Rule::FingerprintSha256(h) => Sel::Fingerprint(values::parse_sha256(h)?),
         Rule::SpkiSha256(h) => Sel::Spki(values::parse_sha256(h)?),
         Rule::ExpiringWithin(d) => Sel::Expiring(d.as_secs()),
+        Rule::CertificatePolicy(oid) => Sel::Policy(values::parse_policy_oid(oid)?),
         Rule::Ip(r) => Sel::Ip(IpNet::parse(r).map_err(|e| ValueProblem::BadIpNetwork {
             value: r.clone(),
             problem: parse_problem(&e, ParseProblem::NotAnAddress),

@@ -171,6 +171,12 @@ pub enum ValueProblem {
         /// What is wrong with it.
         problem: ParseProblem,
     },
+    /// A `policy` value that is not a dotted OID.
+    #[error("{value:?} is not a certificate policy OID (such as 1.3.6.1.4.1.55555.1.1)")]
+    BadPolicyOid {
+        /// The value as written.
+        value: String,
+    },
     /// A subject attribute that is neither a known short name nor a dotted OID.
     #[error("{name:?} is not a DN attribute name (CN, O, OU, C, ...) or an OID")]
     UnknownAttribute {

@@ -392,6 +392,9 @@ impl PolicySet {
                 let now = ctx.now();
                 cert.not_after().unix_seconds_u64() <= now.saturating_add(*window)
             }
+            // A property of the verified path, not of the certificate's fields: an
+            // unverified certificate has none.
+            Sel::Policy(oid) => info.policies().is_some_and(|p| p.allows(oid)),
             _ => false,
         }
     }

@@ -119,6 +119,7 @@
 //! | `fingerprint_sha256` | hex | SHA-256 of the certificate |
 //! | `spki_sha256` | hex or base64 | SHA-256 of the SubjectPublicKeyInfo (a pin) |
 //! | `expiring_within` | `"14d"` | a certificate whose notAfter is within the window |
+//! | `policy` | `"1.3.6.1.4.1.55555.1.1"` | a certificate policy (dotted OID, exactly) in the user-constrained policy set of the verified path (RFC 5280 6.1.5; certgate-verify's `ClientCertInfo::policies`) |
 //! | `ip` | `"198.51.100.0/24"`, `"2001:db8::/32"`, an address | the peer address |
 //! | `service_token` | a token's `name` | that token, secret checked |
 //! | `any_valid_service_token` | `true` | any configured token, secret checked |
@@ -128,7 +129,7 @@
 //! | `method` | `"OPTIONS"` | the HTTP method |
 //! | `rule_group` | a group's `name` | the group's include/require/exclude |
 //!
-//! Certificate selectors (`certificate` to `expiring_within`) need a valid certificate.
+//! Certificate selectors (`certificate` to `policy`) need a valid certificate.
 //!
 //! # Cloudflare Access API JSON
 //!

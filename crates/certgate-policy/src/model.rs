@@ -292,8 +292,8 @@ impl fmt::Debug for TokenSecret {
 
 /// A selector: one condition on a request.
 ///
-/// Every certificate selector (`ValidCertificate` through `ExpiringWithin`) matches only
-/// a certificate that was presented, verified and not revoked.
+/// Every certificate selector (`ValidCertificate` through `CertificatePolicy`) matches
+/// only a certificate that was presented, verified and not revoked.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rule {
@@ -329,6 +329,11 @@ pub enum Rule {
     SpkiSha256(String),
     /// A certificate that expires within this window from now.
     ExpiringWithin(Duration),
+    /// A certificate policy (a dotted OID) in the user-constrained policy set of the
+    /// verified path (RFC 5280 §6.1.5 (g), as certgate-verify's `PolicySets` gives it):
+    /// every certificate on the path asserts it, or a policy mapped to it. Matched
+    /// exactly: a path valid for anyPolicy matches `2.5.29.32.0` only.
+    CertificatePolicy(String),
     /// The peer IP address is in this range (`198.51.100.0/24`, `2001:db8::/32` or an
     /// address).
     Ip(String),
@@ -379,6 +384,7 @@ impl Rule {
                 | Self::FingerprintSha256(_)
                 | Self::SpkiSha256(_)
                 | Self::ExpiringWithin(_)
+                | Self::CertificatePolicy(_)
         )
     }
 
@@ -405,6 +411,7 @@ impl Rule {
             Self::FingerprintSha256(_) => "fingerprint_sha256",
             Self::SpkiSha256(_) => "spki_sha256",
             Self::ExpiringWithin(_) => "expiring_within",
+            Self::CertificatePolicy(_) => "policy",
             Self::Ip(_) => "ip",
             Self::ServiceToken(_) => "service_token",
             Self::AnyValidServiceToken => "any_valid_service_token",
@@ -445,6 +452,7 @@ impl fmt::Display for Rule {
             | Self::Serial(v)
             | Self::FingerprintSha256(v)
             | Self::SpkiSha256(v)
+            | Self::CertificatePolicy(v)
             | Self::Ip(v)
             | Self::ServiceToken(v)
             | Self::Email(v)

@@ -66,6 +66,16 @@ pub(crate) fn attribute_oid(name: &str) -> Result<Box<[u8]>, ValueProblem> {
         .ok_or_else(|| ValueProblem::UnknownAttribute { name: name.into() })
 }
 
+/// A certificate policy OID, dotted, in its canonical form (as certgate-verify writes
+/// the policy sets): `1.2.840.113549` stays, `1.02` or `1.2.` is refused.
+pub(crate) fn parse_policy_oid(s: &str) -> Result<Box<str>, ValueProblem> {
+    certgate_x509::oid::from_dotted(s)
+        .and_then(|der| certgate_x509::oid::dotted(&der))
+        .filter(|canonical| canonical == s)
+        .map(String::into_boxed_str)
+        .ok_or_else(|| ValueProblem::BadPolicyOid { value: s.into() })
+}
+
 /// One attribute of a parsed DN: the OID's DER content bytes and the value.
 pub(crate) type DnAttribute = (Box<[u8]>, Box<str>);
 

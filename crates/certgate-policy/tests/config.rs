@@ -522,6 +522,12 @@ fn unparsable_values_are_typed() {
             problem: DnProblem::HexValue,
         }
     );
+    for bad in ["1.02", "1.2.", "policy-one", "", "3.1"] {
+        let (path, problem) =
+            value_problem(&app_with(&format!("include = [{{ policy = \"{bad}\" }}]")));
+        assert_eq!(path, "$.applications[0].policies[0].include[0].policy");
+        assert_eq!(problem, ValueProblem::BadPolicyOid { value: bad.into() });
+    }
     let (_, problem) = value_problem(&app_with("include = [{ email = \"\" }]"));
     assert_eq!(problem, ValueProblem::Empty { what: "email" });
     let (path, problem) =

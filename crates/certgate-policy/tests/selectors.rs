@@ -437,3 +437,82 @@ fn email_domain_cannot_be_fooled_by_a_second_at() {
     assert_eq!(bob.email_domain(), Some("evil.com"));
     assert!(!allowed(&set, r.with_identity(&bob)));
 }
+
+#[test]
+fn certificate_policy_selector() {
+    use certgate_policy::PolicyConfig;
+    use certgate_verify::PolicySets;
+    use certgate_verify::danger::assert_policies;
+    const P1: &str = "1.3.6.1.4.1.55555.1.1";
+    const P2: &str = "1.3.6.1.4.1.55555.1.2";
+    const ANY: &str = "2.5.29.32.0";
+    let pki = Pki::new();
+    let c = certs(&pki);
+    let rule = |oid: &str| with_rule(&format!(r#"{{ policy = "{oid}" }}"#));
+    fn req(info: &ClientCertInfo) -> Request<'_> {
+        Request::new("app.example.com", "/").with_cert(info)
+    }
+    // The user-constrained set decides; the authorities-constrained one does not.
+    let with = |authority: &[&str], user: &[&str]| {
+        let sets = PolicySets::new(authority.iter().copied(), user.iter().copied());
+        assert_policies(c.valid.clone(), sets)
+    };
+    let info = with(&[P1, P2], &[P2]);
+    assert!(allowed(&rule(P2), req(&info)));
+    assert!(!allowed(&rule(P1), req(&info)));
+    // Matched exactly: anyPolicy in the set is not every policy.
+    let any = with(&[ANY], &[ANY]);
+    assert!(!allowed(&rule(P1), req(&any)));
+    assert!(allowed(&rule(ANY), req(&any)));
+    // A verified certificate whose path asserts no policy has empty sets: no match.
+    assert!(
+        c.valid
+            .policies()
+            .is_some_and(|p| p.user_constrained.is_empty())
+    );
+    assert!(!allowed(&rule(P2), req(&c.valid)));
+    // Sets on an unverified or revoked certificate are not reported: no match, and
+    // explain says the fields would not have matched (the sets belong to a verified
+    // path, not to the certificate).
+    for other in [&c.unverified, &c.revoked] {
+        let other = assert_policies(other.clone(), PolicySets::new([P2], [P2]));
+        let set = rule(P2);
+        let d = set.decide(&req(&other));
+        assert_eq!(d.outcome, Outcome::Deny);
+        assert!(matches!(d.reason, Reason::CertificateNotAccepted(_)));
+        match set.explain(&req(&other)).trace[0].include[0].note {
+            Some(Note::Certificate { fields_match, .. }) => assert!(!fields_match),
+            ref n => panic!("{n:?}"),
+        }
+    }
+    // The same rule in JSON.
+    let json = format!(
+        r#"{{"applications": [{{"name": "app", "domains": ["app.example.com"], "policies": [
+            {{"name": "p", "decision": "non_identity", "include": [{{"policy": "{P2}"}}]}}]}}]}}"#
+    );
+    let set = PolicySet::new(PolicyConfig::from_json(&json, "p.json").unwrap()).unwrap();
+    assert!(allowed(&set, req(&info)));
+    let other = with(&[P1], &[P1]);
+    assert!(!allowed(&set, req(&other)));
+    // Under require, two policies may both hold (a set, not one value): no lint.
+    let set = toml(&format!(
+        r#"
+[[applications]]
+name = "app"
+domains = ["app.example.com"]
+[[applications.policies]]
+name = "p"
+decision = "non_identity"
+include = [{{ certificate = true }}]
+require = [{{ policy = "{P1}" }}, {{ policy = "{P2}" }}]
+"#
+    ));
+    let both = with(&[P1, P2], &[P1, P2]);
+    assert!(allowed(&set, req(&both)));
+    assert!(!allowed(&set, req(&info)));
+    assert!(
+        set.lint().iter().all(|l| !l.message.contains("policy")),
+        "{:?}",
+        set.lint()
+    );
+}

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "rustls")]
 use crate::ClientVerifierBuilder;
+use crate::PolicySets;
 use crate::info::{ClientCertInfo, Verdict};
 
 /// Accepts leaves without an extendedKeyUsage extension (webpki's behaviour). By
@@ -19,4 +20,14 @@ pub fn allow_leaf_without_eku(builder: ClientVerifierBuilder) -> ClientVerifierB
 /// (`ClientVerifier::verify_presented`), never from this.
 pub fn assert_verdict(info: ClientCertInfo, verdict: Verdict) -> ClientCertInfo {
     info.with_verdict(verdict)
+}
+
+/// The same certificate with certificate policy sets reached elsewhere, unchecked: for
+/// tools and tests that processed the path's policies by other means, or want to see
+/// what a `policy` rule makes of them. They are reported by
+/// [`ClientCertInfo::policies`] only while the verdict says verified. As with
+/// [`assert_verdict`], whatever reads the result trusts the sets as given: a server takes
+/// them from its verifier, never from this.
+pub fn assert_policies(info: ClientCertInfo, policies: PolicySets) -> ClientCertInfo {
+    info.with_policies(policies)
 }

@@ -103,6 +103,20 @@ pub enum VerifyError {
     #[error("host trust has no host and no default: every connection would be refused")]
     NoHosts,
 
+    /// A user-initial-policy-set entry (`PolicyOptions::with_initial_policy_set`) that is
+    /// not a dotted OID.
+    #[error("policy {oid:?} is not a dotted OID (such as 1.3.6.1.4.1.55555.1.1)")]
+    BadPolicyOid {
+        /// The entry as given.
+        oid: String,
+    },
+
+    /// An empty user-initial-policy-set: no path would be valid for any policy of it.
+    #[error(
+        "the initial policy set is empty: give at least one policy, or 2.5.29.32.0 (anyPolicy)"
+    )]
+    EmptyInitialPolicySet,
+
     /// rustls refused to build a `ServerConfig`.
     #[error("TLS configuration: {source}")]
     TlsConfig {

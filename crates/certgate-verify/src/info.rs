@@ -2,12 +2,15 @@
 //! presented or not, the verdict, and certgate-x509's [`CertificateInfo`] (the fields
 //! Cloudflare exposes as `cf.tls_client_auth.*`), read from the DER once.
 
+use std::sync::Arc;
+
 use certgate_x509::{
     CertificateInfo, NameAttribute, SanEntry, SerialRef, Sha1Fingerprint, Sha256Fingerprint,
     Timestamp,
 };
 
 use crate::VerifyError;
+use crate::path::policy::PolicySets;
 pub use crate::verdict::{FailureReason, Verdict};
 
 /// The client certificate of a connection: presented or not, the verdict, and its
@@ -16,6 +19,8 @@ pub use crate::verdict::{FailureReason, Verdict};
 pub struct ClientCertInfo {
     cert: Option<CertificateInfo>,
     verdict: Verdict,
+    /// The verified path's certificate policies (shared: clones stay cheap).
+    policies: Option<Arc<PolicySets>>,
 }
 
 impl ClientCertInfo {
@@ -24,6 +29,7 @@ impl ClientCertInfo {
         Self {
             cert: None,
             verdict: Verdict::Unverified,
+            policies: None,
         }
     }
 
@@ -40,6 +46,7 @@ impl ClientCertInfo {
         Self {
             cert: Some(cert),
             verdict: Verdict::Unverified,
+            policies: None,
         }
     }
 
@@ -47,6 +54,13 @@ impl ClientCertInfo {
     /// [`crate::danger::assert_verdict`].
     pub(crate) fn with_verdict(mut self, verdict: Verdict) -> Self {
         self.verdict = verdict;
+        self
+    }
+
+    /// The same certificate with the certificate policies its verified path is valid
+    /// for: the verifier's, or ones asserted through [`crate::danger::assert_policies`].
+    pub(crate) fn with_policies(mut self, policies: PolicySets) -> Self {
+        self.policies = Some(Arc::new(policies));
         self
     }
 
@@ -88,6 +102,15 @@ impl ClientCertInfo {
             Verdict::Failed(reason) => Some(reason),
             _ => None,
         }
+    }
+
+    /// The certificate policies the verified path is valid for (RFC 5280 §6.1.5 (g)):
+    /// `None` when the certificate is not [verified](Self::verified) or the verifier did
+    /// not process policies. An empty user-constrained set means the path is valid for
+    /// no policy the verifier accepts (which it allows unless it requires an explicit
+    /// policy).
+    pub fn policies(&self) -> Option<&PolicySets> {
+        self.policies.as_deref().filter(|_| self.verified())
     }
 
     /// The trust anchor's subject, when verified.

@@ -47,7 +47,11 @@
 //!   `RevocationStore`'s generation, or resumption is off.
 //! - [`ClientCertInfo`] builds without rustls, for policy engines and fuzzing.
 //! - [`danger`] holds what weakens verification: leaves without extendedKeyUsage, and
-//!   verdicts asserted by the caller instead of reached by a verifier.
+//!   verdicts (and certificate policy sets) asserted by the caller instead of reached by
+//!   a verifier.
+//! - [`PolicyOptions`] are RFC 5280's inputs to certificate policy processing, and
+//!   [`PolicySets`] its outputs, which [`ClientCertInfo::policies`] reports for a
+//!   verified certificate (processed over a policy graph, RFC 9618).
 //!
 //! Where each part lives: `path/` is path building and validation (RFC 5280 §6.1): the
 //! `ChainVerifier`, path building, the validation of each candidate path, signatures,
@@ -124,6 +128,7 @@ pub use path::anchor::check_trust_anchor;
 pub use path::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain};
 #[cfg(feature = "rustls")]
 pub use path::link_cache::DEFAULT_LINK_CACHE_ENTRIES;
+pub use path::policy::{PolicyOptions, PolicySets};
 #[cfg(feature = "rustls")]
 pub use path::rfc5280::Rfc5280Rules;
 #[cfg(feature = "rustls")]

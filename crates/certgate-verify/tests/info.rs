@@ -271,3 +271,35 @@ fn failure_reasons_have_stable_ids_that_parse_back() {
     assert!(Rfc5280Violation::MissingAki.is_producer_side());
     assert!(!Rfc5280Violation::SignatureAlgorithmMismatch.is_producer_side());
 }
+
+#[test]
+fn policies_are_reported_only_while_verified() {
+    use certgate_verify::danger::{assert_policies, assert_verdict};
+    use certgate_verify::{FailureReason, PolicySets, Verdict};
+    let csr = certgate_ca::cfssl::CsrJson::from_json(br#"{"CN": "Policy Root"}"#, "ca").unwrap();
+    let key = certgate_ca::PrivateKey::generate(certgate_ca::KeySpec::EcdsaP256).unwrap();
+    let root = certgate_ca::RootCaBuilder::new(&csr, Box::new(certgate_ca::KeySigner::new(key)))
+        .build()
+        .unwrap();
+    let info = ClientCertInfo::from_der(root.certificate.der()).unwrap();
+    assert_eq!(info.policies(), None);
+    let sets = PolicySets::new(["1.2.3.4", "2.5.29.32.0"], ["1.2.3.4"]);
+    let verified = Verdict::Verified {
+        anchor_subject: "CN=Policy Root".into(),
+    };
+    // Sets without a verified verdict are not reported, in either order of assertion.
+    let info = assert_policies(info, sets.clone());
+    assert_eq!(info.policies(), None);
+    let info = assert_verdict(info, verified.clone());
+    assert_eq!(info.policies(), Some(&sets));
+    assert!(info.policies().unwrap().allows("1.2.3.4"));
+    assert!(!info.policies().unwrap().allows("2.5.29.32.0"));
+    let refused = assert_verdict(info.clone(), Verdict::Failed(FailureReason::Revoked));
+    assert_eq!(refused.policies(), None);
+    // A verified certificate whose verifier did not process policies has none.
+    let plain = assert_verdict(
+        ClientCertInfo::from_der(root.certificate.der()).unwrap(),
+        verified,
+    );
+    assert_eq!(plain.policies(), None);
+}

@@ -29,41 +29,9 @@ use std::path::Path;
 
 use case::{Case, UsageKind};
 use certgate_test_support::{require_tool, run};
-use certgate_verify::{ChainVerifier, FailureReason, Rfc5280Rules, Usage};
+use certgate_verify::{ChainVerifier, FailureReason, PolicyOptions, Rfc5280Rules, Usage};
 use lab::NOW;
 use rustls_pki_types::{CertificateDer, UnixTime};
-
-/// Cases on which today's certgate-verify (paths built by webpki) disagrees with the
-/// expected verdict: their certgate assertion is skipped until the own validator lands
-/// (and `PolicyOptions` is wired in `certgate_verifier`). A listed case that agrees
-/// fails the test, so the list cannot go stale; OpenSSL is asserted on every case.
-const KNOWN_TODAY: &[&str] = &[
-    // Until the own validator lands: webpki refuses policyConstraints, policyMappings
-    // and inhibitAnyPolicy as unsupported critical extensions, and no policy options
-    // reach the verifier yet.
-    "policy-leaf-asserts-other",
-    "policy-initial-set-not-met",
-    "policy-require-explicit-0-match",
-    "policy-require-explicit-1-leaf-p",
-    "policy-require-explicit-2-leaf-without",
-    "policy-any-inhibited-by-option",
-    "policy-inhibit-any-1-leaf-any",
-    "policy-mapping-p-to-q",
-    "policy-inhibit-mapping-1-in-upper-ca",
-    // Until the own validator lands: webpki refuses every directoryName and URI
-    // constraint, and does not check emailAddress in the subject.
-    "nc-dn-permitted-subject-in",
-    "nc-dn-excluded-subject-out",
-    "nc-uri-host-exact",
-    "nc-uri-domain-subdomain-in",
-    "nc-email-subject-out",
-    // Until the own validator lands: webpki counts and constrains self-issued CAs,
-    // compares names byte for byte, and does not read unique identifiers.
-    "self-issued-ca-below-path-len-0",
-    "self-issued-ca-outside-name-constraints",
-    "name-chaining-printable-vs-utf8-case-space",
-    "unique-identifiers",
-];
 
 fn at(t: time::OffsetDateTime) -> UnixTime {
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(
@@ -84,16 +52,17 @@ fn certgate_verifier(case: &Case) -> ChainVerifier {
     } else {
         Rfc5280Rules::RelyingParty
     };
-    // PolicyOptions: wired at merge. case.policy maps to
-    // .with_policy_options(PolicyOptions::default()
-    //     .with_initial_policy_set(case.policy.initial_policies.iter().copied())
-    //     .with_explicit_policy(case.policy.explicit)
-    //     .with_policy_mapping_inhibited(case.policy.inhibit_mapping)
-    //     .with_any_policy_inhibited(case.policy.inhibit_any))
-    let _ = case.policy;
+    let mut options = PolicyOptions::default()
+        .with_explicit_policy(case.policy.explicit)
+        .with_policy_mapping_inhibited(case.policy.inhibit_mapping)
+        .with_any_policy_inhibited(case.policy.inhibit_any);
+    if !case.policy.initial_policies.is_empty() {
+        options = options.with_initial_policy_set(case.policy.initial_policies.iter().copied());
+    }
     ChainVerifier::builder(anchors)
         .with_check_time(at(NOW))
         .with_rfc5280_rules(rules)
+        .with_policy_options(options)
         .build()
         .unwrap()
 }
@@ -157,7 +126,6 @@ fn judge(case: &Case, dir: &Path) -> (String, Vec<String>) {
     let (openssl, error) = openssl_verdict(case, dir);
     let certgate = certgate_verdict(case);
     let (want_openssl, want_certgate) = case.expected();
-    let known = KNOWN_TODAY.contains(&case.name.as_str());
     let note = match &certgate {
         Err(reason) => format!("{error} / {reason}"),
         Ok(()) => error.clone(),
@@ -167,12 +135,11 @@ fn judge(case: &Case, dir: &Path) -> (String, Vec<String>) {
         _ => (word(want_openssl), String::new()),
     };
     let row = format!(
-        "{:<44} {:<8} {:<8} {:<10} {why}{}{note}\n",
+        "{:<44} {:<8} {:<8} {:<10} {why}{note}\n",
         case.name,
         word(openssl),
         word(certgate.is_ok()),
         expected,
-        if known { "[known today] " } else { "" },
     );
     let mut failures = Vec::new();
     if openssl != want_openssl {
@@ -183,18 +150,13 @@ fn judge(case: &Case, dir: &Path) -> (String, Vec<String>) {
             word(want_openssl)
         ));
     }
-    match (certgate.is_ok() == want_certgate, known) {
-        (false, false) => failures.push(format!(
+    if certgate.is_ok() != want_certgate {
+        failures.push(format!(
             "{}: certgate {} (expected {}): {certgate:?}",
             case.name,
             word(certgate.is_ok()),
             word(want_certgate)
-        )),
-        (true, true) => failures.push(format!(
-            "{}: agrees now; take it out of KNOWN_TODAY",
-            case.name
-        )),
-        _ => {}
+        ));
     }
     (row, failures)
 }
@@ -266,7 +228,7 @@ fn name_chaining_leniencies_and_controls_agree() {
 }
 
 #[test]
-fn case_names_are_unique_and_known_today_names_cases() {
+fn case_names_are_unique() {
     if !require_tool("openssl") {
         return;
     }
@@ -277,12 +239,6 @@ fn case_names_are_unique_and_known_today_names_cases() {
             !cases[..i].iter().any(|c| c.name == case.name),
             "two cases named {}",
             case.name
-        );
-    }
-    for known in KNOWN_TODAY {
-        assert!(
-            cases.iter().any(|c| c.name == *known),
-            "KNOWN_TODAY names no case: {known}"
         );
     }
 }

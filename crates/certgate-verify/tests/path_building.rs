@@ -11,7 +11,7 @@ use certgate_ca::{
     CaCertificate, CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey,
     RootCaBuilder, SubjectName,
 };
-use certgate_verify::{ChainVerifier, FailureReason, Usage};
+use certgate_verify::{ChainVerifier, ClientVerifier, FailureReason, PolicyOptions, Usage};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -22,7 +22,12 @@ const CONFIG: &str = r#"{"signing": {"profiles": {
   "client": {"usages": ["digital signature", "client auth"], "expiry": "720h"},
   "ca": {"usages": ["cert sign", "crl sign"], "expiry": "8760h", "ca_constraint": {"is_ca": true}},
   "ca0": {"usages": ["cert sign", "crl sign"], "expiry": "8760h",
-          "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}}}}}"#;
+          "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true}},
+  "policy-ca": {"usages": ["cert sign", "crl sign"], "expiry": "8760h", "ca_constraint": {"is_ca": true},
+                "policies": [{"ID": "1.3.6.1.4.1.55555.1.1"}, {"ID": "1.3.6.1.4.1.55555.1.2"}],
+                "policy_constraints": {"require_explicit_policy": 0}},
+  "policy-client": {"usages": ["digital signature", "client auth"], "expiry": "720h",
+                    "policies": [{"ID": "1.3.6.1.4.1.55555.1.2"}]}}}}"#;
 
 fn at(t: OffsetDateTime) -> UnixTime {
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(
@@ -191,11 +196,19 @@ fn key_rollover_links_chain_both_ways() {
     // A relying party that trusts only the old root reaches devices of the new key
     // through new-with-old, and one that trusts only the new root reaches the old.
     assert_eq!(
-        verify(&verifier(&old_root), &under_new, &[new_with_old.clone()]),
+        verify(
+            &verifier(&old_root),
+            &under_new,
+            std::slice::from_ref(&new_with_old)
+        ),
         Ok(1)
     );
     assert_eq!(
-        verify(&verifier(&new_root), &under_old, &[old_with_new.clone()]),
+        verify(
+            &verifier(&new_root),
+            &under_old,
+            std::slice::from_ref(&old_with_new)
+        ),
         Ok(1)
     );
     assert_eq!(
@@ -221,6 +234,56 @@ fn key_rollover_links_chain_both_ways() {
         verify(&verifier(&root), &leaf, &[link.clone(), int.clone()]),
         Ok(2)
     );
+}
+
+#[test]
+fn the_policy_sets_of_a_verified_path_reach_verified_chain_and_client_cert_info() {
+    const P1: &str = "1.3.6.1.4.1.55555.1.1";
+    const P2: &str = "1.3.6.1.4.1.55555.1.2";
+    let (root_ca, root) = root("Policy Root", key());
+    let ica_key = key();
+    let ica = certify(&root_ca, "Policy CA", &ica_key, "policy-ca", 2, NOW);
+    let leaf = certify(
+        &ca_of(&ica, &ica_key),
+        "laptop",
+        &key(),
+        "policy-client",
+        3,
+        NOW,
+    );
+    let ints = [ica];
+    let chain = verifier(&root)
+        .verify_chain(&leaf, &ints, &Usage::client_auth(), None, at(NOW))
+        .unwrap();
+    assert_eq!(chain.policies.authority_constrained, [P2]);
+    assert_eq!(chain.policies.user_constrained, [P2]);
+    // The user-initial-policy-set narrows the user-constrained set, and when it meets
+    // nothing the explicit policy the CA requires refuses the path.
+    let only = |oid: &str| {
+        ChainVerifier::builder(vec![root.clone()])
+            .with_check_time(at(NOW))
+            .with_policy_options(PolicyOptions::default().with_initial_policy_set([oid]))
+            .build()
+            .unwrap()
+    };
+    assert!(
+        only(P2)
+            .verify_chain(&leaf, &ints, &Usage::client_auth(), None, at(NOW))
+            .is_ok()
+    );
+    let err = only(P1)
+        .verify_chain(&leaf, &ints, &Usage::client_auth(), None, at(NOW))
+        .unwrap_err();
+    assert_eq!(err.id(), "malformed", "{err}");
+    // ClientVerifier reports them beside the verdict.
+    let client = ClientVerifier::builder(vec![root.clone()])
+        .with_policy_options(PolicyOptions::default().with_initial_policy_set([P2]))
+        .build()
+        .unwrap();
+    let presented = [leaf.clone(), ints[0].clone()];
+    let info = client.verify_presented(Some(&presented), at(NOW));
+    assert!(info.verified());
+    assert_eq!(info.policies().unwrap().user_constrained, [P2]);
 }
 
 mod common {

@@ -223,6 +223,7 @@ fn rule(c: Ctx<'_>, v: &Value, path: &str) -> Result<Rule, PolicyError> {
         "expiring_within" => {
             Rule::ExpiringWithin(parse_duration(&text()?).map_err(|e| c.invalid(&at, e))?)
         }
+        "policy" => Rule::CertificatePolicy(text()?),
         "ip" => Rule::Ip(text()?),
         "service_token" => Rule::ServiceToken(text()?),
         "email" => Rule::Email(text()?),

@@ -362,13 +362,14 @@ impl ChainVerifier {
                     .presented_but_unreadable(FailureReason::Malformed(e.into()));
             }
         };
-        let verdict = match self.verify_chain(leaf, intermediates, usage, expected_peer_name, now) {
-            Ok(chain) => Verdict::Verified {
-                anchor_subject: chain.anchor_subject,
-            },
-            Err(reason) => Verdict::Failed(reason),
-        };
-        info.with_verdict(verdict)
+        match self.verify_chain(leaf, intermediates, usage, expected_peer_name, now) {
+            Ok(chain) => info
+                .with_verdict(Verdict::Verified {
+                    anchor_subject: chain.anchor_subject,
+                })
+                .with_policies(chain.policies),
+            Err(reason) => info.with_verdict(Verdict::Failed(reason)),
+        }
     }
 
     /// The revocation store and policy, when revocation is checked.

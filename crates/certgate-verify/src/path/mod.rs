@@ -13,7 +13,8 @@
 //!   algorithms, through [`link_cache`] between CA certificates.
 //! - [`validate`]: §6.1 over a path that reached an anchor: path length (self-issued
 //!   certificates not counted), [`name_constraints`] across the path, [`policy`]
-//!   (§6.1.3 (d)–(f), §6.1.4, §6.1.5), the depth limit, revocation (§6.3, in
+//!   (§6.1.3 (d)–(f), §6.1.4, §6.1.5, as RFC 9618's policy graph, [`policy_graph`], on
+//!   the four extensions [`policy_ext`] reads), the depth limit, revocation (§6.3, in
 //!   `crate::revocation`, asked through [`candidate`]).
 //! - [`anchor`] (§6.1.1 (d)), [`rfc5280`] (the rules on one certificate's own fields,
 //!   with the name syntax of [`names`]), [`usage`] (what a path must be good for),
@@ -38,8 +39,15 @@ pub(crate) mod link_cache;
 pub(crate) mod name_constraints;
 #[cfg(feature = "rustls")]
 pub(crate) mod names;
-#[cfg(feature = "rustls")]
+// Certificate policies (RFC 5280 6.1 on RFC 9618's graph): the public options and sets
+// build without rustls (ClientCertInfo carries the sets); the readers and the algorithm
+// are called by the path validation.
+#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
 pub(crate) mod policy;
+#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+pub(crate) mod policy_ext;
+#[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+pub(crate) mod policy_graph;
 #[cfg(feature = "rustls")]
 pub(crate) mod rank;
 #[cfg(feature = "rustls")]

@@ -102,6 +102,24 @@ pub enum Rfc5280Violation {
         /// The commonName.
         common_name: String,
     },
+    /// No certificate policy is valid for the path although one is required, by
+    /// initial-explicit-policy or a requireExplicitPolicy that has come due (RFC 5280
+    /// 6.1.3 (f), 6.1.5 (g)).
+    NoValidPolicy,
+    /// A policyMappings that maps anyPolicy, or maps a policy to it (RFC 5280 6.1.4 (a)).
+    PolicyMappingToOrFromAnyPolicy,
+    /// A certificatePolicies or policyMappings longer than the verifier reads.
+    TooManyPolicies {
+        /// The extension.
+        extension: &'static str,
+        /// The most entries it may have.
+        max: usize,
+    },
+    /// A path whose policy graph (RFC 9618) would grow past the verifier's bound.
+    PolicyGraphTooLarge {
+        /// The most nodes a path's graph may hold.
+        max: usize,
+    },
     /// A commonName naming a neighbour of the expected host that is not among the
     /// subjectAltName entries (CA/Browser Forum BR 7.1.4.3).
     CommonNameNotInSan {
@@ -224,6 +242,12 @@ impl Rfc5280Violation {
             Self::EmptyExtendedKeyUsage => "an extendedKeyUsage that lists no purpose",
             Self::InvalidValidity => "notAfter is before notBefore",
             Self::InvalidNetworkMask => "an iPAddress name constraint whose mask is not a prefix",
+            Self::NoValidPolicy => {
+                "a certificate policy is required and none is valid for the path (RFC 5280 6.1.5 (g))"
+            }
+            Self::PolicyMappingToOrFromAnyPolicy => {
+                "policyMappings maps anyPolicy or maps a policy to it (RFC 5280 6.1.4 (a))"
+            }
             Self::CriticalSanWithSubject => {
                 "subjectAltName is critical although the subject is not empty (RFC 5280 4.2.1.6)"
             }
@@ -297,6 +321,13 @@ impl fmt::Display for Rfc5280Violation {
                     "path has {count} intermediates, more than the {max} allowed"
                 )
             }
+            Self::TooManyPolicies { extension, max } => {
+                write!(f, "{extension} lists more than the {max} entries allowed")
+            }
+            Self::PolicyGraphTooLarge { max } => write!(
+                f,
+                "the path's certificate policies need more than {max} policy graph nodes"
+            ),
             Self::NameOutsideConstraints { form } => write!(
                 f,
                 "a {form} name is outside an issuer's name constraints (RFC 5280 4.2.1.10)"

@@ -12,6 +12,7 @@ use rustls_pki_types::{CertificateDer, UnixTime};
 
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
 use crate::path::chain::{ChainVerifier, ChainVerifierBuilder, VerifiedChain, default_provider};
+use crate::path::policy::PolicySets;
 use crate::path::rfc5280::Rfc5280Rules;
 use crate::path::usage::Usage;
 use crate::path::violation::Rfc5280Violation;
@@ -125,6 +126,14 @@ impl ClientVerifierBuilder {
         self
     }
 
+    /// The certificate-policy inputs of RFC 5280 6.1.1: the user-initial-policy-set and
+    /// the three initial flags. As [`crate::ChainVerifierBuilder::with_policy_options`];
+    /// the verified path's sets are in [`ClientCertInfo::policies`].
+    pub fn with_policy_options(mut self, options: crate::PolicyOptions) -> Self {
+        self.chain = self.chain.with_policy_options(options);
+        self
+    }
+
     /// Checks the anchors and builds the verifier.
     ///
     /// # Errors
@@ -225,8 +234,8 @@ impl ClientVerifier {
         };
         let key = chain_key(leaf, intermediates);
         match memo.take(&key, self.generation()) {
-            Some(verdict) => match ClientCertInfo::from_der(leaf) {
-                Ok(info) => info.with_verdict(verdict),
+            Some((verdict, policies)) => match ClientCertInfo::from_der(leaf) {
+                Ok(info) => info.with_verdict(verdict).with_policies(policies),
                 Err(_) => self.verify_presented(presented, now),
             },
             None => self.verify_presented(presented, now),
@@ -268,10 +277,14 @@ impl ClientCertVerifier for ClientVerifier {
     ) -> Result<ClientCertVerified, rustls::Error> {
         if let Some(memo) = &self.memo {
             let generation = self.generation();
+            let mut policies = PolicySets::default();
             let verdict = match self.verify_client(end_entity, intermediates, now) {
-                Ok(chain) => Verdict::Verified {
-                    anchor_subject: chain.anchor_subject,
-                },
+                Ok(chain) => {
+                    policies = chain.policies;
+                    Verdict::Verified {
+                        anchor_subject: chain.anchor_subject,
+                    }
+                }
                 Err(reason) if self.mode == VerifyMode::Enforce => {
                     return Err(rustls::Error::InvalidCertificate(certificate_error(
                         &reason,
@@ -279,7 +292,12 @@ impl ClientCertVerifier for ClientVerifier {
                 }
                 Err(reason) => Verdict::Failed(reason),
             };
-            memo.put(chain_key(end_entity, intermediates), generation, verdict);
+            memo.put(
+                chain_key(end_entity, intermediates),
+                generation,
+                verdict,
+                policies,
+            );
             return Ok(ClientCertVerified::assertion());
         }
         // In report mode the application verifies after the handshake
