@@ -665,3 +665,100 @@ fn bad_input_is_refused_by_name_and_nothing_is_written() {
         "before"
     );
 }
+
+#[test]
+fn gencrl_from_the_database_takes_the_same_options() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    lab(d);
+    write(
+        d,
+        "signer.json",
+        r#"{"CN": "Test CA", "key": {"algo": "ecdsa", "size": 256}}"#,
+    );
+    issue(d, "ca", "signer", "crl_signer");
+    let db = "sqlite://certs.db";
+    certgate_ok(d, &["db", "migrate", "--db", db]);
+    pipe(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=config.json",
+            "-profile=client",
+            "-db",
+            db,
+            "a.json",
+        ],
+        &["json", "-bare", "dev"],
+    );
+    let info: Value =
+        serde_json::from_str(&certgate_ok(d, &["certinfo", "-cert", "dev.pem"]).stdout).unwrap();
+    certgate_ok(
+        d,
+        &[
+            "revoke",
+            "-db",
+            db,
+            "-decimal",
+            "-serial",
+            info["serial_number"].as_str().unwrap(),
+            "-aki",
+            info["authority_key_id"].as_str().unwrap(),
+            "-reason",
+            "keyCompromise",
+        ],
+    );
+    certgate_ok(
+        d,
+        &[
+            "gencrl",
+            "--db",
+            db,
+            "-ca",
+            "ca.pem",
+            "-crl-signer",
+            "signer.pem",
+            "-crl-signer-key",
+            "signer-key.pem",
+            "-idp-url",
+            "http://crl.example.com/users.crl",
+            "-only-user-certs",
+            "-out",
+            "crls.pem",
+        ],
+    );
+    assert_has(
+        &crl_text(d, "crls.pem"),
+        &[
+            "URI:http://crl.example.com/users.crl",
+            "Only User Certificates",
+            "Key Compromise",
+        ],
+    );
+    let with_signer = ["-extended_crl", "-untrusted", "signer.pem"];
+    let (ok, out) = verify(d, "dev.pem", &with_signer);
+    assert!(!ok && out.contains("certificate revoked"), "{out}");
+    let (ok, out) = verify(d, "c.pem", &with_signer);
+    assert!(ok, "{out}");
+    // The database numbers the CRLs.
+    let err = certgate_err(
+        d,
+        &[
+            "gencrl",
+            "--db",
+            db,
+            "-ca",
+            "ca.pem",
+            "-ca-key",
+            "ca-key.pem",
+            "-number",
+            "3",
+        ],
+    );
+    assert!(err.contains("numbers its CRLs from the database"), "{err}");
+}
