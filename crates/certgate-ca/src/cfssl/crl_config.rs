@@ -17,7 +17,8 @@
 //! ```
 //!
 //! (A real file would not have both `delta_of` and `freshest_crl`: a delta CRL may not
-//! point to deltas.) Every key is optional. Files (`remove_from_crl`, `serials`,
+//! point to deltas; and a delta CRL must have its base's `issuing_distribution_point`,
+//! RFC 5280 5.2.4, which OpenSSL enforces.) Every key is optional. Files (`remove_from_crl`, `serials`,
 //! `issuer_cert`, `crl_signer`) are named relative to the configuration's directory;
 //! serial files hold decimal serial numbers, one per line, as `cfssl gencrl` reads them.
 
@@ -42,6 +43,49 @@ pub const MAX_CRL_URL_LEN: usize = 2048;
 pub const MAX_CRL_OTHER_ISSUERS: usize = 64;
 
 /// A CRL configuration, read: what to put in the CRL besides its entries.
+///
+/// # Example
+///
+/// A CRL for devices only, published at its distribution point, pointing to its deltas;
+/// then the delta (`certgate gencrl --config` does the same from files):
+///
+/// ```
+/// use certgate_ca::cfssl::{CrlConfig, CsrJson};
+/// use certgate_ca::{KeySigner, PrivateKey, RevocationReason, RevokedEntry, RootCaBuilder};
+/// use time::{Duration, OffsetDateTime};
+///
+/// # fn main() -> Result<(), certgate_ca::CaError> {
+/// let csr = CsrJson::from_json(br#"{"CN": "Test CA", "key": {"algo": "ecdsa", "size": 256}}"#,
+///     "ca-csr.json")?;
+/// let key = PrivateKey::generate(csr.key_spec()?)?;
+/// let ca = RootCaBuilder::new(&csr, Box::new(KeySigner::new(key))).build()?.ca;
+/// let now = OffsetDateTime::now_utc();
+/// let revoked = |serial: u8, reason| RevokedEntry { serial: vec![serial], revoked_at: now, reason };
+///
+/// let base = CrlConfig::from_json(br#"{"expiry": "168h", "number": 10,
+///     "issuing_distribution_point": {"urls": ["http://crl.example.com/users.crl"],
+///         "only_user_certs": true},
+///     "freshest_crl": "http://crl.example.com/delta.crl"}"#, "crl.json")?;
+/// let expiry = base.expiry.unwrap_or(Duration::days(7));
+/// let crl = base
+///     .apply(ca.crl(base.number.unwrap_or(1), now, now + expiry))
+///     .with_entry(revoked(7, Some(RevocationReason::CertificateHold)))
+///     .build()?;
+///
+/// let delta = CrlConfig::from_json(br#"{"expiry": "24h", "number": 11, "delta_of": 10}"#,
+///     "delta.json")?;
+/// let delta_crl = delta
+///     .apply(ca.crl(11, now, now + Duration::hours(24)))
+///     .with_entry(revoked(7, Some(RevocationReason::RemoveFromCrl)))
+///     .build()?;
+/// assert!(crl.to_pem().starts_with("-----BEGIN X509 CRL-----") && !delta_crl.der().is_empty());
+///
+/// // Read strictly: a mistake names the file, the key and the reason.
+/// let e = CrlConfig::from_json(br#"{"delta_of": null}"#, "crl.json").unwrap_err();
+/// assert!(e.to_string().starts_with("crl.json: delta_of: null is not a CRL number"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CrlConfig {
     /// `expiry`: nextUpdate - thisUpdate.
@@ -50,7 +94,8 @@ pub struct CrlConfig {
     pub number: Option<u64>,
     /// `issuing_distribution_point`: the CRL's scope (always critical).
     pub issuing_distribution_point: Option<IssuingDistributionPoint>,
-    /// `delta_of`: the number of the complete CRL this delta CRL updates.
+    /// `delta_of`: the number of the complete CRL this delta CRL updates; the delta
+    /// must have the same `issuing_distribution_point` as that CRL (RFC 5280 5.2.4).
     pub delta_of: Option<u64>,
     /// `remove_from_crl`: a file of serials listed with reason removeFromCRL (delta
     /// CRLs only): certificates on hold in the base CRL that are valid again.
