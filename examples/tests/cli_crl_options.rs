@@ -321,6 +321,36 @@ fn a_delta_crl_is_applied_to_its_base_by_openssl() {
     let (ok, out) = verify(d, "c.pem", &["-extended_crl"]);
     assert!(ok, "{out}");
 
+    // A scoped base takes only a delta of the same scope (RFC 5280 5.2.4): OpenSSL
+    // ignores one without it and uses one with it.
+    let scope = [
+        "-idp-url",
+        "http://crl.example.com/users.crl",
+        "-only-user-certs",
+    ];
+    for (scoped, c_revoked) in [(false, false), (true, true)] {
+        let mut base = vec!["gencrl", "a.txt", "-ca", "ca.pem", "-ca-key", "ca-key.pem"];
+        base.extend_from_slice(&["-number", "20", "-out", "sbase.pem"]);
+        // OpenSSL looks for deltas only when the base (or the leaf) has freshestCRL.
+        base.extend_from_slice(&["-freshest-crl", "http://crl.example.com/delta.crl"]);
+        base.extend_from_slice(&scope);
+        certgate_ok(d, &base);
+        let mut delta = vec!["gencrl", "c.txt", "-ca", "ca.pem", "-ca-key", "ca-key.pem"];
+        delta.extend_from_slice(&["-number", "21", "-delta-of", "20", "-out", "sdelta.pem"]);
+        if scoped {
+            delta.extend_from_slice(&scope);
+        }
+        certgate_ok(d, &delta);
+        let crls = format!(
+            "{}{}",
+            std::fs::read_to_string(d.join("sbase.pem")).unwrap(),
+            std::fs::read_to_string(d.join("sdelta.pem")).unwrap()
+        );
+        write(d, "crls.pem", &crls);
+        let (ok, out) = verify(d, "c.pem", &deltas);
+        assert_eq!(ok, !c_revoked, "scoped delta {scoped}: {out}");
+    }
+
     // The same delta from flags alone.
     certgate_ok(
         d,
