@@ -99,6 +99,52 @@ pub enum ConfigProblem {
         /// The text given.
         value: String,
     },
+    /// A key that cannot be given together with another one.
+    Conflicts {
+        /// The other key.
+        with: &'static str,
+    },
+    /// A key that only makes sense with another one, which is absent.
+    Needs {
+        /// The key it needs.
+        field: &'static str,
+    },
+    /// A CRL number (`number`, `delta_of`) that is not an integer from 0 to 2^64 - 1.
+    NotACrlNumber {
+        /// The JSON given.
+        value: String,
+    },
+    /// A delta CRL's base CRL number that is not below the CRL's own number.
+    BaseNotBelowNumber {
+        /// The base CRL's number (`delta_of`).
+        base: u64,
+        /// The CRL's own number.
+        number: u64,
+    },
+    /// A revocation reason that is neither an RFC 5280 or cfssl name nor a reason code.
+    UnknownRevocationReason {
+        /// The text given.
+        value: String,
+    },
+    /// A reason that has no ReasonFlags bit (unspecified, removeFromCRL), so cannot be
+    /// one of onlySomeReasons.
+    NotAReasonFlag {
+        /// The text given.
+        value: String,
+    },
+    /// A value listed twice.
+    Duplicate {
+        /// The text given.
+        value: String,
+    },
+    /// A list longer than the field allows.
+    TooMany {
+        /// The most entries allowed.
+        max: usize,
+    },
+    /// An `issuing_distribution_point` with nothing in it (RFC 5280 5.2.5 forbids an
+    /// empty extension).
+    EmptyIssuingDistributionPoint,
 }
 
 display_words!(ConfigProblem {
@@ -129,6 +175,23 @@ display_words!(ConfigProblem {
         "only a CA profile (ca_constraint.is_ca) can carry policy mappings and constraints";
     Self::NotAUriConstraint { value } =>
         "{:?} is not a host or a .domain (no scheme, port or path; RFC 5280 4.2.1.10)", value;
+    Self::Conflicts { with } => "cannot be used with {}", with;
+    Self::Needs { field } => "needs {}", field;
+    Self::NotACrlNumber { value } =>
+        "{} is not a CRL number (an integer from 0 to 18446744073709551615)", value;
+    Self::BaseNotBelowNumber { base, number } =>
+        "the base CRL number {} must be below this CRL's number {}", base, number;
+    Self::UnknownRevocationReason { value } =>
+        "unknown revocation reason {:?}; valid reasons: {}", value,
+        crate::REVOCATION_REASON_NAMES.join(", ");
+    Self::NotAReasonFlag { value } =>
+        "{:?} cannot be one of only_some_reasons (unspecified and removeFromCRL have no flag)",
+        value;
+    Self::Duplicate { value } => "{:?} is listed more than once", value;
+    Self::TooMany { max } => "has more than {} entries", max;
+    Self::EmptyIssuingDistributionPoint =>
+        "gives none of urls, only_user_certs, only_ca_certs, only_some_reasons, indirect \
+         (RFC 5280 5.2.5 forbids an empty extension)";
 });
 
 /// Why an IP network in CIDR form does not parse (the error of `IpNet`'s `FromStr`).

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use certgate_ca::{CertificateAuthority, Crl, KeySigner, Password, PrivateKey, RevokedEntry};
+use certgate_ca::{
+    CaError, CertificateAuthority, Crl, CrlBuilder, KeySigner, Password, PrivateKey, RevokedEntry,
+};
 use certgate_db::CertStore;
 use certgate_x509::{CertView, KeyId, KeyUsageBit, Timestamp};
 use time::OffsetDateTime;
@@ -56,6 +58,21 @@ impl CrlIssuer {
             .as_ref()
             .map_or(self.ca.certificate().key_id(), |(_, id)| id.as_slice())
     }
+
+    /// Starts CRL number `number` of the CA, valid from `this_update` until
+    /// `next_update`, signed by the dedicated key when there is one.
+    pub fn crl(
+        &self,
+        number: u64,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+    ) -> CrlBuilder<'_> {
+        let builder = self.ca.crl(number, this_update, next_update);
+        match &self.delegated {
+            Some((signer, key_id)) => builder.with_crl_signer(signer, key_id),
+            None => builder,
+        }
+    }
 }
 
 /// Makes the CRL of `issuer`'s CA from `store`: every revoked certificate of this issuer (and only
@@ -72,11 +89,25 @@ pub async fn crl_from_store(
     this_update: Timestamp,
     next_update: Timestamp,
 ) -> Result<StoreCrl, CrlServeError> {
+    crl_from_store_with(store, issuer, this_update, next_update, |b| Ok(b)).await
+}
+
+/// As [`crl_from_store`], with `extend` adding to the CRL before it is signed (an
+/// issuingDistributionPoint, a deltaCRLIndicator, entries of other issuers ...).
+///
+/// # Errors
+/// As [`crl_from_store`]; an error of `extend` is [`CrlServeError::Signing`].
+pub async fn crl_from_store_with(
+    store: &CertStore,
+    issuer: &CrlIssuer,
+    this_update: Timestamp,
+    next_update: Timestamp,
+    extend: impl for<'a> FnOnce(CrlBuilder<'a>) -> Result<CrlBuilder<'a>, CaError>,
+) -> Result<StoreCrl, CrlServeError> {
     let db = |e: certgate_db::DbError| CrlServeError::Database {
         source: Box::new(e),
     };
-    let ca = &issuer.ca;
-    let aki = ca.certificate().key_id().to_vec();
+    let aki = issuer.ca.certificate().key_id().to_vec();
     let rows = store.revoked_for_issuer(KeyId(&aki)).await.map_err(db)?;
     let number = store
         .next_crl_number(KeyId(&aki), this_update)
@@ -96,15 +127,15 @@ pub async fn crl_from_store(
         });
     }
     let count = entries.len();
-    let mut builder = ca
+    let signing = |e: CaError| CrlServeError::Signing {
+        source: Box::new(e),
+    };
+    let builder = issuer
         .crl(number, odt(this_update)?, odt(next_update)?)
         .with_entries(entries);
-    if let Some((signer, key_id)) = &issuer.delegated {
-        builder = builder.with_crl_signer(signer, key_id);
-    }
-    let crl = builder.build().map_err(|e| CrlServeError::Signing {
-        source: Box::new(e),
-    })?;
+    let crl = extend(builder)
+        .and_then(CrlBuilder::build)
+        .map_err(signing)?;
     Ok(StoreCrl {
         crl,
         number,
@@ -133,34 +164,59 @@ fn odt(t: Timestamp) -> Result<OffsetDateTime, CrlServeError> {
 /// [`CrlServeError::NotTheCasSigner`] for a signing certificate that is not one of the
 /// CA itself.
 pub fn load_signer(issuer: &IssuerConfig) -> Result<CrlIssuer, CrlServeError> {
-    let key_err = |e: certgate_ca::CaError| CrlServeError::Key {
-        issuer: issuer.name.clone(),
-        source: Box::new(e),
-    };
     let password: Option<Password> = issuer
         .key_password
         .as_ref()
-        .map(|p| p.read().map_err(key_err))
+        .map(|p| {
+            p.read().map_err(|e| CrlServeError::Key {
+                issuer: issuer.name.clone(),
+                source: Box::new(e),
+            })
+        })
         .transpose()?;
-    let ca_der = first_certificate(&issuer.name, &issuer.ca)?;
-    let signing = match &issuer.signing_cert {
-        Some(path) => Some((first_certificate(&issuer.name, path)?, path)),
+    load_crl_signer(
+        &issuer.name,
+        &issuer.ca,
+        &issuer.key,
+        issuer.signing_cert.as_deref(),
+        password.as_ref(),
+    )
+}
+
+/// [`load_signer`] from files: the CA certificate `ca`, the signing key `key` (opened
+/// with `password`) and, for a dedicated key, its certificate `signing_cert`; `name`
+/// names the issuer in errors.
+///
+/// # Errors
+/// As [`load_signer`].
+pub fn load_crl_signer(
+    name: &str,
+    ca: &Path,
+    key: &Path,
+    signing_cert: Option<&Path>,
+    password: Option<&Password>,
+) -> Result<CrlIssuer, CrlServeError> {
+    let key_err = |e: CaError| CrlServeError::Key {
+        issuer: name.to_owned(),
+        source: Box::new(e),
+    };
+    let ca_der = first_certificate(name, ca)?;
+    let signing = match signing_cert {
+        Some(path) => Some((first_certificate(name, path)?, path)),
         None => None,
     };
     match signing {
         Some((der, path)) if der != ca_der => {
             check_crl_sign(&der, path, true)?;
             let key_id = check_of_the_ca(&der, &ca_der, path)?;
-            let ca =
-                certgate_ca::CaCertificate::from_der(&ca_der, &issuer.ca.display().to_string())
-                    .map_err(key_err)?;
-            let key = PrivateKey::from_pem_file(&issuer.key, password.as_ref()).map_err(key_err)?;
-            let signer = KeySigner::new(key);
+            let ca = certgate_ca::CaCertificate::from_der(&ca_der, &ca.display().to_string())
+                .map_err(key_err)?;
+            let signer = KeySigner::new(PrivateKey::from_pem_file(key, password).map_err(key_err)?);
             let cert_key = certgate_ca::certificate_public_key(&der, &path.display().to_string())
                 .map_err(key_err)?;
             if certgate_ca::CaSigner::public_key_der(&signer) != cert_key {
-                return Err(key_err(certgate_ca::CaError::KeyMismatch {
-                    key: issuer.key.display().to_string(),
+                return Err(key_err(CaError::KeyMismatch {
+                    key: key.display().to_string(),
                     cert: path.display().to_string(),
                 }));
             }
@@ -173,8 +229,8 @@ pub fn load_signer(issuer: &IssuerConfig) -> Result<CrlIssuer, CrlServeError> {
             })
         }
         _ => {
-            check_crl_sign(&ca_der, &issuer.ca, false)?;
-            CertificateAuthority::load(&issuer.ca, &issuer.key, password.as_ref())
+            check_crl_sign(&ca_der, ca, false)?;
+            CertificateAuthority::load(ca, key, password)
                 .map(CrlIssuer::from)
                 .map_err(key_err)
         }

@@ -49,7 +49,9 @@ pub use config::{
     MIN_POLL_INTERVAL, MIN_VALIDITY, ServeConfig,
 };
 pub use error::CrlServeError;
-pub use generate::{CrlIssuer, StoreCrl, crl_from_store, load_signer};
+pub use generate::{
+    CrlIssuer, StoreCrl, crl_from_store, crl_from_store_with, load_crl_signer, load_signer,
+};
 pub use http::SHUTDOWN_GRACE;
 pub use service::{MAX_BACKOFF, run};
 

@@ -1,11 +1,13 @@
 //! Typed models of cfssl's JSON files: the CSR JSON (`ca-csr.json`, `client-csr.json`)
-//! and the config JSON (`ca-config.json`), with cfssl's defaults and usage table.
+//! and the config JSON (`ca-config.json`), with cfssl's defaults and usage table; and,
+//! beyond cfssl, a CRL configuration in the same style ([`CrlConfig`]).
 //!
 //! Where cfssl is silently wrong, these models are strict: unknown keys, profiles and
 //! usage strings are errors that list what is valid; `hosts: [""]` adds no empty DNS
 //! name; durations also accept `d` and `y`.
 
 mod config;
+mod crl_config;
 mod csr_json;
 mod duration;
 mod hosts;
@@ -15,6 +17,10 @@ mod profile;
 mod usage;
 
 pub use config::SigningConfig;
+pub use crl_config::{
+    CrlConfig, CrlSignerSpec, IssuerEntriesSpec, MAX_CRL_OTHER_ISSUERS, MAX_CRL_URL_LEN,
+    MAX_CRL_URLS,
+};
 pub use csr_json::{CaRequest, CsrJson, KeyRequest, NameJson};
 pub use duration::parse_duration;
 pub use hosts::{IpNet, SanEntry, classify_host, parse_ip_net};

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// The flags certgate knows under a single dash, as cfssl spells them.
-const SINGLE_DASH_FLAGS: [&str; 47] = [
+const SINGLE_DASH_FLAGS: [&str; 59] = [
     "initca",
     "ca",
     "ca-key",
@@ -58,6 +58,19 @@ const SINGLE_DASH_FLAGS: [&str; 47] = [
     "expiring",
     "within",
     "from",
+    // gencrl's CRL options beyond cfssl.
+    "number",
+    "delta-of",
+    "remove-from-crl",
+    "idp-url",
+    "only-user-certs",
+    "only-ca-certs",
+    "only-some-reasons",
+    "indirect",
+    "freshest-crl",
+    "crl-signer",
+    "crl-signer-key",
+    "crl-signer-key-pass",
 ];
 
 /// Rewrites `-name` and `-name=value` as `--name` / `--name=value` for every known

@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use certgate_ca::{CertificateAuthority, FileMode, RevocationReason, RevokedEntry, write_atomic};
+use certgate_ca::{FileMode, write_atomic};
 use certgate_db::CertStore;
-use certgate_examples::crl_serve::{CrlIssuer, crl_from_store};
-use certgate_x509::{Serial, Timestamp};
+use certgate_examples::crl_serve::crl_from_store_with;
+use certgate_x509::Timestamp;
 use time::OffsetDateTime;
 
 use crate::CliError;
+use crate::crl_options::{CrlOptionArgs, CrlOptions, entries, load_issuer, read_serials};
 use crate::db::{DbArgs, block_on};
 
 /// cfssl's default CRL lifetime: one week.
@@ -23,7 +24,10 @@ const DEFAULT_EXPIRY_SECONDS: i64 = 7 * 24 * 3600;
     database (only that issuer's), with the next CRL Number from the database, reason \
     codes and revocation times. Without it, cfssl's form: gencrl SERIALS CA CA-KEY \
     [EXPIRY], SERIALS a file of decimal serials, one per line ('-' for standard input), \
-    EXPIRY in seconds (default one week); prints the DER in base64 as cfssl does."
+    EXPIRY in seconds (default one week); prints the DER in base64 as cfssl does; or \
+    gencrl [SERIALS] -ca CA (-ca-key KEY | --crl-signer CERT --crl-signer-key KEY). \
+    --config crl.json and the flags after --expiry add a scope, delta CRLs, freshestCRL \
+    and other issuers' entries (README: 'CRLs for enterprise PKIs')."
 )]
 pub(crate) struct GencrlArgs {
     #[command(flatten)]
@@ -40,6 +44,8 @@ pub(crate) struct GencrlArgs {
     /// How long the CRL is valid (nextUpdate - thisUpdate): 168h, 7d, or seconds.
     #[arg(long, value_name = "DURATION")]
     expiry: Option<String>,
+    #[command(flatten)]
+    options: CrlOptionArgs,
     /// Write PEM (the default with -out).
     #[arg(long, conflicts_with = "der")]
     pem: bool,
@@ -49,15 +55,18 @@ pub(crate) struct GencrlArgs {
     /// Write the CRL to this file (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// cfssl's form: SERIALS CA CA-KEY [EXPIRY].
+    /// cfssl's form: SERIALS CA CA-KEY [EXPIRY]; or SERIALS alone with -ca.
     #[arg(value_name = "ARGS", num_args = 0..=4)]
     positional: Vec<String>,
 }
 
-/// Seconds (cfssl) or a duration with a unit.
-fn expiry_seconds(value: Option<&str>) -> Result<i64, CliError> {
+/// Seconds (cfssl) or a duration with a unit; else the configuration's, else a week.
+fn expiry_seconds(value: Option<&str>, options: &CrlOptions) -> Result<i64, CliError> {
     let Some(value) = value else {
-        return Ok(DEFAULT_EXPIRY_SECONDS);
+        return Ok(options
+            .config
+            .expiry
+            .map_or(DEFAULT_EXPIRY_SECONDS, |e| e.whole_seconds()));
     };
     let seconds = match value.parse::<i64>() {
         Ok(s) if s >= 0 => s,
@@ -71,13 +80,6 @@ fn expiry_seconds(value: Option<&str>) -> Result<i64, CliError> {
     })
 }
 
-fn load_ca(ca: &Path, key: &Path, pass: Option<&str>) -> Result<CertificateAuthority, CliError> {
-    let password = pass
-        .map(|spec| crate::issue::password(spec, "-ca-key-pass"))
-        .transpose()?;
-    Ok(CertificateAuthority::load(ca, key, password.as_ref())?)
-}
-
 fn odt(t: Timestamp) -> Result<OffsetDateTime, CliError> {
     OffsetDateTime::from_unix_timestamp(t.unix_seconds())
         .map_err(|e| CliError::Usage(format!("time out of range: {e}")))
@@ -86,7 +88,7 @@ fn odt(t: Timestamp) -> Result<OffsetDateTime, CliError> {
 pub(crate) fn run(args: &GencrlArgs) -> Result<(), CliError> {
     match args.db.url()? {
         Some(url) => from_db(args, &url),
-        None => cfssl_form(args),
+        None => from_files(args),
     }
 }
 
@@ -96,16 +98,30 @@ fn from_db(args: &GencrlArgs, url: &certgate_db::DbUrl) -> Result<(), CliError> 
             "gencrl --db takes -ca and -ca-key, not positional arguments".into(),
         ));
     }
-    let (Some(ca), Some(ca_key)) = (&args.ca, &args.ca_key) else {
+    let Some(ca) = &args.ca else {
         return Err(CliError::Usage("gencrl --db needs -ca and -ca-key".into()));
     };
-    let ca = load_ca(ca, ca_key, args.ca_key_pass.as_deref())?;
-    let seconds = expiry_seconds(args.expiry.as_deref())?;
     let now = Timestamp::now();
+    let options = args.options.resolve(odt(now)?)?;
+    if options.config.number.is_some() {
+        return Err(CliError::Usage(
+            "gencrl --db numbers its CRLs from the database: --number (or number in \
+             --config) cannot be used with it"
+                .into(),
+        ));
+    }
+    let issuer = load_issuer(
+        ca,
+        args.ca_key.as_deref(),
+        args.ca_key_pass.as_deref(),
+        options.signer.as_ref(),
+        args.options.signer_key_pass(),
+    )?;
+    let seconds = expiry_seconds(args.expiry.as_deref(), &options)?;
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
     let made = block_on(async {
         let store = CertStore::open(url).await?;
-        let made = crl_from_store(&store, &CrlIssuer::from(ca), now, next).await;
+        let made = crl_from_store_with(&store, &issuer, now, next, |b| Ok(options.extend(b))).await;
         store.close().await;
         Ok(made?)
     })?;
@@ -119,57 +135,59 @@ fn from_db(args: &GencrlArgs, url: &certgate_db::DbUrl) -> Result<(), CliError> 
     output(args, crl.der(), &crl.to_pem(), false)
 }
 
-/// cfssl's `gencrl SERIALS CA CA-KEY [EXPIRY]`.
-fn cfssl_form(args: &GencrlArgs) -> Result<(), CliError> {
-    let [serials, ca, key, rest @ ..] = args.positional.as_slice() else {
-        return Err(CliError::Usage(
-            "gencrl needs --db URL -ca CA -ca-key KEY, or cfssl's SERIALS CA CA-KEY [EXPIRY]"
-                .into(),
-        ));
-    };
-    let text = if serials == "-" {
-        std::io::read_to_string(std::io::stdin()).map_err(|e| CliError::Input {
-            origin: "<stdin>".into(),
-            reason: e.to_string(),
-        })?
-    } else {
-        std::fs::read_to_string(serials).map_err(|e| CliError::Input {
-            origin: serials.clone(),
-            reason: e.to_string(),
-        })?
+/// Without a database: cfssl's `gencrl SERIALS CA CA-KEY [EXPIRY]`, or `gencrl
+/// [SERIALS] -ca CA -ca-key KEY` (or a dedicated CRL signer instead of the CA key).
+fn from_files(args: &GencrlArgs) -> Result<(), CliError> {
+    let (serials, ca, key, expiry, cfssl) = match args.positional.as_slice() {
+        [serials, ca, key, rest @ ..] if args.ca.is_none() && args.ca_key.is_none() => (
+            Some(serials.as_str()),
+            PathBuf::from(ca),
+            Some(PathBuf::from(key)),
+            rest.first().map(String::as_str).or(args.expiry.as_deref()),
+            true,
+        ),
+        [] | [_] if args.ca.is_some() => (
+            args.positional.first().map(String::as_str),
+            args.ca.clone().unwrap_or_default(),
+            args.ca_key.clone(),
+            args.expiry.as_deref(),
+            false,
+        ),
+        _ => {
+            return Err(CliError::Usage(
+                "gencrl needs --db URL -ca CA -ca-key KEY, cfssl's SERIALS CA CA-KEY \
+                 [EXPIRY], or [SERIALS] -ca CA (-ca-key KEY or --crl-signer CERT \
+                 --crl-signer-key KEY)"
+                    .into(),
+            ));
+        }
     };
     let now = Timestamp::now();
-    let mut entries = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        // cfssl reads decimal and silently drops what it cannot read; we refuse it.
-        let serial = Serial::parse(line, true)
-            .ok()
-            .filter(|_| line.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| CliError::Input {
-                origin: format!("{serials}:{}", i + 1),
-                reason: format!("{line:?} is not a decimal serial number"),
-            })?;
-        let magnitude = serial.as_ref().magnitude().unwrap_or_default().to_vec();
-        entries.push(RevokedEntry {
-            serial: magnitude,
-            revoked_at: odt(now)?,
-            reason: None::<RevocationReason>,
-        });
-    }
-    let ca = load_ca(Path::new(ca), Path::new(key), args.ca_key_pass.as_deref())?;
-    let seconds = expiry_seconds(rest.first().map(String::as_str).or(args.expiry.as_deref()))?;
+    let this_update = odt(now)?;
+    let serials = match serials {
+        Some(file) => read_serials(Path::new(file), "SERIALS")?,
+        None => Vec::new(),
+    };
+    let options = args.options.resolve(this_update)?;
+    let issuer = load_issuer(
+        &ca,
+        key.as_deref(),
+        args.ca_key_pass.as_deref(),
+        options.signer.as_ref(),
+        args.options.signer_key_pass(),
+    )?;
+    let seconds = expiry_seconds(expiry, &options)?;
     let next = Timestamp::from_unix_seconds(now.unix_seconds().saturating_add(seconds));
     // Without a database there is no counter: thisUpdate's seconds only grow.
-    let number = u64::try_from(now.unix_seconds()).unwrap_or(0);
-    let crl = ca
-        .crl(number, odt(now)?, odt(next)?)
-        .with_entries(entries)
-        .build()?;
-    output(args, crl.der(), &crl.to_pem(), true)
+    let number = options
+        .config
+        .number
+        .unwrap_or_else(|| u64::try_from(now.unix_seconds()).unwrap_or(0));
+    let builder = issuer
+        .crl(number, this_update, odt(next)?)
+        .with_entries(entries(&serials, this_update, None));
+    let crl = options.extend(builder).build()?;
+    output(args, crl.der(), &crl.to_pem(), cfssl)
 }
 
 /// Writes the CRL to -out (PEM unless --der) or standard output (PEM, DER with --der;

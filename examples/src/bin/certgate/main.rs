@@ -6,6 +6,7 @@
 
 mod args;
 mod crl;
+mod crl_options;
 mod crl_serve;
 mod db;
 mod issue;
