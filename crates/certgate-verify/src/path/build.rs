@@ -320,19 +320,38 @@ pub(crate) fn check_common(
     {
         return Err(FailureReason::Malformed(V::UnsupportedCriticalExtension));
     }
-    match view.key_purposes() {
-        Ok(None) => Ok(()),
-        Ok(Some(listed)) if listed.is_empty() => {
-            Err(FailureReason::Malformed(V::EmptyExtendedKeyUsage))
-        }
-        Ok(Some(listed)) => usage
-            .required_purposes()
-            .iter()
-            .all(|p| listed.contains(&p.oid()))
-            .then_some(())
-            .ok_or(FailureReason::WrongKeyUsage),
-        Err(e) => Err(FailureReason::Malformed(e.into())),
+    let Some(eku) = view.extension(certgate_x509::oid::ext::EXT_KEY_USAGE) else {
+        return Ok(());
+    };
+    // The purposes walked in place (no list is made: this runs per certificate).
+    let purposes = crate::path::der_walk::only(eku.value, crate::path::der_walk::SEQUENCE).ok_or(
+        FailureReason::Malformed(V::MalformedExtension {
+            extension: "extKeyUsage",
+            problem: "not a SEQUENCE",
+        }),
+    )?;
+    if purposes.is_empty() {
+        return Err(FailureReason::Malformed(V::EmptyExtendedKeyUsage));
     }
+    let listed = |wanted: &[u8]| {
+        crate::path::der_walk::items(purposes)
+            .any(|item| matches!(item, Some((crate::path::der_walk::OID, oid)) if oid == wanted))
+    };
+    if crate::path::der_walk::items(purposes).any(|item| {
+        !matches!(item, Some((crate::path::der_walk::OID, oid))
+                if certgate_x509::der::oid(oid).is_ok())
+    }) {
+        return Err(FailureReason::Malformed(V::MalformedExtension {
+            extension: "extKeyUsage",
+            problem: "not a list of OIDs",
+        }));
+    }
+    usage
+        .required_purposes()
+        .iter()
+        .all(|p| listed(p.oid()))
+        .then_some(())
+        .ok_or(FailureReason::WrongKeyUsage)
 }
 
 impl Anchor {

@@ -43,7 +43,8 @@ pub(crate) fn dns_syntax_ok(name: &[u8]) -> bool {
 }
 
 /// nameConstraints: at least one non-empty subtree list; minimum 0 and no maximum
-/// (RFC 5280 4.2.1.10); DNS bases are host names, optionally with a leading label cut.
+/// (RFC 5280 4.2.1.10); DNS bases are host names, or empty (every DNS name: how CA/Browser
+/// Forum BR 7.1.2.10.8 excludes them all).
 pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), V> {
     let bad = |problem| V::MalformedExtension {
         extension: "nameConstraints",
@@ -65,6 +66,7 @@ pub(crate) fn check_name_constraints(value: &[u8]) -> Result<(), V> {
                 return Err(V::SubtreeWithMinimumOrMaximum);
             }
             if context_number(tag) == Some(2)
+                && !name.is_empty()
                 && (name.starts_with(b".") || name.contains(&b'*') || !dns_syntax_ok(name))
             {
                 return Err(V::DnsConstraintNotHostName {

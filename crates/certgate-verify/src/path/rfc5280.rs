@@ -51,6 +51,12 @@ pub(crate) enum Role {
 struct Rules(Rfc5280Rules);
 
 impl Rules {
+    /// Whether the CA's duties are checked too: checks made of producer-side rules only
+    /// are skipped, not just forgiven, when they are not.
+    fn strict(self) -> bool {
+        self.0 == Rfc5280Rules::Strict
+    }
+
     fn refuse(self, violation: V) -> Result<(), V> {
         if self.0 == Rfc5280Rules::Strict || !violation.is_producer_side() {
             Err(violation)
@@ -182,7 +188,7 @@ fn check_ca(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
     if view.subject.is_empty() {
         return Err(V::CaWithEmptySubject);
     }
-    if ski(view).is_none() {
+    if rules.strict() && ski(view).is_none() {
         rules.refuse(V::CaWithoutSki)?;
     }
     if view
@@ -200,8 +206,11 @@ fn check_ca(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
 /// anyExtendedKeyUsage, 2.5.29.37.0.
 const ANY_EKU: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
 
-/// What an end entity must be.
+/// What an end entity must be (every rule here is the CA's duty).
 fn check_leaf(view: &CertView<'_>, rules: Rules) -> Result<(), V> {
+    if !rules.strict() {
+        return Ok(());
+    }
     let ca = view.is_ca();
     if !ca && key_cert_sign(view) == Some(true) {
         rules.refuse(V::KeyCertSignWithoutCa)?;
