@@ -29,8 +29,11 @@ pub(crate) enum Category {
     /// and 6.1.3 (b) out of name constraints; webpki counts it like any other.
     SelfIssued,
     /// A CA whose basicConstraints is not critical, unique identifiers, a certificate
-    /// that is not v3, or a validity time before 2000: what RFC 5280 6 lets a relying
-    /// party accept and webpki refuses.
+    /// that is not v3, a validity time before 2000, or a critical key identifier
+    /// extension (RFC 5280 4.2.1.1-2 tell the CA to mark them non-critical; certgate
+    /// checks the CA's duties only under `Rfc5280Rules::Strict`, webpki refuses them as
+    /// unknown critical extensions): what RFC 5280 6 lets a relying party accept and
+    /// webpki refuses.
     RelyingPartyLeniency,
 }
 
@@ -169,7 +172,14 @@ fn has_relying_party_leniency(chain: &[CertView<'_>]) -> bool {
         c.extension(ext::BASIC_CONSTRAINTS)
             .is_some_and(|e| !e.critical)
     });
+    let critical_key_id = chain.iter().any(|c| {
+        c.extensions.iter().any(|e| {
+            e.critical
+                && [ext::AUTHORITY_KEY_IDENTIFIER, ext::SUBJECT_KEY_IDENTIFIER].contains(&e.oid)
+        })
+    });
     lenient_ca
+        || critical_key_id
         || chain.iter().any(|c| {
             c.version != 2
                 || c.issuer_unique_id.is_some()
