@@ -65,6 +65,15 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
     let unique_ids = Tbs::of(&leaf)
         .with_unique_ids(&[0x11; 8], &[0x22; 8])
         .signed_by(&int);
+    // A critical basicConstraints whose value is empty, and a critical keyUsage that is
+    // no BIT STRING: malformed, not "no CA" or "no restriction" (the differential fuzz
+    // target's first finding).
+    let empty_bc = Tbs::of(&leaf)
+        .with_critical_extension(BASIC_CONSTRAINTS, &[])
+        .signed_by(&int);
+    let bad_ku = Tbs::of(&leaf)
+        .with_critical_extension(&[0x55, 0x1d, 0x0f], &[0x04, 0x01, 0x80])
+        .signed_by(&int);
     let utc_1999_2049 = Tbs::of(&leaf)
         .with_utc_validity("990101000000Z", "491231235959Z")
         .signed_by(&int);
@@ -149,6 +158,14 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
         .strict()
         .refused(),
         Case::new("unique-identifiers", &root, &[&int.der], unique_ids),
+        Case::new("leaf-empty-basic-constraints", &root, &[&int.der], empty_bc).refused(),
+        Case::new(
+            "leaf-key-usage-not-a-bit-string",
+            &root,
+            &[&int.der],
+            bad_ku,
+        )
+        .refused(),
         Case::new("utctime-1999-to-2049", &root, &[&int.der], utc_1999_2049),
         Case::new(
             "utctime-not-after-1950-expired",

@@ -113,6 +113,38 @@ impl Tbs {
         self
     }
 
+    /// The extension `oid` (content octets), critical, with `value` as its extnValue's
+    /// content (in place when present, else appended).
+    pub(crate) fn with_critical_extension(mut self, oid: &[u8], value: &[u8]) -> Self {
+        let at = self.fields.len() - 1;
+        let (outer, _) = read_tlv(&self.fields[at]).unwrap();
+        assert_eq!(outer.tag, 0xa3, "extensions last");
+        let (list, _) = read_tlv(outer.value).unwrap();
+        let mut content = wrap(0x06, oid);
+        content.extend_from_slice(&[0x01, 0x01, 0xff]);
+        content.extend(wrap(0x04, value));
+        let new = wrap(0x30, &content);
+        let mut rest = list.value;
+        let mut out = Vec::new();
+        let mut found = false;
+        while !rest.is_empty() {
+            let (ext, after) = read_tlv(rest).unwrap();
+            rest = after;
+            let (id, _) = read_tlv(ext.value).unwrap();
+            if id.value == oid {
+                found = true;
+                out.extend_from_slice(&new);
+            } else {
+                out.extend_from_slice(ext.whole);
+            }
+        }
+        if !found {
+            out.extend(new);
+        }
+        self.fields[at] = wrap(0xa3, &wrap(0x30, &out));
+        self
+    }
+
     /// The certificate: this TBS signed by `issuer`'s key.
     pub(crate) fn signed_by(&self, issuer: &Ca) -> Vec<u8> {
         let tbs = wrap(0x30, &self.fields.concat());
