@@ -50,11 +50,13 @@ impl<'a> Extensions<'a> {
         if content.is_empty() {
             return Err(bad(Problem::Empty));
         }
-        // The earlier extensions are walked again for each one (a few comparisons for
-        // real lists, bounded by MAX_EXTENSIONS for hostile ones).
+        // Each OID is compared with the earlier ones: through the index being built, or,
+        // past it, by walking the list again (bounded by MAX_EXTENSIONS).
         let mut rest = content;
         let mut count = 0;
         let mut oids = [(0u16, 0u8); INDEXED];
+        // Whether every offset and length in `oids` is exact (else lists are walked).
+        let mut exact = content.len() < usize::from(u16::MAX);
         while !rest.is_empty() {
             let (item, after) = der::read_tlv(rest).map_err(bad)?;
             if item.tag != tag::SEQUENCE {
@@ -69,11 +71,20 @@ impl<'a> Extensions<'a> {
                 return Err(bad(Problem::TooMany));
             }
             let earlier = &content[..content.len() - rest.len()];
-            if Self::unindexed(earlier).iter().any(|e| e.oid == ext.oid) {
+            let seen = match oids.get(..count - 1).filter(|_| exact) {
+                // Within an exact index: the earlier OIDs compared where they are.
+                Some(indexed) => indexed.iter().any(|&(start, len)| {
+                    let start = usize::from(start);
+                    content.get(start..start + usize::from(len)) == Some(ext.oid)
+                }),
+                None => Self::unindexed(earlier).iter().any(|e| e.oid == ext.oid),
+            };
+            if seen {
                 return Err(bad(Problem::Duplicate));
             }
             if let Some(slot) = oids.get_mut(count - 1) {
                 let offset = ext.oid.as_ptr() as usize - content.as_ptr() as usize;
+                exact &= ext.oid.len() < usize::from(u8::MAX);
                 *slot = (
                     u16::try_from(offset).unwrap_or(u16::MAX),
                     u8::try_from(ext.oid.len()).unwrap_or(u8::MAX),
@@ -385,6 +396,27 @@ mod tests {
             }
             assert!(exts.get(&[0x55, 0x1d, n]).is_none());
             assert!(exts.get(&[0x55, 0x1d]).is_none());
+        }
+    }
+
+    #[test]
+    fn a_repeated_oid_is_refused_inside_and_past_the_index() {
+        for (n, repeat) in [(5, 2), (16, 0), (17, 3), (30, 20), (3, 2)] {
+            let mut content = list(n, false);
+            // The extension `repeat` once more, at the end.
+            let again = list(repeat + 1, false);
+            let mut rest = &again[..];
+            let mut final_ext = Vec::new();
+            while let Ok((t, after)) = der::read_tlv(rest) {
+                final_ext = t.whole.to_vec();
+                rest = after;
+            }
+            content.extend(final_ext);
+            let err = Extensions::parse(&content, Structure::Certificate, "t").unwrap_err();
+            assert!(
+                format!("{err:?}").contains("Duplicate"),
+                "{n} {repeat}: {err:?}"
+            );
         }
     }
 }

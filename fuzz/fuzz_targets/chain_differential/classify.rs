@@ -28,8 +28,10 @@ pub(crate) enum Category {
     /// A self-issued intermediate: RFC 5280 6.1.4 (l) leaves it out of path lengths
     /// and 6.1.3 (b) out of name constraints; webpki counts it like any other.
     SelfIssued,
-    /// A CA whose basicConstraints is not critical, unique identifiers, a certificate
-    /// that is not v3, a validity time before 2000, or a critical key identifier
+    /// A CA whose basicConstraints is not critical or whose pathLenConstraint is above
+    /// 255 (RFC 5280: INTEGER (0..MAX); webpki reads it as one octet), unique
+    /// identifiers, a certificate that is not v3, a validity time before 2000, or a
+    /// critical key identifier
     /// extension (RFC 5280 4.2.1.1-2 tell the CA to mark them non-critical; certgate
     /// checks the CA's duties only under `Rfc5280Rules::Strict`, webpki refuses them as
     /// unknown critical extensions): what RFC 5280 6 lets a relying party accept and
@@ -178,7 +180,11 @@ fn has_relying_party_leniency(chain: &[CertView<'_>]) -> bool {
                 && [ext::AUTHORITY_KEY_IDENTIFIER, ext::SUBJECT_KEY_IDENTIFIER].contains(&e.oid)
         })
     });
+    let long_path_len = chain.iter().any(|c| {
+        matches!(c.basic_constraints(), Ok(Some(bc)) if bc.path_len.is_some_and(|n| n > 255))
+    });
     lenient_ca
+        || long_path_len
         || critical_key_id
         || chain.iter().any(|c| {
             c.version != 2

@@ -35,6 +35,37 @@ const MAX_BUILD_STEPS: usize = 200_000;
 /// Intermediates a peer may send that are looked at; the rest are ignored.
 pub(crate) const MAX_PRESENTED_INTERMEDIATES: usize = 64;
 
+/// A candidate path as it is built: pool indices, leaf side first, kept on the stack
+/// (at most [`MAX_PATH_INTERMEDIATES`]: the search stops there).
+#[derive(Debug, Default)]
+pub(crate) struct PathStack {
+    items: [usize; MAX_PATH_INTERMEDIATES],
+    len: usize,
+}
+
+impl PathStack {
+    /// The indices, leaf side first.
+    pub(crate) fn as_slice(&self) -> &[usize] {
+        self.items.get(..self.len).unwrap_or_default()
+    }
+
+    /// Adds `index` at the anchor's end; `false` (and nothing added) when full.
+    fn push(&mut self, index: usize) -> bool {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                *slot = index;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+}
+
 /// A certificate that may issue: one the peer sent or a configured one.
 pub(crate) struct PoolCert<'a> {
     pub(crate) der: &'a [u8],
@@ -132,13 +163,14 @@ impl<'v, 'a> Search<'v, 'a> {
 
     /// Depth-first search from the end of `path` (pool indices, leaf side first) to an
     /// anchor; `Some` at the first path that validates.
-    pub(crate) fn extend(&mut self, path: &mut Vec<usize>) -> Option<Found> {
+    pub(crate) fn extend(&mut self, stack: &mut PathStack) -> Option<Found> {
         if self.steps == 0 {
             self.best
                 .offer(FailureReason::Other(OtherFailure::PathBuildingBudget));
             return None;
         }
         self.steps -= 1;
+        let path = stack.as_slice();
         let child = *self.cert(path.last().copied());
         let child_key_id = child
             .authority_key_id()
@@ -170,7 +202,13 @@ impl<'v, 'a> Search<'v, 'a> {
         }
         for preferred in [true, false] {
             for index in 0..self.pool.len() {
-                if !self.candidate(path, index, issuer_name, child_key_id, preferred) {
+                if !self.candidate(
+                    stack.as_slice(),
+                    index,
+                    issuer_name,
+                    child_key_id,
+                    preferred,
+                ) {
                     continue;
                 }
                 let Some(key) = self.pool[index].view().copied().map(|v| IssuerKey::of(&v)) else {
@@ -179,11 +217,13 @@ impl<'v, 'a> Search<'v, 'a> {
                 if !self.signature(&child, key, cache) {
                     continue;
                 }
-                path.push(index);
-                if let Some(found) = self.extend(path) {
+                if !stack.push(index) {
+                    continue;
+                }
+                if let Some(found) = self.extend(stack) {
                     return Some(found);
                 }
-                path.pop();
+                stack.pop();
             }
         }
         None

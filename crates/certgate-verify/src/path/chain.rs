@@ -10,7 +10,7 @@ use webpki::EndEntityCert;
 
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
 use crate::path::anchor::Anchor;
-use crate::path::build::{Search, check_common};
+use crate::path::build::{PathStack, Search, check_common};
 use crate::path::link_cache::{DEFAULT_LINK_CACHE_ENTRIES, LinkCache};
 use crate::path::policy::{PolicyOptions, PolicySets};
 use crate::path::rfc5280::{self, CertView, Rfc5280Rules, Role};
@@ -330,7 +330,7 @@ impl ChainVerifier {
         let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
         check_common(&view, usage, seconds)?;
         let mut search = Search::new(self, usage, seconds, &view, intermediates);
-        let mut path = Vec::with_capacity(4);
+        let mut path = PathStack::default();
         match search.extend(&mut path) {
             Some(result) => {
                 let anchor = self

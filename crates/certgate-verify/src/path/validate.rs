@@ -11,11 +11,11 @@ use certgate_x509::CertView;
 use certgate_x509::oid::ext;
 
 use crate::info::FailureReason;
-use crate::path::build::Search;
+use crate::path::build::{MAX_PATH_INTERMEDIATES, Search};
 use crate::path::dn::names_match;
 use crate::path::name_constraints::NameConstraints;
 use crate::path::policy::{CertPolicies, PolicyOptions, PolicySets, process_policies};
-use crate::path::violation::Rfc5280Violation as V;
+use crate::path::violation::{OtherFailure, Rfc5280Violation as V};
 use crate::revocation::policy::RevocationCheckDepth;
 
 /// A path that validated.
@@ -42,18 +42,29 @@ impl Search<'_, '_> {
             .get(anchor)
             .ok_or(FailureReason::UnknownIssuer)?;
         anchor_ref.check_validity(self.seconds)?;
-        // From the anchor down: certs[0] is the one the anchor issued, the last the leaf.
-        let mut certs: Vec<CertView<'_>> =
-            path.iter().rev().map(|&i| *self.cert(Some(i))).collect();
-        certs.push(*self.leaf);
-        let self_issued: Vec<bool> = certs
-            .iter()
-            .map(|c| names_match(c.issuer.der(), c.subject.der()))
-            .collect();
-        self.check_lengths(&certs, &self_issued)?;
-        self.check_name_constraints(&certs, &self_issued, anchor_ref.name_constraints.as_deref())?;
-        let policies = self.check_policies(&certs, &self_issued)?;
-        self.check_revocation(&certs, anchor)?;
+        // From the anchor down: certs[0] is the one the anchor issued, the last the leaf
+        // (on the stack: the path has at most MAX_PATH_INTERMEDIATES intermediates). No
+        // rule asks whether the leaf is self-issued, so it is not compared.
+        let n = path.len() + 1;
+        let mut cert_buf = [*self.leaf; MAX_PATH_INTERMEDIATES + 1];
+        let mut issued_buf = [false; MAX_PATH_INTERMEDIATES + 1];
+        let (Some(certs), Some(self_issued)) = (cert_buf.get_mut(..n), issued_buf.get_mut(..n))
+        else {
+            return Err(FailureReason::Other(OtherFailure::PathBuildingBudget));
+        };
+        for ((slot, issued), &i) in certs
+            .iter_mut()
+            .zip(self_issued.iter_mut())
+            .zip(path.iter().rev())
+        {
+            *slot = *self.cert(Some(i));
+            *issued = names_match(slot.issuer.der(), slot.subject.der());
+        }
+        let (certs, self_issued) = (&*certs, &*self_issued);
+        self.check_lengths(certs, self_issued)?;
+        self.check_name_constraints(certs, self_issued, anchor_ref.name_constraints.as_deref())?;
+        let policies = self.check_policies(certs, self_issued)?;
+        self.check_revocation(certs, anchor)?;
         Ok(Found {
             anchor,
             intermediates: path.len(),
