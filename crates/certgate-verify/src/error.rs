@@ -181,9 +181,10 @@ pub enum CrlProblem {
     /// An indirect CRL (indirectCRL, or an entry's certificateIssuer).
     #[error("indirect CRLs are not supported")]
     Indirect,
-    /// An issuingDistributionPoint with onlySomeReasons: it covers some reasons only.
-    #[error("CRLs partitioned by reason (onlySomeReasons) are not supported")]
-    PartitionedByReason,
+    /// An issuingDistributionPoint whose onlySomeReasons names no reason: it would cover
+    /// nothing.
+    #[error("onlySomeReasons names no reason: the CRL would cover nothing")]
+    NoReasons,
     /// An issuingDistributionPoint with onlyContainsAttributeCerts.
     #[error("CRLs of attribute certificates cover no public-key certificate")]
     AttributeCertificatesOnly,

@@ -5,6 +5,7 @@
 
 use crate::cert::{check_algorithm, read_time};
 use crate::der::{self, Reader, tag};
+use crate::distribution_point::ReasonFlags;
 use crate::error::{Problem, Structure, X509Error};
 use crate::extension::{AuthorityKeyId, Extensions};
 use crate::general_name::{GeneralNameRef, names_in};
@@ -184,6 +185,8 @@ pub struct IssuingDistributionPoint<'a> {
     pub only_ca_certs: bool,
     /// onlySomeReasons is present: the CRL covers some reasons only.
     pub only_some_reasons: bool,
+    /// The reasons onlySomeReasons names (`None` without it: every reason).
+    pub reasons: Option<ReasonFlags>,
     /// indirectCRL.
     pub indirect: bool,
     /// onlyContainsAttributeCerts.
@@ -223,7 +226,10 @@ impl<'a> IssuingDistributionPoint<'a> {
         idp.only_user_certs = flag(&mut r, 0x81, "onlyContainsUserCerts")?;
         idp.only_ca_certs = flag(&mut r, 0x82, "onlyContainsCACerts")?;
         if let Some(reasons) = r.optional(0x83, "onlySomeReasons")? {
-            der::bit_string(reasons.value).map_err(|p| r.error("onlySomeReasons", p))?;
+            idp.reasons = Some(
+                ReasonFlags::from_bit_string(reasons.value)
+                    .map_err(|p| r.error("onlySomeReasons", p))?,
+            );
             idp.only_some_reasons = true;
         }
         idp.indirect = flag(&mut r, 0x84, "indirectCRL")?;

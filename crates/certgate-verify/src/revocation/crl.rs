@@ -6,87 +6,15 @@
 //! except for a CRL whose issuer is not known yet: that one is kept as it came, unread,
 //! until its issuer is.
 
-use certgate_x509::{
-    CertView, CrlView, GeneralNameRef, IssuingDistributionPoint, Timestamp, X509Error, der, oid,
-};
+use certgate_x509::{CrlView, Timestamp, X509Error, der, oid};
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
 use std::sync::Arc;
 
 use crate::error::{CrlIssuerProblem, CrlProblem};
+use crate::revocation::scope::CrlScope;
 use crate::revocation::serials::SerialTable;
-
-/// Which certificates a CRL covers, from its issuingDistributionPoint (RFC 5280 5.2.5).
-/// Without one, it covers every certificate of its issuer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct CrlScope {
-    only_user_certs: bool,
-    only_ca_certs: bool,
-    /// The distributionPoint's fullName, each GeneralName's DER: a certificate is
-    /// covered only when its cRLDistributionPoints name one of them.
-    distribution_point: Option<Vec<Vec<u8>>>,
-}
-
-impl CrlScope {
-    fn from_idp(idp: &IssuingDistributionPoint<'_>) -> Result<Self, CrlProblem> {
-        if idp.indirect {
-            return Err(CrlProblem::Indirect);
-        }
-        if idp.only_some_reasons {
-            return Err(CrlProblem::PartitionedByReason);
-        }
-        if idp.only_attribute_certs {
-            return Err(CrlProblem::AttributeCertificatesOnly);
-        }
-        if idp.relative_name {
-            return Err(CrlProblem::RelativeDistributionPoint);
-        }
-        Ok(Self {
-            only_user_certs: idp.only_user_certs,
-            only_ca_certs: idp.only_ca_certs,
-            distribution_point: idp
-                .full_name
-                .map(|_| idp.full_names().iter().map(general_name_der).collect()),
-        })
-    }
-
-    /// Whether the CRL speaks for `cert` (RFC 5280 6.3.3 (b)): its CA-or-user scope
-    /// and, when the CRL names a distribution point, one of the certificate's.
-    pub(crate) fn covers(&self, cert: &CertView<'_>) -> bool {
-        let ca = cert.is_ca();
-        if (self.only_user_certs && ca) || (self.only_ca_certs && !ca) {
-            return false;
-        }
-        match &self.distribution_point {
-            None => true,
-            Some(names) => cert
-                .crl_distribution_point_names()
-                .is_ok_and(|dps| dps.iter().any(|dp| names.contains(&general_name_der(dp)))),
-        }
-    }
-
-    /// Whether it covers every certificate of its issuer.
-    pub(crate) fn is_complete(&self) -> bool {
-        !self.only_user_certs && !self.only_ca_certs && self.distribution_point.is_none()
-    }
-}
-
-/// A comparable form of a GeneralName: its kind and octets.
-fn general_name_der(name: &GeneralNameRef<'_>) -> Vec<u8> {
-    let (tag, bytes): (u8, &[u8]) = match name {
-        GeneralNameRef::Rfc822(s) => (1, s.as_bytes()),
-        GeneralNameRef::Dns(s) => (2, s.as_bytes()),
-        GeneralNameRef::Directory(n) => (4, n.der()),
-        GeneralNameRef::Uri(s) => (6, s.as_bytes()),
-        GeneralNameRef::Ip(b) => (7, b),
-        GeneralNameRef::RegisteredId(b) => (8, b),
-        GeneralNameRef::OtherName { value, .. } => (0, value.whole),
-        GeneralNameRef::Unsupported { tag, value } => (*tag, value),
-        _ => (0xff, &[]),
-    };
-    der::wrap(tag, bytes)
-}
 
 /// A signature-checked CRL (or a live list of serials, [`crate::RevocationStore::set_serial_source`]):
 /// what lookups need.
@@ -103,6 +31,13 @@ pub(crate) struct ParsedCrl {
     pub(crate) issuer_key: Vec<u8>,
     /// A live list from a feed, not a CRL: it takes precedence over the issuer's CRLs.
     pub(crate) live: bool,
+}
+
+impl ParsedCrl {
+    /// The entries of certificates issued by `cert_issuer` (a Name's content).
+    pub(crate) fn entries_for(&self, cert_issuer: &[u8]) -> Option<&SerialTable> {
+        (cert_issuer == self.issuer).then_some(&*self.revoked)
+    }
 }
 
 /// A CRL whose issuer was not known at load: kept as it came, checked and read when a

@@ -11,9 +11,10 @@ use certgate_x509::{ReasonCode, SerialRef, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::VerifyError;
-use crate::revocation::crl::{CrlScope, ParsedCrl};
+use crate::revocation::crl::ParsedCrl;
 use crate::revocation::crl_input::crl_issuer;
 use crate::revocation::crl_sources::CrlBatch;
+use crate::revocation::scope::CrlScope;
 use crate::revocation::serials::SerialTable;
 use crate::revocation::store::RevocationStore;
 

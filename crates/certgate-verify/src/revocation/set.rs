@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use certgate_x509::CertView;
-
 use crate::revocation::crl::{ParsedCrl, PendingCrl};
 use crate::revocation::crl_input::crl_issuer;
+use crate::revocation::lookup::{Coverage, Lookup};
+use crate::revocation::policy::RevocationStatus;
 use crate::revocation::store::Algorithms;
 
 /// The CRLs in force, keyed by issuer name: per issuer key and scope, the newest by
@@ -40,68 +40,102 @@ fn newer(a: &ParsedCrl, b: &ParsedCrl) -> bool {
     (a.live, a.number.len(), &a.number) > (b.live, b.number.len(), &b.number)
 }
 
-/// The newest of `crls` signed by `key` that covers `cert`.
-fn best_covering<'c>(
-    crls: impl Iterator<Item = &'c Arc<ParsedCrl>>,
+/// Puts `crl` into `list`: per issuer key and scope, the newest stays.
+fn insert_into(list: &mut Vec<Arc<ParsedCrl>>, crl: Arc<ParsedCrl>) {
+    match list
+        .iter_mut()
+        .find(|c| c.issuer_key == crl.issuer_key && c.scope == crl.scope)
+    {
+        Some(old) if newer(&crl, old) => *old = crl,
+        Some(_) => {}
+        None => list.push(crl),
+    }
+}
+
+/// Takes into `cov` every CRL of `list` that `key` signed and that speaks for the
+/// certificate; `Some` when one settles its status. A live list in scope stands for the
+/// issuer's CRLs: then only live lists count.
+fn consider(
+    list: &[Arc<ParsedCrl>],
     key: &[u8],
-    cert: &CertView<'_>,
-) -> Option<Arc<ParsedCrl>> {
-    crls.filter(|c| c.issuer_key == key && c.scope.covers(cert))
-        .max_by(|a, b| {
-            a.live
-                .cmp(&b.live)
-                .then_with(|| number_order(&a.number, &b.number))
-        })
-        .cloned()
+    q: &Lookup<'_>,
+    cov: &mut Coverage,
+) -> Option<RevocationStatus> {
+    let in_scope = |c: &ParsedCrl| {
+        if c.issuer_key != key {
+            return None;
+        }
+        c.scope.reasons_for(&c.issuer, &q.cert)
+    };
+    let live = list.iter().any(|c| c.live && in_scope(c).is_some());
+    for crl in list.iter().filter(|c| c.live == live) {
+        if let Some(reasons) = in_scope(crl)
+            && let Some(status) = cov.add(crl, reasons, q)
+        {
+            return Some(status);
+        }
+    }
+    None
 }
 
 impl CrlSet {
     /// Adds a checked CRL: per issuer key and scope, the newest by CRL Number stays.
     pub(crate) fn insert(&mut self, crl: Arc<ParsedCrl>) {
-        let list = self.by_issuer.entry(crl.issuer.clone()).or_default();
-        match list
-            .iter_mut()
-            .find(|c| c.issuer_key == crl.issuer_key && c.scope == crl.scope)
-        {
-            Some(old) if newer(&crl, old) => *old = crl,
-            Some(_) => {}
-            None => list.push(crl),
-        }
+        insert_into(self.by_issuer.entry(crl.issuer.clone()).or_default(), crl);
     }
 
-    /// The CRL covering `cert`, issued by the issuer named `name` with public key `key`,
-    /// verifying pending CRLs of that name against `issuer_der` on first use.
-    pub(crate) fn find(
+    /// The status of the certificate of `q`, issued by the issuer whose public key is
+    /// `key`, from the CRLs that speak for it; pending CRLs of its issuer's name are
+    /// verified against `issuer_der` on first use.
+    pub(crate) fn status(
+        &self,
+        q: &Lookup<'_>,
+        key: &[u8],
+        issuer_der: &[u8],
+        algs: Algorithms,
+    ) -> RevocationStatus {
+        let name = q.cert.issuer;
+        let mut cov = Coverage::default();
+        if let Some(list) = self.by_issuer.get(name)
+            && let Some(status) = consider(list, key, q, &mut cov)
+        {
+            return status;
+        }
+        if cov.is_empty() && self.pending.contains_key(name) {
+            let verified = self.first_use(name, key, issuer_der, algs);
+            if let Some(status) = consider(&verified, key, q, &mut cov) {
+                return status;
+            }
+        }
+        cov.finish()
+    }
+
+    /// The pending CRLs of `name` that `key` signed, verified against `issuer_der` the
+    /// first time and cached.
+    fn first_use(
         &self,
         name: &[u8],
         key: &[u8],
         issuer_der: &[u8],
-        cert: &CertView<'_>,
         algs: Algorithms,
-    ) -> Option<Arc<ParsedCrl>> {
-        if let Some(crl) = self
-            .by_issuer
-            .get(name)
-            .and_then(|list| best_covering(list.iter(), key, cert))
-        {
-            return Some(crl);
-        }
-        let pending = self.pending.get(name)?;
+    ) -> Arc<[Arc<ParsedCrl>]> {
         // Handshakes after the first read the cache without allocating or waiting.
         let hit = match self.checked.read() {
             Ok(cache) => cached(&cache, name, key),
             Err(poisoned) => cached(&poisoned.into_inner(), name, key),
         };
         if let Some(found) = hit {
-            return best_covering(found.iter(), key, cert);
+            return found;
         }
-        let verified: Arc<[Arc<ParsedCrl>]> = match crl_issuer(issuer_der) {
-            Ok(issuer) => pending
-                .iter()
-                .filter_map(|p| p.verify(&issuer, algs).ok().map(Arc::new))
-                .collect(),
-            Err(_) => Arc::from(Vec::new()),
-        };
+        let mut verified = Vec::new();
+        if let (Ok(issuer), Some(pending)) = (crl_issuer(issuer_der), self.pending.get(name)) {
+            for p in pending {
+                if let Ok(crl) = p.verify(&issuer, algs) {
+                    insert_into(&mut verified, Arc::new(crl));
+                }
+            }
+        }
+        let verified: Arc<[Arc<ParsedCrl>]> = verified.into();
         let mut cache = match self.checked.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -110,10 +144,9 @@ impl CrlSet {
         if !entries.iter().any(|(k, _)| k.as_slice() == key) {
             entries.push((key.to_vec(), Arc::clone(&verified)));
         }
-        best_covering(verified.iter(), key, cert)
+        verified
     }
 }
-
 /// Orders CRL Numbers (minimal unsigned magnitudes).
 pub(crate) fn number_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     (a.len(), a).cmp(&(b.len(), b))
