@@ -175,9 +175,9 @@ pub enum CrlProblem {
     /// No cRLNumber (RFC 5280 5.2.3 requires one).
     #[error("no CRL Number (RFC 5280 5.2.3 requires one)")]
     NoCrlNumber,
-    /// A delta CRL.
-    #[error("delta CRLs are not supported")]
-    Delta,
+    /// A delta CRL whose BaseCRLNumber is not below its own CRL Number (RFC 5280 5.2.4).
+    #[error("a delta CRL's base CRL Number must be below its own")]
+    DeltaNotAfterBase,
     /// An indirect CRL (indirectCRL, or an entry's certificateIssuer).
     #[error("indirect CRLs are not supported")]
     Indirect,

@@ -340,6 +340,26 @@ impl<'a> CrlView<'a> {
         Ok(Some(magnitude))
     }
 
+    /// The deltaCRLIndicator's BaseCRLNumber (RFC 5280 5.2.4), when this is a delta
+    /// CRL: the number of the complete CRL it updates, as a magnitude of at most 20
+    /// octets.
+    ///
+    /// # Errors
+    /// [`X509Error::Malformed`] when it is not a non-negative minimal INTEGER of at most
+    /// 20 octets.
+    pub fn delta_crl_indicator(&self) -> Result<Option<&'a [u8]>, X509Error> {
+        let Some(e) = self.extensions.get(ext::DELTA_CRL_INDICATOR) else {
+            return Ok(None);
+        };
+        let bad = |p| X509Error::malformed(S, "deltaCRLIndicator", p);
+        let n = der::single(e.value, tag::INTEGER, S, "deltaCRLIndicator")?;
+        let magnitude = der::unsigned_integer(n.value).map_err(bad)?;
+        if magnitude.len() > 20 {
+            return Err(bad(Problem::IntegerTooLarge));
+        }
+        Ok(Some(magnitude))
+    }
+
     /// The authorityKeyIdentifier's keyIdentifier, when present.
     ///
     /// # Errors

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::error::{CrlIssuerProblem, CrlProblem};
 use crate::revocation::scope::CrlScope;
 use crate::revocation::serials::SerialTable;
+use crate::revocation::set::number_order;
 
 /// A signature-checked CRL (or a live list of serials, [`crate::RevocationStore::set_serial_source`]):
 /// what lookups need.
@@ -23,6 +24,9 @@ pub(crate) struct ParsedCrl {
     /// The issuer's name content (without the SEQUENCE header), as webpki gives names.
     pub(crate) issuer: Vec<u8>,
     pub(crate) number: Vec<u8>,
+    /// A delta CRL's BaseCRLNumber: it applies to a complete CRL of the same issuer,
+    /// key and scope numbered at least this (and below its own number).
+    pub(crate) delta_of: Option<Vec<u8>>,
     pub(crate) this_update: Timestamp,
     pub(crate) next_update: Option<Timestamp>,
     pub(crate) scope: CrlScope,
@@ -70,6 +74,8 @@ pub(crate) struct CrlIssuer {
 /// What the header says, checked.
 struct Header {
     number: Vec<u8>,
+    /// A delta CRL's BaseCRLNumber.
+    delta_of: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
     scope: CrlScope,
 }
@@ -114,8 +120,8 @@ fn check_header(view: &CrlView<'_>, origin: &str) -> Result<Header, VerifyError>
     };
     for e in view.extensions.iter() {
         match e.oid {
-            oid::ext::DELTA_CRL_INDICATOR => return Err(unsupported(origin, CrlProblem::Delta)),
-            oid::ext::CRL_NUMBER
+            oid::ext::DELTA_CRL_INDICATOR
+            | oid::ext::CRL_NUMBER
             | oid::ext::AUTHORITY_KEY_IDENTIFIER
             | oid::ext::ISSUING_DISTRIBUTION_POINT => {}
             other if e.critical => {
@@ -129,8 +135,19 @@ fn check_header(view: &CrlView<'_>, origin: &str) -> Result<Header, VerifyError>
             _ => {}
         }
     }
+    let delta_of = view
+        .delta_crl_indicator()
+        .map_err(malformed(origin))?
+        .map(<[u8]>::to_vec);
+    if let Some(base) = &delta_of
+        && number_order(base, &number).is_ge()
+    {
+        // RFC 5280 5.2.4: a delta's CRL Number is above its base's.
+        return Err(unsupported(origin, CrlProblem::DeltaNotAfterBase));
+    }
     Ok(Header {
         number,
+        delta_of,
         authority_key_id,
         scope,
     })
@@ -202,6 +219,7 @@ fn read(
     Ok(ParsedCrl {
         issuer: view.issuer.content().to_vec(),
         number: header.number,
+        delta_of: header.delta_of,
         this_update: view.this_update,
         next_update: view.next_update,
         scope: header.scope,

@@ -33,17 +33,29 @@ pub(crate) struct Coverage {
 }
 
 impl Coverage {
-    /// Takes what `crl` says for the `reasons` it covers for the certificate; `Some`
-    /// when that settles the status (the certificate is revoked).
+    /// Takes what the complete CRL `crl`, updated by the delta CRL `delta` when one is
+    /// in force, says for the `reasons` it covers for the certificate; `Some` when that
+    /// settles the status (the certificate is revoked).
+    ///
+    /// A delta in force governs freshness (RFC 5280 6.3.3 (a)(1)(i)): a base past its
+    /// nextUpdate with a current delta answers, a current base with a stale delta is
+    /// stale (OpenSSL 3.0 reads a stale delta's entries without holding it to its
+    /// nextUpdate).
     pub(crate) fn add(
         &mut self,
         crl: &ParsedCrl,
+        delta: Option<&ParsedCrl>,
         reasons: ReasonFlags,
         q: &Lookup<'_>,
     ) -> Option<RevocationStatus> {
-        let times = crl;
         let now = q.now.unix_seconds();
-        if now.saturating_add(THIS_UPDATE_SKEW_SECONDS) < times.this_update.unix_seconds() {
+        let from_future = |c: &ParsedCrl| {
+            now.saturating_add(THIS_UPDATE_SKEW_SECONDS) < c.this_update.unix_seconds()
+        };
+        // A delta from the future is not in force yet.
+        let delta = delta.filter(|d| !from_future(d));
+        let times = delta.unwrap_or(crl);
+        if from_future(times) {
             return None;
         }
         if let Some(next) = times.next_update {
@@ -56,7 +68,7 @@ impl Coverage {
                 return None;
             }
         }
-        if let Some(reason) = crl.entries_for(q.cert.issuer).and_then(|t| t.get(q.serial)) {
+        if let Some(reason) = listed(crl, delta, q) {
             return Some(RevocationStatus::Revoked(reason));
         }
         self.reasons = Some(self.reasons.unwrap_or(ReasonFlags::NONE).union(reasons));
@@ -77,3 +89,17 @@ impl Coverage {
         }
     }
 }
+
+/// The reason `q`'s certificate is revoked for, if it is: the delta is looked up first
+/// (its table is the small one), and its removeFromCRL entry releases a certificate the
+/// base lists (a certificateHold lifted); else the base answers.
+fn listed(crl: &ParsedCrl, delta: Option<&ParsedCrl>, q: &Lookup<'_>) -> Option<Option<u8>> {
+    let issuer = q.cert.issuer;
+    if let Some(reason) = delta.and_then(|d| d.entries_for(issuer)?.get(q.serial)) {
+        return (reason != Some(REMOVE_FROM_CRL)).then_some(reason);
+    }
+    crl.entries_for(issuer)?.get(q.serial)
+}
+
+/// removeFromCRL's reason code (RFC 5280 5.3.1).
+const REMOVE_FROM_CRL: u8 = 8;

@@ -70,6 +70,7 @@ impl RevocationStore {
         let crl = ParsedCrl {
             issuer: issuer.subject,
             number: Vec::new(),
+            delta_of: None,
             this_update,
             next_update: Some(next_update),
             scope: CrlScope::default(),

@@ -40,21 +40,43 @@ fn newer(a: &ParsedCrl, b: &ParsedCrl) -> bool {
     (a.live, a.number.len(), &a.number) > (b.live, b.number.len(), &b.number)
 }
 
-/// Puts `crl` into `list`: per issuer key and scope, the newest stays.
+/// Whether `a` and `b` are versions of one another: the same issuer key and scope, both
+/// complete or both delta CRLs (a delta never replaces its base).
+pub(crate) fn same_series(a: &ParsedCrl, b: &ParsedCrl) -> bool {
+    a.issuer == b.issuer
+        && a.issuer_key == b.issuer_key
+        && a.scope == b.scope
+        && a.delta_of.is_some() == b.delta_of.is_some()
+}
+
+/// The delta CRL of `list` in force over the complete CRL `base` (RFC 5280 5.2.4): of
+/// the same issuer, key and scope, its BaseCRLNumber at most the base's number and its
+/// own number above it. The list holds one delta per series, the newest.
+pub(crate) fn delta_for<'l>(list: &'l [Arc<ParsedCrl>], base: &ParsedCrl) -> Option<&'l ParsedCrl> {
+    if base.live || base.delta_of.is_some() {
+        return None;
+    }
+    list.iter().map(|d| &**d).find(|d| {
+        d.delta_of.as_ref().is_some_and(|of| {
+            number_order(of, &base.number).is_le() && number_order(&d.number, &base.number).is_gt()
+        }) && d.issuer_key == base.issuer_key
+            && d.scope == base.scope
+    })
+}
+
+/// Puts `crl` into `list`: per issuer key and scope, the newest complete CRL and the
+/// newest delta stay.
 fn insert_into(list: &mut Vec<Arc<ParsedCrl>>, crl: Arc<ParsedCrl>) {
-    match list
-        .iter_mut()
-        .find(|c| c.issuer_key == crl.issuer_key && c.scope == crl.scope)
-    {
+    match list.iter_mut().find(|c| same_series(c, &crl)) {
         Some(old) if newer(&crl, old) => *old = crl,
         Some(_) => {}
         None => list.push(crl),
     }
 }
 
-/// Takes into `cov` every CRL of `list` that `key` signed and that speaks for the
-/// certificate; `Some` when one settles its status. A live list in scope stands for the
-/// issuer's CRLs: then only live lists count.
+/// Takes into `cov` every complete CRL of `list` that `key` signed and that speaks for
+/// the certificate, with its delta CRL; `Some` when one settles its status. A live list
+/// in scope stands for the issuer's CRLs: then only live lists count.
 fn consider(
     list: &[Arc<ParsedCrl>],
     key: &[u8],
@@ -68,9 +90,13 @@ fn consider(
         c.scope.reasons_for(&c.issuer, &q.cert)
     };
     let live = list.iter().any(|c| c.live && in_scope(c).is_some());
-    for crl in list.iter().filter(|c| c.live == live) {
+    // Complete CRLs, each with the delta in force over it; a delta alone says nothing.
+    for crl in list
+        .iter()
+        .filter(|c| c.live == live && c.delta_of.is_none())
+    {
         if let Some(reasons) = in_scope(crl)
-            && let Some(status) = cov.add(crl, reasons, q)
+            && let Some(status) = cov.add(crl, delta_for(list, crl), reasons, q)
         {
             return Some(status);
         }

@@ -17,7 +17,7 @@ use crate::revocation::files::{Stamp, load_files, stamps};
 use crate::revocation::lookup::{Coverage, Lookup};
 use crate::revocation::policy::{ExpirationPolicy, RevocationStatus};
 use crate::revocation::scope::CertScope;
-use crate::revocation::set::CrlSet;
+use crate::revocation::set::{CrlSet, delta_for};
 
 /// One CRL in force, as [`RevocationStore::crl_summaries`] lists it.
 #[non_exhaustive]
@@ -252,11 +252,12 @@ impl RevocationStore {
     ) -> RevocationStatus {
         let set = self.current();
         let issuer = name_content(issuer);
-        let Some(crl) = set
-            .by_issuer
-            .get(issuer)
-            .and_then(|list| list.iter().find(|c| c.scope.is_complete()))
-        else {
+        let Some((list, crl)) = set.by_issuer.get(issuer).and_then(|list| {
+            let crl = list
+                .iter()
+                .find(|c| c.scope.is_complete() && c.delta_of.is_none())?;
+            Some((list, crl))
+        }) else {
             return RevocationStatus::Unknown;
         };
         let q = Lookup {
@@ -266,7 +267,7 @@ impl RevocationStore {
             expiration,
         };
         let mut cov = Coverage::default();
-        cov.add(crl, ReasonFlags::ALL, &q)
+        cov.add(crl, delta_for(list, crl), ReasonFlags::ALL, &q)
             .unwrap_or_else(|| cov.finish())
     }
 
