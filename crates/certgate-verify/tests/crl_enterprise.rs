@@ -464,3 +464,117 @@ fn a_delta_applies_without_freshest_crl_where_openssl_does_not_look() {
     let (ok, text) = case.openssl(&DELTAS);
     assert!(ok, "{text}");
 }
+
+/// A CRL signed by a dedicated cRLSign certificate of the CA: OpenSSL finds the signer
+/// among the untrusted certificates with -extended_crl.
+const SIGNER: [&str; 2] = ["-crl_check", "-extended_crl"];
+
+fn signed_crl(ca: &Ca, signer: &Signer) -> certgate_ca::Crl {
+    ca.crl(1)
+        .with_crl_signer(&signer.signer, &signer.key_id)
+        .with_entry(entry(10, Some(RevocationReason::KeyCompromise)))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_crl_from_a_dedicated_crl_signer_of_the_ca() {
+    if !openssl() {
+        return;
+    }
+    let root = root("Signing Root");
+    let (revoked, good) = (leaf(&root, "revoked", 10), leaf(&root, "good", 11));
+    let signer = crl_signer(&root, &root, "crl_signer", 30);
+    let crl = signed_crl(&root, &signer);
+    for (cert, expected) in [(&revoked, Err(FailureReason::Revoked)), (&good, Ok(()))] {
+        let mut case = Case::new(&root.der, cert, vec![&crl]);
+        case.signers = vec![&signer.der];
+        let (v, _) = case.agree(&SIGNER);
+        assert_eq!(v, expected);
+    }
+    // The same signer given among the store's issuers works the same way.
+    let mut case = Case::new(&root.der, &revoked, vec![&crl]);
+    case.intermediates = vec![&signer.der];
+    assert_eq!(case.certgate(), Err(FailureReason::Revoked));
+    // Without the signer's certificate the CRL cannot be checked: the store refuses it
+    // at load, OpenSSL refuses the certificate.
+    let case = Case::new(&root.der, &good, vec![&crl]);
+    let err = case.store().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            certgate_verify::VerifyError::CrlIssuer {
+                problem: certgate_verify::CrlIssuerProblem::NotIssuedByKnownCertificate,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let (ok, text) = case.openssl(&SIGNER);
+    assert!(!ok, "{text}");
+}
+
+#[test]
+fn a_crl_signer_without_crl_sign_is_refused() {
+    if !openssl() {
+        return;
+    }
+    let root = root("No Sign Root");
+    let good = leaf(&root, "good", 11);
+    let signer = crl_signer(&root, &root, "no_crl_sign", 31);
+    let crl = signed_crl(&root, &signer);
+    let mut case = Case::new(&root.der, &good, vec![&crl]);
+    case.signers = vec![&signer.der];
+    let err = case.store().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            certgate_verify::VerifyError::CrlIssuer {
+                problem: certgate_verify::CrlIssuerProblem::NoCrlSign,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // OpenSSL sees the signer unfit ("[CRL path] ... unsuitable certificate purpose")
+    // but the `openssl verify` command's callback carries on past that error in the CRL
+    // signer's path and accepts: a departure of the tool, not of RFC 5280.
+    let (ok, text) = case.openssl(&SIGNER);
+    assert!(
+        ok && text
+            .contains("[CRL path] error 26 at 0 depth lookup: unsuitable certificate purpose"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_crl_signer_must_be_issued_by_the_ca_and_valid() {
+    if !openssl() {
+        return;
+    }
+    let other = root("Other Root");
+    let root = root("Delegating Root");
+    let good = leaf(&root, "good", 11);
+    // A certificate with the CA's name and cRLSign, issued by another (trusted) CA.
+    let impostor = crl_signer(&root, &other, "crl_signer", 32);
+    let crl = signed_crl(&root, &impostor);
+    let mut case = Case::new(&root.der, &good, vec![&crl]);
+    case.anchors.push(&other.der);
+    case.signers = vec![&impostor.der];
+    let (v, _) = case.agree(&SIGNER);
+    assert_eq!(v, Err(FailureReason::RevocationStatusUnknown));
+    // A signer of the CA's own, expired at the time of the check: its CRL does not
+    // count. OpenSSL finds the signer expired ("[CRL path] ... certificate has expired")
+    // and the `openssl verify` command's callback carries on past it (as past an
+    // unsuitable purpose) and accepts.
+    let expired = crl_signer(&root, &root, "expired_signer", 33);
+    let crl = signed_crl(&root, &expired);
+    let mut case = Case::new(&root.der, &good, vec![&crl]);
+    case.signers = vec![&expired.der];
+    assert_eq!(case.certgate(), Err(FailureReason::RevocationStatusUnknown));
+    let (ok, text) = case.openssl(&SIGNER);
+    assert!(
+        ok && text.contains("[CRL path] error 10 at 0 depth lookup: certificate has expired"),
+        "{text}"
+    );
+}

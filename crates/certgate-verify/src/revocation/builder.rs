@@ -37,6 +37,28 @@ impl RevocationStoreBuilder {
         Ok(self)
     }
 
+    /// Adds certificates of dedicated CRL signers: keys a CA has certified to sign its
+    /// CRLs (RFC 5280 6.3.3 (f)), each a certificate with the CA's name as its subject,
+    /// issued by the CA, with keyUsage cRLSign (or no keyUsage). A CRL with the CA's
+    /// name signed by such a key counts for the CA's certificates when the signer's
+    /// certificate is valid at the time of the check and its signature verifies with the
+    /// CA's key on the path (checked once per signer and CA key, then cached). Give
+    /// them before [`with_crls`](Self::with_crls): CRLs are checked against the
+    /// certificates known when they are added. A signer certificate given among the
+    /// builder's issuers works the same way.
+    ///
+    /// # Errors
+    /// [`VerifyError::MalformedCertificate`] for a certificate that does not parse.
+    pub fn with_crl_signers<'a>(
+        mut self,
+        certs: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Self, VerifyError> {
+        for der in certs {
+            self.issuers.push(crl_issuer(der)?);
+        }
+        Ok(self)
+    }
+
     /// Adds the CRLs of a file, which [`RevocationStore::reload`] reads again later.
     pub fn with_crl_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.files.push(path.into());

@@ -33,6 +33,8 @@ pub(crate) struct ParsedCrl {
     pub(crate) revoked: Arc<SerialTable>,
     /// The public key (subjectPublicKey octets) that verified the signature.
     pub(crate) issuer_key: Vec<u8>,
+    /// The certificate of that key: the CA itself, or a CRL signer it delegated to.
+    pub(crate) signer: Arc<CrlIssuer>,
     /// A live list from a feed, not a CRL: it takes precedence over the issuer's CRLs.
     pub(crate) live: bool,
 }
@@ -61,9 +63,17 @@ pub(crate) enum Loaded {
     Pending(PendingCrl),
 }
 
-/// The issuer that signs CRLs: its subject, SPKI and key id.
+/// A certificate that may sign CRLs: a CA's (given as an issuer, or learnt from a
+/// verifier), or a CRL signer's ([`crate::RevocationStoreBuilder::with_crl_signers`]).
 #[derive(Clone, Debug)]
 pub(crate) struct CrlIssuer {
+    /// The certificate.
+    pub(crate) der: Arc<[u8]>,
+    /// Its issuer's name content.
+    pub(crate) issuer: Vec<u8>,
+    /// Its validity.
+    pub(crate) not_before: Timestamp,
+    pub(crate) not_after: Timestamp,
     pub(crate) subject: Vec<u8>,
     pub(crate) spki_algorithm: Vec<u8>,
     pub(crate) public_key: Vec<u8>,
@@ -170,8 +180,8 @@ pub(crate) fn load(
             der: der.to_vec(),
         }));
     }
-    let key = verify_signature(&view, &header, issuers, algs, origin)?;
-    read(&view, header, key, origin).map(|crl| Loaded::Verified(Box::new(crl)))
+    let signer = verify_signature(&view, &header, issuers, algs, origin)?;
+    read(&view, header, signer, origin).map(|crl| Loaded::Verified(Box::new(crl)))
 }
 
 impl PendingCrl {
@@ -188,8 +198,8 @@ impl PendingCrl {
         let origin = "pending CRL";
         let view = CrlView::parse(&self.der).map_err(malformed(origin))?;
         let header = check_header(&view, origin)?;
-        let key = verify_signature(&view, &header, std::slice::from_ref(issuer), algs, origin)?;
-        read(&view, header, key, origin)
+        let signer = verify_signature(&view, &header, std::slice::from_ref(issuer), algs, origin)?;
+        read(&view, header, signer, origin)
     }
 }
 
@@ -197,7 +207,7 @@ impl PendingCrl {
 fn read(
     view: &CrlView<'_>,
     header: Header,
-    issuer_key: Vec<u8>,
+    signer: &CrlIssuer,
     origin: &str,
 ) -> Result<ParsedCrl, VerifyError> {
     let mut revoked = SerialTable::with_capacity(view.entry_count().map_err(malformed(origin))?);
@@ -224,19 +234,20 @@ fn read(
         next_update: view.next_update,
         scope: header.scope,
         revoked: Arc::new(revoked.seal()),
-        issuer_key,
+        issuer_key: signer.public_key.clone(),
+        signer: Arc::new(signer.clone()),
         live: false,
     })
 }
 
-/// Checks the signature against the candidate issuers; the key that verified it.
-fn verify_signature(
+/// Checks the signature against the candidate issuers; the one that verified it.
+fn verify_signature<'i>(
     view: &CrlView<'_>,
     header: &Header,
-    issuers: &[CrlIssuer],
+    issuers: &'i [CrlIssuer],
     algs: &[&dyn SignatureVerificationAlgorithm],
     origin: &str,
-) -> Result<Vec<u8>, VerifyError> {
+) -> Result<&'i CrlIssuer, VerifyError> {
     let sig_alg = der::read_tlv(view.signature_algorithm).map_or(&[][..], |(t, _)| t.value);
     let issuer_name = view.issuer.content();
     let candidates = issuers.iter().filter(|i| {
@@ -261,11 +272,30 @@ fn verify_signature(
                     .is_ok()
         });
         if ok {
-            return Ok(issuer.public_key.clone());
+            return Ok(issuer);
         }
     }
     Err(VerifyError::CrlIssuer {
         origin: origin.to_owned(),
         problem,
+    })
+}
+
+/// Whether `cert` (a certificate's DER) is signed by the key `key` whose SPKI algorithm
+/// is `spki_algorithm`.
+pub(crate) fn signed_by(
+    cert: &[u8],
+    spki_algorithm: &[u8],
+    key: &[u8],
+    algs: &[&dyn SignatureVerificationAlgorithm],
+) -> bool {
+    let Ok(view) = certgate_x509::CertView::parse(cert) else {
+        return false;
+    };
+    let sig_alg = der::read_tlv(view.signature_algorithm).map_or(&[][..], |(t, _)| t.value);
+    algs.iter().any(|alg| {
+        alg.signature_alg_id().as_ref() == sig_alg
+            && alg.public_key_alg_id().as_ref() == spki_algorithm
+            && alg.verify_signature(key, view.tbs, view.signature).is_ok()
     })
 }

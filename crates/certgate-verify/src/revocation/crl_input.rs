@@ -3,6 +3,8 @@
 
 use certgate_x509::{CertView, KeyUsageBit, der, pem};
 
+use std::sync::Arc;
+
 use crate::VerifyError;
 use crate::revocation::crl::CrlIssuer;
 
@@ -11,6 +13,10 @@ pub(crate) fn crl_issuer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {
     let view = CertView::parse(der)?;
     let (spki_algorithm, public_key) = view.public_key();
     Ok(CrlIssuer {
+        der: Arc::from(der),
+        issuer: view.issuer.content().to_vec(),
+        not_before: view.not_before,
+        not_after: view.not_after,
         subject: view.subject.content().to_vec(),
         spki_algorithm: spki_algorithm.to_vec(),
         public_key: public_key.to_vec(),

@@ -68,14 +68,15 @@ impl RevocationStore {
             table.insert(*serial, reason.map(ReasonCode::code));
         }
         let crl = ParsedCrl {
-            issuer: issuer.subject,
+            issuer: issuer.subject.clone(),
             number: Vec::new(),
             delta_of: None,
             this_update,
             next_update: Some(next_update),
             scope: CrlScope::default(),
             revoked: Arc::new(table.seal()),
-            issuer_key: issuer.public_key,
+            issuer_key: issuer.public_key.clone(),
+            signer: Arc::new(issuer),
             live: true,
         };
         let batch = CrlBatch::live(Arc::new(crl), digest);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::revocation::crl::{ParsedCrl, PendingCrl};
+use crate::revocation::crl::{ParsedCrl, PendingCrl, signed_by};
 use crate::revocation::crl_input::crl_issuer;
 use crate::revocation::lookup::{Coverage, Lookup};
 use crate::revocation::policy::RevocationStatus;
@@ -20,7 +20,13 @@ pub(crate) struct CrlSet {
     pub(crate) pending: HashMap<Vec<u8>, Vec<Arc<PendingCrl>>>,
     /// What those checks found, per issuer name and key.
     checked: RwLock<FirstUse>,
+    /// Whether a CRL signer's certificate (its DER) was issued by the CA key given
+    /// beside it: checked once per signer and key.
+    delegations: RwLock<Delegations>,
 }
+
+/// (A signer's certificate, a CA's key) → whether that key signed it.
+type Delegations = HashMap<(Arc<[u8]>, Vec<u8>), bool>;
 
 /// Issuer name → (public key, the pending CRLs that key signed).
 type FirstUse = HashMap<Vec<u8>, Vec<(Vec<u8>, Arc<[Arc<ParsedCrl>]>)>>;
@@ -79,15 +85,13 @@ fn insert_into(list: &mut Vec<Arc<ParsedCrl>>, crl: Arc<ParsedCrl>) {
 /// in scope stands for the issuer's CRLs: then only live lists count.
 fn consider(
     list: &[Arc<ParsedCrl>],
-    key: &[u8],
+    authorised: &dyn Fn(&ParsedCrl) -> bool,
     q: &Lookup<'_>,
     cov: &mut Coverage,
 ) -> Option<RevocationStatus> {
     let in_scope = |c: &ParsedCrl| {
-        if c.issuer_key != key {
-            return None;
-        }
-        c.scope.reasons_for(&c.issuer, &q.cert)
+        let reasons = c.scope.reasons_for(&c.issuer, &q.cert)?;
+        authorised(c).then_some(reasons)
     };
     let live = list.iter().any(|c| c.live && in_scope(c).is_some());
     // Complete CRLs, each with the delta in force over it; a delta alone says nothing.
@@ -122,18 +126,56 @@ impl CrlSet {
     ) -> RevocationStatus {
         let name = q.cert.issuer;
         let mut cov = Coverage::default();
+        let authorised =
+            |c: &ParsedCrl| c.issuer_key == key || self.delegated(c, key, issuer_der, q, algs);
         if let Some(list) = self.by_issuer.get(name)
-            && let Some(status) = consider(list, key, q, &mut cov)
+            && let Some(status) = consider(list, &authorised, q, &mut cov)
         {
             return status;
         }
         if cov.is_empty() && self.pending.contains_key(name) {
             let verified = self.first_use(name, key, issuer_der, algs);
-            if let Some(status) = consider(&verified, key, q, &mut cov) {
+            if let Some(status) = consider(&verified, &authorised, q, &mut cov) {
                 return status;
             }
         }
         cov.finish()
+    }
+
+    /// Whether `crl`, signed by another key than the CA's `key`, was signed by a CRL
+    /// signer of that CA: a certificate with the CA's name as its issuer (exact octets),
+    /// valid now, signed by `key` (the issuer's certificate `issuer_der` gives the key's
+    /// algorithm). cRLSign was checked when the CRL was loaded; the signature here once
+    /// per signer and key, then cached.
+    fn delegated(
+        &self,
+        crl: &ParsedCrl,
+        key: &[u8],
+        issuer_der: &[u8],
+        q: &Lookup<'_>,
+        algs: Algorithms,
+    ) -> bool {
+        let s = &crl.signer;
+        if s.issuer != q.cert.issuer || q.now < s.not_before || q.now > s.not_after {
+            return false;
+        }
+        let lookup = (Arc::clone(&s.der), key.to_vec());
+        let hit = match self.delegations.read() {
+            Ok(cache) => cache.get(&lookup).copied(),
+            Err(poisoned) => poisoned.into_inner().get(&lookup).copied(),
+        };
+        if let Some(known) = hit {
+            return known;
+        }
+        let spki_algorithm = certgate_x509::CertView::parse(issuer_der)
+            .map(|ca| ca.public_key().0.to_vec())
+            .unwrap_or_default();
+        let verdict = signed_by(&s.der, &spki_algorithm, key, algs);
+        match self.delegations.write() {
+            Ok(mut cache) => cache.insert(lookup, verdict),
+            Err(poisoned) => poisoned.into_inner().insert(lookup, verdict),
+        };
+        verdict
     }
 
     /// The pending CRLs of `name` that `key` signed, verified against `issuer_der` the

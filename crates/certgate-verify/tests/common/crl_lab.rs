@@ -302,7 +302,10 @@ impl<'a> Case<'a> {
     /// The store's builder with the anchors, intermediates and signers, before CRLs.
     pub(crate) fn store_builder(&self) -> RevocationStoreBuilder {
         let issuers = self.anchors.iter().chain(&self.intermediates).copied();
-        RevocationStore::builder(issuers).unwrap()
+        RevocationStore::builder(issuers)
+            .unwrap()
+            .with_crl_signers(self.signers.iter().copied())
+            .unwrap()
     }
 
     /// The store with the CRLs.
