@@ -178,8 +178,9 @@ pub enum CrlProblem {
     /// A delta CRL whose BaseCRLNumber is not below its own CRL Number (RFC 5280 5.2.4).
     #[error("a delta CRL's base CRL Number must be below its own")]
     DeltaNotAfterBase,
-    /// An indirect CRL (indirectCRL, or an entry's certificateIssuer).
-    #[error("indirect CRLs are not supported")]
+    /// An entry with a certificateIssuer in a CRL that is not indirect (RFC 5280 5.3.3:
+    /// only an issuingDistributionPoint with indirectCRL allows it).
+    #[error("an entry names its certificate issuer in a CRL that is not indirect")]
     Indirect,
     /// An issuingDistributionPoint whose onlySomeReasons names no reason: it would cover
     /// nothing.

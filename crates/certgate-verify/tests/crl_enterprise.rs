@@ -578,3 +578,114 @@ fn a_crl_signer_must_be_issued_by_the_ca_and_valid() {
         "{text}"
     );
 }
+
+/// Indirect CRLs: a CRL authority of the root publishes the revocations of CAs A and B;
+/// their certificates name it as the cRLIssuer of their distribution point. OpenSSL
+/// reads indirect CRLs only with -extended_crl, and finds the authority's certificate
+/// among the untrusted ones.
+struct IndirectLab {
+    root: Ca,
+    a: Ca,
+    b: Ca,
+    authority: Ca,
+}
+
+fn indirect_lab() -> IndirectLab {
+    let root = root("Indirect Root");
+    IndirectLab {
+        a: intermediate(&root, "Issuing CA A", 21),
+        b: intermediate(&root, "Issuing CA B", 22),
+        authority: intermediate(&root, "CRL Authority", 23),
+        root,
+    }
+}
+
+impl IndirectLab {
+    /// A leaf of `ca` whose one point names the authority as its cRLIssuer.
+    fn leaf(&self, ca: &Ca, cn: &str, serial: u8) -> Vec<u8> {
+        let plain = leaf(ca, cn, serial);
+        with_points(
+            ca,
+            &plain,
+            &[Point {
+                crl_issuer: Some(self.authority.name_der()),
+                ..Point::default()
+            }],
+        )
+    }
+
+    /// The authority's indirect CRL: A's serial 10, then B's serial 11.
+    fn crl(&self) -> certgate_ca::Crl {
+        self.authority
+            .crl(1)
+            .with_issuing_distribution_point(IssuingDistributionPoint {
+                indirect_crl: true,
+                ..IssuingDistributionPoint::default()
+            })
+            .with_entry_of_issuer(entry(10, None), self.a.cert())
+            .with_entry_of_issuer(entry(11, None), self.b.cert())
+            .build()
+            .unwrap()
+    }
+
+    /// A leaf-only case: the verifier knows A and B, the store the authority.
+    fn case<'c>(&'c self, leaf: &'c [u8], crls: Vec<&'c certgate_ca::Crl>) -> Case<'c> {
+        let mut case = Case::new(&self.root.der, leaf, crls);
+        case.intermediates = vec![&self.a.der, &self.b.der];
+        case.signers = vec![&self.authority.der];
+        case.policy = RevocationPolicy::default()
+            .with_depth(certgate_verify::RevocationCheckDepth::EndEntity);
+        case
+    }
+}
+
+const INDIRECT: [&str; 2] = ["-crl_check", "-extended_crl"];
+
+#[test]
+fn an_indirect_crl_revokes_by_issuer_and_serial() {
+    if !openssl() {
+        return;
+    }
+    let lab = indirect_lab();
+    let crl = lab.crl();
+    for (ca, serial, expected) in [
+        (&lab.a, 10, Err(FailureReason::Revoked)),
+        (&lab.a, 11, Ok(())),
+        (&lab.b, 11, Err(FailureReason::Revoked)),
+        (&lab.b, 10, Ok(())),
+    ] {
+        let leaf = lab.leaf(ca, "device", serial);
+        let (v, text) = lab.case(&leaf, vec![&crl]).agree(&INDIRECT);
+        assert_eq!(v, expected, "{} serial {serial}: {text}", ca.cn);
+    }
+}
+
+#[test]
+fn an_indirect_crl_serves_only_points_that_name_its_issuer() {
+    if !openssl() {
+        return;
+    }
+    let lab = indirect_lab();
+    let crl = lab.crl();
+    // A leaf of A without the point: the authority's CRL does not speak for it.
+    let plain = leaf(&lab.a, "device", 10);
+    let (v, _) = lab.case(&plain, vec![&crl]).agree(&INDIRECT);
+    assert_eq!(v, Err(FailureReason::RevocationStatusUnknown));
+    // The authority's certificate unknown: its CRL waits, unchecked, and counts for
+    // nothing; OpenSSL cannot find the CRL's issuer either.
+    let leaf = lab.leaf(&lab.a, "device", 12);
+    let mut case = lab.case(&leaf, vec![&crl]);
+    case.signers = Vec::new();
+    let (v, _) = case.agree(&INDIRECT);
+    assert_eq!(v, Err(FailureReason::RevocationStatusUnknown));
+    // A CRL of the authority that is not indirect speaks for the authority's own
+    // certificates only, not for those of A that name it.
+    let direct = lab
+        .authority
+        .crl(2)
+        .with_entry(entry(10, None))
+        .build()
+        .unwrap();
+    let (v, _) = lab.case(&leaf, vec![&direct]).agree(&INDIRECT);
+    assert_eq!(v, Err(FailureReason::RevocationStatusUnknown));
+}

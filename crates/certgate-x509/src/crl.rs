@@ -166,6 +166,10 @@ pub struct RevokedEntry<'a> {
     pub invalidity_date: Option<Timestamp>,
     /// Whether the entry has a certificateIssuer extension (indirect CRLs).
     pub has_certificate_issuer: bool,
+    /// The certificateIssuer extension's value (a GeneralNames, whole), when present:
+    /// the issuer of this entry's certificate and, in an indirect CRL, of the entries
+    /// after it up to the next certificateIssuer (RFC 5280 5.3.3).
+    pub certificate_issuer: Option<&'a [u8]>,
     /// The OID of the first critical entry extension certgate does not know, if any.
     pub unknown_critical: Option<&'a [u8]>,
 }
@@ -436,6 +440,7 @@ fn read_entry(body: &[u8]) -> Result<RevokedEntry<'_>, X509Error> {
         reason: None,
         invalidity_date: None,
         has_certificate_issuer: false,
+        certificate_issuer: None,
         unknown_critical: None,
     };
     if let Some(exts) = r.optional(tag::SEQUENCE, "crlEntryExtensions")? {
@@ -458,7 +463,11 @@ fn read_entry(body: &[u8]) -> Result<RevokedEntry<'_>, X509Error> {
                             .map_err(|p| r.error("invalidityDate", p))?,
                     );
                 }
-                ext::CERTIFICATE_ISSUER => entry.has_certificate_issuer = true,
+                ext::CERTIFICATE_ISSUER => {
+                    crate::general_name::general_names(e.value)?;
+                    entry.has_certificate_issuer = true;
+                    entry.certificate_issuer = Some(e.value);
+                }
                 oid if e.critical && entry.unknown_critical.is_none() => {
                     entry.unknown_critical = Some(oid);
                 }

@@ -9,7 +9,7 @@ use rustls::crypto::CryptoProvider;
 
 use crate::VerifyError;
 use crate::revocation::crl::CrlIssuer;
-use crate::revocation::crl_input::crl_issuer;
+use crate::revocation::crl_input::{crl_issuer, crl_signer};
 use crate::revocation::crl_sources::{Batches, CrlBatch};
 use crate::revocation::files::load_files;
 use crate::revocation::store::{Algorithms, Inner, RevocationStore};
@@ -54,7 +54,7 @@ impl RevocationStoreBuilder {
         certs: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Self, VerifyError> {
         for der in certs {
-            self.issuers.push(crl_issuer(der)?);
+            self.issuers.push(crl_signer(der)?);
         }
         Ok(self)
     }

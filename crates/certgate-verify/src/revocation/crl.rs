@@ -6,7 +6,9 @@
 //! except for a CRL whose issuer is not known yet: that one is kept as it came, unread,
 //! until its issuer is.
 
-use certgate_x509::{CrlView, Timestamp, X509Error, der, oid};
+use std::collections::HashMap;
+
+use certgate_x509::{CrlView, GeneralNameRef, Timestamp, X509Error, der, oid};
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
@@ -31,6 +33,8 @@ pub(crate) struct ParsedCrl {
     pub(crate) next_update: Option<Timestamp>,
     pub(crate) scope: CrlScope,
     pub(crate) revoked: Arc<SerialTable>,
+    /// An indirect CRL's entries of other issuers, by the issuer's name content.
+    pub(crate) others: Arc<HashMap<Vec<u8>, SerialTable>>,
     /// The public key (subjectPublicKey octets) that verified the signature.
     pub(crate) issuer_key: Vec<u8>,
     /// The certificate of that key: the CA itself, or a CRL signer it delegated to.
@@ -42,7 +46,11 @@ pub(crate) struct ParsedCrl {
 impl ParsedCrl {
     /// The entries of certificates issued by `cert_issuer` (a Name's content).
     pub(crate) fn entries_for(&self, cert_issuer: &[u8]) -> Option<&SerialTable> {
-        (cert_issuer == self.issuer).then_some(&*self.revoked)
+        if cert_issuer == self.issuer {
+            Some(&self.revoked)
+        } else {
+            self.others.get(cert_issuer)
+        }
     }
 }
 
@@ -78,6 +86,9 @@ pub(crate) struct CrlIssuer {
     pub(crate) spki_algorithm: Vec<u8>,
     pub(crate) public_key: Vec<u8>,
     pub(crate) key_id: Option<Vec<u8>>,
+    /// Given as a CA the store trusts (an anchor or an intermediate), not as a CRL
+    /// signer that must show who issued it.
+    pub(crate) trusted: bool,
     pub(crate) can_sign_crls: bool,
 }
 
@@ -210,11 +221,26 @@ fn read(
     signer: &CrlIssuer,
     origin: &str,
 ) -> Result<ParsedCrl, VerifyError> {
+    let own = view.issuer.content();
     let mut revoked = SerialTable::with_capacity(view.entry_count().map_err(malformed(origin))?);
+    let mut others: HashMap<Vec<u8>, SerialTable> = HashMap::new();
+    // Whose entries these are (RFC 5280 5.3.3): the CRL issuer's until a
+    // certificateIssuer names another, which holds for the entries after it too. `None`:
+    // an issuer with no directoryName, whose entries no certificate can match.
+    let mut current: Option<Vec<u8>> = Some(own.to_vec());
     for entry in view.entries() {
         let entry = entry.map_err(malformed(origin))?;
-        if entry.has_certificate_issuer {
-            return Err(unsupported(origin, CrlProblem::Indirect));
+        if let Some(names) = entry.certificate_issuer {
+            if !header.scope.is_indirect() {
+                return Err(unsupported(origin, CrlProblem::Indirect));
+            }
+            current = certgate_x509::general_names(names)
+                .map_err(malformed(origin))?
+                .iter()
+                .find_map(|n| match n {
+                    GeneralNameRef::Directory(d) => Some(d.content().to_vec()),
+                    _ => None,
+                });
         }
         if let Some(oid) = entry.unknown_critical {
             return Err(unsupported(
@@ -224,8 +250,17 @@ fn read(
                 },
             ));
         }
-        revoked.insert(entry.serial, entry.reason.map(|r| r.code()));
+        let reason = entry.reason.map(|r| r.code());
+        match current.as_deref() {
+            Some(name) if name == own => revoked.insert(entry.serial, reason),
+            Some(name) => others
+                .entry(name.to_vec())
+                .or_insert_with(|| SerialTable::with_capacity(0))
+                .insert(entry.serial, reason),
+            None => {}
+        }
     }
+    let others = others.into_iter().map(|(k, t)| (k, t.seal())).collect();
     Ok(ParsedCrl {
         issuer: view.issuer.content().to_vec(),
         number: header.number,
@@ -234,6 +269,7 @@ fn read(
         next_update: view.next_update,
         scope: header.scope,
         revoked: Arc::new(revoked.seal()),
+        others: Arc::new(others),
         issuer_key: signer.public_key.clone(),
         signer: Arc::new(signer.clone()),
         live: false,

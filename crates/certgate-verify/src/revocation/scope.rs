@@ -19,6 +19,9 @@ pub(crate) struct CrlScope {
     /// The distributionPoint's fullName, each GeneralName's DER: a certificate is
     /// covered only when one of its distribution points names one of them.
     distribution_point: Option<Vec<Vec<u8>>>,
+    /// indirectCRL: entries may be of other issuers, and the CRL serves the points that
+    /// name its issuer as their cRLIssuer.
+    indirect: bool,
 }
 
 impl Default for CrlScope {
@@ -28,6 +31,7 @@ impl Default for CrlScope {
             only_ca_certs: false,
             reasons: ReasonFlags::ALL,
             distribution_point: None,
+            indirect: false,
         }
     }
 }
@@ -35,9 +39,6 @@ impl Default for CrlScope {
 impl CrlScope {
     /// The scope an issuingDistributionPoint gives, or why the store refuses it.
     pub(crate) fn from_idp(idp: &IssuingDistributionPoint<'_>) -> Result<Self, CrlProblem> {
-        if idp.indirect {
-            return Err(CrlProblem::Indirect);
-        }
         if idp.only_attribute_certs {
             return Err(CrlProblem::AttributeCertificatesOnly);
         }
@@ -57,6 +58,7 @@ impl CrlScope {
             distribution_point: idp
                 .full_name
                 .map(|_| idp.full_names().iter().map(general_name_der).collect()),
+            indirect: idp.indirect,
         })
     }
 
@@ -89,9 +91,9 @@ impl CrlScope {
         for dp in points {
             let issuer_ok = match &dp.crl_issuer {
                 None => direct,
-                // A point naming a cRLIssuer is served by indirect CRLs only, which the
-                // store refuses at load.
-                Some(_) => false,
+                // RFC 5280 6.3.3 (b)(1): a point naming a cRLIssuer is served by an
+                // indirect CRL of that issuer.
+                Some(names) => self.indirect && names_directory(names, crl_issuer),
             };
             if issuer_ok && self.names_match(dp) {
                 let reasons = dp.reasons.unwrap_or(ReasonFlags::ALL);
@@ -121,12 +123,18 @@ impl CrlScope {
         }
     }
 
+    /// Whether it is an indirect CRL.
+    pub(crate) fn is_indirect(&self) -> bool {
+        self.indirect
+    }
+
     /// Whether it covers every certificate of its issuer for every reason.
     pub(crate) fn is_complete(&self) -> bool {
         !self.only_user_certs
             && !self.only_ca_certs
             && self.distribution_point.is_none()
             && self.reasons.is_all()
+            && !self.indirect
     }
 }
 
@@ -156,6 +164,21 @@ impl<'c> CertScope<'c> {
         }
     }
 
+    /// The names (contents) of the cRLIssuers its distribution points name, other than
+    /// its own issuer: where indirect CRLs for it come from.
+    pub(crate) fn crl_issuers(&self) -> impl Iterator<Item = &'c [u8]> + '_ {
+        self.points
+            .iter()
+            .flatten()
+            .filter_map(|dp| dp.crl_issuer.as_ref())
+            .flatten()
+            .filter_map(|n| match n {
+                GeneralNameRef::Directory(d) => Some(d.content()),
+                _ => None,
+            })
+            .filter(|name| *name != self.issuer)
+    }
+
     /// A certificate known only by its issuer's name: an end entity without
     /// distribution points.
     pub(crate) fn of_issuer(issuer: &'c [u8]) -> Self {
@@ -165,6 +188,13 @@ impl<'c> CertScope<'c> {
             points: Some(Vec::new()),
         }
     }
+}
+
+/// Whether `names` has a directoryName whose content is `name`.
+fn names_directory(names: &[GeneralNameRef<'_>], name: &[u8]) -> bool {
+    names
+        .iter()
+        .any(|n| matches!(n, GeneralNameRef::Directory(d) if d.content() == name))
 }
 
 /// A comparable form of a GeneralName: its kind and octets.

@@ -75,6 +75,7 @@ impl RevocationStore {
             next_update: Some(next_update),
             scope: CrlScope::default(),
             revoked: Arc::new(table.seal()),
+            others: Arc::default(),
             issuer_key: issuer.public_key.clone(),
             signer: Arc::new(issuer),
             live: true,

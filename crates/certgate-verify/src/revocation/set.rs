@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::revocation::crl::{ParsedCrl, PendingCrl, signed_by};
+use crate::revocation::crl::{CrlIssuer, ParsedCrl, PendingCrl, signed_by};
 use crate::revocation::crl_input::crl_issuer;
 use crate::revocation::lookup::{Coverage, Lookup};
 use crate::revocation::policy::RevocationStatus;
@@ -122,6 +122,7 @@ impl CrlSet {
         q: &Lookup<'_>,
         key: &[u8],
         issuer_der: &[u8],
+        trusted: &RwLock<Vec<CrlIssuer>>,
         algs: Algorithms,
     ) -> RevocationStatus {
         let name = q.cert.issuer;
@@ -139,7 +140,67 @@ impl CrlSet {
                 return status;
             }
         }
+        // Indirect CRLs of the cRLIssuers the certificate's points name.
+        let vouched = |c: &ParsedCrl| c.scope.is_indirect() && self.vouched(c, q, trusted, algs);
+        for crl_issuer in q.cert.crl_issuers() {
+            if let Some(list) = self.by_issuer.get(crl_issuer)
+                && let Some(status) = consider(list, &vouched, q, &mut cov)
+            {
+                return status;
+            }
+        }
         cov.finish()
+    }
+
+    /// Whether the signer of the indirect CRL `crl` may speak for other CAs: valid now,
+    /// and a CA the store trusts (an anchor or an intermediate given to it or learnt)
+    /// or a certificate one of those issued (checked once per signer, then cached).
+    fn vouched(
+        &self,
+        crl: &ParsedCrl,
+        q: &Lookup<'_>,
+        trusted: &RwLock<Vec<CrlIssuer>>,
+        algs: Algorithms,
+    ) -> bool {
+        let s = &crl.signer;
+        if q.now < s.not_before || q.now > s.not_after {
+            return false;
+        }
+        if s.trusted {
+            return true;
+        }
+        // Cached under an empty key: "issued by a trusted CA".
+        let lookup = (Arc::clone(&s.der), Vec::new());
+        if let Some(known) = self.cached_delegation(&lookup) {
+            return known;
+        }
+        let verdict = {
+            let cas = match trusted.read() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            cas.iter().any(|ca| {
+                ca.trusted
+                    && ca.subject == s.issuer
+                    && signed_by(&s.der, &ca.spki_algorithm, &ca.public_key, algs)
+            })
+        };
+        self.cache_delegation(lookup, verdict);
+        verdict
+    }
+
+    fn cached_delegation(&self, lookup: &(Arc<[u8]>, Vec<u8>)) -> Option<bool> {
+        match self.delegations.read() {
+            Ok(cache) => cache.get(lookup).copied(),
+            Err(poisoned) => poisoned.into_inner().get(lookup).copied(),
+        }
+    }
+
+    fn cache_delegation(&self, lookup: (Arc<[u8]>, Vec<u8>), verdict: bool) {
+        match self.delegations.write() {
+            Ok(mut cache) => cache.insert(lookup, verdict),
+            Err(poisoned) => poisoned.into_inner().insert(lookup, verdict),
+        };
     }
 
     /// Whether `crl`, signed by another key than the CA's `key`, was signed by a CRL
@@ -160,21 +221,14 @@ impl CrlSet {
             return false;
         }
         let lookup = (Arc::clone(&s.der), key.to_vec());
-        let hit = match self.delegations.read() {
-            Ok(cache) => cache.get(&lookup).copied(),
-            Err(poisoned) => poisoned.into_inner().get(&lookup).copied(),
-        };
-        if let Some(known) = hit {
+        if let Some(known) = self.cached_delegation(&lookup) {
             return known;
         }
         let spki_algorithm = certgate_x509::CertView::parse(issuer_der)
             .map(|ca| ca.public_key().0.to_vec())
             .unwrap_or_default();
         let verdict = signed_by(&s.der, &spki_algorithm, key, algs);
-        match self.delegations.write() {
-            Ok(mut cache) => cache.insert(lookup, verdict),
-            Err(poisoned) => poisoned.into_inner().insert(lookup, verdict),
-        };
+        self.cache_delegation(lookup, verdict);
         verdict
     }
 

@@ -291,7 +291,12 @@ impl RevocationStore {
             now: Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX)),
             expiration,
         };
-        self.current()
-            .status(&q, issuer_key, issuer_der, self.inner.algs)
+        self.current().status(
+            &q,
+            issuer_key,
+            issuer_der,
+            &self.inner.issuers,
+            self.inner.algs,
+        )
     }
 }
