@@ -225,22 +225,15 @@ fn read(
     let mut revoked = SerialTable::with_capacity(view.entry_count().map_err(malformed(origin))?);
     let mut others: HashMap<Vec<u8>, SerialTable> = HashMap::new();
     // Whose entries these are (RFC 5280 5.3.3): the CRL issuer's until a
-    // certificateIssuer names another, which holds for the entries after it too. `None`:
-    // an issuer with no directoryName, whose entries no certificate can match.
-    let mut current: Option<Vec<u8>> = Some(own.to_vec());
+    // certificateIssuer names another, which holds for the entries after it too.
+    let mut current = EntryIssuer::Own;
     for entry in view.entries() {
         let entry = entry.map_err(malformed(origin))?;
         if let Some(names) = entry.certificate_issuer {
             if !header.scope.is_indirect() {
                 return Err(unsupported(origin, CrlProblem::Indirect));
             }
-            current = certgate_x509::general_names(names)
-                .map_err(malformed(origin))?
-                .iter()
-                .find_map(|n| match n {
-                    GeneralNameRef::Directory(d) => Some(d.content().to_vec()),
-                    _ => None,
-                });
+            current = EntryIssuer::named(names, own).map_err(malformed(origin))?;
         }
         if let Some(oid) = entry.unknown_critical {
             return Err(unsupported(
@@ -251,13 +244,17 @@ fn read(
             ));
         }
         let reason = entry.reason.map(|r| r.code());
-        match current.as_deref() {
-            Some(name) if name == own => revoked.insert(entry.serial, reason),
-            Some(name) => others
-                .entry(name.to_vec())
-                .or_insert_with(|| SerialTable::with_capacity(0))
-                .insert(entry.serial, reason),
-            None => {}
+        match &current {
+            EntryIssuer::Own => revoked.insert(entry.serial, reason),
+            EntryIssuer::Other(name) => match others.get_mut(name) {
+                Some(table) => table.insert(entry.serial, reason),
+                None => {
+                    let mut table = SerialTable::with_capacity(0);
+                    table.insert(entry.serial, reason);
+                    others.insert(name.clone(), table);
+                }
+            },
+            EntryIssuer::Unmatchable => {}
         }
     }
     let others = others.into_iter().map(|(k, t)| (k, t.seal())).collect();
@@ -274,6 +271,34 @@ fn read(
         signer: Arc::new(signer.clone()),
         live: false,
     })
+}
+
+/// Whose an entry of an indirect CRL is.
+enum EntryIssuer {
+    /// The CRL issuer's own.
+    Own,
+    /// Another issuer's, by its name's content.
+    Other(Vec<u8>),
+    /// An issuer named without a directoryName: no certificate's issuer can match.
+    Unmatchable,
+}
+
+impl EntryIssuer {
+    /// The issuer a certificateIssuer extension's GeneralNames name (its first
+    /// directoryName), for a CRL issued by `own`.
+    fn named(names: &[u8], own: &[u8]) -> Result<Self, X509Error> {
+        let found = certgate_x509::general_names(names)?
+            .iter()
+            .find_map(|n| match n {
+                GeneralNameRef::Directory(d) => Some(d.content().to_vec()),
+                _ => None,
+            });
+        Ok(match found {
+            Some(name) if name == own => Self::Own,
+            Some(name) => Self::Other(name),
+            None => Self::Unmatchable,
+        })
+    }
 }
 
 /// Checks the signature against the candidate issuers; the one that verified it.
