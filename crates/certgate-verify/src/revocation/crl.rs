@@ -360,3 +360,31 @@ pub(crate) fn signed_by(
             && alg.verify_signature(key, view.tbs, view.signature).is_ok()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Name's content with one CN attribute.
+    fn name(cn: &str) -> Vec<u8> {
+        let oid = der::wrap(0x06, &[0x55, 0x04, 0x03]);
+        let atv = der::wrap(0x30, &[oid, der::wrap(0x0c, cn.as_bytes())].concat());
+        der::wrap(0x31, &atv)
+    }
+
+    #[test]
+    fn an_entrys_issuer_is_its_first_directory_name() {
+        let own = name("CRL Authority");
+        let other = name("Issuing CA A");
+        let names = |parts: &[Vec<u8>]| der::wrap(0x30, &parts.concat());
+        let dir = |n: &[u8]| der::wrap(0xa4, &der::wrap(0x30, n));
+        let uri = der::wrap(0x86, b"http://ca.example.com");
+        let read = |n: Vec<u8>| EntryIssuer::named(&n, &own).unwrap();
+        assert!(matches!(read(names(&[dir(&own)])), EntryIssuer::Own));
+        assert!(
+            matches!(read(names(&[uri.clone(), dir(&other), dir(&own)])), EntryIssuer::Other(n) if n == other)
+        );
+        assert!(matches!(read(names(&[uri])), EntryIssuer::Unmatchable));
+        assert!(EntryIssuer::named(&[0x30, 0x02, 0x05, 0x00], &own).is_err());
+    }
+}
