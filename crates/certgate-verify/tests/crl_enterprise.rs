@@ -648,6 +648,9 @@ fn an_indirect_crl_revokes_by_issuer_and_serial() {
     }
     let lab = indirect_lab();
     let crl = lab.crl();
+    let any = lab.leaf(&lab.a, "device", 1);
+    let store = lab.case(&any, vec![&crl]).store().unwrap();
+    assert_eq!(store.revoked_count(), 2, "A's entry and B's");
     for (ca, serial, expected) in [
         (&lab.a, 10, Err(FailureReason::Revoked)),
         (&lab.a, 11, Ok(())),

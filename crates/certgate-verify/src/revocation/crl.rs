@@ -44,6 +44,11 @@ pub(crate) struct ParsedCrl {
 }
 
 impl ParsedCrl {
+    /// How many serials it lists, other issuers' included.
+    pub(crate) fn entry_count(&self) -> usize {
+        self.revoked.len() + self.others.values().map(SerialTable::len).sum::<usize>()
+    }
+
     /// The entries of certificates issued by `cert_issuer` (a Name's content).
     pub(crate) fn entries_for(&self, cert_issuer: &[u8]) -> Option<&SerialTable> {
         if cert_issuer == self.issuer {

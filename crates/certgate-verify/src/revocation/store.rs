@@ -203,7 +203,7 @@ impl RevocationStore {
             .by_issuer
             .values()
             .flatten()
-            .map(|c| c.revoked.len())
+            .map(|c| c.entry_count())
             .sum()
     }
 
@@ -223,7 +223,7 @@ impl RevocationStore {
                         .unwrap_or_default(),
                     this_update: crl.this_update,
                     next_update: crl.next_update,
-                    entries: crl.revoked.len(),
+                    entries: crl.entry_count(),
                 }
             })
             .collect()
