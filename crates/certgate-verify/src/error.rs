@@ -189,15 +189,17 @@ pub enum CrlProblem {
     /// No cRLNumber (RFC 5280 5.2.3 requires one).
     #[error("no CRL Number (RFC 5280 5.2.3 requires one)")]
     NoCrlNumber,
-    /// A delta CRL.
-    #[error("delta CRLs are not supported")]
-    Delta,
-    /// An indirect CRL (indirectCRL, or an entry's certificateIssuer).
-    #[error("indirect CRLs are not supported")]
+    /// A delta CRL whose BaseCRLNumber is not below its own CRL Number (RFC 5280 5.2.4).
+    #[error("a delta CRL's base CRL Number must be below its own")]
+    DeltaNotAfterBase,
+    /// An entry with a certificateIssuer in a CRL that is not indirect (RFC 5280 5.3.3:
+    /// only an issuingDistributionPoint with indirectCRL allows it).
+    #[error("an entry names its certificate issuer in a CRL that is not indirect")]
     Indirect,
-    /// An issuingDistributionPoint with onlySomeReasons: it covers some reasons only.
-    #[error("CRLs partitioned by reason (onlySomeReasons) are not supported")]
-    PartitionedByReason,
+    /// An issuingDistributionPoint whose onlySomeReasons names no reason: it would cover
+    /// nothing.
+    #[error("onlySomeReasons names no reason: the CRL would cover nothing")]
+    NoReasons,
     /// An issuingDistributionPoint with onlyContainsAttributeCerts.
     #[error("CRLs of attribute certificates cover no public-key certificate")]
     AttributeCertificatesOnly,

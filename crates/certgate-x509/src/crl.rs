@@ -5,6 +5,7 @@
 
 use crate::cert::{check_algorithm, read_time};
 use crate::der::{self, Reader, tag};
+use crate::distribution_point::ReasonFlags;
 use crate::error::{Problem, Structure, X509Error};
 use crate::extension::{AuthorityKeyId, Extensions};
 use crate::general_name::{GeneralNameRef, names_in};
@@ -165,6 +166,10 @@ pub struct RevokedEntry<'a> {
     pub invalidity_date: Option<Timestamp>,
     /// Whether the entry has a certificateIssuer extension (indirect CRLs).
     pub has_certificate_issuer: bool,
+    /// The certificateIssuer extension's value (a GeneralNames, whole), when present:
+    /// the issuer of this entry's certificate and, in an indirect CRL, of the entries
+    /// after it up to the next certificateIssuer (RFC 5280 5.3.3).
+    pub certificate_issuer: Option<&'a [u8]>,
     /// The OID of the first critical entry extension certgate does not know, if any.
     pub unknown_critical: Option<&'a [u8]>,
 }
@@ -184,6 +189,8 @@ pub struct IssuingDistributionPoint<'a> {
     pub only_ca_certs: bool,
     /// onlySomeReasons is present: the CRL covers some reasons only.
     pub only_some_reasons: bool,
+    /// The reasons onlySomeReasons names (`None` without it: every reason).
+    pub reasons: Option<ReasonFlags>,
     /// indirectCRL.
     pub indirect: bool,
     /// onlyContainsAttributeCerts.
@@ -223,7 +230,10 @@ impl<'a> IssuingDistributionPoint<'a> {
         idp.only_user_certs = flag(&mut r, 0x81, "onlyContainsUserCerts")?;
         idp.only_ca_certs = flag(&mut r, 0x82, "onlyContainsCACerts")?;
         if let Some(reasons) = r.optional(0x83, "onlySomeReasons")? {
-            der::bit_string(reasons.value).map_err(|p| r.error("onlySomeReasons", p))?;
+            idp.reasons = Some(
+                ReasonFlags::from_bit_string(reasons.value)
+                    .map_err(|p| r.error("onlySomeReasons", p))?,
+            );
             idp.only_some_reasons = true;
         }
         idp.indirect = flag(&mut r, 0x84, "indirectCRL")?;
@@ -334,6 +344,26 @@ impl<'a> CrlView<'a> {
         Ok(Some(magnitude))
     }
 
+    /// The deltaCRLIndicator's BaseCRLNumber (RFC 5280 5.2.4), when this is a delta
+    /// CRL: the number of the complete CRL it updates, as a magnitude of at most 20
+    /// octets.
+    ///
+    /// # Errors
+    /// [`X509Error::Malformed`] when it is not a non-negative minimal INTEGER of at most
+    /// 20 octets.
+    pub fn delta_crl_indicator(&self) -> Result<Option<&'a [u8]>, X509Error> {
+        let Some(e) = self.extensions.get(ext::DELTA_CRL_INDICATOR) else {
+            return Ok(None);
+        };
+        let bad = |p| X509Error::malformed(S, "deltaCRLIndicator", p);
+        let n = der::single(e.value, tag::INTEGER, S, "deltaCRLIndicator")?;
+        let magnitude = der::unsigned_integer(n.value).map_err(bad)?;
+        if magnitude.len() > 20 {
+            return Err(bad(Problem::IntegerTooLarge));
+        }
+        Ok(Some(magnitude))
+    }
+
     /// The authorityKeyIdentifier's keyIdentifier, when present.
     ///
     /// # Errors
@@ -410,6 +440,7 @@ fn read_entry(body: &[u8]) -> Result<RevokedEntry<'_>, X509Error> {
         reason: None,
         invalidity_date: None,
         has_certificate_issuer: false,
+        certificate_issuer: None,
         unknown_critical: None,
     };
     if let Some(exts) = r.optional(tag::SEQUENCE, "crlEntryExtensions")? {
@@ -432,7 +463,11 @@ fn read_entry(body: &[u8]) -> Result<RevokedEntry<'_>, X509Error> {
                             .map_err(|p| r.error("invalidityDate", p))?,
                     );
                 }
-                ext::CERTIFICATE_ISSUER => entry.has_certificate_issuer = true,
+                ext::CERTIFICATE_ISSUER => {
+                    crate::general_name::general_names(e.value)?;
+                    entry.has_certificate_issuer = true;
+                    entry.certificate_issuer = Some(e.value);
+                }
                 oid if e.critical && entry.unknown_critical.is_none() => {
                     entry.unknown_critical = Some(oid);
                 }

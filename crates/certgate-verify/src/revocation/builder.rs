@@ -9,7 +9,7 @@ use rustls::crypto::CryptoProvider;
 
 use crate::VerifyError;
 use crate::revocation::crl::CrlIssuer;
-use crate::revocation::crl_input::crl_issuer;
+use crate::revocation::crl_input::{crl_issuer, crl_signer};
 use crate::revocation::crl_sources::{Batches, CrlBatch};
 use crate::revocation::files::load_files;
 use crate::revocation::store::{Algorithms, Inner, RevocationStore};
@@ -34,6 +34,28 @@ impl RevocationStoreBuilder {
     /// or may not sign CRLs.
     pub fn with_crls(mut self, input: &[u8], origin: &str) -> Result<Self, VerifyError> {
         self.batch.add(&self.issuers, input, origin, self.algs)?;
+        Ok(self)
+    }
+
+    /// Adds certificates of dedicated CRL signers: keys a CA has certified to sign its
+    /// CRLs (RFC 5280 6.3.3 (f)), each a certificate with the CA's name as its subject,
+    /// issued by the CA, with keyUsage cRLSign (or no keyUsage). A CRL with the CA's
+    /// name signed by such a key counts for the CA's certificates when the signer's
+    /// certificate is valid at the time of the check and its signature verifies with the
+    /// CA's key on the path (checked once per signer and CA key, then cached). Give
+    /// them before [`with_crls`](Self::with_crls): CRLs are checked against the
+    /// certificates known when they are added. A signer certificate given among the
+    /// builder's issuers works the same way.
+    ///
+    /// # Errors
+    /// [`VerifyError::MalformedCertificate`] for a certificate that does not parse.
+    pub fn with_crl_signers<'a>(
+        mut self,
+        certs: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Self, VerifyError> {
+        for der in certs {
+            self.issuers.push(crl_signer(der)?);
+        }
         Ok(self)
     }
 

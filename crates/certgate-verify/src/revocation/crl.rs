@@ -6,87 +6,18 @@
 //! except for a CRL whose issuer is not known yet: that one is kept as it came, unread,
 //! until its issuer is.
 
-use certgate_x509::{
-    CertView, CrlView, GeneralNameRef, IssuingDistributionPoint, Timestamp, X509Error, der, oid,
-};
+use std::collections::HashMap;
+
+use certgate_x509::{CrlView, GeneralNameRef, Timestamp, X509Error, der, oid};
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
 use std::sync::Arc;
 
 use crate::error::{CrlIssuerProblem, CrlProblem};
+use crate::revocation::scope::CrlScope;
 use crate::revocation::serials::SerialTable;
-
-/// Which certificates a CRL covers, from its issuingDistributionPoint (RFC 5280 5.2.5).
-/// Without one, it covers every certificate of its issuer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct CrlScope {
-    only_user_certs: bool,
-    only_ca_certs: bool,
-    /// The distributionPoint's fullName, each GeneralName's DER: a certificate is
-    /// covered only when its cRLDistributionPoints name one of them.
-    distribution_point: Option<Vec<Vec<u8>>>,
-}
-
-impl CrlScope {
-    fn from_idp(idp: &IssuingDistributionPoint<'_>) -> Result<Self, CrlProblem> {
-        if idp.indirect {
-            return Err(CrlProblem::Indirect);
-        }
-        if idp.only_some_reasons {
-            return Err(CrlProblem::PartitionedByReason);
-        }
-        if idp.only_attribute_certs {
-            return Err(CrlProblem::AttributeCertificatesOnly);
-        }
-        if idp.relative_name {
-            return Err(CrlProblem::RelativeDistributionPoint);
-        }
-        Ok(Self {
-            only_user_certs: idp.only_user_certs,
-            only_ca_certs: idp.only_ca_certs,
-            distribution_point: idp
-                .full_name
-                .map(|_| idp.full_names().iter().map(general_name_der).collect()),
-        })
-    }
-
-    /// Whether the CRL speaks for `cert` (RFC 5280 6.3.3 (b)): its CA-or-user scope
-    /// and, when the CRL names a distribution point, one of the certificate's.
-    pub(crate) fn covers(&self, cert: &CertView<'_>) -> bool {
-        let ca = cert.is_ca();
-        if (self.only_user_certs && ca) || (self.only_ca_certs && !ca) {
-            return false;
-        }
-        match &self.distribution_point {
-            None => true,
-            Some(names) => cert
-                .crl_distribution_point_names()
-                .is_ok_and(|dps| dps.iter().any(|dp| names.contains(&general_name_der(dp)))),
-        }
-    }
-
-    /// Whether it covers every certificate of its issuer.
-    pub(crate) fn is_complete(&self) -> bool {
-        !self.only_user_certs && !self.only_ca_certs && self.distribution_point.is_none()
-    }
-}
-
-/// A comparable form of a GeneralName: its kind and octets.
-fn general_name_der(name: &GeneralNameRef<'_>) -> Vec<u8> {
-    let (tag, bytes): (u8, &[u8]) = match name {
-        GeneralNameRef::Rfc822(s) => (1, s.as_bytes()),
-        GeneralNameRef::Dns(s) => (2, s.as_bytes()),
-        GeneralNameRef::Directory(n) => (4, n.der()),
-        GeneralNameRef::Uri(s) => (6, s.as_bytes()),
-        GeneralNameRef::Ip(b) => (7, b),
-        GeneralNameRef::RegisteredId(b) => (8, b),
-        GeneralNameRef::OtherName { value, .. } => (0, value.whole),
-        GeneralNameRef::Unsupported { tag, value } => (*tag, value),
-        _ => (0xff, &[]),
-    };
-    der::wrap(tag, bytes)
-}
+use crate::revocation::set::number_order;
 
 /// A signature-checked CRL (or a live list of serials, [`crate::RevocationStore::set_serial_source`]):
 /// what lookups need.
@@ -95,14 +26,37 @@ pub(crate) struct ParsedCrl {
     /// The issuer's name content (without the SEQUENCE header), as webpki gives names.
     pub(crate) issuer: Vec<u8>,
     pub(crate) number: Vec<u8>,
+    /// A delta CRL's BaseCRLNumber: it applies to a complete CRL of the same issuer,
+    /// key and scope numbered at least this (and below its own number).
+    pub(crate) delta_of: Option<Vec<u8>>,
     pub(crate) this_update: Timestamp,
     pub(crate) next_update: Option<Timestamp>,
     pub(crate) scope: CrlScope,
     pub(crate) revoked: Arc<SerialTable>,
+    /// An indirect CRL's entries of other issuers, by the issuer's name content.
+    pub(crate) others: Arc<HashMap<Vec<u8>, SerialTable>>,
     /// The public key (subjectPublicKey octets) that verified the signature.
     pub(crate) issuer_key: Vec<u8>,
+    /// The certificate of that key: the CA itself, or a CRL signer it delegated to.
+    pub(crate) signer: Arc<CrlIssuer>,
     /// A live list from a feed, not a CRL: it takes precedence over the issuer's CRLs.
     pub(crate) live: bool,
+}
+
+impl ParsedCrl {
+    /// How many serials it lists, other issuers' included.
+    pub(crate) fn entry_count(&self) -> usize {
+        self.revoked.len() + self.others.values().map(SerialTable::len).sum::<usize>()
+    }
+
+    /// The entries of certificates issued by `cert_issuer` (a Name's content).
+    pub(crate) fn entries_for(&self, cert_issuer: &[u8]) -> Option<&SerialTable> {
+        if cert_issuer == self.issuer {
+            Some(&self.revoked)
+        } else {
+            self.others.get(cert_issuer)
+        }
+    }
 }
 
 /// A CRL whose issuer was not known at load: kept as it came, checked and read when a
@@ -122,19 +76,32 @@ pub(crate) enum Loaded {
     Pending(PendingCrl),
 }
 
-/// The issuer that signs CRLs: its subject, SPKI and key id.
+/// A certificate that may sign CRLs: a CA's (given as an issuer, or learnt from a
+/// verifier), or a CRL signer's ([`crate::RevocationStoreBuilder::with_crl_signers`]).
 #[derive(Clone, Debug)]
 pub(crate) struct CrlIssuer {
+    /// The certificate.
+    pub(crate) der: Arc<[u8]>,
+    /// Its issuer's name content.
+    pub(crate) issuer: Vec<u8>,
+    /// Its validity.
+    pub(crate) not_before: Timestamp,
+    pub(crate) not_after: Timestamp,
     pub(crate) subject: Vec<u8>,
     pub(crate) spki_algorithm: Vec<u8>,
     pub(crate) public_key: Vec<u8>,
     pub(crate) key_id: Option<Vec<u8>>,
+    /// Given as a CA the store trusts (an anchor or an intermediate), not as a CRL
+    /// signer that must show who issued it.
+    pub(crate) trusted: bool,
     pub(crate) can_sign_crls: bool,
 }
 
 /// What the header says, checked.
 struct Header {
     number: Vec<u8>,
+    /// A delta CRL's BaseCRLNumber.
+    delta_of: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
     scope: CrlScope,
 }
@@ -179,8 +146,8 @@ fn check_header(view: &CrlView<'_>, origin: &str) -> Result<Header, VerifyError>
     };
     for e in view.extensions.iter() {
         match e.oid {
-            oid::ext::DELTA_CRL_INDICATOR => return Err(unsupported(origin, CrlProblem::Delta)),
-            oid::ext::CRL_NUMBER
+            oid::ext::DELTA_CRL_INDICATOR
+            | oid::ext::CRL_NUMBER
             | oid::ext::AUTHORITY_KEY_IDENTIFIER
             | oid::ext::ISSUING_DISTRIBUTION_POINT => {}
             other if e.critical => {
@@ -194,8 +161,19 @@ fn check_header(view: &CrlView<'_>, origin: &str) -> Result<Header, VerifyError>
             _ => {}
         }
     }
+    let delta_of = view
+        .delta_crl_indicator()
+        .map_err(malformed(origin))?
+        .map(<[u8]>::to_vec);
+    if let Some(base) = &delta_of
+        && number_order(base, &number).is_ge()
+    {
+        // RFC 5280 5.2.4: a delta's CRL Number is above its base's.
+        return Err(unsupported(origin, CrlProblem::DeltaNotAfterBase));
+    }
     Ok(Header {
         number,
+        delta_of,
         authority_key_id,
         scope,
     })
@@ -218,8 +196,8 @@ pub(crate) fn load(
             der: der.to_vec(),
         }));
     }
-    let key = verify_signature(&view, &header, issuers, algs, origin)?;
-    read(&view, header, key, origin).map(|crl| Loaded::Verified(Box::new(crl)))
+    let signer = verify_signature(&view, &header, issuers, algs, origin)?;
+    read(&view, header, signer, origin).map(|crl| Loaded::Verified(Box::new(crl)))
 }
 
 impl PendingCrl {
@@ -236,8 +214,8 @@ impl PendingCrl {
         let origin = "pending CRL";
         let view = CrlView::parse(&self.der).map_err(malformed(origin))?;
         let header = check_header(&view, origin)?;
-        let key = verify_signature(&view, &header, std::slice::from_ref(issuer), algs, origin)?;
-        read(&view, header, key, origin)
+        let signer = verify_signature(&view, &header, std::slice::from_ref(issuer), algs, origin)?;
+        read(&view, header, signer, origin)
     }
 }
 
@@ -245,14 +223,22 @@ impl PendingCrl {
 fn read(
     view: &CrlView<'_>,
     header: Header,
-    issuer_key: Vec<u8>,
+    signer: &CrlIssuer,
     origin: &str,
 ) -> Result<ParsedCrl, VerifyError> {
+    let own = view.issuer.content();
     let mut revoked = SerialTable::with_capacity(view.entry_count().map_err(malformed(origin))?);
+    let mut others: HashMap<Vec<u8>, SerialTable> = HashMap::new();
+    // Whose entries these are (RFC 5280 5.3.3): the CRL issuer's until a
+    // certificateIssuer names another, which holds for the entries after it too.
+    let mut current = EntryIssuer::Own;
     for entry in view.entries() {
         let entry = entry.map_err(malformed(origin))?;
-        if entry.has_certificate_issuer {
-            return Err(unsupported(origin, CrlProblem::Indirect));
+        if let Some(names) = entry.certificate_issuer {
+            if !header.scope.is_indirect() {
+                return Err(unsupported(origin, CrlProblem::Indirect));
+            }
+            current = EntryIssuer::named(names, own).map_err(malformed(origin))?;
         }
         if let Some(oid) = entry.unknown_critical {
             return Err(unsupported(
@@ -262,28 +248,72 @@ fn read(
                 },
             ));
         }
-        revoked.insert(entry.serial, entry.reason.map(|r| r.code()));
+        let reason = entry.reason.map(|r| r.code());
+        match &current {
+            EntryIssuer::Own => revoked.insert(entry.serial, reason),
+            EntryIssuer::Other(name) => match others.get_mut(name) {
+                Some(table) => table.insert(entry.serial, reason),
+                None => {
+                    let mut table = SerialTable::with_capacity(0);
+                    table.insert(entry.serial, reason);
+                    others.insert(name.clone(), table);
+                }
+            },
+            EntryIssuer::Unmatchable => {}
+        }
     }
+    let others = others.into_iter().map(|(k, t)| (k, t.seal())).collect();
     Ok(ParsedCrl {
         issuer: view.issuer.content().to_vec(),
         number: header.number,
+        delta_of: header.delta_of,
         this_update: view.this_update,
         next_update: view.next_update,
         scope: header.scope,
         revoked: Arc::new(revoked.seal()),
-        issuer_key,
+        others: Arc::new(others),
+        issuer_key: signer.public_key.clone(),
+        signer: Arc::new(signer.clone()),
         live: false,
     })
 }
 
-/// Checks the signature against the candidate issuers; the key that verified it.
-fn verify_signature(
+/// Whose an entry of an indirect CRL is.
+enum EntryIssuer {
+    /// The CRL issuer's own.
+    Own,
+    /// Another issuer's, by its name's content.
+    Other(Vec<u8>),
+    /// An issuer named without a directoryName: no certificate's issuer can match.
+    Unmatchable,
+}
+
+impl EntryIssuer {
+    /// The issuer a certificateIssuer extension's GeneralNames name (its first
+    /// directoryName), for a CRL issued by `own`.
+    fn named(names: &[u8], own: &[u8]) -> Result<Self, X509Error> {
+        let found = certgate_x509::general_names(names)?
+            .iter()
+            .find_map(|n| match n {
+                GeneralNameRef::Directory(d) => Some(d.content().to_vec()),
+                _ => None,
+            });
+        Ok(match found {
+            Some(name) if name == own => Self::Own,
+            Some(name) => Self::Other(name),
+            None => Self::Unmatchable,
+        })
+    }
+}
+
+/// Checks the signature against the candidate issuers; the one that verified it.
+fn verify_signature<'i>(
     view: &CrlView<'_>,
     header: &Header,
-    issuers: &[CrlIssuer],
+    issuers: &'i [CrlIssuer],
     algs: &[&dyn SignatureVerificationAlgorithm],
     origin: &str,
-) -> Result<Vec<u8>, VerifyError> {
+) -> Result<&'i CrlIssuer, VerifyError> {
     let sig_alg = der::read_tlv(view.signature_algorithm).map_or(&[][..], |(t, _)| t.value);
     let issuer_name = view.issuer.content();
     let candidates = issuers.iter().filter(|i| {
@@ -308,11 +338,58 @@ fn verify_signature(
                     .is_ok()
         });
         if ok {
-            return Ok(issuer.public_key.clone());
+            return Ok(issuer);
         }
     }
     Err(VerifyError::CrlIssuer {
         origin: origin.to_owned(),
         problem,
     })
+}
+
+/// Whether `cert` (a certificate's DER) is signed by the key `key` whose SPKI algorithm
+/// is `spki_algorithm`.
+pub(crate) fn signed_by(
+    cert: &[u8],
+    spki_algorithm: &[u8],
+    key: &[u8],
+    algs: &[&dyn SignatureVerificationAlgorithm],
+) -> bool {
+    let Ok(view) = certgate_x509::CertView::parse(cert) else {
+        return false;
+    };
+    let sig_alg = der::read_tlv(view.signature_algorithm).map_or(&[][..], |(t, _)| t.value);
+    algs.iter().any(|alg| {
+        alg.signature_alg_id().as_ref() == sig_alg
+            && alg.public_key_alg_id().as_ref() == spki_algorithm
+            && alg.verify_signature(key, view.tbs, view.signature).is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Name's content with one CN attribute.
+    fn name(cn: &str) -> Vec<u8> {
+        let oid = der::wrap(0x06, &[0x55, 0x04, 0x03]);
+        let atv = der::wrap(0x30, &[oid, der::wrap(0x0c, cn.as_bytes())].concat());
+        der::wrap(0x31, &atv)
+    }
+
+    #[test]
+    fn an_entrys_issuer_is_its_first_directory_name() {
+        let own = name("CRL Authority");
+        let other = name("Issuing CA A");
+        let names = |parts: &[Vec<u8>]| der::wrap(0x30, &parts.concat());
+        let dir = |n: &[u8]| der::wrap(0xa4, &der::wrap(0x30, n));
+        let uri = der::wrap(0x86, b"http://ca.example.com");
+        let read = |n: Vec<u8>| EntryIssuer::named(&n, &own).unwrap();
+        assert!(matches!(read(names(&[dir(&own)])), EntryIssuer::Own));
+        assert!(
+            matches!(read(names(&[uri.clone(), dir(&other), dir(&own)])), EntryIssuer::Other(n) if n == other)
+        );
+        assert!(matches!(read(names(&[uri])), EntryIssuer::Unmatchable));
+        assert!(EntryIssuer::named(&[0x30, 0x02, 0x05, 0x00], &own).is_err());
+    }
 }

@@ -3,18 +3,35 @@
 
 use certgate_x509::{CertView, KeyUsageBit, der, pem};
 
+use std::sync::Arc;
+
 use crate::VerifyError;
 use crate::revocation::crl::CrlIssuer;
 
-/// The certificate an issuer of CRLs is known by, read for what CRL checks need.
+/// The certificate an issuer of CRLs is known by (a CA the store trusts), read for what
+/// CRL checks need.
 pub(crate) fn crl_issuer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {
+    read_issuer(der, true)
+}
+
+/// The certificate of a CRL signer: trusted only as far as the CA that issued it.
+pub(crate) fn crl_signer(der: &[u8]) -> Result<CrlIssuer, VerifyError> {
+    read_issuer(der, false)
+}
+
+fn read_issuer(der: &[u8], trusted: bool) -> Result<CrlIssuer, VerifyError> {
     let view = CertView::parse(der)?;
     let (spki_algorithm, public_key) = view.public_key();
     Ok(CrlIssuer {
+        der: Arc::from(der),
+        issuer: view.issuer.content().to_vec(),
+        not_before: view.not_before,
+        not_after: view.not_after,
         subject: view.subject.content().to_vec(),
         spki_algorithm: spki_algorithm.to_vec(),
         public_key: public_key.to_vec(),
         key_id: view.subject_key_id()?.map(<[u8]>::to_vec),
+        trusted,
         can_sign_crls: view
             .key_usage()?
             .is_none_or(|ku| ku.contains(KeyUsageBit::CrlSign)),

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::VerifyError;
 use crate::revocation::crl::{CrlIssuer, Loaded, ParsedCrl, PendingCrl};
 use crate::revocation::crl_input::for_each_crl;
-use crate::revocation::set::{CrlSet, number_order};
+use crate::revocation::set::{CrlSet, number_order, same_series};
 use crate::revocation::store::{Algorithms, RevocationStore, read_lock};
 
 /// The CRLs read from one origin: checked ones, and those waiting for their issuer.
@@ -111,11 +111,6 @@ impl CrlBatch {
         }
         Ok(())
     }
-}
-
-/// Whether two CRLs are versions of one another: same issuer, key and scope.
-fn same_series(a: &ParsedCrl, b: &ParsedCrl) -> bool {
-    a.issuer == b.issuer && a.issuer_key == b.issuer_key && a.scope == b.scope
 }
 
 /// Every origin's CRLs.

@@ -11,9 +11,10 @@ use certgate_x509::{ReasonCode, SerialRef, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::VerifyError;
-use crate::revocation::crl::{CrlScope, ParsedCrl};
+use crate::revocation::crl::ParsedCrl;
 use crate::revocation::crl_input::crl_issuer;
 use crate::revocation::crl_sources::CrlBatch;
+use crate::revocation::scope::CrlScope;
 use crate::revocation::serials::SerialTable;
 use crate::revocation::store::RevocationStore;
 
@@ -67,13 +68,16 @@ impl RevocationStore {
             table.insert(*serial, reason.map(ReasonCode::code));
         }
         let crl = ParsedCrl {
-            issuer: issuer.subject,
+            issuer: issuer.subject.clone(),
             number: Vec::new(),
+            delta_of: None,
             this_update,
             next_update: Some(next_update),
             scope: CrlScope::default(),
             revoked: Arc::new(table.seal()),
-            issuer_key: issuer.public_key,
+            others: Arc::default(),
+            issuer_key: issuer.public_key.clone(),
+            signer: Arc::new(issuer),
             live: true,
         };
         let batch = CrlBatch::live(Arc::new(crl), digest);

@@ -8,14 +8,16 @@ use std::sync::{Arc, Mutex, RwLock};
 use rustls_pki_types::SignatureVerificationAlgorithm;
 
 use crate::VerifyError;
-use certgate_x509::{CertView, SerialRef, Timestamp};
+use certgate_x509::{CertView, ReasonFlags, SerialRef, Timestamp};
 
-use crate::revocation::crl::{CrlIssuer, ParsedCrl};
+use crate::revocation::crl::CrlIssuer;
 use crate::revocation::crl_input::{crl_issuer, name_content};
 use crate::revocation::crl_sources::{Batches, CrlBatch};
 use crate::revocation::files::{Stamp, load_files, stamps};
+use crate::revocation::lookup::{Coverage, Lookup};
 use crate::revocation::policy::{ExpirationPolicy, RevocationStatus};
-use crate::revocation::set::CrlSet;
+use crate::revocation::scope::CertScope;
+use crate::revocation::set::{CrlSet, delta_for};
 
 /// One CRL in force, as [`RevocationStore::crl_summaries`] lists it.
 #[non_exhaustive]
@@ -201,7 +203,7 @@ impl RevocationStore {
             .by_issuer
             .values()
             .flatten()
-            .map(|c| c.revoked.len())
+            .map(|c| c.entry_count())
             .sum()
     }
 
@@ -221,7 +223,7 @@ impl RevocationStore {
                         .unwrap_or_default(),
                     this_update: crl.this_update,
                     next_update: crl.next_update,
-                    entries: crl.revoked.len(),
+                    entries: crl.entry_count(),
                 }
             })
             .collect()
@@ -238,9 +240,9 @@ impl RevocationStore {
     }
 
     /// The status of the certificate with serial `serial` issued by `issuer` (the DER
-    /// `Name`), at `now`, from a CRL of that issuer that covers
-    /// all its certificates (one with an issuingDistributionPoint scope needs the
-    /// certificate: see the verifiers).
+    /// `Name`), at `now`, from a CRL of that issuer that covers all its certificates for
+    /// every reason (one with an issuingDistributionPoint scope needs the certificate:
+    /// see the verifiers).
     pub fn status(
         &self,
         issuer: &[u8],
@@ -249,20 +251,32 @@ impl RevocationStore {
         expiration: ExpirationPolicy,
     ) -> RevocationStatus {
         let set = self.current();
-        let Some(crl) = set
-            .by_issuer
-            .get(name_content(issuer))
-            .and_then(|list| list.iter().find(|c| c.scope.is_complete()))
-        else {
+        let issuer = name_content(issuer);
+        let Some((list, crl)) = set.by_issuer.get(issuer).and_then(|list| {
+            let crl = list
+                .iter()
+                .find(|c| c.scope.is_complete() && c.delta_of.is_none())?;
+            Some((list, crl))
+        }) else {
             return RevocationStatus::Unknown;
         };
-        evaluate(crl, serial, now, expiration)
+        let q = Lookup {
+            cert: CertScope::of_issuer(issuer),
+            serial,
+            now,
+            expiration,
+        };
+        let mut cov = Coverage::default();
+        cov.add(crl, delta_for(list, crl), ReasonFlags::ALL, &q)
+            .unwrap_or_else(|| cov.finish())
     }
 
     /// The status of a certificate on a verified path, given the key (subjectPublicKey
-    /// octets, already read from the path) and the DER of the certificate that issued it (an intermediate or the anchor). Only a CRL signed by that
-    /// certificate's key and covering `cert` counts; a CRL loaded without a known issuer
-    /// is checked against it on first use, and the result cached.
+    /// octets, already read from the path) and the DER of the certificate that issued
+    /// it (an intermediate or the anchor), at `now` (seconds since the epoch). Only CRLs
+    /// signed by that certificate's key and in scope for `cert` (RFC 5280 6.3.3 (b))
+    /// count; a CRL loaded without a known issuer is checked against it on first use,
+    /// and the result cached.
     pub(crate) fn status_on_path(
         &self,
         cert: &CertView<'_>,
@@ -271,47 +285,18 @@ impl RevocationStore {
         now: u64,
         expiration: ExpirationPolicy,
     ) -> RevocationStatus {
-        let key = issuer_key;
-        let set = self.current();
-        match set.find(
-            cert.issuer.content(),
-            key,
-            issuer_der,
-            cert,
-            self.inner.algs,
-        ) {
-            Some(crl) => evaluate(
-                &crl,
-                cert.serial,
-                Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX)),
-                expiration,
-            ),
-            None => RevocationStatus::Unknown,
-        }
-    }
-}
-
-fn evaluate(
-    crl: &ParsedCrl,
-    serial: SerialRef<'_>,
-    now: Timestamp,
-    expiration: ExpirationPolicy,
-) -> RevocationStatus {
-    // A CRL from the future (beyond five minutes of clock skew) says nothing yet.
-    if now.unix_seconds().saturating_add(300) < crl.this_update.unix_seconds() {
-        return RevocationStatus::Unknown;
-    }
-    if let Some(next) = crl.next_update {
-        let grace = match expiration {
-            ExpirationPolicy::Enforce => 0,
-            ExpirationPolicy::Grace(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        let q = Lookup {
+            cert: CertScope::of(cert),
+            serial: cert.serial,
+            now: Timestamp::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX)),
+            expiration,
         };
-        if now.unix_seconds() > next.unix_seconds().saturating_add(grace) {
-            return RevocationStatus::Stale { next_update: next };
-        }
-    }
-    match crl.revoked.get(serial) {
-        Some(reason) => RevocationStatus::Revoked(reason),
-        None => RevocationStatus::Good,
+        self.current().status(
+            &q,
+            issuer_key,
+            issuer_der,
+            &self.inner.issuers,
+            self.inner.algs,
+        )
     }
 }
