@@ -157,3 +157,83 @@ fn the_chain_a_client_sends_reaches_the_origin_as_client_cert_chain() {
     let ca_b64: String = ca_pem.lines().filter(|l| !l.starts_with("-----")).collect();
     assert_eq!(chains[0], format!(":{ca_b64}:"));
 }
+
+#[test]
+fn a_crl_signed_by_the_cas_dedicated_crl_key_revokes() {
+    use certgate_ca::cfssl::{CsrJson, SigningConfig};
+    use certgate_ca::{
+        CertificateRequest, KeySigner, KeySpec, PrivateKey, RevokedEntry, SubjectName,
+    };
+    use time::{Duration, OffsetDateTime};
+    if !need_tools() {
+        return;
+    }
+    // The CA certifies a key of its own name to sign its CRLs (keyUsage cRLSign only),
+    // and that key signs a CRL revoking the laptop. With the signer's certificate in
+    // `crl_signers`, the gate counts the CRL; the CA key signed nothing.
+    let world = gate_common::world();
+    let origin = gate_common::echo_origin();
+    let config = world
+        .lab
+        .write_gate_config(
+            &format!("http://127.0.0.1:{}", origin.port),
+            "127.0.0.1:0",
+            "report",
+            "",
+        )
+        .unwrap();
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "crls = [",
+        "crl_signers = \"crl-signer.pem\"\ncrls = [\"signer-crl.pem\", ",
+    );
+    assert!(text.contains("crl_signers"), "{text}");
+    std::fs::write(&config, text).unwrap();
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+    let copy = PrivateKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap(), "k").unwrap();
+    let ca = &world.lab.ca;
+    // The CA's own name, from the JSON the lab made it with.
+    let ca_name = SubjectName::from_csr_json(
+        &CsrJson::from_json(certgate_examples::lab::ROOT_CSR.as_bytes(), "ca-csr.json").unwrap(),
+    );
+    let csr = CertificateRequest::create(&KeySigner::new(copy), &ca_name, &[]).unwrap();
+    let profiles = SigningConfig::from_json(
+        br#"{"signing": {"profiles": {"crl_signer": {"usages": ["crl sign"], "expiry": "720h"}}}}"#,
+        "signer.json",
+    )
+    .unwrap();
+    let signer = ca
+        .issue(&csr, profiles.profile("crl_signer").unwrap())
+        .with_serial(&[0x40])
+        .build()
+        .unwrap();
+    let now = OffsetDateTime::now_utc();
+    let key_id = certgate_x509::CertificateInfo::from_der(signer.der())
+        .unwrap()
+        .subject_key_id()
+        .unwrap()
+        .to_vec();
+    let crl = ca
+        .crl(7, now - Duration::minutes(5), now + Duration::days(1))
+        .with_crl_signer(&KeySigner::new(key), &key_id)
+        .with_entries([RevokedEntry {
+            serial: world.laptop.serial.clone(),
+            revoked_at: now - Duration::seconds(1),
+            reason: None,
+        }])
+        .build()
+        .unwrap();
+    std::fs::write(world.lab.dir.join("crl-signer.pem"), signer.to_pem()).unwrap();
+    std::fs::write(world.lab.dir.join("signer-crl.pem"), crl.to_pem()).unwrap();
+    let gate = gate_common::GateProcess::start(&config, world.dir.path().join("gate.log"));
+    let (status, body) = curl(
+        &gate,
+        &world,
+        Some(&world.laptop),
+        &["-H", "Accept: application/json"],
+        "/",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("revoked"), "{body}");
+    let (status, _) = curl(&gate, &world, Some(&world.iphone), &[], "/");
+    assert_eq!(status, 200);
+}

@@ -36,6 +36,7 @@
 //! ca = "ca.pem"                      # the CAs whose client certificates are accepted
 //! intermediates = "intermediates.pem" # optional
 //! crls = ["crl.pem"]                 # optional, watched and reloaded
+//! crl_signers = "crl-signers.pem"    # optional: certificates of the CAs' dedicated CRL keys
 //! crl_urls = ["http://pki.example.com/root.crl"] # optional: CRLs fetched over HTTP(S)
 //! crl_fetch_interval = "5m"          # how often each URL is fetched (1s to 24h)
 //! crl_fetch_timeout = "30s"          # time for one fetch, body included (up to 5m)
@@ -255,6 +256,9 @@ pub struct TrustSection {
     /// CRL files (PEM or DER), watched.
     #[serde(default)]
     pub crls: Vec<PathBuf>,
+    /// Certificates (PEM) of keys the CAs certified to sign their CRLs (RFC 5280 6.3.3
+    /// (f)): a CRL with a CA's name signed by one of them counts for that CA.
+    pub crl_signers: Option<PathBuf>,
     /// CRL distribution points (`http://` or `https://` URLs), fetched on an interval.
     #[serde(default)]
     pub crl_urls: Vec<String>,

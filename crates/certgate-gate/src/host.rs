@@ -238,6 +238,12 @@ fn crl_store(
     };
     let issuers = anchors.iter().chain(intermediates).map(|c| c.as_ref());
     let mut builder = RevocationStore::builder(issuers).map_err(trust_err)?;
+    if let Some(path) = &section.trust.crl_signers {
+        let signers = files::certificates(&config.resolve(path), "CRL signers file")?;
+        builder = builder
+            .with_crl_signers(signers.iter().map(|c| c.as_ref()))
+            .map_err(trust_err)?;
+    }
     for f in &section.trust.crls {
         builder = builder.with_crl_file(config.resolve(f));
     }
