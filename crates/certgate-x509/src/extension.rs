@@ -27,8 +27,9 @@ const INDEXED: usize = 16;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Extensions<'a> {
     content: &'a [u8],
-    /// (offset, length) of each extension's OID content in `content`.
-    oids: [(u16, u8); INDEXED],
+    /// (offset, length, last octet) of each extension's OID content in `content`: the
+    /// length and last octet turn most OIDs away before their octets are compared.
+    oids: [(u16, u8, u8); INDEXED],
     /// How many of `oids` are set; `None` when the list is not indexed.
     indexed: Option<u8>,
 }
@@ -54,7 +55,7 @@ impl<'a> Extensions<'a> {
         // past it, by walking the list again (bounded by MAX_EXTENSIONS).
         let mut rest = content;
         let mut count = 0;
-        let mut oids = [(0u16, 0u8); INDEXED];
+        let mut oids = [(0u16, 0u8, 0u8); INDEXED];
         // Whether every offset and length in `oids` is exact (else lists are walked).
         let mut exact = content.len() < usize::from(u16::MAX);
         while !rest.is_empty() {
@@ -73,10 +74,9 @@ impl<'a> Extensions<'a> {
             let earlier = &content[..content.len() - rest.len()];
             let seen = match oids.get(..count - 1).filter(|_| exact) {
                 // Within an exact index: the earlier OIDs compared where they are.
-                Some(indexed) => indexed.iter().any(|&(start, len)| {
-                    let start = usize::from(start);
-                    content.get(start..start + usize::from(len)) == Some(ext.oid)
-                }),
+                Some(indexed) => indexed
+                    .iter()
+                    .any(|&entry| same_oid(content, entry, ext.oid)),
                 None => Self::unindexed(earlier).iter().any(|e| e.oid == ext.oid),
             };
             if seen {
@@ -88,6 +88,7 @@ impl<'a> Extensions<'a> {
                 *slot = (
                     u16::try_from(offset).unwrap_or(u16::MAX),
                     u8::try_from(ext.oid.len()).unwrap_or(u8::MAX),
+                    ext.oid.last().copied().unwrap_or(0),
                 );
             }
             rest = after;
@@ -95,7 +96,7 @@ impl<'a> Extensions<'a> {
         // Index only what the offsets can say exactly.
         let exact = count <= INDEXED
             && content.len() < usize::from(u16::MAX)
-            && oids[..count].iter().all(|&(_, len)| len < 0x80);
+            && oids[..count].iter().all(|&(_, len, _)| len < 0x80);
         Ok(Self {
             content,
             oids,
@@ -107,7 +108,7 @@ impl<'a> Extensions<'a> {
     fn unindexed(content: &'a [u8]) -> Self {
         Self {
             content,
-            oids: [(0, 0); INDEXED],
+            oids: [(0, 0, 0); INDEXED],
             indexed: None,
         }
     }
@@ -128,14 +129,11 @@ impl<'a> Extensions<'a> {
             return self.iter().find(|e| e.oid == oid);
         };
         let content = self.content;
-        let &(start, _) = self
+        let &(start, _, _) = self
             .oids
             .get(..usize::from(count))?
             .iter()
-            .find(|&&(start, len)| {
-                let start = usize::from(start);
-                content.get(start..start + usize::from(len)) == Some(oid)
-            })?;
+            .find(|&&entry| same_oid(content, entry, oid))?;
         // The OID's TLV starts two octets before its content (OIDs under 128 octets).
         let body = content.get(usize::from(start).checked_sub(2)?..)?;
         let ext = checked_extension(body)?;
@@ -146,6 +144,15 @@ impl<'a> Extensions<'a> {
     pub fn is_empty(&self) -> bool {
         self.content.is_empty()
     }
+}
+
+/// Whether the indexed OID `(start, len, last)` of `content` is `oid`: length and last
+/// octet first (most OIDs differ there), then the octets.
+fn same_oid(content: &[u8], (start, len, last): (u16, u8, u8), oid: &[u8]) -> bool {
+    let start = usize::from(start);
+    usize::from(len) == oid.len()
+        && oid.last() == Some(&last)
+        && content.get(start..start + oid.len()) == Some(oid)
 }
 
 fn read_extension<'a>(
