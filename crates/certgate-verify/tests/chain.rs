@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/counting.rs"]
+mod counting;
+
 use certgate_ca::RevokedEntry;
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{
@@ -654,52 +657,6 @@ fn smtp_utf8_mailboxes_are_held_to_rfc822_name_constraints() {
     );
 }
 
-/// One of aws-lc-rs' algorithms, counting its signature checks.
-#[derive(Debug)]
-struct Counting {
-    inner: &'static dyn rustls_pki_types::SignatureVerificationAlgorithm,
-    calls: &'static std::sync::atomic::AtomicUsize,
-}
-
-impl rustls_pki_types::SignatureVerificationAlgorithm for Counting {
-    fn verify_signature(
-        &self,
-        public_key: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), rustls_pki_types::InvalidSignature> {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.verify_signature(public_key, message, signature)
-    }
-    fn public_key_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
-        self.inner.public_key_alg_id()
-    }
-    fn signature_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
-        self.inner.signature_alg_id()
-    }
-}
-
-/// aws-lc-rs' provider whose certificate signature checks are counted in `calls`.
-fn counting_provider(
-    calls: &'static std::sync::atomic::AtomicUsize,
-) -> std::sync::Arc<rustls::crypto::CryptoProvider> {
-    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
-    let all: Vec<&'static dyn rustls_pki_types::SignatureVerificationAlgorithm> = provider
-        .signature_verification_algorithms
-        .all
-        .iter()
-        .map(|inner| {
-            let counted: &'static Counting = Box::leak(Box::new(Counting {
-                inner: *inner,
-                calls,
-            }));
-            counted as &'static dyn rustls_pki_types::SignatureVerificationAlgorithm
-        })
-        .collect();
-    provider.signature_verification_algorithms.all = Box::leak(all.into_boxed_slice());
-    std::sync::Arc::new(provider)
-}
-
 #[test]
 fn a_known_intermediate_costs_no_second_signature_check() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -710,9 +667,11 @@ fn a_known_intermediate_costs_no_second_signature_check() {
     let ints = [pki.intermediate.clone()];
     let usage = Usage::client_auth();
     let build = |calls: &'static AtomicUsize, entries: Option<usize>| {
-        let mut b =
-            ChainVerifier::builder_with_provider(vec![pki.root.clone()], counting_provider(calls))
-                .with_check_time(at(NOW));
+        let mut b = ChainVerifier::builder_with_provider(
+            vec![pki.root.clone()],
+            counting::counting_provider(calls),
+        )
+        .with_check_time(at(NOW));
         if let Some(n) = entries {
             b = b.with_link_cache(n);
         }

@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/counting.rs"]
+mod counting;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
@@ -147,7 +150,7 @@ fn the_issuer_the_authority_key_identifier_names_is_tried_first() {
     // Same name, another key: its signature on the leaf cannot verify.
     let wrong = certify(&root_ca, "Path Int", &key(), "ca", 3, NOW);
     let leaf = certify(&ca_of(&right, &ica_key), "laptop", &key(), "client", 4, NOW);
-    let v = ChainVerifier::builder_with_provider(vec![root], common::counting_provider(&CALLS))
+    let v = ChainVerifier::builder_with_provider(vec![root], counting::counting_provider(&CALLS))
         .with_check_time(at(NOW))
         .with_link_cache(0)
         .build()
@@ -284,52 +287,4 @@ fn the_policy_sets_of_a_verified_path_reach_verified_chain_and_client_cert_info(
     let info = client.verify_presented(Some(&presented), at(NOW));
     assert!(info.verified());
     assert_eq!(info.policies().unwrap().user_constrained, [P2]);
-}
-
-mod common {
-    /// One of aws-lc-rs' algorithms, counting its signature checks.
-    #[derive(Debug)]
-    struct Counting {
-        inner: &'static dyn rustls_pki_types::SignatureVerificationAlgorithm,
-        calls: &'static std::sync::atomic::AtomicUsize,
-    }
-
-    impl rustls_pki_types::SignatureVerificationAlgorithm for Counting {
-        fn verify_signature(
-            &self,
-            public_key: &[u8],
-            message: &[u8],
-            signature: &[u8],
-        ) -> Result<(), rustls_pki_types::InvalidSignature> {
-            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            self.inner.verify_signature(public_key, message, signature)
-        }
-        fn public_key_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
-            self.inner.public_key_alg_id()
-        }
-        fn signature_alg_id(&self) -> rustls_pki_types::AlgorithmIdentifier {
-            self.inner.signature_alg_id()
-        }
-    }
-
-    /// aws-lc-rs' provider whose certificate signature checks are counted in `calls`.
-    pub(super) fn counting_provider(
-        calls: &'static std::sync::atomic::AtomicUsize,
-    ) -> std::sync::Arc<rustls::crypto::CryptoProvider> {
-        let mut provider = rustls::crypto::aws_lc_rs::default_provider();
-        let all: Vec<&'static dyn rustls_pki_types::SignatureVerificationAlgorithm> = provider
-            .signature_verification_algorithms
-            .all
-            .iter()
-            .map(|inner| {
-                let counted: &'static Counting = Box::leak(Box::new(Counting {
-                    inner: *inner,
-                    calls,
-                }));
-                counted as &'static dyn rustls_pki_types::SignatureVerificationAlgorithm
-            })
-            .collect();
-        provider.signature_verification_algorithms.all = Box::leak(all.into_boxed_slice());
-        std::sync::Arc::new(provider)
-    }
 }

@@ -16,6 +16,10 @@ use super::otp::{
 };
 use super::{LoginContext, OTP_METHOD, issuer, respond};
 
+/// How much of a form past [`MAX_FORM_BYTES`] is still read (and dropped) before the 413,
+/// so that the client, still sending, gets the answer.
+const DRAIN_BYTES: usize = 64 * 1024;
+
 /// Whether `path` is one of the two paths of one-time codes.
 pub(crate) fn is_otp_path(path: &str) -> bool {
     path == START_PATH || path == VERIFY_PATH
@@ -42,10 +46,13 @@ where
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_FORM_BYTES as u64) {
+    if declared.is_some_and(|n| n > DRAIN_BYTES as u64) {
         return account(otp::bad_form(FormProblem::TooLarge), ctx);
     }
-    let read = tokio::time::timeout(read_timeout, Limited::new(body, MAX_FORM_BYTES).collect());
+    // Read up to DRAIN_BYTES: a form a little too large is read to its end before the 413
+    // (answering while the client still sends makes HTTP/2 reset the stream, and the
+    // client sees no answer at all); past that, the stream is cut.
+    let read = tokio::time::timeout(read_timeout, Limited::new(body, DRAIN_BYTES).collect());
     let bytes = match read.await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.is::<LengthLimitError>() => {
@@ -68,6 +75,9 @@ where
             return (response, "form-timeout");
         }
     };
+    if bytes.len() > MAX_FORM_BYTES {
+        return account(otp::bad_form(FormProblem::TooLarge), ctx);
+    }
     let thumbprint = crate::session::cert_binding(&ctx.conn.cert);
     let mut request = OtpRequest::new(
         &parts,
