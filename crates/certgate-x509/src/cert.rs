@@ -281,33 +281,19 @@ impl<'a> CertView<'a> {
     }
 
     /// The fullName GeneralNames of every cRLDistributionPoints entry (empty without the
-    /// extension), for matching a CRL's issuingDistributionPoint.
+    /// extension), for matching a CRL's issuingDistributionPoint: the names of
+    /// [`crl_distribution_points`](Self::crl_distribution_points), the one reader of the
+    /// extension.
     ///
     /// # Errors
-    /// [`X509Error::Malformed`] when its value is malformed.
+    /// As [`crl_distribution_points`](Self::crl_distribution_points).
     pub fn crl_distribution_point_names(&self) -> Result<Vec<GeneralNameRef<'a>>, X509Error> {
-        let Some(e) = self.extension(ext::CRL_DISTRIBUTION_POINTS) else {
-            return Ok(Vec::new());
-        };
-        const S: Structure = Structure::Extension;
-        let seq = der::single(e.value, tag::SEQUENCE, S, "cRLDistributionPoints")?;
-        let mut names = Vec::new();
-        for dp in der::elements(seq.value) {
-            let dp = dp.map_err(|p| X509Error::malformed(S, "DistributionPoint", p))?;
-            let mut r = Reader::new(dp.value, S);
-            if let Some(name) = r.optional(0xa0, "distributionPoint")? {
-                let inner = der::single(
-                    name.value,
-                    name.value.first().copied().unwrap_or(0),
-                    S,
-                    "DistributionPointName",
-                )?;
-                if inner.tag == 0xa0 {
-                    names.extend(names_in(inner.value)?);
-                }
-            }
-        }
-        Ok(names)
+        Ok(self
+            .crl_distribution_points()?
+            .into_iter()
+            .filter_map(|point| point.full_names)
+            .flatten()
+            .collect())
     }
 }
 

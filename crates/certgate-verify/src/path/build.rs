@@ -421,7 +421,7 @@ fn check_known_extensions(view: &CertView<'_>) -> Result<(), V> {
         }
     }
     if view.extension(ext::CRL_DISTRIBUTION_POINTS).is_some() {
-        view.crl_distribution_point_names()?;
+        view.crl_distribution_points()?;
     }
     Ok(())
 }
