@@ -41,10 +41,20 @@ pub fn check_trust_anchor(
     rules: Rfc5280Rules,
 ) -> Result<(Timestamp, Timestamp), AnchorError> {
     let view = CertView::parse(der).map_err(Rfc5280Violation::from)?;
+    check_anchor(&view, now, rules)?;
+    Ok((view.not_before, view.not_after))
+}
+
+/// [`check_trust_anchor`] on a certificate already read.
+fn check_anchor(
+    view: &CertView<'_>,
+    now: UnixTime,
+    rules: Rfc5280Rules,
+) -> Result<(), AnchorError> {
     if !view.is_ca() {
         return Err(AnchorError::NotCa);
     }
-    rfc5280::check(&view, Role::Anchor, rules)?;
+    rfc5280::check(view, Role::Anchor, rules)?;
     let (not_before, not_after) = (view.not_before, view.not_after);
     let now = Timestamp::from_unix_seconds(i64::try_from(now.as_secs()).unwrap_or(i64::MAX));
     if not_after < now {
@@ -62,7 +72,7 @@ pub fn check_trust_anchor(
             certgate_x509::oid::dotted(ext.oid).unwrap_or_else(|| "(malformed OID)".to_owned());
         return Err(AnchorError::UnknownCriticalExtension { oid });
     }
-    Ok((not_before, not_after))
+    Ok(())
 }
 
 /// A trust anchor as path validation uses it (RFC 5280 6.1.1 (d)): its name, key, name
@@ -89,8 +99,8 @@ impl Anchor {
         now: UnixTime,
         rules: Rfc5280Rules,
     ) -> Result<Self, AnchorError> {
-        let (not_before, not_after) = check_trust_anchor(der, now, rules)?;
         let view = CertView::parse(der).map_err(Rfc5280Violation::from)?;
+        check_anchor(&view, now, rules)?;
         let (algorithm, key) = view.public_key();
         Ok(Self {
             subject: view.subject.der().into(),
@@ -100,8 +110,8 @@ impl Anchor {
             name_constraints: view
                 .extension(certgate_x509::oid::ext::NAME_CONSTRAINTS)
                 .map(|e| e.value.into()),
-            not_before,
-            not_after,
+            not_before: view.not_before,
+            not_after: view.not_after,
         })
     }
 
