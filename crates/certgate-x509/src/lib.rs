@@ -69,4 +69,4 @@ pub use name::{
 };
 pub use serial::{Serial, SerialKey, SerialRef};
 pub use time::Timestamp;
-pub use usage::{KeyPurpose, KeyUsage, KeyUsageBit, key_purposes};
+pub use usage::{KeyPurpose, KeyPurposes, KeyUsage, KeyUsageBit, key_purposes};

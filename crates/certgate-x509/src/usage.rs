@@ -192,13 +192,26 @@ impl KeyPurpose {
 /// # Errors
 /// [`X509Error::Malformed`] when it is not a non-empty SEQUENCE OF OBJECT IDENTIFIER.
 pub fn key_purposes(value: &[u8]) -> Result<Vec<&[u8]>, X509Error> {
-    let seq = der::single(value, tag::SEQUENCE, Structure::Extension, "extKeyUsage")?;
-    let bad = |p| X509Error::malformed(Structure::Extension, "extKeyUsage", p);
-    if seq.value.is_empty() {
-        return Err(bad(Problem::Empty));
-    }
-    der::elements(seq.value)
-        .map(|t| {
+    Ok(KeyPurposes::check(value)?.iter().collect())
+}
+
+/// An extKeyUsage extension's purposes, checked once and walked in place (no list is
+/// made: a verifier looks at them on every certificate of every path).
+#[derive(Clone, Copy, Debug)]
+pub struct KeyPurposes<'a>(&'a [u8]);
+
+impl<'a> KeyPurposes<'a> {
+    /// Checks an extKeyUsage extension's value.
+    ///
+    /// # Errors
+    /// [`X509Error::Malformed`] when it is not a non-empty SEQUENCE OF OBJECT IDENTIFIER.
+    pub fn check(value: &'a [u8]) -> Result<Self, X509Error> {
+        let seq = der::single(value, tag::SEQUENCE, Structure::Extension, "extKeyUsage")?;
+        let bad = |p| X509Error::malformed(Structure::Extension, "extKeyUsage", p);
+        if seq.value.is_empty() {
+            return Err(bad(Problem::Empty));
+        }
+        for t in der::elements(seq.value) {
             let t = t.map_err(bad)?;
             if t.tag != tag::OID {
                 return Err(bad(Problem::UnexpectedTag {
@@ -206,9 +219,20 @@ pub fn key_purposes(value: &[u8]) -> Result<Vec<&[u8]>, X509Error> {
                     found: t.tag,
                 }));
             }
-            der::oid(t.value).map_err(bad)
-        })
-        .collect()
+            der::oid(t.value).map_err(bad)?;
+        }
+        Ok(Self(seq.value))
+    }
+
+    /// The purpose OIDs' content octets, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        der::elements(self.0).filter_map(|t| t.ok().map(|t| t.value))
+    }
+
+    /// Whether `oid` (content octets) is among them.
+    pub fn contains(&self, oid: &[u8]) -> bool {
+        self.iter().any(|o| o == oid)
+    }
 }
 
 #[cfg(test)]

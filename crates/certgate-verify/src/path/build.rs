@@ -364,33 +364,20 @@ pub(crate) fn check_common(
     let Some(eku) = view.extension(certgate_x509::oid::ext::EXT_KEY_USAGE) else {
         return Ok(());
     };
-    // The purposes walked in place (no list is made: this runs per certificate).
-    let purposes = crate::path::der_walk::only(eku.value, crate::path::der_walk::SEQUENCE).ok_or(
-        FailureReason::Malformed(V::MalformedExtension {
-            extension: "extKeyUsage",
-            problem: "not a SEQUENCE",
-        }),
-    )?;
-    if purposes.is_empty() {
-        return Err(FailureReason::Malformed(V::EmptyExtendedKeyUsage));
-    }
-    let listed = |wanted: &[u8]| {
-        crate::path::der_walk::items(purposes)
-            .any(|item| matches!(item, Some((crate::path::der_walk::OID, oid)) if oid == wanted))
-    };
-    if crate::path::der_walk::items(purposes).any(|item| {
-        !matches!(item, Some((crate::path::der_walk::OID, oid))
-                if certgate_x509::der::oid(oid).is_ok())
-    }) {
-        return Err(FailureReason::Malformed(V::MalformedExtension {
-            extension: "extKeyUsage",
-            problem: "not a list of OIDs",
-        }));
-    }
+    // Checked once and walked in place (no list is made: this runs per certificate).
+    let purposes = certgate_x509::KeyPurposes::check(eku.value).map_err(|e| {
+        let empty = crate::path::der_walk::only(eku.value, crate::path::der_walk::SEQUENCE)
+            .is_some_and(<[u8]>::is_empty);
+        FailureReason::Malformed(if empty {
+            V::EmptyExtendedKeyUsage
+        } else {
+            e.into()
+        })
+    })?;
     usage
         .required_purposes()
         .iter()
-        .all(|p| listed(p.oid()))
+        .all(|p| purposes.contains(p.oid()))
         .then_some(())
         .ok_or(FailureReason::WrongKeyUsage)
 }
