@@ -5,7 +5,7 @@
 use crate::der::{self, Reader, tag};
 use crate::error::{Problem, Structure, X509Error};
 use crate::extension::{AuthorityKeyId, BasicConstraints, Extension, Extensions, subject_key_id};
-use crate::general_name::{GeneralNameRef, names_in};
+use crate::general_name::{GeneralNameRef, check_names_in, names_in};
 use crate::name::NameView;
 use crate::oid::ext;
 use crate::serial::SerialRef;
@@ -261,8 +261,22 @@ impl<'a> CertView<'a> {
     /// # Errors
     /// [`X509Error::Malformed`] when its value is malformed or empty.
     pub fn subject_alt_names(&self) -> Result<Vec<GeneralNameRef<'a>>, X509Error> {
+        self.san_content()?.map_or(Ok(Vec::new()), names_in)
+    }
+
+    /// Checks subjectAltName as [`subject_alt_names`](Self::subject_alt_names) reads it,
+    /// without making the list (a verifier checks it on every certificate of a path).
+    ///
+    /// # Errors
+    /// As [`subject_alt_names`](Self::subject_alt_names).
+    pub fn check_subject_alt_names(&self) -> Result<(), X509Error> {
+        self.san_content()?.map_or(Ok(()), check_names_in)
+    }
+
+    /// subjectAltName's GeneralNames content, checked to be a non-empty SEQUENCE.
+    fn san_content(&self) -> Result<Option<&'a [u8]>, X509Error> {
         let Some(e) = self.extension(ext::SUBJECT_ALT_NAME) else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let seq = der::single(
             e.value,
@@ -277,7 +291,7 @@ impl<'a> CertView<'a> {
                 Problem::Empty,
             ));
         }
-        names_in(seq.value)
+        Ok(Some(seq.value))
     }
 
     /// The fullName GeneralNames of every cRLDistributionPoints entry (empty without the

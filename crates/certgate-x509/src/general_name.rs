@@ -121,13 +121,19 @@ pub fn general_names(whole: &[u8]) -> Result<Vec<GeneralNameRef<'_>>, X509Error>
 
 /// The GeneralNames of a SEQUENCE's content.
 pub(crate) fn names_in(content: &[u8]) -> Result<Vec<GeneralNameRef<'_>>, X509Error> {
-    der::elements(content)
-        .map(|t| {
-            let t =
-                t.map_err(|p| X509Error::malformed(Structure::GeneralNames, "GeneralName", p))?;
-            GeneralNameRef::from_tlv(t)
-        })
-        .collect()
+    each_name_in(content).collect()
+}
+
+/// Checks the GeneralNames of a SEQUENCE's content as [`names_in`] reads them, keeping none.
+pub(crate) fn check_names_in(content: &[u8]) -> Result<(), X509Error> {
+    each_name_in(content).try_for_each(|name| name.map(|_| ()))
+}
+
+fn each_name_in(content: &[u8]) -> impl Iterator<Item = Result<GeneralNameRef<'_>, X509Error>> {
+    der::elements(content).map(|t| {
+        let t = t.map_err(|p| X509Error::malformed(Structure::GeneralNames, "GeneralName", p))?;
+        GeneralNameRef::from_tlv(t)
+    })
 }
 
 /// A subjectAltName entry certgate shows and matches, owned.

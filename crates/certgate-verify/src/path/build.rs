@@ -386,30 +386,12 @@ pub(crate) fn check_common(
 /// whether or not this verification happens to look inside them (a critical
 /// basicConstraints with an empty value is not "no CA", it is malformed).
 fn check_known_extensions(view: &CertView<'_>) -> Result<(), V> {
-    use certgate_x509::oid::ext;
     view.basic_constraints()?;
     view.key_usage()?;
     view.subject_key_id()?;
     view.authority_key_id()?;
-    if let Some(san) = view.extension(ext::SUBJECT_ALT_NAME) {
-        let bad = |problem| V::MalformedExtension {
-            extension: "subjectAltName",
-            problem,
-        };
-        // Walked in place: each GeneralName read, none kept.
-        let body = crate::path::der_walk::only(san.value, crate::path::der_walk::SEQUENCE)
-            .ok_or(bad("not a SEQUENCE"))?;
-        if body.is_empty() {
-            return Err(bad("empty"));
-        }
-        for name in certgate_x509::der::elements(body) {
-            let name = name.map_err(|_| bad("malformed DER"))?;
-            certgate_x509::GeneralNameRef::from_tlv(name)?;
-        }
-    }
-    if view.extension(ext::CRL_DISTRIBUTION_POINTS).is_some() {
-        view.crl_distribution_points()?;
-    }
+    view.check_subject_alt_names()?;
+    view.crl_distribution_points()?;
     Ok(())
 }
 
