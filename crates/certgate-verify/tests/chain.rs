@@ -4,20 +4,22 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/counting.rs"]
-mod counting;
+#[path = "common/chain_support.rs"]
+mod support;
+
+use support::{at, signer};
 
 use certgate_ca::RevokedEntry;
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{
-    CaCertificate, CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey,
-    RootCaBuilder, SubjectName,
+    CaCertificate, CertificateAuthority, CertificateRequest, KeySigner, PrivateKey, RootCaBuilder,
+    SubjectName,
 };
 use certgate_verify::{
     ChainVerifier, ExpirationPolicy, FailureReason, RevocationCheckDepth, RevocationPolicy,
     RevocationStore, Rfc5280Violation, UnknownStatusPolicy, Usage,
 };
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -37,18 +39,6 @@ const CONFIG: &str = r#"{"signing": {"profiles": {
                "ca_constraint": {"is_ca": true, "max_path_len": 0, "max_path_len_zero": true},
                "name_constraints": {"permitted_email": ["example.com"], "excluded_email": ["mallory@example.com"],
                                     "permitted_dns": ["example.com"]}}}}}"#;
-
-fn at(t: OffsetDateTime) -> UnixTime {
-    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        u64::try_from(t.unix_timestamp()).unwrap(),
-    ))
-}
-
-fn signer() -> (PrivateKey, KeySigner) {
-    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
-    let copy = PrivateKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap(), "k").unwrap();
-    (key, KeySigner::new(copy))
-}
 
 fn issue(
     ca: &CertificateAuthority,
@@ -669,7 +659,7 @@ fn a_known_intermediate_costs_no_second_signature_check() {
     let build = |calls: &'static AtomicUsize, entries: Option<usize>| {
         let mut b = ChainVerifier::builder_with_provider(
             vec![pki.root.clone()],
-            counting::counting_provider(calls),
+            support::counting_provider(calls),
         )
         .with_check_time(at(NOW));
         if let Some(n) = entries {

@@ -4,18 +4,20 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/counting.rs"]
-mod counting;
+#[path = "common/chain_support.rs"]
+mod support;
+
+use support::{at, signer};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_ca::{
-    CaCertificate, CertificateAuthority, CertificateRequest, KeySigner, KeySpec, PrivateKey,
-    RootCaBuilder, SubjectName,
+    CaCertificate, CertificateAuthority, CertificateRequest, KeySigner, PrivateKey, RootCaBuilder,
+    SubjectName,
 };
 use certgate_verify::{ChainVerifier, ClientVerifier, FailureReason, PolicyOptions, Usage};
-use rustls_pki_types::{CertificateDer, UnixTime};
+use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -31,18 +33,6 @@ const CONFIG: &str = r#"{"signing": {"profiles": {
                 "policy_constraints": {"require_explicit_policy": 0}},
   "policy-client": {"usages": ["digital signature", "client auth"], "expiry": "720h",
                     "policies": [{"ID": "1.3.6.1.4.1.55555.1.2"}]}}}}"#;
-
-fn at(t: OffsetDateTime) -> UnixTime {
-    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        u64::try_from(t.unix_timestamp()).unwrap(),
-    ))
-}
-
-fn signer() -> (PrivateKey, KeySigner) {
-    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
-    let copy = PrivateKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap(), "k").unwrap();
-    (key, KeySigner::new(copy))
-}
 
 fn root(cn: &str, key: PrivateKey) -> (CertificateAuthority, CertificateDer<'static>) {
     root_at(cn, key, NOW)
@@ -150,7 +140,7 @@ fn the_issuer_the_authority_key_identifier_names_is_tried_first() {
     // Same name, another key: its signature on the leaf cannot verify.
     let wrong = certify(&root_ca, "Path Int", &key(), "ca", 3, NOW);
     let leaf = certify(&ca_of(&right, &ica_key), "laptop", &key(), "client", 4, NOW);
-    let v = ChainVerifier::builder_with_provider(vec![root], counting::counting_provider(&CALLS))
+    let v = ChainVerifier::builder_with_provider(vec![root], support::counting_provider(&CALLS))
         .with_check_time(at(NOW))
         .with_link_cache(0)
         .build()

@@ -1,5 +1,24 @@
-//! aws-lc-rs' signature algorithms, each counting its checks: how the tests see how many
-//! signatures a verification checked (the link cache, AKI-first path building).
+//! What the chain and path-building tests share: a time as rustls takes it, a fresh
+//! signer, and aws-lc-rs' signature algorithms each counting its checks (how the tests see
+//! how many signatures a verification checked: the link cache, AKI-first path building).
+
+use certgate_ca::{KeySigner, KeySpec, PrivateKey};
+use rustls_pki_types::UnixTime;
+use time::OffsetDateTime;
+
+/// `t` as rustls takes it.
+pub(crate) fn at(t: OffsetDateTime) -> UnixTime {
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        u64::try_from(t.unix_timestamp()).unwrap(),
+    ))
+}
+
+/// A new P-256 key, and a signer holding a copy of it.
+pub(crate) fn signer() -> (PrivateKey, KeySigner) {
+    let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+    let copy = PrivateKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap(), "k").unwrap();
+    (key, KeySigner::new(copy))
+}
 
 /// One of aws-lc-rs' algorithms, counting its signature checks.
 #[derive(Debug)]
