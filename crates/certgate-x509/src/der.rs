@@ -130,6 +130,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over `input` (usually a SEQUENCE's content).
+    #[inline]
     pub fn new(input: &'a [u8], structure: Structure) -> Self {
         Self {
             rest: input,
@@ -161,6 +162,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`X509Error::Malformed`] naming `field` when there is none or it is not DER.
+    #[inline]
     pub fn next(&mut self, field: &'static str) -> Result<Tlv<'a>, X509Error> {
         if self.rest.is_empty() {
             return Err(self.error(field, Problem::Missing));
@@ -174,6 +176,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Reader::next`], and [`Problem::UnexpectedTag`] for another tag.
+    #[inline]
     pub fn expect(&mut self, tag: u8, field: &'static str) -> Result<Tlv<'a>, X509Error> {
         let tlv = self.next(field)?;
         if tlv.tag != tag {
@@ -192,6 +195,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Reader::next`] when the value with that tag is not DER.
+    #[inline]
     pub fn optional(&mut self, tag: u8, field: &'static str) -> Result<Option<Tlv<'a>>, X509Error> {
         if self.peek_tag() == Some(tag) {
             self.next(field).map(Some)
@@ -204,6 +208,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Problem::TrailingData`] naming `field` when something does.
+    #[inline]
     pub fn finish(&self, field: &'static str) -> Result<(), X509Error> {
         if self.rest.is_empty() {
             Ok(())
@@ -217,6 +222,7 @@ impl<'a> Reader<'a> {
 ///
 /// # Errors
 /// [`X509Error::Malformed`] naming `structure` and `field`.
+#[inline]
 pub fn single<'a>(
     input: &'a [u8],
     tag: u8,
@@ -253,6 +259,7 @@ pub fn elements(input: &[u8]) -> impl Iterator<Item = Result<Tlv<'_>, Problem>> 
 ///
 /// # Errors
 /// [`Problem::EmptyInteger`] or [`Problem::NonMinimalInteger`].
+#[inline]
 pub fn integer(value: &[u8]) -> Result<&[u8], Problem> {
     match value {
         [] => Err(Problem::EmptyInteger),
@@ -295,6 +302,7 @@ pub fn small_unsigned(value: &[u8]) -> Result<u32, Problem> {
 ///
 /// # Errors
 /// [`Problem::NonDerBoolean`] for anything else, such as BER's 0x01.
+#[inline]
 pub fn boolean(value: &[u8]) -> Result<bool, Problem> {
     match value {
         [0x00] => Ok(false),
@@ -307,6 +315,7 @@ pub fn boolean(value: &[u8]) -> Result<bool, Problem> {
 ///
 /// # Errors
 /// [`Problem::BadBitString`].
+#[inline]
 pub fn bit_string(value: &[u8]) -> Result<(u8, &[u8]), Problem> {
     match value {
         [0, bits @ ..] => Ok((0, bits)),
@@ -321,6 +330,7 @@ pub fn bit_string(value: &[u8]) -> Result<(u8, &[u8]), Problem> {
 ///
 /// # Errors
 /// [`Problem::PartialOctets`] or [`Problem::BadBitString`].
+#[inline]
 pub fn octet_bits(value: &[u8]) -> Result<&[u8], Problem> {
     match bit_string(value)? {
         (0, octets) => Ok(octets),

@@ -17,21 +17,43 @@ pub struct Extension<'a> {
     pub value: &'a [u8],
 }
 
-/// How many extensions' OIDs an [`Extensions`] indexes (real certificates carry up to
-/// about a dozen); a longer list is walked on each lookup.
+/// How many extensions an [`Extensions`] indexes (real certificates carry up to about a
+/// dozen); a longer list is walked on each lookup.
 const INDEXED: usize = 16;
 
-/// The content of an `Extensions` SEQUENCE, checked, with where each extension's OID
-/// is: a lookup compares OIDs, and splits only the extension it finds (certgate looks
-/// a dozen extensions up per certificate verified).
+/// Where one extension's parts are in the list's content, as [`Extensions::parse`]
+/// found them: a lookup compares the OID's length and last octet before its octets,
+/// and returns the value without reading the DER again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Entry {
+    oid_start: u16,
+    value_start: u16,
+    value_len: u16,
+    oid_len: u8,
+    oid_last: u8,
+    critical: bool,
+}
+
+/// The content of an `Extensions` SEQUENCE, checked, with an index of where each
+/// extension's parts are: certgate looks a dozen extensions up per certificate it
+/// verifies, most of them absent, and an absent id-ce extension costs one bit test.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Extensions<'a> {
     content: &'a [u8],
-    /// (offset, length, last octet) of each extension's OID content in `content`: the
-    /// length and last octet turn most OIDs away before their octets are compared.
-    oids: [(u16, u8, u8); INDEXED],
-    /// How many of `oids` are set; `None` when the list is not indexed.
+    entries: [Entry; INDEXED],
+    /// How many of `entries` are set; `None` when the list is not indexed.
     indexed: Option<u8>,
+    /// Bit n set: an extension 2.5.29.n (n < 64) is in the list (indexed lists only).
+    id_ce: u64,
+}
+
+/// The arc n of an id-ce OID 2.5.29.n with n < 64.
+#[inline]
+fn id_ce_arc(oid: &[u8]) -> Option<u8> {
+    match *oid {
+        [0x55, 0x1d, n] if n < 64 => Some(n),
+        _ => None,
+    }
 }
 
 impl<'a> Extensions<'a> {
@@ -55,8 +77,11 @@ impl<'a> Extensions<'a> {
         // past it, by walking the list again (bounded by MAX_EXTENSIONS).
         let mut rest = content;
         let mut count = 0;
-        let mut oids = [(0u16, 0u8, 0u8); INDEXED];
-        // Whether every offset and length in `oids` is exact (else lists are walked).
+        let mut list = Self {
+            content,
+            ..Self::default()
+        };
+        // Whether every offset and length in the index is exact (else lists are walked).
         let mut exact = content.len() < usize::from(u16::MAX);
         while !rest.is_empty() {
             let (item, after) = der::read_tlv(rest).map_err(bad)?;
@@ -72,51 +97,93 @@ impl<'a> Extensions<'a> {
                 return Err(bad(Problem::TooMany));
             }
             let earlier = &content[..content.len() - rest.len()];
-            let seen = match oids.get(..count - 1).filter(|_| exact) {
+            let seen = match list.entries.get(..count - 1).filter(|_| exact) {
                 // Within an exact index: the earlier OIDs compared where they are.
-                Some(indexed) => indexed
-                    .iter()
-                    .any(|&entry| same_oid(content, entry, ext.oid)),
+                Some(indexed) => indexed.iter().any(|e| list.oid_is(e, ext.oid)),
                 None => Self::unindexed(earlier).iter().any(|e| e.oid == ext.oid),
             };
             if seen {
                 return Err(bad(Problem::Duplicate));
             }
-            if let Some(slot) = oids.get_mut(count - 1) {
-                let offset = ext.oid.as_ptr() as usize - content.as_ptr() as usize;
-                exact &= ext.oid.len() < usize::from(u8::MAX);
-                *slot = (
-                    u16::try_from(offset).unwrap_or(u16::MAX),
-                    u8::try_from(ext.oid.len()).unwrap_or(u8::MAX),
-                    ext.oid.last().copied().unwrap_or(0),
-                );
+            if let Some(slot) = list.entries.get_mut(count - 1) {
+                let offset = |part: &[u8]| part.as_ptr() as usize - content.as_ptr() as usize;
+                exact &= ext.oid.len() < 0x80;
+                *slot = Entry {
+                    oid_start: u16::try_from(offset(ext.oid)).unwrap_or(u16::MAX),
+                    value_start: u16::try_from(offset(ext.value)).unwrap_or(u16::MAX),
+                    value_len: u16::try_from(ext.value.len()).unwrap_or(u16::MAX),
+                    oid_len: u8::try_from(ext.oid.len()).unwrap_or(u8::MAX),
+                    oid_last: ext.oid.last().copied().unwrap_or(0),
+                    critical: ext.critical,
+                };
+                if let Some(n) = id_ce_arc(ext.oid) {
+                    list.id_ce |= 1 << n;
+                }
             }
             rest = after;
         }
         // Index only what the offsets can say exactly.
-        let exact = count <= INDEXED
-            && content.len() < usize::from(u16::MAX)
-            && oids[..count].iter().all(|&(_, len, _)| len < 0x80);
-        Ok(Self {
-            content,
-            oids,
-            indexed: exact.then(|| u8::try_from(count).unwrap_or(0)),
-        })
+        if exact && count <= INDEXED {
+            list.indexed = Some(u8::try_from(count).unwrap_or(0));
+        } else {
+            list = Self::unindexed(content);
+        }
+        Ok(list)
     }
 
     /// A checked list without its index.
     fn unindexed(content: &'a [u8]) -> Self {
         Self {
             content,
-            oids: [(0, 0, 0); INDEXED],
-            indexed: None,
+            ..Self::default()
+        }
+    }
+
+    /// The indexed entries (empty when the list is not indexed).
+    #[inline]
+    fn entries(&self) -> &[Entry] {
+        self.entries
+            .get(..usize::from(self.indexed.unwrap_or(0)))
+            .unwrap_or_default()
+    }
+
+    /// Whether `entry`'s OID is `oid`: length and last octet first (most OIDs differ
+    /// there), then the octets.
+    #[inline]
+    fn oid_is(&self, entry: &Entry, oid: &[u8]) -> bool {
+        let start = usize::from(entry.oid_start);
+        usize::from(entry.oid_len) == oid.len()
+            && oid.last() == Some(&entry.oid_last)
+            && self.content.get(start..start + oid.len()) == Some(oid)
+    }
+
+    /// The extension an entry indexes.
+    #[inline]
+    fn at(&self, entry: &Entry) -> Extension<'a> {
+        let content = self.content;
+        let part = |start: u16, len: usize| {
+            let start = usize::from(start);
+            content.get(start..start + len).unwrap_or_default()
+        };
+        Extension {
+            oid: part(entry.oid_start, usize::from(entry.oid_len)),
+            critical: entry.critical,
+            value: part(entry.value_start, usize::from(entry.value_len)),
         }
     }
 
     /// The extensions in order.
     pub fn iter(&self) -> impl Iterator<Item = Extension<'a>> + 'a {
-        let mut rest = self.content;
+        let this = *self;
+        let indexed = this.indexed.is_some();
+        let mut next = 0;
+        let mut rest = if indexed { &[][..] } else { self.content };
         std::iter::from_fn(move || {
+            if indexed {
+                let entry = this.entries().get(next)?;
+                next += 1;
+                return Some(this.at(entry));
+            }
             let (item, after) = der::read_tlv(rest).ok()?;
             rest = after;
             checked_extension(item.value)
@@ -124,35 +191,24 @@ impl<'a> Extensions<'a> {
     }
 
     /// The extension with this OID.
+    #[inline]
     pub fn get(&self, oid: &[u8]) -> Option<Extension<'a>> {
-        let Some(count) = self.indexed else {
+        if self.indexed.is_none() {
             return self.iter().find(|e| e.oid == oid);
-        };
-        let content = self.content;
-        let &(start, _, _) = self
-            .oids
-            .get(..usize::from(count))?
-            .iter()
-            .find(|&&entry| same_oid(content, entry, oid))?;
-        // The OID's TLV starts two octets before its content (OIDs under 128 octets).
-        let body = content.get(usize::from(start).checked_sub(2)?..)?;
-        let ext = checked_extension(body)?;
-        (ext.oid == oid).then_some(ext)
+        }
+        if let Some(n) = id_ce_arc(oid)
+            && self.id_ce & (1 << n) == 0
+        {
+            return None;
+        }
+        let entry = self.entries().iter().find(|e| self.oid_is(e, oid))?;
+        Some(self.at(entry))
     }
 
     /// Whether there is no extension.
     pub fn is_empty(&self) -> bool {
         self.content.is_empty()
     }
-}
-
-/// Whether the indexed OID `(start, len, last)` of `content` is `oid`: length and last
-/// octet first (most OIDs differ there), then the octets.
-fn same_oid(content: &[u8], (start, len, last): (u16, u8, u8), oid: &[u8]) -> bool {
-    let start = usize::from(start);
-    usize::from(len) == oid.len()
-        && oid.last() == Some(&last)
-        && content.get(start..start + oid.len()) == Some(oid)
 }
 
 fn read_extension<'a>(

@@ -13,7 +13,7 @@
 
 use std::cell::OnceCell;
 
-use certgate_x509::CertView;
+use certgate_x509::{BasicConstraints, CertView, KeyUsage};
 
 use crate::info::FailureReason;
 use crate::path::anchor::{Anchor, KNOWN_EXTENSIONS};
@@ -89,6 +89,8 @@ pub(crate) struct Search<'v, 'a> {
     pub(crate) usage: &'v Usage,
     pub(crate) seconds: i64,
     pub(crate) leaf: &'v CertView<'a>,
+    /// The leaf's authorityKeyIdentifier keyIdentifier, read by [`check_common`].
+    leaf_key_id: Option<&'a [u8]>,
     pub(crate) pool: Vec<PoolCert<'a>>,
     pub(crate) best: Best,
     signatures: usize,
@@ -104,6 +106,7 @@ impl<'v, 'a> Search<'v, 'a> {
         usage: &'v Usage,
         seconds: i64,
         leaf: &'v CertView<'a>,
+        leaf_key_id: Option<&'a [u8]>,
         presented: &'a [rustls_pki_types::CertificateDer<'_>],
     ) -> Self
     where
@@ -142,6 +145,7 @@ impl<'v, 'a> Search<'v, 'a> {
             usage,
             seconds,
             leaf,
+            leaf_key_id,
             pool,
             best: Best::default(),
             signatures: MAX_SIGNATURE_CHECKS,
@@ -172,11 +176,14 @@ impl<'v, 'a> Search<'v, 'a> {
         self.steps -= 1;
         let path = stack.as_slice();
         let child = *self.cert(path.last().copied());
-        let child_key_id = child
-            .authority_key_id()
-            .ok()
-            .flatten()
-            .and_then(|aki| aki.key_id);
+        let child_key_id = match path.last() {
+            None => self.leaf_key_id,
+            Some(_) => child
+                .authority_key_id()
+                .ok()
+                .flatten()
+                .and_then(|aki| aki.key_id),
+        };
         let issuer_name = child.issuer.der();
         let cache = !path.is_empty();
         for preferred in [true, false] {
@@ -321,7 +328,7 @@ impl<'v, 'a> Search<'v, 'a> {
             Ok(_) => return Err(malformed(V::EndEntityUsedAsCa)),
             Err(e) => return Err(malformed(e.into())),
         }
-        check_common(view, self.usage, self.seconds)
+        check_common(view, self.usage, self.seconds).map(|_| ())
     }
 }
 
@@ -331,15 +338,27 @@ fn prefers(wanted: Option<&[u8]>, key_id: Option<&[u8]>) -> bool {
     matches!((wanted, key_id), (Some(w), Some(k)) if w == k)
 }
 
+/// The extensions path validation reads, each read once (by
+/// [`check_common`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KnownExtensions<'a> {
+    /// basicConstraints, when present.
+    pub(crate) basic_constraints: Option<BasicConstraints>,
+    /// keyUsage, when present.
+    pub(crate) key_usage: Option<KeyUsage>,
+    /// authorityKeyIdentifier's keyIdentifier, when present.
+    pub(crate) authority_key_id: Option<&'a [u8]>,
+}
+
 /// What the leaf and every intermediate must be: valid at `seconds`, no critical
-/// extension path validation does not process, and where it lists extended key
-/// usages, each of the usage's purposes among them (EKU chaining, as webpki and
-/// browsers do).
-pub(crate) fn check_common(
-    view: &CertView<'_>,
+/// extension path validation does not process, the extensions it reads of their shape,
+/// and where it lists extended key usages, each of the usage's purposes among them (EKU
+/// chaining, as webpki and browsers do). Returns those extensions, read.
+pub(crate) fn check_common<'a>(
+    view: &CertView<'a>,
     usage: &Usage,
     seconds: i64,
-) -> Result<(), FailureReason> {
+) -> Result<KnownExtensions<'a>, FailureReason> {
     let (not_before, not_after) = (
         view.not_before.unix_seconds(),
         view.not_after.unix_seconds(),
@@ -360,9 +379,9 @@ pub(crate) fn check_common(
     {
         return Err(FailureReason::Malformed(V::UnsupportedCriticalExtension));
     }
-    check_known_extensions(view).map_err(FailureReason::Malformed)?;
+    let known = read_known_extensions(view).map_err(FailureReason::Malformed)?;
     let Some(eku) = view.extension(certgate_x509::oid::ext::EXT_KEY_USAGE) else {
-        return Ok(());
+        return Ok(known);
     };
     // Checked once and walked in place (no list is made: this runs per certificate).
     let purposes = certgate_x509::KeyPurposes::check(eku.value).map_err(|e| {
@@ -378,21 +397,28 @@ pub(crate) fn check_common(
         .required_purposes()
         .iter()
         .all(|p| purposes.contains(p.oid()))
-        .then_some(())
+        .then_some(known)
         .ok_or(FailureReason::WrongKeyUsage)
 }
 
 /// The extensions path validation reads must be of their shape wherever they are,
 /// whether or not this verification happens to look inside them (a critical
 /// basicConstraints with an empty value is not "no CA", it is malformed).
-fn check_known_extensions(view: &CertView<'_>) -> Result<(), V> {
-    view.basic_constraints()?;
-    view.key_usage()?;
+fn read_known_extensions<'a>(view: &CertView<'a>) -> Result<KnownExtensions<'a>, V> {
+    let known = KnownExtensions {
+        basic_constraints: view.basic_constraints()?,
+        key_usage: view.key_usage()?,
+        authority_key_id: view.authority_key_id()?.and_then(|aki| aki.key_id),
+    };
     view.subject_key_id()?;
-    view.authority_key_id()?;
     view.check_subject_alt_names()?;
-    view.crl_distribution_points()?;
-    Ok(())
+    if view
+        .extension(certgate_x509::oid::ext::CRL_DISTRIBUTION_POINTS)
+        .is_some()
+    {
+        view.crl_distribution_points()?;
+    }
+    Ok(known)
 }
 
 impl Anchor {

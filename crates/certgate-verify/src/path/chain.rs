@@ -10,7 +10,7 @@ use webpki::EndEntityCert;
 
 use crate::info::{ClientCertInfo, FailureReason, Verdict};
 use crate::path::anchor::Anchor;
-use crate::path::build::{PathStack, Search, check_common};
+use crate::path::build::{KnownExtensions, PathStack, Search, check_common};
 use crate::path::link_cache::{DEFAULT_LINK_CACHE_ENTRIES, LinkCache};
 use crate::path::policy::{PolicyOptions, PolicySets};
 use crate::path::rfc5280::{self, CertView, Rfc5280Rules, Role};
@@ -272,22 +272,29 @@ impl ChainVerifier {
         self.verify(leaf, intermediates, usage, None, now, |_, _| ())
     }
 
-    /// What is checked of the leaf alone, before any path is built.
-    fn check_leaf(
-        &self,
-        view: &CertView<'_>,
-        usage: &Usage,
-        expected_peer_name: Option<&ServerName<'_>>,
-    ) -> Result<(), FailureReason> {
+    /// What is checked of the leaf alone before its validity: the rules of RFC 5280 in
+    /// force, and version 3.
+    fn check_leaf(&self, view: &CertView<'_>) -> Result<(), FailureReason> {
         rfc5280::check(view, Role::Leaf, self.rules).map_err(FailureReason::Malformed)?;
         if view.version != 2 {
             return Err(FailureReason::Malformed(
                 Rfc5280Violation::UnsupportedVersion,
             ));
         }
+        Ok(())
+    }
+
+    /// What is checked of the leaf alone after [`check_common`]: not a CA, the usage's
+    /// keyUsage bits and EKU, and the expected peer name.
+    fn check_leaf_usage(
+        view: &CertView<'_>,
+        known: &KnownExtensions<'_>,
+        usage: &Usage,
+        expected_peer_name: Option<&ServerName<'_>>,
+    ) -> Result<(), FailureReason> {
         // A CA certificate presented as the leaf is refused (a documented choice: CABF
         // 7.1.2.7, webpki and browsers; RFC 5280 would allow it).
-        if view.is_ca() {
+        if known.basic_constraints.is_some_and(|bc| bc.ca) {
             return Err(FailureReason::Malformed(
                 Rfc5280Violation::CaUsedAsEndEntity,
             ));
@@ -295,10 +302,8 @@ impl ChainVerifier {
         if usage.leaf_must_list() && !rfc5280::has_eku(view) {
             return Err(FailureReason::WrongKeyUsage);
         }
-        if usage
-            .key_usage()
-            .iter()
-            .any(|bit| matches!(view.key_usage(), Ok(Some(ku)) if !ku.contains(*bit)))
+        if let Some(ku) = known.key_usage
+            && usage.key_usage().iter().any(|bit| !ku.contains(*bit))
         {
             return Err(FailureReason::WrongKeyUsage);
         }
@@ -326,10 +331,18 @@ impl ChainVerifier {
         found: impl FnOnce(&Anchor, Found) -> T,
     ) -> Result<T, FailureReason> {
         let view = CertView::parse(leaf).map_err(|e| FailureReason::Malformed(e.into()))?;
-        self.check_leaf(&view, usage, expected_peer_name)?;
+        self.check_leaf(&view)?;
         let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        check_common(&view, usage, seconds)?;
-        let mut search = Search::new(self, usage, seconds, &view, intermediates);
+        let known = check_common(&view, usage, seconds)?;
+        Self::check_leaf_usage(&view, &known, usage, expected_peer_name)?;
+        let mut search = Search::new(
+            self,
+            usage,
+            seconds,
+            &view,
+            known.authority_key_id,
+            intermediates,
+        );
         let mut path = PathStack::default();
         match search.extend(&mut path) {
             Some(result) => {

@@ -11,7 +11,7 @@ use certgate_x509::CertView;
 use certgate_x509::oid::ext;
 
 use crate::info::FailureReason;
-use crate::path::build::{MAX_PATH_INTERMEDIATES, Search};
+use crate::path::build::{MAX_PATH_INTERMEDIATES, PoolCert, Search};
 use crate::path::dn::names_match;
 use crate::path::name_constraints::NameConstraints;
 use crate::path::policy::{CertPolicies, PolicyOptions, PolicySets, process_policies};
@@ -46,7 +46,8 @@ impl Search<'_, '_> {
         // (on the stack: the path has at most MAX_PATH_INTERMEDIATES intermediates). No
         // rule asks whether the leaf is self-issued, so it is not compared.
         let n = path.len() + 1;
-        let mut cert_buf = [*self.leaf; MAX_PATH_INTERMEDIATES + 1];
+        let leaf = self.leaf;
+        let mut cert_buf = [leaf; MAX_PATH_INTERMEDIATES + 1];
         let mut issued_buf = [false; MAX_PATH_INTERMEDIATES + 1];
         let (Some(certs), Some(self_issued)) = (cert_buf.get_mut(..n), issued_buf.get_mut(..n))
         else {
@@ -57,12 +58,17 @@ impl Search<'_, '_> {
             .zip(self_issued.iter_mut())
             .zip(path.iter().rev())
         {
-            *slot = *self.cert(Some(i));
+            *slot = self.pool.get(i).and_then(PoolCert::view).unwrap_or(leaf);
             *issued = names_match(slot.issuer.der(), slot.subject.der());
         }
         let (certs, self_issued) = (&*certs, &*self_issued);
         self.check_lengths(certs, self_issued)?;
-        self.check_name_constraints(certs, self_issued, anchor_ref.name_constraints.as_deref())?;
+        check_name_constraints(
+            certs,
+            self_issued,
+            anchor_ref.name_constraints.as_deref(),
+            &mut self.name_comparisons,
+        )?;
         let policies = self.check_policies(certs, self_issued)?;
         self.check_revocation(certs, anchor)?;
         Ok(Found {
@@ -76,7 +82,7 @@ impl Search<'_, '_> {
     /// self-issued intermediates count for neither.
     fn check_lengths(
         &self,
-        certs: &[CertView<'_>],
+        certs: &[&CertView<'_>],
         self_issued: &[bool],
     ) -> Result<(), FailureReason> {
         let n = certs.len();
@@ -105,46 +111,19 @@ impl Search<'_, '_> {
         }
     }
 
-    /// Name constraints of the anchor and every intermediate, on the certificates below
-    /// them (the leaf always; an intermediate unless self-issued).
-    fn check_name_constraints(
-        &mut self,
-        certs: &[CertView<'_>],
-        self_issued: &[bool],
-        anchor_constraints: Option<&[u8]>,
-    ) -> Result<(), FailureReason> {
-        let mut constraints = NameConstraints::new();
-        if let Some(value) = anchor_constraints {
-            constraints.add(value).map_err(FailureReason::Malformed)?;
-        }
-        let last = certs.len() - 1;
-        for (i, cert) in certs.iter().enumerate() {
-            let is_leaf = i == last;
-            if !constraints.is_empty() && (is_leaf || !self_issued[i]) {
-                constraints.check(cert, is_leaf, &mut self.name_comparisons)?;
-            }
-            if !is_leaf && let Some(nc) = cert.extension(ext::NAME_CONSTRAINTS) {
-                constraints
-                    .add(nc.value)
-                    .map_err(FailureReason::Malformed)?;
-            }
-        }
-        Ok(())
-    }
-
     /// The policy processing of 6.1.2–6.1.5 under the verifier's options.
     fn check_policies(
         &self,
-        certs: &[CertView<'_>],
+        certs: &[&CertView<'_>],
         self_issued: &[bool],
     ) -> Result<PolicySets, FailureReason> {
         let options = self.verifier.policy_options();
-        if options.is_none() && !certs.iter().any(has_policy_extensions) {
+        if options.is_none() && !certs.iter().any(|cert| has_policy_extensions(cert)) {
             return Ok(PolicySets::default());
         }
         let read = certs
             .iter()
-            .map(CertPolicies::read)
+            .map(|cert| CertPolicies::read(cert))
             .collect::<Result<Vec<_>, _>>()
             .map_err(FailureReason::Malformed)?;
         let defaults = PolicyOptions::default();
@@ -154,7 +133,11 @@ impl Search<'_, '_> {
 
     /// Revocation of the leaf, and of every intermediate when the policy says so, each
     /// against the CRLs its issuer signed.
-    fn check_revocation(&self, certs: &[CertView<'_>], anchor: usize) -> Result<(), FailureReason> {
+    fn check_revocation(
+        &self,
+        certs: &[&CertView<'_>],
+        anchor: usize,
+    ) -> Result<(), FailureReason> {
         let Some((_, policy)) = self.verifier.revocation() else {
             return Ok(());
         };
@@ -179,7 +162,7 @@ impl Search<'_, '_> {
                 None => (&anchor_ref.key[..], anchor_der),
             };
             self.verifier.revocation_verdict(
-                &certs[i],
+                certs[i],
                 issuer_key,
                 issuer_der,
                 self.seconds_u64(),
@@ -191,6 +174,33 @@ impl Search<'_, '_> {
     fn seconds_u64(&self) -> u64 {
         u64::try_from(self.seconds).unwrap_or(0)
     }
+}
+
+/// Name constraints of the anchor and every intermediate, on the certificates below
+/// them (the leaf always; an intermediate unless self-issued).
+fn check_name_constraints(
+    certs: &[&CertView<'_>],
+    self_issued: &[bool],
+    anchor_constraints: Option<&[u8]>,
+    budget: &mut usize,
+) -> Result<(), FailureReason> {
+    let mut constraints = NameConstraints::new();
+    if let Some(value) = anchor_constraints {
+        constraints.add(value).map_err(FailureReason::Malformed)?;
+    }
+    let last = certs.len() - 1;
+    for (i, cert) in certs.iter().enumerate() {
+        let is_leaf = i == last;
+        if !constraints.is_empty() && (is_leaf || !self_issued[i]) {
+            constraints.check(cert, is_leaf, budget)?;
+        }
+        if !is_leaf && let Some(nc) = cert.extension(ext::NAME_CONSTRAINTS) {
+            constraints
+                .add(nc.value)
+                .map_err(FailureReason::Malformed)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether `cert` carries any of the four policy extensions.
