@@ -54,6 +54,7 @@ pub struct CertView<'a> {
 }
 
 /// AlgorithmIdentifier: a SEQUENCE starting with an OID.
+#[inline]
 pub(crate) fn check_algorithm(
     r: &mut Reader<'_>,
     structure: Structure,
@@ -71,12 +72,14 @@ pub(crate) fn check_algorithm(
 }
 
 /// A Validity or thisUpdate/nextUpdate time.
+#[inline]
 pub(crate) fn read_time(r: &mut Reader<'_>, field: &'static str) -> Result<Timestamp, X509Error> {
     let t = r.next(field)?;
     Timestamp::from_der_time(t.tag, t.value).map_err(|p| r.error(field, p))
 }
 
 /// SubjectPublicKeyInfo: an AlgorithmIdentifier and a BIT STRING of whole octets.
+#[inline]
 pub(crate) fn check_spki(spki_content: &[u8], structure: Structure) -> Result<(), X509Error> {
     let mut r = Reader::new(spki_content, structure);
     check_algorithm(&mut r, structure, "subjectPublicKeyInfo algorithm")?;
@@ -171,6 +174,7 @@ impl<'a> CertView<'a> {
     }
 
     /// The extension with this OID.
+    #[inline]
     pub fn extension(&self, oid: &[u8]) -> Option<Extension<'a>> {
         self.extensions.get(oid)
     }
@@ -194,6 +198,7 @@ impl<'a> CertView<'a> {
     }
 
     /// Issuer and subject are the same name, octet for octet.
+    #[inline]
     pub fn self_issued(&self) -> bool {
         self.issuer.der() == self.subject.der()
     }
@@ -202,6 +207,7 @@ impl<'a> CertView<'a> {
     ///
     /// # Errors
     /// [`X509Error::Malformed`] when its value is malformed.
+    #[inline]
     pub fn basic_constraints(&self) -> Result<Option<BasicConstraints>, X509Error> {
         self.extension(ext::BASIC_CONSTRAINTS)
             .map(|e| BasicConstraints::from_extension_value(e.value))
@@ -209,6 +215,7 @@ impl<'a> CertView<'a> {
     }
 
     /// basicConstraints' cA (false when absent or malformed).
+    #[inline]
     pub fn is_ca(&self) -> bool {
         matches!(
             self.basic_constraints(),
@@ -220,6 +227,7 @@ impl<'a> CertView<'a> {
     ///
     /// # Errors
     /// [`X509Error::Malformed`] when its value is malformed.
+    #[inline]
     pub fn key_usage(&self) -> Result<Option<KeyUsage>, X509Error> {
         self.extension(ext::KEY_USAGE)
             .map(|e| KeyUsage::from_extension_value(e.value))
@@ -240,6 +248,7 @@ impl<'a> CertView<'a> {
     ///
     /// # Errors
     /// [`X509Error::Malformed`] when its value is malformed.
+    #[inline]
     pub fn subject_key_id(&self) -> Result<Option<&'a [u8]>, X509Error> {
         self.extension(ext::SUBJECT_KEY_IDENTIFIER)
             .map(|e| subject_key_id(e.value))
@@ -250,6 +259,7 @@ impl<'a> CertView<'a> {
     ///
     /// # Errors
     /// [`X509Error::Malformed`] when its value is malformed.
+    #[inline]
     pub fn authority_key_id(&self) -> Result<Option<AuthorityKeyId<'a>>, X509Error> {
         self.extension(ext::AUTHORITY_KEY_IDENTIFIER)
             .map(|e| AuthorityKeyId::from_extension_value(e.value))
@@ -269,11 +279,13 @@ impl<'a> CertView<'a> {
     ///
     /// # Errors
     /// As [`subject_alt_names`](Self::subject_alt_names).
+    #[inline]
     pub fn check_subject_alt_names(&self) -> Result<(), X509Error> {
         self.san_content()?.map_or(Ok(()), check_names_in)
     }
 
     /// subjectAltName's GeneralNames content, checked to be a non-empty SEQUENCE.
+    #[inline]
     fn san_content(&self) -> Result<Option<&'a [u8]>, X509Error> {
         let Some(e) = self.extension(ext::SUBJECT_ALT_NAME) else {
             return Ok(None);

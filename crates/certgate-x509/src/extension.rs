@@ -29,22 +29,44 @@ struct Entry {
     oid_start: u16,
     value_start: u16,
     value_len: u16,
+    /// The OID's length (under 0x80 in an index), and [`CRITICAL`] when critical.
     oid_len: u8,
     oid_last: u8,
-    critical: bool,
+}
+
+/// The bit of [`Entry::oid_len`] that says the extension is critical.
+const CRITICAL: u8 = 0x80;
+
+impl Entry {
+    fn oid_len(self) -> usize {
+        usize::from(self.oid_len & !CRITICAL)
+    }
+
+    fn critical(self) -> bool {
+        self.oid_len & CRITICAL != 0
+    }
 }
 
 /// The content of an `Extensions` SEQUENCE, checked, with an index of where each
 /// extension's parts are: certgate looks a dozen extensions up per certificate it
-/// verifies, most of them absent, and an absent id-ce extension costs one bit test.
+/// verifies, most of them absent; an id-ce extension (2.5.29.n) is found by a bit
+/// test and, when present, its entry's number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Extensions<'a> {
     content: &'a [u8],
     entries: [Entry; INDEXED],
     /// How many of `entries` are set; `None` when the list is not indexed.
     indexed: Option<u8>,
+    /// A critical extension outside the id-ce arcs under 64 is in the list (indexed
+    /// lists only).
+    critical_other: bool,
     /// Bit n set: an extension 2.5.29.n (n < 64) is in the list (indexed lists only).
     id_ce: u64,
+    /// Bit n set: 2.5.29.n is in the list and critical (indexed lists only).
+    critical_id_ce: u64,
+    /// The entry of 2.5.29.n, a nibble per arc n (low nibble first), where bit n of
+    /// `id_ce` is set.
+    id_ce_entry: [u8; 32],
 }
 
 /// The arc n of an id-ce OID 2.5.29.n with n < 64.
@@ -97,9 +119,12 @@ impl<'a> Extensions<'a> {
                 return Err(bad(Problem::TooMany));
             }
             let earlier = &content[..content.len() - rest.len()];
+            let arc = id_ce_arc(ext.oid);
             let seen = match list.entries.get(..count - 1).filter(|_| exact) {
-                // Within an exact index: the earlier OIDs compared where they are.
-                Some(indexed) => indexed.iter().any(|e| list.oid_is(e, ext.oid)),
+                // Within an exact index: an id-ce OID by its arc's bit, another compared
+                // with the earlier OIDs where they are.
+                Some(_) if let Some(n) = arc => list.id_ce & (1 << n) != 0,
+                Some(indexed) => indexed.iter().any(|e| list.oid_is(*e, ext.oid)),
                 None => Self::unindexed(earlier).iter().any(|e| e.oid == ext.oid),
             };
             if seen {
@@ -112,12 +137,20 @@ impl<'a> Extensions<'a> {
                     oid_start: u16::try_from(offset(ext.oid)).unwrap_or(u16::MAX),
                     value_start: u16::try_from(offset(ext.value)).unwrap_or(u16::MAX),
                     value_len: u16::try_from(ext.value.len()).unwrap_or(u16::MAX),
-                    oid_len: u8::try_from(ext.oid.len()).unwrap_or(u8::MAX),
+                    oid_len: u8::try_from(ext.oid.len()).unwrap_or(u8::MAX) & !CRITICAL
+                        | if ext.critical { CRITICAL } else { 0 },
                     oid_last: ext.oid.last().copied().unwrap_or(0),
-                    critical: ext.critical,
                 };
-                if let Some(n) = id_ce_arc(ext.oid) {
-                    list.id_ce |= 1 << n;
+                match arc {
+                    Some(n) => {
+                        list.id_ce |= 1 << n;
+                        list.critical_id_ce |= u64::from(ext.critical) << n;
+                        let index = u8::try_from(count - 1).unwrap_or(0);
+                        if let Some(pair) = list.id_ce_entry.get_mut(usize::from(n / 2)) {
+                            *pair |= index << (4 * (n % 2));
+                        }
+                    }
+                    None => list.critical_other |= ext.critical,
                 }
             }
             rest = after;
@@ -150,24 +183,24 @@ impl<'a> Extensions<'a> {
     /// Whether `entry`'s OID is `oid`: length and last octet first (most OIDs differ
     /// there), then the octets.
     #[inline]
-    fn oid_is(&self, entry: &Entry, oid: &[u8]) -> bool {
+    fn oid_is(&self, entry: Entry, oid: &[u8]) -> bool {
         let start = usize::from(entry.oid_start);
-        usize::from(entry.oid_len) == oid.len()
+        entry.oid_len() == oid.len()
             && oid.last() == Some(&entry.oid_last)
             && self.content.get(start..start + oid.len()) == Some(oid)
     }
 
     /// The extension an entry indexes.
     #[inline]
-    fn at(&self, entry: &Entry) -> Extension<'a> {
+    fn at(&self, entry: Entry) -> Extension<'a> {
         let content = self.content;
         let part = |start: u16, len: usize| {
             let start = usize::from(start);
             content.get(start..start + len).unwrap_or_default()
         };
         Extension {
-            oid: part(entry.oid_start, usize::from(entry.oid_len)),
-            critical: entry.critical,
+            oid: part(entry.oid_start, entry.oid_len()),
+            critical: entry.critical(),
             value: part(entry.value_start, usize::from(entry.value_len)),
         }
     }
@@ -182,7 +215,7 @@ impl<'a> Extensions<'a> {
             if indexed {
                 let entry = this.entries().get(next)?;
                 next += 1;
-                return Some(this.at(entry));
+                return Some(this.at(*entry));
             }
             let (item, after) = der::read_tlv(rest).ok()?;
             rest = after;
@@ -193,16 +226,61 @@ impl<'a> Extensions<'a> {
     /// The extension with this OID.
     #[inline]
     pub fn get(&self, oid: &[u8]) -> Option<Extension<'a>> {
+        // The id-ce extensions of an indexed list, which is nearly every lookup, here
+        // (inlined: a bit test and an entry); the rest out of line.
+        match id_ce_arc(oid) {
+            Some(n) if self.indexed.is_some() => {
+                if self.id_ce & (1 << n) == 0 {
+                    return None;
+                }
+                let pair = self.id_ce_entry.get(usize::from(n / 2))?;
+                let entry = self
+                    .entries
+                    .get(usize::from((pair >> (4 * (n % 2))) & 0x0f))?;
+                Some(self.at(*entry))
+            }
+            _ => self.find(oid),
+        }
+    }
+
+    /// [`get`](Self::get) by comparing OIDs.
+    #[inline(never)]
+    fn find(&self, oid: &[u8]) -> Option<Extension<'a>> {
         if self.indexed.is_none() {
             return self.iter().find(|e| e.oid == oid);
         }
-        if let Some(n) = id_ce_arc(oid)
-            && self.id_ce & (1 << n) == 0
+        let entry = self.entries().iter().find(|e| self.oid_is(**e, oid))?;
+        Some(self.at(*entry))
+    }
+
+    /// The first critical extension that is not one of the id-ce extensions 2.5.29.n
+    /// whose arcs n (under 64) are the bits set in `known_id_ce`: what a reader that
+    /// processes only those must refuse (RFC 5280 4.2). Indexed lists answer from
+    /// their bit sets without a walk when there is none.
+    #[inline]
+    pub fn critical_except(&self, known_id_ce: u64) -> Option<Extension<'a>> {
+        if self.indexed.is_some() && self.critical_id_ce & !known_id_ce == 0 && !self.critical_other
         {
             return None;
         }
-        let entry = self.entries().iter().find(|e| self.oid_is(e, oid))?;
-        Some(self.at(entry))
+        self.iter()
+            .find(|e| e.critical && id_ce_arc(e.oid).is_none_or(|n| known_id_ce & (1 << n) == 0))
+    }
+
+    /// The bit set [`critical_except`](Self::critical_except) takes: bit n for each
+    /// id-ce OID 2.5.29.n (n < 64) of `oids`; other OIDs add nothing.
+    pub const fn id_ce_arcs(oids: &[&[u8]]) -> u64 {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < oids.len() {
+            if let [0x55, 0x1d, n] = *oids[i]
+                && n < 64
+            {
+                bits |= 1 << n;
+            }
+            i += 1;
+        }
+        bits
     }
 
     /// Whether there is no extension.
@@ -216,20 +294,46 @@ fn read_extension<'a>(
     structure: Structure,
     field: &'static str,
 ) -> Result<Extension<'a>, X509Error> {
-    let mut r = Reader::new(body, structure);
-    let oid = r.expect(tag::OID, field)?;
-    let oid = der::oid(oid.value).map_err(|p| r.error(field, p))?;
-    let critical = match r.optional(tag::BOOLEAN, field)? {
-        Some(b) => der::boolean(b.value).map_err(|p| r.error(field, p))?,
-        None => false,
+    // One walk with the raw reader (this runs for every extension of every certificate
+    // and CRL entry read); the error names the structure and field as Reader's would.
+    let tlv = |input: &'a [u8]| match input {
+        [] => Err(Problem::Missing),
+        _ => der::read_tlv(input),
     };
-    let value = r.expect(tag::OCTET_STRING, field)?;
-    r.finish(field)?;
-    Ok(Extension {
-        oid,
-        critical,
-        value: value.value,
-    })
+    let read = || -> Result<Extension<'a>, Problem> {
+        let (oid, rest) = tlv(body)?;
+        if oid.tag != tag::OID {
+            return Err(Problem::UnexpectedTag {
+                expected: tag::OID,
+                found: oid.tag,
+            });
+        }
+        let oid = der::oid(oid.value)?;
+        let (next, mut rest) = tlv(rest)?;
+        let (critical, value) = if next.tag == tag::BOOLEAN {
+            let critical = der::boolean(next.value)?;
+            let (value, after) = tlv(rest)?;
+            rest = after;
+            (critical, value)
+        } else {
+            (false, next)
+        };
+        if value.tag != tag::OCTET_STRING {
+            return Err(Problem::UnexpectedTag {
+                expected: tag::OCTET_STRING,
+                found: value.tag,
+            });
+        }
+        if !rest.is_empty() {
+            return Err(Problem::TrailingData);
+        }
+        Ok(Extension {
+            oid,
+            critical,
+            value: value.value,
+        })
+    };
+    read().map_err(|p| X509Error::malformed(structure, field, p))
 }
 
 /// An extension of a list [`Extensions::parse`] has checked: its three parts split
@@ -459,6 +563,29 @@ mod tests {
             }
             assert!(exts.get(&[0x55, 0x1d, n]).is_none());
             assert!(exts.get(&[0x55, 0x1d]).is_none());
+        }
+    }
+
+    #[test]
+    fn critical_except_finds_the_unknown_critical_one_indexed_or_not() {
+        // list(): 2.5.29.i, every third critical (0, 3, 6, ...).
+        for (n, long) in [(5, false), (30, false), (4, true)] {
+            let content = list(n, long);
+            let exts = Extensions::parse(&content, Structure::Certificate, "t").unwrap();
+            let known_all = if long {
+                0
+            } else {
+                Extensions::id_ce_arcs(&[&[0x55, 0x1d, 0], &[0x55, 0x1d, 3]]) | (u64::MAX << 4)
+            };
+            // Past the index, and long OIDs (not id-ce), are found by the walk.
+            let found = exts.critical_except(known_all).map(|e| e.value);
+            match (n, long) {
+                (5, false) | (30, false) => assert_eq!(found, None, "{n}"),
+                _ => assert_eq!(found, Some(&[0][..])),
+            }
+            let known_first = Extensions::id_ce_arcs(&[&[0x55, 0x1d, 0], &[0x2a, 0x03]]);
+            let found = exts.critical_except(known_first).map(|e| e.value);
+            assert_eq!(found, Some(if long { &[0][..] } else { &[3][..] }), "{n}");
         }
     }
 

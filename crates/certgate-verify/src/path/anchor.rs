@@ -3,7 +3,7 @@
 use rustls_pki_types::UnixTime;
 
 use crate::path::rfc5280::{self, CertView, Rfc5280Rules, Role};
-use certgate_x509::Timestamp;
+use certgate_x509::{Extensions, Timestamp};
 
 use crate::path::violation::{AnchorError, Rfc5280Violation};
 
@@ -26,6 +26,10 @@ pub(crate) const KNOWN_EXTENSIONS: [&[u8]; 12] = [
     &[0x55, 0x1d, 0x25],
     &[0x55, 0x1d, 0x36],
 ];
+
+/// [`KNOWN_EXTENSIONS`] as the bit set `Extensions::critical_except` takes (all are
+/// id-ce extensions).
+pub(crate) const KNOWN_EXTENSION_ARCS: u64 = Extensions::id_ce_arcs(&KNOWN_EXTENSIONS);
 
 /// Checks a trust anchor the way a `RootCertStore` cannot (it keeps only subject, key
 /// and name constraints): a CA that may sign certificates, valid at `now`, with no critical
@@ -63,11 +67,7 @@ fn check_anchor(
     if not_before > now {
         return Err(AnchorError::NotYetValid { not_before });
     }
-    if let Some(ext) = view
-        .extensions
-        .iter()
-        .find(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.oid))
-    {
+    if let Some(ext) = view.extensions.critical_except(KNOWN_EXTENSION_ARCS) {
         let oid =
             certgate_x509::oid::dotted(ext.oid).unwrap_or_else(|| "(malformed OID)".to_owned());
         return Err(AnchorError::UnknownCriticalExtension { oid });

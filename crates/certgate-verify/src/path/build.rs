@@ -16,12 +16,12 @@ use std::cell::OnceCell;
 use certgate_x509::{BasicConstraints, CertView, KeyUsage};
 
 use crate::info::FailureReason;
-use crate::path::anchor::{Anchor, KNOWN_EXTENSIONS};
+use crate::path::anchor::{Anchor, KNOWN_EXTENSION_ARCS};
 use crate::path::chain::ChainVerifier;
 use crate::path::dn::names_match;
 use crate::path::name_constraints::NAME_COMPARISON_BUDGET;
 use crate::path::rank::Best;
-use crate::path::signature::{IssuerKey, verify_signed_by};
+use crate::path::signature::{IssuerKey, Signed, verify_signed_by};
 use crate::path::usage::Usage;
 use crate::path::validate::Found;
 use crate::path::violation::{OtherFailure, Rfc5280Violation as V};
@@ -175,16 +175,20 @@ impl<'v, 'a> Search<'v, 'a> {
         }
         self.steps -= 1;
         let path = stack.as_slice();
-        let child = *self.cert(path.last().copied());
-        let child_key_id = match path.last() {
-            None => self.leaf_key_id,
-            Some(_) => child
-                .authority_key_id()
-                .ok()
-                .flatten()
-                .and_then(|aki| aki.key_id),
+        // What the search reads of the child, copied out (not the whole view) so that
+        // the pool may be borrowed again below.
+        let (child, child_key_id, issuer_name) = {
+            let child = self.cert(path.last().copied());
+            let key_id = match path.last() {
+                None => self.leaf_key_id,
+                Some(_) => child
+                    .authority_key_id()
+                    .ok()
+                    .flatten()
+                    .and_then(|aki| aki.key_id),
+            };
+            (Signed::of(child), key_id, child.issuer.der())
         };
-        let issuer_name = child.issuer.der();
         let cache = !path.is_empty();
         for preferred in [true, false] {
             for (index, anchor) in self.verifier.anchor_list().iter().enumerate() {
@@ -193,7 +197,7 @@ impl<'v, 'a> Search<'v, 'a> {
                 {
                     continue;
                 }
-                if !self.signature(&child, anchor.issuer_key(), cache) {
+                if !self.signature(child, anchor.issuer_key(), cache) {
                     continue;
                 }
                 match self.validate(path, index) {
@@ -218,10 +222,10 @@ impl<'v, 'a> Search<'v, 'a> {
                 ) {
                     continue;
                 }
-                let Some(key) = self.pool[index].view().copied().map(|v| IssuerKey::of(&v)) else {
+                let Some(key) = self.pool[index].view().map(IssuerKey::of) else {
                     continue;
                 };
-                if !self.signature(&child, key, cache) {
+                if !self.signature(child, key, cache) {
                     continue;
                 }
                 if !stack.push(index) {
@@ -289,7 +293,7 @@ impl<'v, 'a> Search<'v, 'a> {
     }
 
     /// Checks `child`'s signature by `key`, within the budget; offers the failure.
-    fn signature(&mut self, child: &CertView<'_>, key: IssuerKey<'_>, cache: bool) -> bool {
+    fn signature(&mut self, child: Signed<'_>, key: IssuerKey<'_>, cache: bool) -> bool {
         if self.signatures == 0 {
             self.best
                 .offer(FailureReason::Other(OtherFailure::PathBuildingBudget));
@@ -374,8 +378,8 @@ pub(crate) fn check_common<'a>(
     }
     if view
         .extensions
-        .iter()
-        .any(|e| e.critical && !KNOWN_EXTENSIONS.contains(&e.oid))
+        .critical_except(KNOWN_EXTENSION_ARCS)
+        .is_some()
     {
         return Err(FailureReason::Malformed(V::UnsupportedCriticalExtension));
     }

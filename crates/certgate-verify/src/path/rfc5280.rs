@@ -102,7 +102,7 @@ pub(crate) fn check(view: &CertView<'_>, role: Role, rules: Rfc5280Rules) -> Res
     if aki.is_some_and(|(key_id, _)| key_id.is_none()) {
         rules.refuse(V::AkiWithoutKeyIdentifier)?;
     }
-    if view.extension(AKI).is_none() && !view.self_issued() {
+    if rules.strict() && view.extension(AKI).is_none() && !view.self_issued() {
         rules.refuse(V::MissingAki)?;
     }
     if role != Role::Leaf {

@@ -28,6 +28,26 @@ impl<'a> IssuerKey<'a> {
     }
 }
 
+/// What a certificate's signature check reads of it: the signed tbsCertificate, the
+/// outer signatureAlgorithm (whole) and the signature's octets.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Signed<'a> {
+    pub(crate) tbs: &'a [u8],
+    pub(crate) algorithm: &'a [u8],
+    pub(crate) signature: &'a [u8],
+}
+
+impl<'a> Signed<'a> {
+    /// The signed parts of `cert`.
+    pub(crate) fn of(cert: &CertView<'a>) -> Self {
+        Self {
+            tbs: cert.tbs,
+            algorithm: cert.signature_algorithm,
+            signature: cert.signature,
+        }
+    }
+}
+
 /// The content of the AlgorithmIdentifier `whole` (its SEQUENCE header removed).
 fn algorithm_content(whole: &[u8]) -> &[u8] {
     certgate_x509::der::read_tlv(whole).map_or(&[], |(t, _)| t.value)
@@ -36,11 +56,11 @@ fn algorithm_content(whole: &[u8]) -> &[u8] {
 /// Checks that `cert` was signed by `issuer`. `cache` is `None` for the leaf.
 pub(crate) fn verify_signed_by(
     algorithms: &[&dyn SignatureVerificationAlgorithm],
-    cert: &CertView<'_>,
+    cert: Signed<'_>,
     issuer: IssuerKey<'_>,
     cache: Option<&LinkCache>,
 ) -> Result<(), FailureReason> {
-    let wanted = algorithm_content(cert.signature_algorithm);
+    let wanted = algorithm_content(cert.algorithm);
     let found = algorithms.iter().enumerate().find(|(_, alg)| {
         alg.signature_alg_id().as_ref() == wanted
             && alg.public_key_alg_id().as_ref() == issuer.algorithm
