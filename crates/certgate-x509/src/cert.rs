@@ -61,12 +61,24 @@ pub(crate) fn check_algorithm(
     field: &'static str,
 ) -> Result<(), X509Error> {
     let seq = r.expect(tag::SEQUENCE, field)?;
-    let mut inner = Reader::new(seq.value, structure);
-    let oid = inner.expect(tag::OID, field)?;
-    der::oid(oid.value).map_err(|p| inner.error(field, p))?;
-    if !inner.is_empty() {
-        inner.next(field)?;
-        inner.finish(field)?;
+    algorithm_content(seq.value).map_err(|p| X509Error::malformed(structure, field, p))
+}
+
+/// An AlgorithmIdentifier's content: an OID and at most one parameters value.
+fn algorithm_content(content: &[u8]) -> Result<(), Problem> {
+    if content.is_empty() {
+        return Err(Problem::Missing);
+    }
+    let (oid, rest) = der::read_tlv(content)?;
+    if oid.tag != tag::OID {
+        return Err(Problem::UnexpectedTag {
+            expected: tag::OID,
+            found: oid.tag,
+        });
+    }
+    der::oid(oid.value)?;
+    if !rest.is_empty() && !der::read_tlv(rest)?.1.is_empty() {
+        return Err(Problem::TrailingData);
     }
     Ok(())
 }

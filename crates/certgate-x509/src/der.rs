@@ -70,6 +70,39 @@ pub struct Tlv<'a> {
 /// would carry along.
 const NOT_IN_X509: u32 = 1 | 1 << 7 | 1 << 8 | 1 << 11 | 1 << 14 | 1 << 15 | 1 << 29;
 
+/// The universal tags read_tlv accepts, as bits of the tag's low six bits (form and
+/// number): not a multi-octet tag, a number X.509 holds, and SEQUENCE and SET
+/// constructed, everything else primitive (DER has no constructed strings; a
+/// constructed OID or INTEGER is no value at all).
+const UNIVERSAL_OK: u64 = {
+    let mut bits = 0u64;
+    let mut tag = 0;
+    while tag < 64 {
+        let number = tag & 0x1f;
+        let constructed = tag & 0x20 != 0;
+        if number != 0x1f
+            && (NOT_IN_X509 >> number) & 1 == 0
+            && constructed == (number == 0x10 || number == 0x11)
+        {
+            bits |= 1 << tag;
+        }
+        tag += 1;
+    }
+    bits
+};
+
+/// Why read_tlv refuses the tag `tag`.
+#[cold]
+fn tag_problem(tag: u8) -> Problem {
+    if tag & 0x1f == 0x1f {
+        Problem::MultiByteTag
+    } else if (NOT_IN_X509 >> (tag & 0x1f)) & 1 != 0 {
+        Problem::UnknownUniversalTag
+    } else {
+        Problem::WrongConstruction
+    }
+}
+
 /// Reads the value at the start of `input`; returns it and what follows.
 ///
 /// # Errors
@@ -77,18 +110,13 @@ const NOT_IN_X509: u32 = 1 | 1 << 7 | 1 << 8 | 1 << 11 | 1 << 14 | 1 << 15 | 1 <
 #[inline]
 pub fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), Problem> {
     let (&tag, rest) = input.split_first().ok_or(Problem::Truncated)?;
-    if tag & 0x1f == 0x1f {
-        return Err(Problem::MultiByteTag);
-    }
-    // Universal class: SEQUENCE and SET are constructed, everything else primitive (DER
-    // has no constructed strings; a constructed OID or INTEGER is no value at all).
-    if tag & 0xc0 == 0 {
-        if (NOT_IN_X509 >> (tag & 0x1f)) & 1 != 0 {
-            return Err(Problem::UnknownUniversalTag);
-        }
-        if (tag & 0x20 != 0) != matches!(tag & 0x1f, 0x10 | 0x11) {
-            return Err(Problem::WrongConstruction);
-        }
+    let refused = if tag & 0xc0 == 0 {
+        (UNIVERSAL_OK >> (tag & 0x3f)) & 1 == 0
+    } else {
+        tag & 0x1f == 0x1f
+    };
+    if refused {
+        return Err(tag_problem(tag));
     }
     let (&first, rest) = rest.split_first().ok_or(Problem::Truncated)?;
     let (len, rest) = if first < 0x80 {
@@ -422,6 +450,23 @@ mod tests {
         assert_eq!(p(&[0x04, 0x85, 1, 1, 1, 1, 1]), Problem::LengthTooLarge);
         let e = single(&[0x04, 0x00, 0x00], OCTET_STRING, Structure::Der, "x").unwrap_err();
         assert_eq!(e.problem(), Some(Problem::TrailingData));
+    }
+
+    /// The table read_tlv consults says of every tag what the rules say, one by one.
+    #[test]
+    fn every_tag_is_judged_as_the_rules_say() {
+        for tag in 0..=255u8 {
+            let expected = if tag & 0x1f == 0x1f {
+                Err(Problem::MultiByteTag)
+            } else if tag & 0xc0 == 0 && (NOT_IN_X509 >> (tag & 0x1f)) & 1 != 0 {
+                Err(Problem::UnknownUniversalTag)
+            } else if tag & 0xc0 == 0 && (tag & 0x20 != 0) != matches!(tag & 0x1f, 0x10 | 0x11) {
+                Err(Problem::WrongConstruction)
+            } else {
+                Ok(())
+            };
+            assert_eq!(read_tlv(&[tag, 0x00]).map(|_| ()), expected, "{tag:#04x}");
+        }
     }
 
     #[test]

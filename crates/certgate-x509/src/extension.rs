@@ -60,6 +60,8 @@ pub struct Extensions<'a> {
     /// A critical extension outside the id-ce arcs under 64 is in the list (indexed
     /// lists only).
     critical_other: bool,
+    /// An extension outside the id-ce arcs under 64 is in the list (indexed lists only).
+    other: bool,
     /// Bit n set: an extension 2.5.29.n (n < 64) is in the list (indexed lists only).
     id_ce: u64,
     /// Bit n set: 2.5.29.n is in the list and critical (indexed lists only).
@@ -150,7 +152,10 @@ impl<'a> Extensions<'a> {
                             *pair |= index << (4 * (n % 2));
                         }
                     }
-                    None => list.critical_other |= ext.critical,
+                    None => {
+                        list.other = true;
+                        list.critical_other |= ext.critical;
+                    }
                 }
             }
             rest = after;
@@ -248,6 +253,9 @@ impl<'a> Extensions<'a> {
     fn find(&self, oid: &[u8]) -> Option<Extension<'a>> {
         if self.indexed.is_none() {
             return self.iter().find(|e| e.oid == oid);
+        }
+        if !self.other {
+            return None;
         }
         let entry = self.entries().iter().find(|e| self.oid_is(**e, oid))?;
         Some(self.at(*entry))
