@@ -167,6 +167,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An error about `field` of this reader's structure.
+    #[cold]
     pub fn error(&self, field: &'static str, problem: Problem) -> X509Error {
         X509Error::malformed(self.structure, field, problem)
     }
@@ -257,9 +258,25 @@ pub fn single<'a>(
     structure: Structure,
     field: &'static str,
 ) -> Result<Tlv<'a>, X509Error> {
-    let mut r = Reader::new(input, structure);
-    let tlv = r.expect(tag, field)?;
-    r.finish(field)?;
+    single_value(input, tag).map_err(|p| X509Error::malformed(structure, field, p))
+}
+
+/// [`single`] without naming the field: the problems a [`Reader`] would report.
+#[inline]
+fn single_value(input: &[u8], tag: u8) -> Result<Tlv<'_>, Problem> {
+    if input.is_empty() {
+        return Err(Problem::Missing);
+    }
+    let (tlv, rest) = read_tlv(input)?;
+    if tlv.tag != tag {
+        return Err(Problem::UnexpectedTag {
+            expected: tag,
+            found: tlv.tag,
+        });
+    }
+    if !rest.is_empty() {
+        return Err(Problem::TrailingData);
+    }
     Ok(tlv)
 }
 
@@ -375,14 +392,15 @@ pub fn oid(value: &[u8]) -> Result<&[u8], Problem> {
     if value.is_empty() || value.last().is_some_and(|b| b & 0x80 != 0) {
         return Err(Problem::BadOid);
     }
+    // A subidentifier may not start with 0x80 (a leading zero group); walked without
+    // branches (every OID of every certificate read comes here).
     let mut start = true;
+    let mut bad = false;
     for &b in value {
-        if start && b == 0x80 {
-            return Err(Problem::BadOid);
-        }
-        start = b & 0x80 == 0;
+        bad |= start & (b == 0x80);
+        start = b < 0x80;
     }
-    Ok(value)
+    if bad { Err(Problem::BadOid) } else { Ok(value) }
 }
 
 /// Appends a DER length.

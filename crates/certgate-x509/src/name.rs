@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::der::{self, Reader, Tlv, tag};
+use crate::der::{self, Tlv, tag};
 use crate::error::{Problem, Structure, X509Error};
 use crate::{hex, oid};
 
