@@ -330,16 +330,21 @@ impl ChainVerifier {
         now: UnixTime,
         found: impl FnOnce(&Anchor, Found) -> T,
     ) -> Result<T, FailureReason> {
-        let view = CertView::parse(leaf).map_err(|e| FailureReason::Malformed(e.into()))?;
-        self.check_leaf(&view)?;
+        // Matched rather than mapped: the view is not moved through a second Result.
+        let parsed = CertView::parse(leaf);
+        let view = match &parsed {
+            Ok(view) => view,
+            Err(e) => return Err(FailureReason::Malformed(e.clone().into())),
+        };
+        self.check_leaf(view)?;
         let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        let known = check_common(&view, usage, seconds)?;
-        Self::check_leaf_usage(&view, &known, usage, expected_peer_name)?;
+        let known = check_common(view, usage, seconds)?;
+        Self::check_leaf_usage(view, &known, usage, expected_peer_name)?;
         let mut search = Search::new(
             self,
             usage,
             seconds,
-            &view,
+            view,
             known.authority_key_id,
             intermediates,
         );
