@@ -191,7 +191,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`X509Error::Malformed`] naming `field` when there is none or it is not DER.
-    #[inline]
+    #[inline(always)]
     pub fn next(&mut self, field: &'static str) -> Result<Tlv<'a>, X509Error> {
         if self.rest.is_empty() {
             return Err(self.error(field, Problem::Missing));
@@ -205,7 +205,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Reader::next`], and [`Problem::UnexpectedTag`] for another tag.
-    #[inline]
+    #[inline(always)]
     pub fn expect(&mut self, tag: u8, field: &'static str) -> Result<Tlv<'a>, X509Error> {
         let tlv = self.next(field)?;
         if tlv.tag != tag {
@@ -224,7 +224,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`Reader::next`] when the value with that tag is not DER.
-    #[inline]
+    #[inline(always)]
     pub fn optional(&mut self, tag: u8, field: &'static str) -> Result<Option<Tlv<'a>>, X509Error> {
         if self.peek_tag() == Some(tag) {
             self.next(field).map(Some)
@@ -251,7 +251,7 @@ impl<'a> Reader<'a> {
 ///
 /// # Errors
 /// [`X509Error::Malformed`] naming `structure` and `field`.
-#[inline]
+#[inline(always)]
 pub fn single<'a>(
     input: &'a [u8],
     tag: u8,
