@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use certgate_ca::CertificateRequest;
 use certgate_ca::cfssl::{CsrJson, SigningConfig};
 use certgate_examples::lab::Device;
-use gate_common::{GateProcess, curl, echo_origin, world};
+use gate_common::{GateProcess, Origin, World, curl, gate_with_config};
 
 /// The policy the certificate of `badge` asserts, and one nobody's does.
 const BADGE: &str = "1.3.6.1.4.1.55555.7.1";
@@ -39,7 +39,7 @@ include = [{{ policy = "{oid}" }}]
 
 /// Issues `badge`, a device certificate of the lab's CA asserting [`BADGE`], and writes
 /// its PEM files.
-fn badge(world: &gate_common::World) -> Device {
+fn issue_badge(world: &World) -> Device {
     let dir = world.dir.path().join("badge");
     std::fs::create_dir_all(&dir).unwrap();
     let csr = CsrJson::from_json(
@@ -71,6 +71,20 @@ fn badge(world: &gate_common::World) -> Device {
     device
 }
 
+/// A lab and the gate in `mode` in front of an echo origin, its policy file replaced by
+/// one that lets in the certificates whose path asserts `oid`.
+fn gate_requiring(mode: &str, oid: &str) -> (World, Origin, GateProcess) {
+    gate_with_config(mode, "", |text| {
+        let file = text
+            .lines()
+            .find_map(|l| l.strip_prefix("policy = \"")?.strip_suffix('"'))
+            .unwrap()
+            .to_owned();
+        std::fs::write(file, policies(oid)).unwrap();
+        text
+    })
+}
+
 #[test]
 fn the_certificate_policy_selector_decides_at_the_gate() {
     if !certgate_test_support::require_tool("curl")
@@ -78,32 +92,18 @@ fn the_certificate_policy_selector_decides_at_the_gate() {
     {
         return;
     }
-    let world = world();
-    let origin = echo_origin();
-    let badge = badge(&world);
     for mode in ["enforce", "report"] {
-        let config = world
-            .lab
-            .write_gate_config(
-                &format!("http://127.0.0.1:{}", origin.port),
-                "127.0.0.1:0",
-                mode,
-                "",
-            )
-            .unwrap();
-        let policy_file = world.dir.path().join("policies.toml");
-        std::fs::write(&policy_file, policies(BADGE)).unwrap();
-        let gate = GateProcess::start(&config, world.dir.path().join(format!("gate-{mode}.log")));
+        let (world, _origin, gate) = gate_requiring(mode, BADGE);
+        let badge = issue_badge(&world);
         // The badge's path asserts the policy: in.
         let (status, body) = curl(&gate, &world, Some(&badge), &[], "/");
         assert_eq!(status, 200, "{mode}: {body}");
         // A valid device of the same CA whose certificate asserts no policy: refused.
         let (status, body) = curl(&gate, &world, Some(&world.iphone), &[], "/");
         assert_eq!(status, 403, "{mode}: {body}");
-        drop(gate);
         // A rule asking for a policy the badge does not assert refuses it too.
-        std::fs::write(&policy_file, policies(OTHER)).unwrap();
-        let gate = GateProcess::start(&config, world.dir.path().join(format!("gate-{mode}-2.log")));
+        let (world, _origin, gate) = gate_requiring(mode, OTHER);
+        let badge = issue_badge(&world);
         let (status, body) = curl(&gate, &world, Some(&badge), &[], "/");
         assert_eq!(status, 403, "{mode}: {body}");
     }
