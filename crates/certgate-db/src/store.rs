@@ -426,12 +426,26 @@ async fn open_sqlite(
             "wal_autocheckpoint",
             options.sqlite_wal_autocheckpoint.to_string(),
         );
-    SqlitePoolOptions::new()
-        .max_connections(options.max_connections)
-        .acquire_timeout(options.busy_timeout + options.connect_timeout)
-        .connect_with(connect)
-        .await
-        .map_err(|e| t.err(e))
+    // Two processes opening a new file at once: while one switches it to WAL, the
+    // other's connection can get SQLITE_BUSY at once, without the busy handler waiting
+    // (seen under load). Retried, with growing pauses, within the busy timeout.
+    let deadline = std::time::Instant::now() + options.busy_timeout;
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        let opened = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.busy_timeout + options.connect_timeout)
+            .connect_with(connect.clone())
+            .await
+            .map_err(|e| t.err(e));
+        match opened {
+            Err(DbError::Locked { .. }) if std::time::Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Creates an empty file readable by its owner only, unless it exists.

@@ -308,6 +308,25 @@ async fn two_stores_recording_at_once_lose_nothing() {
     }
 }
 
+/// Eight processes' worth of first opens of one new SQLite file at once, ten times: the
+/// one that switches it to WAL makes the others' connections busy at once, and they
+/// must wait rather than fail (before: `Locked` in about one run in twenty under load).
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_first_opens_of_a_new_sqlite_file_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..10 {
+        let url = DbUrl::Sqlite(dir.path().join(format!("new-{round}.db")));
+        let opens = (0..8).map(|_| CertStore::open_and_migrate(&url));
+        for opened in futures_util::future::join_all(opens).await {
+            let store = opened.unwrap();
+            assert_eq!(
+                store.schema_version().await.unwrap(),
+                certgate_db::SCHEMA_VERSION
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn schema_versions_are_checked() {
     for db in backends("schema") {
