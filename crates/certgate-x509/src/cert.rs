@@ -66,16 +66,7 @@ pub(crate) fn check_algorithm(
 
 /// An AlgorithmIdentifier's content: an OID and at most one parameters value.
 fn algorithm_content(content: &[u8]) -> Result<(), Problem> {
-    if content.is_empty() {
-        return Err(Problem::Missing);
-    }
-    let (oid, rest) = der::read_tlv(content)?;
-    if oid.tag != tag::OID {
-        return Err(Problem::UnexpectedTag {
-            expected: tag::OID,
-            found: oid.tag,
-        });
-    }
+    let (oid, rest) = der::expect_tlv(content, tag::OID)?;
     der::oid(oid.value)?;
     if !rest.is_empty() && !der::read_tlv(rest)?.1.is_empty() {
         return Err(Problem::TrailingData);

@@ -193,10 +193,7 @@ impl<'a> Reader<'a> {
     /// [`X509Error::Malformed`] naming `field` when there is none or it is not DER.
     #[inline(always)]
     pub fn next(&mut self, field: &'static str) -> Result<Tlv<'a>, X509Error> {
-        if self.rest.is_empty() {
-            return Err(self.error(field, Problem::Missing));
-        }
-        let (tlv, rest) = read_tlv(self.rest).map_err(|p| self.error(field, p))?;
+        let (tlv, rest) = next_tlv(self.rest).map_err(|p| self.error(field, p))?;
         self.rest = rest;
         Ok(tlv)
     }
@@ -264,20 +261,40 @@ pub fn single<'a>(
 /// [`single`] without naming the field: the problems a [`Reader`] would report.
 #[inline]
 fn single_value(input: &[u8], tag: u8) -> Result<Tlv<'_>, Problem> {
+    let (tlv, rest) = expect_tlv(input, tag)?;
+    if !rest.is_empty() {
+        return Err(Problem::TrailingData);
+    }
+    Ok(tlv)
+}
+
+/// The next value of `input` and what follows, as [`Reader::next`] reads it but
+/// without naming a field: [`Problem::Missing`] when there is none.
+///
+/// # Errors
+/// [`Problem::Missing`], or the [`Problem`] of [`read_tlv`].
+#[inline]
+pub(crate) fn next_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), Problem> {
     if input.is_empty() {
         return Err(Problem::Missing);
     }
-    let (tlv, rest) = read_tlv(input)?;
+    read_tlv(input)
+}
+
+/// [`next_tlv`], which must have `tag` ([`Reader::expect`] without naming a field).
+///
+/// # Errors
+/// As [`next_tlv`], and [`Problem::UnexpectedTag`] for another tag.
+#[inline]
+pub(crate) fn expect_tlv(input: &[u8], tag: u8) -> Result<(Tlv<'_>, &[u8]), Problem> {
+    let (tlv, rest) = next_tlv(input)?;
     if tlv.tag != tag {
         return Err(Problem::UnexpectedTag {
             expected: tag,
             found: tlv.tag,
         });
     }
-    if !rest.is_empty() {
-        return Err(Problem::TrailingData);
-    }
-    Ok(tlv)
+    Ok((tlv, rest))
 }
 
 /// Iterates over the values of a SEQUENCE OF or SET OF (its content), each checked.

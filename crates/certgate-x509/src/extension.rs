@@ -304,34 +304,14 @@ fn read_extension<'a>(
 ) -> Result<Extension<'a>, X509Error> {
     // One walk with the raw reader (this runs for every extension of every certificate
     // and CRL entry read); the error names the structure and field as Reader's would.
-    let tlv = |input: &'a [u8]| match input {
-        [] => Err(Problem::Missing),
-        _ => der::read_tlv(input),
-    };
     let read = || -> Result<Extension<'a>, Problem> {
-        let (oid, rest) = tlv(body)?;
-        if oid.tag != tag::OID {
-            return Err(Problem::UnexpectedTag {
-                expected: tag::OID,
-                found: oid.tag,
-            });
-        }
+        let (oid, rest) = der::expect_tlv(body, tag::OID)?;
         let oid = der::oid(oid.value)?;
-        let (next, mut rest) = tlv(rest)?;
-        let (critical, value) = if next.tag == tag::BOOLEAN {
-            let critical = der::boolean(next.value)?;
-            let (value, after) = tlv(rest)?;
-            rest = after;
-            (critical, value)
-        } else {
-            (false, next)
+        let (critical, rest) = match der::next_tlv(rest)? {
+            (b, after) if b.tag == tag::BOOLEAN => (der::boolean(b.value)?, after),
+            _ => (false, rest),
         };
-        if value.tag != tag::OCTET_STRING {
-            return Err(Problem::UnexpectedTag {
-                expected: tag::OCTET_STRING,
-                found: value.tag,
-            });
-        }
+        let (value, rest) = der::expect_tlv(rest, tag::OCTET_STRING)?;
         if !rest.is_empty() {
             return Err(Problem::TrailingData);
         }

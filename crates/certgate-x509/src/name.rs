@@ -296,32 +296,14 @@ fn check_rdn(set: Tlv<'_>) -> Result<(), X509Error> {
 fn atv_parts(content: &[u8]) -> Result<(&[u8], Tlv<'_>), X509Error> {
     // One walk with the raw reader (every name of every certificate read comes here);
     // the error names the field as a Reader's would.
-    let read = || -> Result<(&[u8], Tlv<'_>), (&'static str, Problem)> {
-        let at = |field| move |p| (field, p);
-        if content.is_empty() {
-            return Err(("AttributeType", Problem::Missing));
-        }
-        let (oid, rest) = der::read_tlv(content).map_err(at("AttributeType"))?;
-        if oid.tag != tag::OID {
-            return Err((
-                "AttributeType",
-                Problem::UnexpectedTag {
-                    expected: tag::OID,
-                    found: oid.tag,
-                },
-            ));
-        }
-        let oid = der::oid(oid.value).map_err(at("AttributeType"))?;
-        if rest.is_empty() {
-            return Err(("AttributeValue", Problem::Missing));
-        }
-        let (value, after) = der::read_tlv(rest).map_err(at("AttributeValue"))?;
-        if !after.is_empty() {
-            return Err(("AttributeTypeAndValue", Problem::TrailingData));
-        }
-        Ok((oid, value))
-    };
-    read().map_err(|(field, p)| X509Error::malformed(Structure::Name, field, p))
+    let bad = |field| move |p| X509Error::malformed(Structure::Name, field, p);
+    let (oid, rest) = der::expect_tlv(content, tag::OID).map_err(bad("AttributeType"))?;
+    let oid = der::oid(oid.value).map_err(bad("AttributeType"))?;
+    let (value, after) = der::next_tlv(rest).map_err(bad("AttributeValue"))?;
+    if !after.is_empty() {
+        return Err(bad("AttributeTypeAndValue")(Problem::TrailingData));
+    }
+    Ok((oid, value))
 }
 
 impl<'a> AttributeRef<'a> {
