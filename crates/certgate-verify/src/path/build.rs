@@ -327,12 +327,11 @@ impl<'v, 'a> Search<'v, 'a> {
         if view.version != 2 {
             return Err(malformed(V::UnsupportedVersion));
         }
-        match view.basic_constraints() {
-            Ok(Some(bc)) if bc.ca => {}
-            Ok(_) => return Err(malformed(V::EndEntityUsedAsCa)),
-            Err(e) => return Err(malformed(e.into())),
+        // basicConstraints as check_common read it (once, with the other extensions).
+        match check_common(view, self.usage, self.seconds)?.basic_constraints {
+            Some(bc) if bc.ca => Ok(()),
+            _ => Err(malformed(V::EndEntityUsedAsCa)),
         }
-        check_common(view, self.usage, self.seconds).map(|_| ())
     }
 }
 
